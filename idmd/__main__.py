@@ -1,0 +1,3 @@
+from idmd.daemon import main
+
+raise SystemExit(main())

@@ -1,0 +1,39 @@
+"""The aiohttp application: the store, the engine and the RPC routes, started
+and stopped in order through ``cleanup_ctx``."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+from aiohttp import web
+
+from idmd.context import DAEMON, DaemonContext
+from idmd.engine import Engine
+from idmd.rpc.server import setup_rpc
+from idmd.store import Store
+
+
+async def _store_ctx(app: web.Application) -> AsyncIterator[None]:
+    ctx = app[DAEMON]
+    ctx.store = await Store.open(ctx.paths.db_file)
+    yield
+    await ctx.store.close()
+
+
+async def _engine_ctx(app: web.Application) -> AsyncIterator[None]:
+    ctx = app[DAEMON]
+    assert ctx.store is not None
+    ctx.engine = Engine(ctx.config, ctx.download_dir, ctx.store, ctx.bus)
+    await ctx.engine.start()
+    yield
+    # Graceful: every job checkpointed, parts kept, so the next start resumes.
+    await ctx.engine.stop()
+
+
+def create_app(ctx: DaemonContext) -> web.Application:
+    app = web.Application(client_max_size=1024 * 1024)
+    app[DAEMON] = ctx
+    app.cleanup_ctx.append(_store_ctx)
+    app.cleanup_ctx.append(_engine_ctx)
+    setup_rpc(app)
+    return app

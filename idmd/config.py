@@ -1,0 +1,148 @@
+"""The daemon's configuration: ``config.toml`` read with tomllib, every key optional.
+
+Command-line options override the file; ``config.set`` patches the running
+config. Each key is documented in ``FIELDS`` (the man page and
+``idmd --print-config`` are made from it).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+
+class ConfigError(ValueError):
+    """A config file or patch with a wrong key or value."""
+
+
+@dataclass(frozen=True)
+class Config:
+    host: str = "127.0.0.1"
+    port: int = 8765
+    download_dir: str = ""  # empty: the platform's downloads folder (or IDM_HOME/downloads)
+    max_active: int = 3
+    connections: int = 8
+    max_connections_per_host: int = 16
+    min_split: int = 1024 * 1024
+    speed_limit: int = 0
+    stall_timeout: float = 30.0
+    retries: int = 5
+    on_duplicate: str = "rename"
+    user_agent: str = ""
+    allowed_origins: tuple[str, ...] = field(default_factory=tuple)
+    event_retention: int = 4096
+    log_level: str = "info"
+
+    def to_dict(self) -> dict[str, Any]:
+        data = dataclasses.asdict(self)
+        data["allowed_origins"] = list(self.allowed_origins)
+        return data
+
+    def patched(self, patch: dict[str, Any]) -> "Config":
+        """A copy with ``patch`` applied; raises ConfigError naming a bad key or value."""
+        changes: dict[str, Any] = {}
+        for key, value in patch.items():
+            if key not in FIELDS:
+                raise ConfigError(f"unknown config key {key!r}")
+            changes[key] = _coerce(key, value)
+        new = dataclasses.replace(self, **changes)
+        new.validate()
+        return new
+
+    def validate(self) -> None:
+        if not 0 <= self.port <= 65535:
+            raise ConfigError("port must be 0..65535")
+        if not 1 <= self.max_active <= 100:
+            raise ConfigError("max_active must be 1..100")
+        if not 1 <= self.connections <= 32:
+            raise ConfigError("connections must be 1..32")
+        if not 1 <= self.max_connections_per_host <= 256:
+            raise ConfigError("max_connections_per_host must be 1..256")
+        if self.min_split < 64 * 1024:
+            raise ConfigError("min_split must be at least 65536")
+        if self.speed_limit < 0:
+            raise ConfigError("speed_limit must be >= 0 (0: no limit)")
+        if self.stall_timeout <= 0:
+            raise ConfigError("stall_timeout must be > 0")
+        if self.retries < 0:
+            raise ConfigError("retries must be >= 0")
+        if self.on_duplicate not in ("rename", "overwrite", "skip", "ask"):
+            raise ConfigError("on_duplicate must be rename, overwrite, skip or ask")
+        if self.event_retention < 4096:
+            raise ConfigError("event_retention must be at least 4096")
+
+
+FIELDS: dict[str, str] = {
+    "host": "address to listen on; loopback only unless you know why",
+    "port": "TCP port of the RPC WebSocket (0: any free port, see daemon.json)",
+    "download_dir": "where downloads go (default: the user's downloads folder)",
+    "max_active": "how many jobs download at once",
+    "connections": "default connections per job (1-32)",
+    "max_connections_per_host": "connections to one host across all jobs",
+    "min_split": "smallest segment in bytes a connection is given",
+    "speed_limit": "global speed limit in bytes per second (0: none)",
+    "stall_timeout": "seconds without a byte before a connection is replaced",
+    "retries": "retries per connection before a job fails",
+    "on_duplicate": "rename, overwrite, skip or ask when the file exists",
+    "user_agent": "User-Agent sent when a job names none",
+    "allowed_origins": "extra Origins (besides browser extensions) allowed to connect",
+    "event_retention": "events kept for replay (at least 4096)",
+    "log_level": "debug, info, warning or error",
+}
+
+_TYPES = {f.name: f.type for f in dataclasses.fields(Config)}
+
+
+def _coerce(key: str, value: Any) -> Any:
+    kind = _TYPES[key]
+    try:
+        if kind == "int":
+            if isinstance(value, bool) or not isinstance(value, (int, str)):
+                raise TypeError
+            return int(value)
+        if kind == "float":
+            if isinstance(value, bool) or not isinstance(value, (int, float, str)):
+                raise TypeError
+            return float(value)
+        if kind == "str":
+            if not isinstance(value, str):
+                raise TypeError
+            return value
+        if not isinstance(value, (list, tuple)) or not all(isinstance(v, str) for v in value):
+            raise TypeError
+        return tuple(value)
+    except (TypeError, ValueError):
+        raise ConfigError(f"config key {key!r} has a value of the wrong type") from None
+
+
+def load_config(path: Path, overrides: dict[str, Any] | None = None) -> Config:
+    """Read ``path`` (a missing file is an empty one) and apply ``overrides``."""
+    data: dict[str, Any] = {}
+    if path.exists():
+        try:
+            data = tomllib.loads(path.read_text(encoding="utf-8"))
+        except tomllib.TOMLDecodeError as exc:
+            raise ConfigError(f"{path}: {exc}") from None
+    config = Config().patched(data)
+    return config.patched(overrides or {})
+
+
+def to_toml(config: Config) -> str:
+    """The effective config as TOML, each key with its comment."""
+    lines = []
+    for key, value in config.to_dict().items():
+        lines.append(f"# {FIELDS[key]}")
+        if isinstance(value, str):
+            lines.append(f"{key} = {_toml_str(value)}")
+        elif isinstance(value, list):
+            lines.append(f"{key} = [{', '.join(_toml_str(v) for v in value)}]")
+        else:
+            lines.append(f"{key} = {value}")
+    return "\n".join(lines) + "\n"
+
+
+def _toml_str(value: str) -> str:
+    return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'

@@ -1,0 +1,11 @@
+"""The protocol's shared types: error codes, event names, job statuses.
+
+Imported by the daemon, the client library, the CLI and the TUI; it imports
+nothing but the standard library.
+"""
+
+PROTOCOL_VERSION = 1
+SUBPROTOCOL_JSON = "idm.v1.json"
+SUBPROTOCOL_MSGPACK = "idm.v1.msgpack"
+DEFAULT_PORT = 8765
+MAX_FRAME = 1024 * 1024
