@@ -92,6 +92,7 @@ def main(argv: list[str] | None = None) -> int:
 async def _serve(ctx: DaemonContext) -> None:
     from idmd.app import create_app  # the engine's imports are paid after argument parsing
 
+    _handle_signals(ctx)  # before READY: a service manager may send SIGTERM the moment it sees it
     runner = web.AppRunner(create_app(ctx), handle_signals=False, shutdown_timeout=1.0)
     await runner.setup()
     try:
@@ -107,19 +108,18 @@ async def _serve(ctx: DaemonContext) -> None:
         )
         log.info("idmd %s listening on %s", __version__, url)
         sdnotify.notify(f"READY=1\nMAINPID={os.getpid()}\nSTATUS=listening on {url}")
-        await _wait_for_stop(ctx)
+        await ctx.stop_requested.wait()
         sdnotify.notify("STOPPING=1")
         log.info("stopping")
     finally:
         await runner.cleanup()
 
 
-async def _wait_for_stop(ctx: DaemonContext) -> None:
+def _handle_signals(ctx: DaemonContext) -> None:
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, ctx.stop_requested.set)
     loop.add_signal_handler(signal.SIGHUP, lambda: _reload(ctx))
-    await ctx.stop_requested.wait()
 
 
 def _reload(ctx: DaemonContext) -> None:

@@ -59,7 +59,7 @@ class EventBus:
     def replay(self, since: int) -> tuple[list[Event], bool]:
         """Retained events with ``seq > since``, and whether some were already gone (reset)."""
         if not self._retained:
-            return [], since < self._seq
+            return [], since != self._seq  # since > seq: a restarted daemon, the client must reset
         oldest = self._retained[0].seq
         reset = since < oldest - 1 or since > self._seq
         start = max(since + 1, oldest)

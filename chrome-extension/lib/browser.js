@@ -1,0 +1,74 @@
+// The one place that calls chrome.* for actions (listeners are registered in
+// background.js at top level, as MV3 requires). Storage writes are chained so
+// two writes never interleave, and failures are logged rather than thrown at
+// callers that cannot do anything about them.
+
+const api = globalThis.chrome;
+let storageChain = Promise.resolve();
+
+export const extensionId = () => api.runtime.id;
+export const version = () => api.runtime.getManifest().version;
+
+export function storageGet(area, keys) {
+  return api.storage[area].get(keys);
+}
+
+/** Queue a write; resolves when this write (and every earlier one) is done. */
+export function storageSet(area, items) {
+  const write = storageChain.then(() => api.storage[area].set(items));
+  storageChain = write.catch((err) => console.warn('idm: storage write failed', err));
+  return write;
+}
+
+export function storageRemove(area, keys) {
+  const write = storageChain.then(() => api.storage[area].remove(keys));
+  storageChain = write.catch((err) => console.warn('idm: storage remove failed', err));
+  return write;
+}
+
+/** The Cookie header a page would send to `url` (empty when cookies are off or denied). */
+export async function cookiesFor(url) {
+  try {
+    return await api.cookies.getAll({ url });
+  } catch {
+    return [];
+  }
+}
+
+/** Cancel a browser download and drop it from the browser's list: idmd has it now. */
+export async function cancelDownload(id) {
+  await api.downloads.cancel(id);
+  try {
+    await api.downloads.erase({ id });
+  } catch {
+    // the entry stays listed as cancelled: harmless
+  }
+}
+
+/** Let the browser download `url` itself (the daemon is not there). */
+export function browserDownload(url) {
+  return api.downloads.download({ url });
+}
+
+export async function tabUrl(tabId) {
+  try {
+    const tab = await api.tabs.get(tabId);
+    return tab?.url ?? '';
+  } catch {
+    return '';
+  }
+}
+
+export async function createMenus(id, title) {
+  await api.contextMenus.removeAll();
+  api.contextMenus.create({ id, title, contexts: ['link', 'image', 'video', 'audio'] });
+}
+
+export function ensureAlarm(name, periodInMinutes) {
+  return api.alarms.create(name, { periodInMinutes });
+}
+
+export function setBadge(text, color) {
+  api.action.setBadgeText({ text }).catch(() => undefined);
+  if (color) api.action.setBadgeBackgroundColor({ color }).catch(() => undefined);
+}

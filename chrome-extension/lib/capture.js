@@ -1,0 +1,59 @@
+// Whether a browser download is handed to idmd: the capture rules (types,
+// sizes, sites left alone) applied to a chrome.downloads item. Pure.
+
+import { extensionOf, isHttpUrl, siteMatches } from './classify.js';
+
+/**
+ * @param {{url?: string, finalUrl?: string, filename?: string, mime?: string,
+ *          totalBytes?: number, referrer?: string, byExtensionId?: string}} item
+ * @param {{capture: {enabled: boolean, extensions: string[], minSize: number},
+ *          excludedSites: string[]}} settings
+ * @param {{extensionId?: string}} [context]
+ * @returns {{capture: boolean, reason: string}}
+ */
+export function captureDecision(item, settings, { extensionId = '' } = {}) {
+  const rules = settings.capture;
+  if (!rules.enabled) return { capture: false, reason: 'capture is off' };
+  // Our own fallback downloads (daemon absent) must stay in the browser.
+  if (extensionId && item.byExtensionId === extensionId) {
+    return { capture: false, reason: 'started by this extension' };
+  }
+  const url = item.finalUrl || item.url || '';
+  if (!isHttpUrl(url)) return { capture: false, reason: 'not an http(s) URL' };
+  if (siteMatches(url, settings.excludedSites) || siteMatches(item.referrer ?? '', settings.excludedSites)) {
+    return { capture: false, reason: 'site left alone' };
+  }
+  const ext = extensionOf(item.filename ?? '') || extensionOf(url);
+  if (ext && rules.extensions.includes(ext)) return { capture: true, reason: `type .${ext}` };
+  const size = Number(item.totalBytes);
+  if (rules.minSize > 0 && Number.isFinite(size) && size >= rules.minSize) {
+    return { capture: true, reason: 'size' };
+  }
+  return { capture: false, reason: 'no rule matches' };
+}
+
+/** The file's base name from a browser-suggested path (either separator). */
+export function baseName(path) {
+  return String(path ?? '').split(/[\\/]/).pop() ?? '';
+}
+
+/** A Cookie header value from chrome.cookies entries. */
+export function cookieHeader(cookies) {
+  if (!Array.isArray(cookies)) return '';
+  return cookies
+    .filter((c) => c && typeof c.name === 'string' && typeof c.value === 'string')
+    .map((c) => `${c.name}=${c.value}`)
+    .join('; ');
+}
+
+/** idmd's jobs.add options for a download taken from the browser. */
+export function jobOptions({ filename, referrer, cookies, userAgent, quality }) {
+  const options = {};
+  const name = baseName(filename);
+  if (name) options.filename = name;
+  if (referrer && isHttpUrl(referrer)) options.referer = referrer;
+  if (cookies) options.cookies = cookies;
+  if (userAgent) options.user_agent = userAgent;
+  if (quality) options.quality = quality;
+  return options;
+}

@@ -1,0 +1,89 @@
+// The options page: daemon address, token or pairing, capture rules, sites
+// left alone. Everything is validated and stored by the service worker.
+
+const $ = (id) => document.getElementById(id);
+const MIB = 1024 * 1024;
+
+async function send(msg) {
+  const reply = await chrome.runtime.sendMessage(msg);
+  if (!reply?.ok) throw new Error(reply?.error ?? 'no answer from the extension');
+  return reply.result;
+}
+
+function status(text, isError = false) {
+  $('status').textContent = text;
+  $('status').className = isError ? 'error' : '';
+}
+
+function fill({ settings, hasToken }) {
+  $('daemon-url').value = settings.daemonUrl;
+  $('capture-enabled').checked = settings.capture.enabled;
+  $('extensions').value = settings.capture.extensions.join(', ');
+  $('min-size').value = String(Math.round(settings.capture.minSize / MIB));
+  $('excluded-sites').value = settings.excludedSites.join('\n');
+  $('token-state').textContent = hasToken ? 'A token is saved.' : 'No token yet.';
+}
+
+function showConnection(conn) {
+  $('conn-state').textContent = conn.state;
+  $('conn-error').textContent = conn.error || '';
+  $('pairing').hidden = conn.state !== 'pairing';
+  $('pair-code').textContent = conn.code || '';
+  $('pair-code-cmd').textContent = conn.code || 'CODE';
+}
+
+async function reload() {
+  fill(await send({ type: 'settings.get' }));
+}
+
+async function save() {
+  const settings = {
+    daemonUrl: $('daemon-url').value,
+    capture: {
+      enabled: $('capture-enabled').checked,
+      extensions: $('extensions').value.split(/[\s,;]+/),
+      minSize: Math.max(0, Number($('min-size').value) || 0) * MIB,
+    },
+    excludedSites: $('excluded-sites').value.split(/[\s,;]+/),
+  };
+  try {
+    await send({ type: 'settings.save', settings });
+    await reload();
+    status('Saved.');
+  } catch (err) {
+    status(err.message, true);
+  }
+}
+
+async function saveToken(token) {
+  try {
+    await send({ type: 'token.set', token });
+    $('token').value = '';
+    await reload();
+    status(token ? 'Token saved.' : 'Token forgotten.');
+  } catch (err) {
+    status(err.message, true);
+  }
+}
+
+function watch() {
+  const port = chrome.runtime.connect({ name: 'popup' });
+  port.onMessage.addListener((msg) => {
+    if (msg?.type === 'state') {
+      showConnection(msg.state.connection);
+      // Only the token line: the form may hold edits not saved yet.
+      send({ type: 'settings.get' })
+        .then(({ hasToken }) => { $('token-state').textContent = hasToken ? 'A token is saved.' : 'No token yet.'; })
+        .catch(() => undefined);
+    }
+  });
+  port.onDisconnect.addListener(() => setTimeout(watch, 500));
+  port.postMessage({ type: 'watch', tabId: -1 });
+}
+
+$('save').addEventListener('click', save);
+$('save-token').addEventListener('click', () => saveToken($('token').value));
+$('forget-token').addEventListener('click', () => saveToken(''));
+$('pair').addEventListener('click', () => send({ type: 'pair.start' }).catch((err) => status(err.message, true)));
+reload().catch((err) => status(err.message, true));
+watch();

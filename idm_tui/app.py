@@ -1,0 +1,158 @@
+"""``IdmApp``: holds the connection and the job model, and hands coalesced
+changes to the screens. Screens and dialogs live in their own modules."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Callable, Iterable
+from typing import TYPE_CHECKING, Any
+
+from textual import work
+from textual.app import App, SystemCommand
+from textual.screen import Screen
+
+from idmd.protocol.errors import RpcError
+from idm_tui.link import ClientFactory, ClientLike, DaemonMissing, backoff_delay
+from idm_tui.model import Change, JobModel
+from idm_tui.screens.duplicate import DuplicateScreen
+from idm_tui.screens.main import MainScreen
+from idm_tui.screens.pairing import PairingScreen
+
+if TYPE_CHECKING:
+    from idmd.client import ConnectionStatus
+
+# Progress repaints are gathered for this long: 50 active jobs at 10 events/s
+# each become four repaints a second, not five hundred.
+REPAINT_INTERVAL = 0.25
+
+
+class IdmApp(App[None]):
+    """The idm terminal UI. ``client_factory`` connects (tests pass a fake)."""
+
+    CSS_PATH = "idm.tcss"
+    TITLE = "idm"
+
+    def __init__(self, client_factory: ClientFactory, note: str = "", use_clipboard: bool = True) -> None:
+        super().__init__()
+        self.client_factory = client_factory
+        self.use_clipboard = use_clipboard  # the add dialog offers a URL found there
+        self.client: ClientLike | None = None
+        self.model = JobModel()
+        self.startup_note = note
+        self._pending = Change()
+        self._flush_scheduled = False
+        self.main_screen = MainScreen()
+
+    def on_mount(self) -> None:
+        self.push_screen(self.main_screen)
+        if self.startup_note:
+            self.main_screen.status.note = self.startup_note
+        self.call_after_refresh(self.run_link)  # the first frame before any network work
+
+    # -- the connection ----------------------------------------------------------
+
+    @work(exclusive=True, group="link")
+    async def run_link(self) -> None:
+        """Connect (retrying with back-off until a daemon answers), then apply the stream."""
+        attempt = 0
+        while self.client is None:
+            try:
+                self.client = await self.client_factory(self.say)
+            except Exception as exc:  # noqa: BLE001 - any failure to connect is shown and retried
+                if type(exc).__name__ == "AuthenticationFailed":
+                    self.show_state("disconnected", problem=str(exc))
+                    return
+                attempt += 1
+                delay = backoff_delay(attempt)
+                state = "disconnected" if isinstance(exc, DaemonMissing) else "reconnecting"
+                self.show_state(state, time.time() + delay, problem=str(exc))
+                await asyncio.sleep(delay)  # the back-off itself
+        client = self.client
+        client.add_state_listener(self._on_state)
+        self._on_state(client.status)
+        async for item in client.subscribe():
+            self.take(item)
+
+    def say(self, note: str) -> None:
+        """News from connecting (such as "started idmd") for the status line."""
+        self.main_screen.status.note = note
+
+    def _on_state(self, status: "ConnectionStatus") -> None:
+        retry_at = time.time() + status.retry_in if status.retry_in else 0.0
+        self.show_state(str(status.state), retry_at, status.error or "")
+
+    def show_state(self, state: str, retry_at: float = 0.0, problem: str = "") -> None:
+        line = self.main_screen.status
+        line.state = state
+        line.retry_at = retry_at
+        line.problem = problem
+
+    # -- applying what the daemon says -------------------------------------------
+
+    def take(self, item: dict[str, Any]) -> None:
+        """Apply a snapshot item or an event and schedule a coalesced repaint."""
+        if item.get("type") == "snapshot":
+            snap = item.get("snapshot") or {}
+            jobs = snap.get("jobs", []) if isinstance(snap, dict) else snap
+            change = self.model.apply_snapshot(jobs, item.get("seq"), bool(item.get("reset")))
+            if isinstance(snap, dict) and isinstance(snap.get("stats"), dict):
+                self.model.stats = dict(snap["stats"])
+            self.main_screen.on_snapshot()
+        else:
+            change = self.model.apply_event(item)
+        self._pending.merge(change)
+        if change.pairing is not None:
+            self.push_screen(PairingScreen(change.pairing))
+        if change.duplicate is not None and change.duplicate in self.model.jobs:
+            self.push_screen(DuplicateScreen(self.model.jobs[change.duplicate]))
+        if change.structure and not self._flush_scheduled:
+            self.call_later(self.flush)  # rows that come and go show at once
+            self._flush_scheduled = True
+        elif not self._flush_scheduled:
+            self.set_timer(REPAINT_INTERVAL, self.flush)
+            self._flush_scheduled = True
+
+    def flush(self) -> None:
+        """Hand the gathered changes to every live screen."""
+        self._flush_scheduled = False
+        change, self._pending = self._pending, Change()
+        for screen in self.screen_stack:
+            apply = getattr(screen, "apply_change", None)
+            if apply is not None:
+                apply(change)
+
+    # -- calls -----------------------------------------------------------------
+
+    async def rpc(self, method: str, params: Any = None) -> Any:
+        """Call the daemon; errors become a notification and None."""
+        if self.client is None:
+            self.notify("not connected to idmd", severity="error")
+            return None
+        try:
+            return await self.client.call(method, params)
+        except RpcError as exc:
+            self.notify(f"{method}: {exc.detail}", severity="error")
+        except Exception as exc:  # noqa: BLE001 - ClientError, OSError, timeouts: shown, never fatal
+            self.notify(f"{method}: {exc}", severity="error")
+        return None
+
+    def request(self, method: str, params: Any = None, done: Callable[[Any], None] | None = None) -> None:
+        """``rpc`` in a worker; ``done(result)`` runs when it succeeded."""
+
+        async def run() -> None:
+            result = await self.rpc(method, params)
+            if result is not None and done is not None:
+                done(result)
+
+        self.run_worker(run(), group="rpc")
+
+    def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
+        yield from super().get_system_commands(screen)
+        commands = getattr(screen, "palette_commands", None)
+        if commands is not None:
+            yield from commands()
+
+    async def on_unmount(self) -> None:
+        if self.client is not None:
+            await self.client.close()

@@ -1,0 +1,43 @@
+"""The remove confirmation: remove the job from the list, and optionally its file."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.screen import ModalScreen
+from textual.widgets import Button, Checkbox, Label
+
+from idm_tui.widgets.cells import job_name
+
+
+class RemoveScreen(ModalScreen[tuple[bool, bool]]):
+    """Dismisses with ``(remove, delete_file)``; escape answers no."""
+
+    BINDINGS = [Binding("escape", "no", "Keep"), Binding("y", "yes", "Remove")]
+
+    def __init__(self, job: dict[str, Any]) -> None:
+        super().__init__()
+        self.job = job
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog"):
+            yield Label(f"Remove [b]{job_name(self.job)}[/b] from the list?", classes="title")
+            yield Checkbox("Also delete the file from disk", id="delete-file")
+            with Horizontal(classes="buttons"):
+                yield Button("Remove", variant="error", id="yes")
+                yield Button("Keep", id="no")
+
+    def on_mount(self) -> None:
+        self.query_one("#no", Button).focus()
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        self.action_yes() if event.button.id == "yes" else self.action_no()
+
+    def action_yes(self) -> None:
+        self.dismiss((True, self.query_one("#delete-file", Checkbox).value))
+
+    def action_no(self) -> None:
+        self.dismiss((False, False))

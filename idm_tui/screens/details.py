@@ -1,0 +1,173 @@
+"""The details view of one job: every field, the segment map, the speed over
+the last minute and the job's log lines, all kept live from the model."""
+
+from __future__ import annotations
+
+import time
+from typing import TYPE_CHECKING, Any
+
+from rich.console import Group
+from rich.table import Table
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import VerticalScroll
+from textual.screen import Screen
+from textual.widgets import Footer, Label, RichLog, Sparkline, Static
+
+from idm_tui.format import human_eta, human_percent, human_size, human_speed, short_time
+from idm_tui.model import Change
+from idm_tui.widgets.cells import STATUS_STYLES, job_name
+from idm_tui.widgets.segment_map import SegmentMap
+
+if TYPE_CHECKING:
+    from idm_tui.app import IdmApp
+
+SEGMENT_REFRESH = 1.0  # seconds between jobs.get calls for fresh segments while downloading
+
+
+def field_rows(job: dict[str, Any]) -> list[tuple[str, str | Text]]:
+    """Every field of a job as (label, value) for the details table."""
+    status = str(job.get("status", ""))
+    error = job.get("error") or {}
+    media = job.get("media") or {}
+    options = job.get("options") or {}
+    rows: list[tuple[str, str | Text]] = [
+        ("id", str(job.get("id", ""))),
+        ("url", str(job.get("url", ""))),
+        ("kind", str(job.get("kind", ""))),
+        ("status", Text(status, style=STATUS_STYLES.get(status, ""))),
+        ("file", str(job.get("filename") or "–")),
+        ("path", str(job.get("path") or "–")),
+        ("size", human_size(job.get("size"))),
+        ("done", f"{human_size(job.get('done') or 0)}  {human_percent(job.get('done'), job.get('size'), status)}"),
+        ("speed", human_speed(job.get("speed")) or "–"),
+        ("eta", human_eta(job.get("eta")) or "–"),
+        ("connections", str(job.get("connections") or 0)),
+        ("created", short_time(job.get("created_at"))),
+        ("started", short_time(job.get("started_at"))),
+        ("finished", short_time(job.get("finished_at"))),
+    ]
+    if error:
+        rows.append(("error", Text(f"{error.get('message', '')} ({error.get('code', '')})", style="red")))
+    if media:
+        rows.append(("media", " · ".join(str(media[k]) for k in ("title", "format", "quality") if media.get(k))))
+    if options:
+        rows.append(("options", ", ".join(f"{k}={v}" for k, v in sorted(options.items()) if k not in ("headers", "cookies"))))
+    return rows
+
+
+WIDE_FIELDS = ("url", "path", "error", "media", "options")
+
+
+def fields_renderable(job: dict[str, Any]) -> Group:
+    """Short fields two to a line, then the long ones (URL, path, …) one per line."""
+    rows = field_rows(job)
+    short = [row for row in rows if row[0] not in WIDE_FIELDS]
+    pairs = Table.grid(padding=(0, 2))
+    for _ in range(2):
+        pairs.add_column(style="bold", no_wrap=True)
+        pairs.add_column(no_wrap=True, min_width=28)
+    for i in range(0, len(short), 2):
+        pairs.add_row(*(part for row in short[i : i + 2] for part in row))
+    wide = Table.grid(padding=(0, 2))
+    wide.add_column(style="bold", no_wrap=True, min_width=11)
+    wide.add_column(overflow="fold")
+    for label, value in rows:
+        if label in WIDE_FIELDS:
+            wide.add_row(label, value)
+    return Group(pairs, wide)
+
+
+class DetailsScreen(Screen[None]):
+    """One job in full. ``escape`` goes back; the job's keys still work here."""
+
+    BINDINGS = [
+        Binding("escape", "back", "Back"),
+        Binding("space", "toggle", "Pause", key_display="spc"),
+        Binding("x", "cancel", "Cancel"),
+        Binding("r", "retry", "Retry"),
+    ]
+
+    def __init__(self, job_id: str) -> None:
+        super().__init__()
+        self.job_id = job_id
+        self._fetched_at = 0.0
+        self._log_count = -1
+
+    @property
+    def idm(self) -> "IdmApp":
+        return self.app  # type: ignore[return-value]
+
+    @property
+    def job(self) -> dict[str, Any]:
+        return self.idm.model.jobs.get(self.job_id) or {"id": self.job_id, "status": "removed"}
+
+    def compose(self) -> ComposeResult:
+        with VerticalScroll(id="details"):
+            yield Label(job_name(self.job), id="details-title", classes="title")
+            yield Static(id="fields")
+            yield Label("Segments", classes="section")
+            yield SegmentMap(id="segmap")
+            yield Label("Speed, last minute", id="speed-label", classes="section")
+            yield Sparkline([], id="speed")
+            yield Label("Log", classes="section")
+            yield RichLog(id="log", max_lines=200, wrap=True)
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.refresh_all()
+        self.fetch()
+
+    def fetch(self) -> None:
+        """``jobs.get``: the job with its segments (events carry them only on request)."""
+        self._fetched_at = time.monotonic()
+
+        def done(job: Any) -> None:
+            if isinstance(job, dict) and self.job_id in self.idm.model.jobs:
+                self.idm.model.jobs[self.job_id].update(job)
+                self.refresh_all()
+
+        self.idm.request("jobs.get", {"id": self.job_id}, done)
+
+    def apply_change(self, change: Change) -> None:
+        if self.job_id in change.rows or change.log == self.job_id:
+            self.refresh_all()
+            job = self.job
+            stale = time.monotonic() - self._fetched_at >= SEGMENT_REFRESH
+            if self.job_id in change.rows and job.get("status") == "downloading" and stale:
+                self.fetch()
+
+    def refresh_all(self) -> None:
+        job = self.job
+        self.query_one("#details-title", Label).update(job_name(job))
+        self.query_one("#fields", Static).update(fields_renderable(job))
+        self.query_one(SegmentMap).set_job(job)
+        history = self.idm.model.speeds.get(self.job_id)
+        series = history.series() if history is not None else []
+        self.query_one(Sparkline).data = series or [0.0]
+        peak = max(series) if series else 0
+        self.query_one("#speed-label", Label).update(f"Speed, last minute (peak {human_speed(peak) or '0 B/s'})")
+        logs = list(self.idm.model.logs.get(self.job_id, ()))
+        if len(logs) != self._log_count or self._log_count == len(logs) == 200:
+            log = self.query_one(RichLog)
+            log.clear()
+            for line in logs:
+                log.write(line)
+            self._log_count = len(logs)
+
+    def action_back(self) -> None:
+        self.app.pop_screen()
+
+    def _ids(self) -> dict[str, list[str]]:
+        return {"ids": [self.job_id]}
+
+    def action_toggle(self) -> None:
+        method = "jobs.resume" if self.job.get("status") == "paused" else "jobs.pause"
+        self.idm.request(method, self._ids())
+
+    def action_cancel(self) -> None:
+        self.idm.request("jobs.cancel", self._ids())
+
+    def action_retry(self) -> None:
+        self.idm.request("jobs.retry", self._ids())

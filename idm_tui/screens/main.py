@@ -1,0 +1,326 @@
+"""The main screen: tabs, the live job table, history search and every job action.
+
+It reads the app's ``JobModel`` and repaints from coalesced changes; actions
+are RPC calls whose results come back as events, so nothing is changed locally.
+"""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from textual.app import ComposeResult, SystemCommand
+from textual.binding import Binding
+from textual.screen import Screen
+from textual.widgets import Footer, Input, Label, Tab, Tabs
+
+from idm_tui.model import VIEW_STATUSES, Change, View
+from idm_tui.widgets.job_table import JobTable
+from idm_tui.widgets.status_line import StatusLine
+
+if TYPE_CHECKING:
+    from idm_tui.app import IdmApp
+
+PAGE = 100  # jobs per jobs.list page (history and search)
+
+
+@dataclass
+class Search:
+    """One history search: its query, the ids found so far and the next page's cursor."""
+
+    query: str
+    ids: list[str] = field(default_factory=list)
+    total: int = 0
+    cursor: str | None = None
+
+
+class MainScreen(Screen[None]):
+    """The job list.
+
+    Keys: ``a`` add, ``space`` pause/resume, ``x`` cancel, ``r`` retry,
+    ``delete`` remove, ``enter`` details, ``o`` open folder, ``+``/``-``
+    priority, ``l`` speed limit, ``/`` search, ``escape`` end the search,
+    ``1``-``5`` tabs, ``q`` quit (the daemon keeps running).
+    """
+
+    BINDINGS = [
+        Binding("a", "add", "Add"),
+        Binding("space", "toggle", "Pause", key_display="spc"),
+        Binding("x", "cancel", "Cancel"),
+        Binding("r", "retry", "Retry"),
+        Binding("delete", "remove", "Remove", key_display="del"),
+        Binding("enter", "details", "Details", key_display="⏎"),
+        Binding("o", "open_folder", "Folder"),
+        Binding("plus", "priority(1)", "Prio+", key_display="+"),
+        Binding("minus", "priority(-1)", "Prio-", key_display="-"),
+        Binding("l", "limit", "Limit"),
+        Binding("slash", "search", "Search", key_display="/"),
+        Binding("escape", "end_search", "End search", show=False),
+        Binding("q", "app.quit", "Quit"),
+        *(Binding(str(i + 1), f"view('{view.value}')", view.value.title(), show=False) for i, view in enumerate(View)),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.view = View.ALL
+        self.search: Search | None = None
+        self.history_cursor: dict[View, str | None] = {}  # next page per tab; absent: not loaded yet
+        self.status = StatusLine()
+
+    @property
+    def idm(self) -> "IdmApp":
+        return self.app  # type: ignore[return-value]
+
+    def compose(self) -> ComposeResult:
+        yield Tabs(*(Tab(view.value.title(), id=view.value) for view in View), id="views")
+        yield Input(placeholder="search the history by name or URL, enter to search, escape to end",
+                    id="search")
+        yield Label("", id="search-info")
+        yield JobTable(id="jobs")
+        yield self.status
+        yield Footer(compact=True)
+
+    @property
+    def table(self) -> JobTable:
+        return self.query_one(JobTable)
+
+    def on_mount(self) -> None:
+        self.table.focus()
+
+    # -- repainting ----------------------------------------------------------------
+
+    def visible_ids(self) -> list[str]:
+        jobs = self.idm.model.jobs
+        if self.search is not None:
+            statuses = VIEW_STATUSES[self.view]
+            return [i for i in self.search.ids if i in jobs and (statuses is None or jobs[i].get("status") in statuses)]
+        return self.idm.model.visible(self.view)
+
+    def apply_change(self, change: Change) -> None:
+        model = self.idm.model
+        if change.structure:
+            self.table.show(self.visible_ids(), model.jobs)
+        elif change.rows:
+            self.table.update_rows(change.rows, model.jobs)
+        counts = model.counts()
+        self.status.speed = model.total_speed()
+        self.status.active = counts["active"]
+        self.status.queued = counts["queued"]
+        self.status.limit = int(model.config.get("speed_limit") or 0)
+
+    def repaint(self) -> None:
+        self.apply_change(Change(structure=True))
+
+    def on_snapshot(self) -> None:
+        """After each (re)connection: the config for the limit, then the tab's history."""
+        self.history_cursor.clear()
+        self.idm.request("config.get", None, self._got_config)
+        self.load_history()
+
+    def _got_config(self, config: Any) -> None:
+        if isinstance(config, dict):
+            self.idm.model.config.update(config)
+            self.repaint()
+
+    # -- tabs, history pages and search -----------------------------------------
+
+    def on_tabs_tab_activated(self, event: Tabs.TabActivated) -> None:
+        if event.tab is None or event.tab.id is None:
+            return
+        self.view = View(event.tab.id)
+        self.repaint()
+        if self.search is not None:
+            self.run_search(self.search.query)
+        elif self.view not in self.history_cursor:
+            self.load_history()
+
+    def action_view(self, view: str) -> None:
+        self.query_one(Tabs).active = view
+
+    def load_history(self, more: bool = False) -> None:
+        """The first (or next) page of the finished jobs under this tab, from the daemon."""
+        view = self.view
+        if view in (View.ACTIVE, View.QUEUED) or self.idm.client is None:
+            return  # the snapshot holds every unfinished job; on_snapshot loads the rest
+        params: dict[str, Any] = {"limit": PAGE, "order": "-created_at"}
+        statuses = VIEW_STATUSES[view]
+        if statuses is not None:
+            params["status"] = sorted(statuses)
+        if more:
+            cursor = self.history_cursor.get(view)
+            if cursor is None:
+                return
+            params["cursor"] = cursor
+
+        def done(result: Any) -> None:
+            self.history_cursor[view] = result.get("cursor")
+            self.idm.model.add_history(result.get("jobs") or [])
+            self.repaint()
+
+        self.history_cursor.setdefault(view, None)
+        self.idm.request("jobs.list", params, done)
+
+    def action_search(self) -> None:
+        box = self.query_one("#search", Input)
+        box.add_class("shown")
+        box.focus()
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        if event.input.id != "search":
+            return
+        query = event.value.strip()
+        if not query:
+            self.action_end_search()
+            return
+        self.run_search(query)
+        self.table.focus()
+
+    def run_search(self, query: str, more: bool = False) -> None:
+        params: dict[str, Any] = {"query": query, "limit": PAGE, "order": "-created_at"}
+        statuses = VIEW_STATUSES[self.view]
+        if statuses is not None:
+            params["status"] = sorted(statuses)
+        if more:
+            if self.search is None or self.search.cursor is None:
+                return
+            params["cursor"] = self.search.cursor
+        search = self.search if more and self.search is not None else Search(query)
+        self.search = search
+
+        def done(result: Any) -> None:
+            jobs = result.get("jobs") or []
+            self.idm.model.add_history(jobs)
+            search.ids.extend(str(job["id"]) for job in jobs if "id" in job)
+            search.total = int(result.get("total") or len(search.ids))
+            search.cursor = result.get("cursor")
+            self._show_search_info()
+            self.repaint()
+
+        self._show_search_info()
+        self.idm.request("jobs.list", params, done)
+
+    def _show_search_info(self) -> None:
+        info = self.query_one("#search-info", Label)
+        if self.search is None:
+            info.remove_class("shown")
+            return
+        more = "  (move to the end for more)" if self.search.cursor else ""
+        info.update(f"search {self.search.query!r}: {len(self.search.ids)} of {self.search.total}{more}")
+        info.add_class("shown")
+
+    def action_end_search(self) -> None:
+        box = self.query_one("#search", Input)
+        box.value = ""
+        box.remove_class("shown")
+        self.search = None
+        self._show_search_info()
+        self.table.focus()
+        self.repaint()
+
+    def on_job_table_row_highlighted(self, event: JobTable.RowHighlighted) -> None:
+        if self.table.row_count == 0 or event.cursor_row < self.table.row_count - 1:
+            return
+        if self.search is not None:
+            self.run_search(self.search.query, more=True)
+        else:
+            self.load_history(more=True)
+
+    def on_job_table_row_selected(self, event: JobTable.RowSelected) -> None:
+        self.action_details()
+
+    # -- job actions -----------------------------------------------------------------
+
+    def selected(self) -> dict[str, Any] | None:
+        job_id = self.table.selected_id
+        job = self.idm.model.jobs.get(job_id) if job_id else None
+        if job is None:
+            self.notify("no job selected", severity="warning")
+        return job
+
+    def action_add(self) -> None:
+        from idm_tui.screens.add import AddScreen
+
+        self.app.push_screen(AddScreen(read_clipboard=self.idm.use_clipboard))
+
+    def action_toggle(self) -> None:
+        job = self.selected()
+        if job is None:
+            return
+        method = "jobs.resume" if job.get("status") == "paused" else "jobs.pause"
+        if job.get("status") not in ("downloading", "queued", "paused"):
+            self.notify(f"a {job.get('status')} job cannot be paused or resumed", severity="warning")
+            return
+        self.idm.request(method, {"ids": [job["id"]]})
+
+    def action_cancel(self) -> None:
+        job = self.selected()
+        if job is not None:
+            self.idm.request("jobs.cancel", {"ids": [job["id"]]})
+
+    def action_retry(self) -> None:
+        job = self.selected()
+        if job is not None:
+            self.idm.request("jobs.retry", {"ids": [job["id"]]})
+
+    def action_remove(self) -> None:
+        from idm_tui.screens.confirm import RemoveScreen
+
+        job = self.selected()
+        if job is None:
+            return
+
+        def chosen(answer: tuple[bool, bool] | None) -> None:
+            if answer and answer[0]:
+                self.idm.request("jobs.remove", {"ids": [job["id"]], "delete_files": answer[1]})
+
+        self.app.push_screen(RemoveScreen(job), chosen)
+
+    def action_details(self) -> None:
+        from idm_tui.screens.details import DetailsScreen
+
+        job = self.selected()
+        if job is not None:
+            self.app.push_screen(DetailsScreen(str(job["id"])))
+
+    def action_open_folder(self) -> None:
+        job = self.selected()
+        if job is None:
+            return
+        opener = shutil.which("open" if sys.platform == "darwin" else "xdg-open")
+        path = job.get("path")
+        if not path:
+            self.notify("this job has no file yet", severity="warning")
+        elif opener is None:
+            self.notify(f"no opener here; the folder is {Path(path).parent}", severity="warning")
+        else:
+            subprocess.Popen([opener, str(Path(path).parent)], stdin=subprocess.DEVNULL,
+                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+
+    def action_priority(self, step: int) -> None:
+        job = self.selected()
+        if job is None:
+            return
+        current = int((job.get("options") or {}).get("priority") or 0)
+        self.idm.request("jobs.update", {"id": job["id"], "patch": {"priority": current + step}},
+                         lambda _: self.notify(f"priority {current + step}"))
+
+    def action_limit(self) -> None:
+        from idm_tui.screens.limit import LimitScreen
+
+        job_id = self.table.selected_id
+        job = self.idm.model.jobs.get(job_id) if job_id else None
+        self.app.push_screen(LimitScreen(job, int(self.idm.model.config.get("speed_limit") or 0)))
+
+    def palette_commands(self) -> Iterable[SystemCommand]:
+        """Every key's action in the command palette too."""
+        for binding in self.BINDINGS:
+            assert isinstance(binding, Binding)
+            if binding.show and binding.action not in ("app.quit",):
+                key = binding.key_display or binding.key
+                yield SystemCommand(f"{binding.description} ({key})", f"idm: {binding.description.lower()}",
+                                    lambda action=binding.action: self.run_action(action))

@@ -1,0 +1,68 @@
+"""The line above the key footer: total speed, active and queued counts, and
+whether the TUI is connected, reconnecting (with a countdown) or cut off."""
+
+from __future__ import annotations
+
+import time
+
+from rich.text import Text
+from textual.reactive import reactive
+from textual.widget import Widget
+
+from idm_tui.format import human_size, human_speed
+
+
+class StatusLine(Widget):
+    """One line of totals and the connection state.
+
+    Reactives: ``speed`` (B/s), ``active``, ``queued``, ``limit`` (global
+    speed limit, 0 for none), ``state`` (connected, connecting, reconnecting,
+    disconnected), ``retry_at`` (wall time of the next attempt) and ``note``.
+    """
+
+    DEFAULT_CSS = """
+    StatusLine { height: 1; padding: 0 1; background: $panel; }
+    """
+
+    speed: reactive[float] = reactive(0.0)
+    active: reactive[int] = reactive(0)
+    queued: reactive[int] = reactive(0)
+    limit: reactive[int] = reactive(0)
+    state: reactive[str] = reactive("connecting")
+    retry_at: reactive[float] = reactive(0.0)
+    problem: reactive[str] = reactive("")
+    note: reactive[str] = reactive("")
+
+    def on_mount(self) -> None:
+        # Only the countdown needs a clock; it ticks while reconnecting, never otherwise.
+        self._ticker = self.set_interval(1.0, self.refresh, pause=True)
+
+    def watch_state(self, state: str) -> None:
+        if hasattr(self, "_ticker"):
+            if state == "reconnecting":
+                self._ticker.resume()
+            else:
+                self._ticker.pause()
+
+    def render(self) -> Text:
+        text = Text()
+        text.append(f"↓ {human_speed(self.speed) or '0 B/s'}", style="bold")
+        if self.limit:
+            text.append(f" (limit {human_size(self.limit)}/s)", style="yellow")
+        text.append(f"   {self.active} active   {self.queued} queued   ")
+        text.append_text(self._state_text())
+        if self.problem and self.state != "connected":
+            text.append(f"   {self.problem}", style="italic red")
+        elif self.note:
+            text.append(f"   {self.note}", style="italic")
+        return text
+
+    def _state_text(self) -> Text:
+        if self.state == "connected":
+            return Text("● connected", style="green")
+        if self.state == "reconnecting":
+            wait = max(0, round(self.retry_at - time.time())) if self.retry_at else 0
+            return Text(f"◌ reconnecting in {wait} s" if wait else "◌ reconnecting…", style="yellow")
+        if self.state == "connecting":
+            return Text("◌ connecting…", style="yellow")
+        return Text("○ disconnected", style="red")

@@ -1,0 +1,1 @@
+"""``idm``: the scriptable command line for idmd (entry point ``idmd.cli.main:main``)."""

@@ -1,0 +1,163 @@
+"""The ``idm`` commands, each an async function of the parsed arguments and a
+connected ``Client``; they print and return an exit status."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from typing import Any
+
+from idmd.cli import exits
+from idmd.cli.format import JOB_HEADERS, event_line, job_details, job_row, size, table
+from idmd.cli.wait import follow
+from idmd.client import Client
+
+
+def _print_json(value: Any) -> None:
+    print(json.dumps(value, indent=2, ensure_ascii=False, default=str))
+
+
+def _options(args: argparse.Namespace) -> dict[str, Any]:
+    options: dict[str, Any] = {}
+    for key in ("quality", "dir", "connections", "checksum", "mode", "filename", "referer", "format", "start"):
+        value = getattr(args, key, None)
+        if value is not None:
+            options[key] = value
+    if getattr(args, "header", None):
+        headers = {}
+        for raw in args.header:
+            name, sep, value = raw.partition(":")
+            if not sep or not name.strip():
+                raise SystemExit(f"idm: --header wants 'Name: value', not {raw!r}")
+            headers[name.strip()] = value.strip()
+        options["headers"] = headers
+    return options
+
+
+async def add(client: Client, args: argparse.Namespace) -> int:
+    options = _options(args)
+    stream = client.subscribe(types=["job.status", "job.progress", "job.updated", "job.removed"]) if args.wait else None
+    if stream is not None:
+        await anext(stream)  # subscribed before adding, so no event of the new jobs is missed
+    if len(args.urls) == 1:
+        results = [await client.call("jobs.add", {"url": args.urls[0], "options": options})]
+    else:
+        results = await client.call("jobs.add_many", {"items": [{"url": u, "options": options} for u in args.urls]})
+    jobs: dict[str, dict[str, Any]] = {}
+    status = exits.OK
+    for url, result in zip(args.urls, results, strict=False):
+        if "error" in result and "id" not in result:
+            print(f"idm: {url}: {result['error'].get('message')}", file=sys.stderr)
+            status = exits.ERROR
+            continue
+        jobs[result["id"]] = result
+        if args.json:
+            _print_json(result)
+        elif not args.wait or not sys.stdout.isatty():
+            print(f"{result['id']} {result.get('status')} {result.get('filename') or result.get('url')}")
+    if stream is None or not jobs:
+        return status
+    try:
+        outcome = await follow(stream, jobs)
+    finally:
+        await stream.aclose()
+    return max(status, outcome)
+
+
+async def ls(client: Client, args: argparse.Namespace) -> int:
+    params: dict[str, Any] = {"limit": args.limit}
+    if args.status:
+        params["status"] = args.status
+    if args.query:
+        params["query"] = args.query
+    result = await client.call("jobs.list", params)
+    if args.json:
+        _print_json(result)
+        return exits.OK
+    jobs = result.get("jobs", [])
+    if jobs:
+        print(table([job_row(j) for j in jobs], JOB_HEADERS))
+    total = result.get("total", len(jobs))
+    if total > len(jobs):
+        print(f"({len(jobs)} of {total} shown; use --limit)")
+    return exits.OK
+
+
+async def info(client: Client, args: argparse.Namespace) -> int:
+    job = await client.call("jobs.get", {"id": args.id})
+    if args.json:
+        _print_json(job)
+    else:
+        print(job_details(job))
+    return exits.OK
+
+
+async def simple(client: Client, args: argparse.Namespace) -> int:
+    """pause / resume / cancel / retry: each prints the jobs' new status."""
+    jobs = await client.call(f"jobs.{args.command}", {"ids": args.ids})
+    for job in jobs:
+        print(f"{job.get('id')} {job.get('status')}")
+    return exits.OK
+
+
+async def rm(client: Client, args: argparse.Namespace) -> int:
+    await client.call("jobs.remove", {"ids": args.ids, "delete_files": args.delete_files})
+    print(f"removed {', '.join(args.ids)}" + (" and their files" if args.delete_files else ""))
+    return exits.OK
+
+
+async def probe(client: Client, args: argparse.Namespace) -> int:
+    result = await client.call("jobs.probe", {"url": args.url, "options": {}}, timeout=120)
+    if args.json:
+        _print_json(result)
+        return exits.OK
+    for key in ("kind", "filename", "title", "size", "resumable", "qualities"):
+        if key in result and result[key] is not None:
+            value = result[key]
+            if key == "size":
+                value = f"{value} ({size(value)})"
+            elif isinstance(value, list):
+                value = ", ".join(map(str, value)) or "-"
+            print(f"{key + ':':<11}{value}")
+    entries = result.get("entries") or []
+    if entries:
+        print(f"{'entries:':<11}{len(entries)}")
+        for entry in entries[:20]:
+            print(f"  {entry.get('title') or ''} {entry.get('url') or ''}".rstrip())
+    return exits.OK
+
+
+async def watch(client: Client, args: argparse.Namespace) -> int:
+    async for item in client.subscribe(types=args.types or None):
+        if args.json:
+            print(json.dumps(item, ensure_ascii=False, default=str), flush=True)
+        elif item.get("type") == "snapshot":
+            jobs = (item.get("snapshot") or {}).get("jobs", [])
+            print(f"-- {len(jobs)} jobs, seq {item.get('seq')}" + (" (reset)" if item.get("reset") else ""), flush=True)
+        else:
+            print(event_line(item), flush=True)
+    return exits.CONNECTION_LOST
+
+
+async def pair(client: Client, args: argparse.Namespace) -> int:
+    if args.action in ("approve", "deny"):
+        if not args.arg:
+            raise SystemExit(f"idm: pair {args.action} needs the 6-digit CODE")
+        await client.call(f"pairing.{args.action}", {"code": args.arg})
+        print(f"pairing {args.arg} {'approved' if args.action == 'approve' else 'denied'}")
+    elif args.action == "revoke":
+        if not args.arg:
+            raise SystemExit("idm: pair revoke needs a client ID (see idm pair list)")
+        await client.call("pairing.revoke", {"id": args.arg})
+        print(f"revoked {args.arg}")
+    else:
+        result = await client.call("pairing.list")
+        if args.json:
+            _print_json(result)
+            return exits.OK
+        rows = [[c["id"], c["name"], c.get("version", ""), "paired"] for c in result.get("clients", [])]
+        rows += [[p["code"], p["client"].get("name", ""), p["client"].get("version", ""),
+                  f"waiting ({p['expires_in']:.0f} s left)"] for p in result.get("pending", [])]
+        print(table(rows, ("ID/CODE", "CLIENT", "VERSION", "STATE")) if rows else "no paired clients")
+    return exits.OK

@@ -1,0 +1,127 @@
+"""``idm``: the command line. Parses arguments, connects through ``idmd.client``,
+runs one command and maps every failure to one clear line and an exit status."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+from collections.abc import Awaitable, Callable
+
+from idmd import __version__
+from idmd.cli import commands, exits
+from idmd.client import AuthenticationFailed, Client, ClientError, ConnectionLost, DaemonNotRunning
+from idmd.client.discovery import read_token
+from idmd.protocol.errors import RpcError
+from idmd.protocol.jobs import MODES, QUALITIES, START_MODES, Status
+
+Command = Callable[[Client, argparse.Namespace], Awaitable[int]]
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="idm", description="Control the idm download daemon (idmd).",
+                                     epilog=exits.EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--version", action="version", version=f"idm {__version__}")
+    parser.add_argument("--url", dest="daemon_url", help="the daemon's WebSocket URL (default: from daemon.json)")
+    parser.add_argument("--token", help="the token (default: the token file)")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    add = sub.add_parser("add", help="download URLs")
+    add.add_argument("urls", nargs="+", metavar="URL")
+    add.add_argument("-q", "--quality", choices=QUALITIES, help="media quality")
+    add.add_argument("-d", "--dir", help="download folder")
+    add.add_argument("-o", "--filename", help="file name (one URL)")
+    add.add_argument("-c", "--connections", type=int, metavar="N", help="connections per download (1-32)")
+    add.add_argument("-H", "--header", action="append", metavar="'NAME: VALUE'", help="extra request header")
+    add.add_argument("--checksum", metavar="ALGO=HEX", help="verify the file (sha256=HEX or md5=HEX)")
+    add.add_argument("--mode", choices=MODES, help="http, media or auto (default)")
+    add.add_argument("--format", help="a raw yt-dlp format string (overrides --quality)")
+    add.add_argument("--referer", help="Referer header")
+    add.add_argument("--start", choices=START_MODES, help="now, queued or paused")
+    add.add_argument("-w", "--wait", action="store_true", help="show progress and wait until done")
+    add.add_argument("--json", action="store_true", help="print the jobs as JSON")
+
+    ls = sub.add_parser("ls", help="list downloads")
+    ls.add_argument("-s", "--status", action="append", choices=[str(s) for s in Status], help="only this status")
+    ls.add_argument("-q", "--query", help="search names and URLs")
+    ls.add_argument("-n", "--limit", type=int, default=100)
+    ls.add_argument("--json", action="store_true")
+
+    info = sub.add_parser("info", help="one download in detail")
+    info.add_argument("id")
+    info.add_argument("--json", action="store_true")
+
+    for name, text in (("pause", "pause downloads"), ("resume", "resume downloads"),
+                       ("cancel", "cancel downloads"), ("retry", "retry failed or cancelled downloads")):
+        cmd = sub.add_parser(name, help=text)
+        cmd.add_argument("ids", nargs="+", metavar="ID")
+    rm = sub.add_parser("rm", help="remove downloads from the list")
+    rm.add_argument("ids", nargs="+", metavar="ID")
+    rm.add_argument("--delete-files", action="store_true", help="also delete the downloaded files")
+
+    probe = sub.add_parser("probe", help="what a URL is, without downloading")
+    probe.add_argument("url")
+    probe.add_argument("--json", action="store_true")
+
+    watch = sub.add_parser("watch", help="print events as they happen")
+    watch.add_argument("--json", action="store_true", help="one JSON object per line")
+    watch.add_argument("-t", "--type", dest="types", action="append", help="only this event type")
+
+    pair = sub.add_parser("pair", help="approve, deny, list or revoke browser pairings")
+    pair.add_argument("action", choices=["approve", "deny", "list", "revoke"])
+    pair.add_argument("arg", nargs="?", metavar="CODE|ID")
+    pair.add_argument("--json", action="store_true")
+
+    sub.add_parser("token", help="print the token (for the browser extension's options page)")
+    return parser
+
+
+COMMANDS: dict[str, Command] = {
+    "add": commands.add, "ls": commands.ls, "info": commands.info, "pause": commands.simple,
+    "resume": commands.simple, "cancel": commands.simple, "retry": commands.simple, "rm": commands.rm,
+    "probe": commands.probe, "watch": commands.watch, "pair": commands.pair,
+}
+
+
+def _fail(message: str, status: int) -> int:
+    print(f"idm: {message}", file=sys.stderr)
+    return status
+
+
+async def run(args: argparse.Namespace) -> int:
+    try:
+        client = await Client.connect(args.daemon_url, args.token, client_name="idm", reconnect=args.command == "watch")
+    except DaemonNotRunning:
+        return _fail("idmd is not running: start it with `idmd` or `idm-tui`", exits.NOT_RUNNING)
+    except AuthenticationFailed as exc:
+        return _fail(f"{exc} (check --token or the token file)", exits.UNAUTHORIZED)
+    except ClientError as exc:
+        return _fail(str(exc), exits.NOT_RUNNING)
+    try:
+        return await COMMANDS[args.command](client, args)
+    except RpcError as exc:
+        return _fail(exc.detail, exits.ERROR)
+    except ConnectionLost as exc:
+        return _fail(f"lost the connection to idmd ({exc})", exits.CONNECTION_LOST)
+    finally:
+        await client.close()
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    if args.command == "token":
+        token = args.token or read_token()
+        if token is None:
+            return _fail("no token yet: start idmd once to create it", exits.NOT_RUNNING)
+        print(token)
+        return exits.OK
+    try:
+        return asyncio.run(run(args))
+    except KeyboardInterrupt:
+        return exits.INTERRUPTED
+    except BrokenPipeError:  # `idm ls | head`
+        return exits.OK
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,82 @@
+"""``idm add --wait``: follow the new jobs until each one finishes, drawing one
+progress line per job (redrawn in place on a terminal, status changes only
+otherwise); the exit status tells the worst outcome."""
+
+from __future__ import annotations
+
+import shutil
+import sys
+from collections.abc import AsyncGenerator
+from typing import Any, TextIO
+
+from idmd.cli import exits
+from idmd.cli.format import progress_line
+
+FINAL = {"completed": exits.OK, "failed": exits.FAILED, "cancelled": exits.CANCELLED}
+
+
+class ProgressView:
+    def __init__(self, out: TextIO, interactive: bool) -> None:
+        self.out = out
+        self.interactive = interactive
+        self.drawn = 0
+
+    def draw(self, jobs: list[dict[str, Any]]) -> None:
+        if not self.interactive:
+            return
+        width = shutil.get_terminal_size((100, 20)).columns - 1
+        if self.drawn:
+            self.out.write(f"\x1b[{self.drawn}F")  # back to the first line of the block
+        for job in jobs:
+            self.out.write("\x1b[2K" + progress_line(job, width) + "\n")
+        self.drawn = len(jobs)
+        self.out.flush()
+
+    def note(self, job: dict[str, Any]) -> None:
+        """A status change, printed as a line of its own when not redrawing."""
+        if not self.interactive:
+            error = job.get("error")
+            reason = f": {error.get('message')}" if isinstance(error, dict) and error.get("message") else ""
+            print(f"{job.get('id')} {job.get('status')}{reason} {job.get('filename') or job.get('url')}",
+                  file=self.out, flush=True)
+
+
+async def follow(stream: AsyncGenerator[dict[str, Any], None], jobs: dict[str, dict[str, Any]],
+                 out: TextIO = sys.stdout) -> int:
+    """Apply events to ``jobs`` until all are final; returns the exit status."""
+    view = ProgressView(out, out.isatty())
+    order = list(jobs)
+    outcome: dict[str, int] = {}
+
+    def settle(job_id: str) -> None:
+        status = jobs[job_id].get("status")
+        if status in FINAL and job_id not in outcome:
+            outcome[job_id] = FINAL[status]
+            view.note(jobs[job_id])
+
+    for job_id in order:
+        settle(job_id)
+    view.draw([jobs[j] for j in order])
+    async for item in stream:
+        if len(outcome) == len(order):
+            break
+        if item.get("type") == "snapshot":
+            for job in (item.get("snapshot") or {}).get("jobs", []):
+                if job.get("id") in jobs:
+                    jobs[job["id"]].update(job)
+                    settle(job["id"])
+        else:
+            job_id = str(item.get("job"))
+            if job_id not in jobs:
+                continue
+            kind, data = item.get("type"), item.get("data") or {}
+            if kind == "job.removed":
+                jobs[job_id]["status"] = "cancelled"
+            elif kind in ("job.progress", "job.updated", "job.status", "job.added"):
+                jobs[job_id].update(data)
+            if kind in ("job.status", "job.removed"):
+                settle(job_id)
+        view.draw([jobs[j] for j in order])
+        if len(outcome) == len(order):
+            break
+    return max(outcome.values(), default=exits.OK)

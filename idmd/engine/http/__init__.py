@@ -1,0 +1,1 @@
+"""Segmented HTTP(S) downloads: probe, connections, part files, verification."""

@@ -1,0 +1,111 @@
+"""What can go wrong on one HTTP connection, and whether a retry can help.
+
+Connections raise these; ``download.py`` retries the retriable ones with
+back-off and turns the rest into a ``JobError`` the user reads.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import errno
+import os
+import socket
+
+import aiohttp
+
+RETRIABLE_STATUS = frozenset({408, 425, 429, 500, 502, 503, 504, 520, 521, 522, 523, 524})
+
+
+class FetchError(Exception):
+    """A failed attempt on one connection; ``retriable`` says whether to try again."""
+
+    retriable = True
+    code = "network"
+
+    def __init__(self, message: str, retry_after: float | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.retry_after = retry_after
+
+
+class HttpStatusError(FetchError):
+    code = "http"
+
+    def __init__(self, status: int, reason: str, retry_after: float | None = None) -> None:
+        super().__init__(f"HTTP {status} {reason}".strip(), retry_after)
+        self.status = status
+        self.retriable = status in RETRIABLE_STATUS
+
+
+class RangesUnsupported(FetchError):
+    """200 to a ranged request, or a Content-Range that does not match: one stream from 0."""
+
+    retriable = False
+    code = "ranges"
+
+
+class ValidatorChanged(FetchError):
+    """ETag, Last-Modified or size differ from the first response: the file changed."""
+
+    retriable = False
+    code = "changed"
+
+
+class NotAFile(FetchError):
+    """A web page or a streaming manifest where a file was expected (mode auto)."""
+
+    retriable = False
+    code = "not_a_file"
+
+    def __init__(self, content_type: str) -> None:
+        super().__init__(f"not a file but {content_type}")
+        self.content_type = content_type
+
+
+class Stalled(FetchError):
+    code = "stalled"
+
+
+def from_exception(exc: BaseException) -> FetchError:
+    """A ``FetchError`` with a readable message for a network-level exception."""
+    if isinstance(exc, FetchError):
+        return exc
+    if isinstance(exc, aiohttp.ClientConnectorError):
+        os_error = exc.os_error
+        if isinstance(os_error, socket.gaierror):
+            return FetchError(f"cannot resolve host {exc.host}: {os_error.strerror or os_error}")
+        if isinstance(exc, aiohttp.ClientConnectorCertificateError | aiohttp.ClientConnectorSSLError):
+            error = FetchError(f"TLS error with {exc.host}: {exc}")
+            error.retriable = False
+            return error
+        if os_error is not None and os_error.errno:
+            reason = os.strerror(os_error.errno).lower()
+        else:
+            reason = str(os_error or exc)
+        return FetchError(f"cannot connect to {exc.host}:{exc.port}: {reason}")
+    if isinstance(exc, aiohttp.ServerTimeoutError | asyncio.TimeoutError | TimeoutError):
+        return Stalled("the server sent nothing within the stall timeout")
+    if isinstance(exc, aiohttp.ClientPayloadError):
+        return FetchError(f"the connection broke mid-body ({_short(exc)})")
+    if isinstance(exc, aiohttp.ServerDisconnectedError):
+        return FetchError("the server closed the connection")
+    if isinstance(exc, aiohttp.InvalidURL):
+        error = FetchError(f"invalid URL: {exc}")
+        error.retriable = False
+        return error
+    if isinstance(exc, aiohttp.TooManyRedirects):
+        error = FetchError("too many redirects")
+        error.retriable = False
+        return error
+    if isinstance(exc, aiohttp.ClientError):
+        return FetchError(f"{type(exc).__name__}: {_short(exc)}")
+    if isinstance(exc, ConnectionError):
+        return FetchError(f"connection error: {exc.strerror or exc}")
+    if isinstance(exc, OSError) and exc.errno == errno.ECONNRESET:
+        return FetchError("connection reset by peer")
+    return FetchError(f"{type(exc).__name__}: {_short(exc)}")
+
+
+def _short(exc: BaseException) -> str:
+    text = str(exc) or type(exc).__name__
+    return text if len(text) < 200 else text[:197] + "..."

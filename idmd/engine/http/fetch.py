@@ -1,0 +1,110 @@
+"""One connection: send a (ranged) GET, check the answer, stream bytes to disk.
+
+Bytes are gathered into buffers of at least 64 KiB before each positional
+write (system calls are the cost); a segment whose end moves down (another
+connection took its far half) stops at the new end.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+
+import aiohttp
+
+from idmd.core.backoff import parse_retry_after
+from idmd.core.segments import Segment
+from idmd.engine.http.errors import FetchError, HttpStatusError, RangesUnsupported, from_exception
+from idmd.engine.http.partfile import PartFile
+from idmd.engine.limits import RateLimiter
+
+FLUSH_BYTES = 256 * 1024  # never more than min_split (>= 64 KiB), so a split never lands inside a buffer
+
+
+def timeout_for(stall: float) -> aiohttp.ClientTimeout:
+    """No total limit (files are big); connect and each read bounded by the stall timeout."""
+    return aiohttp.ClientTimeout(total=None, sock_connect=min(stall, 30.0), sock_read=stall)
+
+
+async def open_response(
+    session: aiohttp.ClientSession,
+    url: str,
+    headers: Mapping[str, str],
+    start: int | None,
+    end: int | None,
+    stall: float,
+) -> aiohttp.ClientResponse:
+    """GET ``url`` for bytes ``[start, end)`` (``start`` None: no Range header).
+
+    Returns a 200/206 response with its body unread; raises ``FetchError``.
+    """
+    request_headers = dict(headers)
+    if start is not None:
+        request_headers["Range"] = f"bytes={start}-{'' if end is None else end - 1}"
+    try:
+        response = await session.get(url, headers=request_headers, timeout=timeout_for(stall), allow_redirects=True)
+    except Exception as exc:  # noqa: BLE001 - every network failure becomes one readable FetchError
+        raise from_exception(exc) from None
+    if response.status in (200, 206):
+        return response
+    retry_after = parse_retry_after(response.headers.get("Retry-After"))
+    error = HttpStatusError(response.status, response.reason or "", retry_after)
+    response.release()
+    if response.status == 416 and start:
+        raise RangesUnsupported(f"HTTP 416 for bytes from {start}")
+    raise error
+
+
+async def stream_into(
+    response: aiohttp.ClientResponse,
+    segment: Segment,
+    part: PartFile,
+    limiter: RateLimiter,
+    on_write: Callable[[], None],
+    until_eof: bool = False,
+) -> None:
+    """Copy the body into ``segment`` until its (moving) end; raises ``FetchError`` if it ends early.
+
+    ``until_eof``: the size is unknown; the segment's end follows the data.
+    """
+    buffer = bytearray()
+    content = response.content
+    try:
+        while True:
+            try:
+                chunk = await content.readany()
+            except Exception as exc:  # noqa: BLE001 - a reset, a timeout, a short body: one FetchError
+                raise from_exception(exc) from None
+            if not chunk:
+                break
+            await limiter.consume(len(chunk))
+            if until_eof:
+                buffer += chunk
+                segment.end = max(segment.end, segment.pos + len(buffer))
+                if len(buffer) >= FLUSH_BYTES:
+                    _flush(buffer, segment, part, on_write)
+                continue
+            room = segment.end - segment.pos - len(buffer)
+            if room <= len(chunk):
+                buffer += chunk[: max(room, 0)]
+                del buffer[max(segment.end - segment.pos, 0) :]
+                _flush(buffer, segment, part, on_write)
+                return
+            buffer += chunk
+            if len(buffer) >= FLUSH_BYTES:
+                _flush(buffer, segment, part, on_write)
+    finally:
+        # On cancel (pause, stop) the bytes already received are kept too.
+        if buffer:
+            del buffer[max(segment.end - segment.pos, 0) :]
+            _flush(buffer, segment, part, on_write)
+    if not until_eof and segment.pos < segment.end:
+        raise FetchError(f"the server closed the connection at byte {segment.pos} of a range ending at {segment.end}")
+
+
+def _flush(buffer: bytearray, segment: Segment, part: PartFile, on_write: Callable[[], None]) -> None:
+    if not buffer:
+        return
+    part.write(segment.pos, buffer)
+    segment.done += len(buffer)
+    buffer.clear()
+    on_write()

@@ -1,0 +1,126 @@
+"""The ``NAME.part`` file: positional writes, durability, and the final rename.
+
+The final name only ever appears for a complete, verified file: bytes go to
+the part file, which is fdatasync'ed and then linked/renamed into place.
+"""
+
+from __future__ import annotations
+
+import errno
+import hashlib
+import os
+from pathlib import Path
+
+from idmd.core.checksum import Checksum
+from idmd.engine.runner import JobError
+
+
+def io_error(exc: OSError, what: str) -> JobError:
+    if exc.errno in (errno.ENOSPC, errno.EDQUOT, errno.EFBIG):
+        return JobError("no_space", f"no space left on device while {what}")
+    return JobError("io", f"{what}: {exc.strerror or exc}")
+
+
+class PartFile:
+    """An open part file; ``write`` is a positional write of the whole buffer."""
+
+    def __init__(self, path: Path, fd: int) -> None:
+        self.path = path
+        self.fd = fd
+
+    @classmethod
+    def open(cls, path: Path, size: int | None, fresh: bool) -> PartFile:
+        flags = os.O_RDWR | os.O_CREAT | getattr(os, "O_CLOEXEC", 0)
+        try:
+            fd = os.open(path, flags | (os.O_TRUNC if fresh else 0), 0o644)
+        except OSError as exc:
+            raise io_error(exc, f"creating {path.name}") from None
+        part = cls(path, fd)
+        if size:
+            try:
+                if os.fstat(fd).st_size != size:
+                    os.ftruncate(fd, size)
+            except OSError as exc:
+                part.close()
+                raise io_error(exc, f"allocating {path.name}") from None
+        return part
+
+    def write(self, offset: int, data: bytes | bytearray | memoryview) -> None:
+        view = memoryview(data)
+        try:
+            while view:
+                written = os.pwrite(self.fd, view, offset)
+                offset += written
+                view = view[written:]
+        except OSError as exc:
+            raise io_error(exc, f"writing {self.path.name}") from None
+
+    def sync(self) -> None:
+        try:
+            os.fdatasync(self.fd)
+        except OSError as exc:
+            raise io_error(exc, f"syncing {self.path.name}") from None
+
+    def length(self) -> int:
+        return os.fstat(self.fd).st_size
+
+    def truncate(self, size: int) -> None:
+        os.ftruncate(self.fd, size)
+
+    def close(self) -> None:
+        fd, self.fd = self.fd, -1  # take it first: a thread may be closing it too
+        if fd >= 0:
+            os.close(fd)
+
+
+def file_digest(path: Path, algorithm: str) -> str:
+    """Hex digest of ``path``; run it in a thread, it reads the whole file."""
+    digest = hashlib.new(algorithm)
+    with open(path, "rb") as handle:
+        while chunk := handle.read(1 << 20):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def verify(path: Path, size: int | None, checksum: Checksum | None) -> None:
+    """Raise ``JobError`` unless the part file has the expected size and checksum."""
+    actual = path.stat().st_size
+    if size is not None and actual != size:
+        raise JobError("size", f"the file has {actual} bytes, the server announced {size}")
+    if checksum is not None:
+        got = file_digest(path, checksum.algorithm)
+        if got != checksum.hexdigest:
+            raise JobError("checksum", f"{checksum.algorithm} mismatch: expected {checksum.hexdigest}, got {got}")
+
+
+def _free_name(target: Path) -> Path:
+    from idmd.core.filenames import unique_name
+
+    folder = target.parent
+    return folder / unique_name(target.name, lambda n: (folder / n).exists())
+
+
+def move_into_place(part: Path, target: Path, overwrite: bool) -> Path:
+    """Rename ``part`` to ``target`` atomically; never clobbers unless ``overwrite``.
+
+    Returns the path used: when ``target`` appeared meanwhile (and no
+    overwrite), ``name (N).ext`` is taken instead.
+    """
+    if overwrite:
+        os.replace(part, target)
+        return target
+    while True:
+        try:
+            os.link(part, target)  # fails with EEXIST instead of replacing: no race
+        except FileExistsError:
+            target = _free_name(target)
+            continue
+        except OSError as exc:
+            if exc.errno not in (errno.EPERM, errno.EXDEV, errno.ENOTSUP, errno.EOPNOTSUPP):
+                raise
+            if target.exists():
+                target = _free_name(target)
+            os.replace(part, target)
+            return target
+        part.unlink()
+        return target

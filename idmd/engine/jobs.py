@@ -1,0 +1,124 @@
+"""The in-memory Job record the engine mutates, and its protocol dict.
+
+One ``Job`` per download; ``to_dict`` gives exactly DESIGN.md's Job fields.
+``state`` is the runners' private resume data (never sent to clients).
+"""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from idmd.core.segments import Segment, from_lists, total_done
+from idmd.protocol.jobs import Status
+
+
+def now_iso() -> str:
+    return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def new_job_id() -> str:
+    return secrets.token_hex(6)
+
+
+@dataclass
+class Job:
+    id: str
+    url: str
+    options: dict[str, Any]
+    kind: str = "http"
+    status: Status = Status.QUEUED
+    filename: str = ""
+    path: str | None = None
+    size: int | None = None
+    done: int = 0
+    speed: float = 0.0
+    eta: float | None = None
+    connections: int = 0
+    segments: list[Segment] = field(default_factory=list)
+    error: dict[str, str] | None = None
+    created_at: str = field(default_factory=now_iso)
+    started_at: str | None = None
+    finished_at: str | None = None
+    media: dict[str, Any] | None = None
+    playlist: dict[str, Any] | None = None
+    state: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def priority(self) -> int:
+        return int(self.options.get("priority") or 0)
+
+    @property
+    def download_dir(self) -> Path | None:
+        folder = self.options.get("dir")
+        return Path(folder).expanduser() if folder else None
+
+    def segment_lists(self) -> list[list[int]]:
+        return [s.as_list() for s in self.segments]
+
+    def refresh_done(self) -> None:
+        if self.segments:
+            self.done = total_done(self.segments)
+
+    def to_dict(self, segments: bool = True) -> dict[str, Any]:
+        data: dict[str, Any] = {
+            "id": self.id,
+            "url": self.url,
+            "kind": self.kind,
+            "status": str(self.status),
+            "filename": self.filename,
+            "path": self.path,
+            "size": self.size,
+            "done": self.done,
+            "speed": round(self.speed),
+            "eta": None if self.eta is None else round(self.eta, 1),
+            "connections": self.connections,
+            "segments": self.segment_lists() if segments else [],
+            "error": self.error,
+            "created_at": self.created_at,
+            "started_at": self.started_at,
+            "finished_at": self.finished_at,
+            "options": self.options,
+            "media": self.media,
+        }
+        if self.playlist is not None:
+            data["playlist"] = self.playlist
+        return data
+
+    def to_store(self) -> dict[str, Any]:
+        data = self.to_dict(segments=False)
+        data.pop("segments")
+        return data
+
+    @classmethod
+    def from_store(cls, data: dict[str, Any]) -> Job:
+        """A Job from ``Store.load_unfinished``/``get_job``; unknown keys are ignored."""
+        try:
+            segments = from_lists(data.get("segments") or [])
+        except (ValueError, TypeError, IndexError):
+            segments = []
+        job = cls(
+            id=str(data["id"]),
+            url=str(data["url"]),
+            options=dict(data.get("options") or {}),
+            kind=str(data.get("kind") or "http"),
+            status=Status(data.get("status") or "queued"),
+            filename=str(data.get("filename") or ""),
+            path=data.get("path"),
+            size=data.get("size"),
+            done=int(data.get("done") or 0),
+            connections=0,
+            segments=segments,
+            error=data.get("error"),
+            created_at=str(data.get("created_at") or now_iso()),
+            started_at=data.get("started_at"),
+            finished_at=data.get("finished_at"),
+            media=data.get("media"),
+            playlist=data.get("playlist"),
+            state=dict(data.get("state") or {}),
+        )
+        job.refresh_done()
+        return job

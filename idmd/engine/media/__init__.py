@@ -1,0 +1,10 @@
+"""Media jobs through yt-dlp, which runs only in worker processes.
+
+The engine imports ``probe_media`` and ``MediaRunner`` from here lazily; this
+package never imports yt_dlp (``idmd.engine.media_worker`` does, in the child).
+"""
+
+from idmd.engine.media.probe import probe_media
+from idmd.engine.media.runner import MediaRunner, PlaylistFound, discard_partial
+
+__all__ = ["MediaRunner", "PlaylistFound", "discard_partial", "probe_media"]

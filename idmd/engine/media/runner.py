@@ -1,0 +1,238 @@
+"""``MediaRunner``: one media job, driven through yt-dlp worker processes.
+
+A worker picks the format; a single file with a direct URL goes back to the
+engine's segmented HTTP downloader, anything else (HLS, DASH, merges) the
+worker downloads into a per-job hidden folder, moved into place at the end.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import shutil
+import time
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from idmd.core.backoff import backoff_delay
+from idmd.core.filenames import sanitize, unique_name
+from idmd.core.formats import lowered_note
+from idmd.engine.media.process import WorkerOutcome, WorkerProcess, WorkerStalled
+from idmd.engine.media.request import (
+    RETRIED_KINDS,
+    base_request,
+    error_code,
+    format_choice,
+    media_filename,
+)
+from idmd.engine.runner import JobError, NeedsDecision, Skipped
+
+if TYPE_CHECKING:
+    from idmd.engine.runner import JobContext
+
+CHECKPOINT_EVERY = 1.0  # seconds between checkpoints while a worker reports progress
+TEMP_PREFIX = ".idm-media-"
+
+
+class PlaylistFound(JobError):
+    """The URL is a playlist: the engine makes one job per entry (DESIGN.md, Media).
+
+    A JobError, so an engine that does not expand playlists fails the job
+    with a message that says what to do instead of an internal error.
+    """
+
+    def __init__(self, summary: dict[str, Any]) -> None:
+        self.playlist = {"id": summary.get("id"), "title": summary.get("title")}
+        self.entries: list[dict[str, Any]] = [e for e in summary.get("entries") or [] if e.get("url")]
+        count = len(self.entries)
+        super().__init__("playlist", f"a playlist of {count} entries: add them as separate jobs")
+
+
+class _Retry(Exception):
+    """A failure worth another attempt (network, stall, an unasked stop)."""
+
+
+def temp_dir(download_dir: Path, job_id: str) -> Path:
+    """Where a job's partial media lives until it is complete (the same filesystem)."""
+    return download_dir / f"{TEMP_PREFIX}{sanitize(job_id)}"
+
+
+def discard_partial(download_dir: Path, job_id: str) -> None:
+    """Remove a media job's partial files (cancel, remove with files)."""
+    shutil.rmtree(temp_dir(download_dir, job_id), ignore_errors=True)
+
+
+class MediaRunner:
+    """Implements ``idmd.engine.runner.JobRunner`` for ``kind: media`` jobs."""
+
+    async def run(self, ctx: JobContext) -> None:
+        attempt = 0
+        while True:
+            try:
+                await self._attempt(ctx)
+                return
+            except _Retry as exc:
+                attempt += 1
+                if attempt > ctx.config.retries:
+                    raise JobError("network", f"{exc} (gave up after {attempt} attempts)") from None
+                ctx.log(f"{exc}; retrying ({attempt}/{ctx.config.retries})", "warning")
+                await asyncio.sleep(backoff_delay(attempt, base=1.0))
+            except asyncio.CancelledError:
+                if str(ctx.job.status) == "cancelled":
+                    discard_partial(ctx.download_dir, ctx.job.id)
+                raise
+
+    def discard(self, ctx: JobContext) -> None:
+        """For the engine to call on cancel: the job's partial files go."""
+        discard_partial(ctx.download_dir, ctx.job.id)
+
+    async def _attempt(self, ctx: JobContext) -> None:
+        """One worker: it resolves, then hands a direct URL back or downloads itself."""
+        job = ctx.job
+        state: dict[str, Any] = job.state.setdefault("media", {})
+        ffmpeg = shutil.which("ffmpeg")
+        stall = ctx.config.stall_timeout
+        folder = temp_dir(ctx.download_dir, job.id)
+        folder.mkdir(parents=True, exist_ok=True)
+        fragments = int(job.options.get("connections") or ctx.config.connections)
+        request = base_request(job.url, job.options, ffmpeg, ctx.config.user_agent)
+        request.update(
+            mode="download",
+            direct_ok=True,
+            retries=ctx.config.retries,
+            socket_timeout=stall,
+            alive_every=max(0.2, stall / 3),
+            dir=str(folder),
+            temp_dir=str(folder),
+            # A fixed name inside the job's own folder: the title may change
+            # between runs, the .part must not.
+            outtmpl="media.%(ext)s",
+            fragments=fragments,
+        )
+        worker = WorkerProcess(request, stall)
+        await worker.start()
+        last_checkpoint = time.monotonic()
+        try:
+            async for message in worker.messages():
+                kind = message.get("type")
+                if kind == "progress":
+                    size = message.get("total") or job.size
+                    streams = fragments if message.get("fragment_count") else 1
+                    ctx.progress(int(message.get("downloaded") or 0), size, connections=streams)
+                    if time.monotonic() - last_checkpoint >= CHECKPOINT_EVERY:
+                        last_checkpoint = time.monotonic()
+                        ctx.checkpoint()
+                elif kind == "info":
+                    self._on_info(ctx, message, ffmpeg, state)
+                elif kind == "log":
+                    ctx.log(str(message.get("message")), str(message.get("level") or "info"))
+        except WorkerStalled as exc:
+            raise _Retry(str(exc)) from None
+        finally:
+            # Pause, cancel and stop land here too: the worker never outlives the job's task.
+            await asyncio.shield(worker.stop())
+        result = self._result(worker.outcome)
+        if result.get("kind") == "playlist":
+            discard_partial(ctx.download_dir, job.id)
+            raise PlaylistFound(result)
+        if result.get("handoff"):
+            # Direct URLs expire, so a direct job resolves again on every run.
+            discard_partial(ctx.download_dir, job.id)
+            direct = result["chosen"]["direct"]
+            job.path = str(await ctx.download_file(direct["url"], direct.get("headers"), state["name"]))
+            return
+        await asyncio.to_thread(self._finish, ctx, Path(result["path"]), state)
+        ctx.progress(int(result["size"]), int(result["size"]))
+
+    def _on_info(self, ctx: JobContext, summary: dict[str, Any], ffmpeg: str | None, state: dict[str, Any]) -> None:
+        """The format is chosen: describe the job and settle its name before bytes flow."""
+        self._describe(ctx, summary, ffmpeg)
+        chosen = summary["chosen"]
+        name = state.get("name") or media_filename(
+            summary.get("title"), chosen.get("ext"), ctx.job.options.get("filename")
+        )
+        if chosen.get("direct"):
+            state["direct"] = True  # the HTTP engine places the file (duplicates, .part, resume)
+        elif "name" not in state or state.get("direct"):
+            name = self._place(ctx, name)
+            state["direct"] = False
+        state["name"] = name
+        ctx.update(filename=name)
+        ctx.checkpoint()
+
+    def _describe(self, ctx: JobContext, summary: dict[str, Any], ffmpeg: str | None) -> None:
+        """Job fields from the resolved format, and why a quality was lowered."""
+        chosen = summary["chosen"]
+        quality = ctx.job.options.get("quality") or "best"
+        note = None
+        if not ctx.job.options.get("format"):
+            note = lowered_note(
+                quality,
+                chosen.get("height"),
+                summary.get("heights") or [],
+                ffmpeg=ffmpeg is not None,
+                has_audio=bool(chosen.get("has_audio")),
+            )
+        if ffmpeg is None and note is None and format_choice(ctx.job.options, ffmpeg).note:
+            note = "ffmpeg is not installed: only formats that need no merge were considered"
+        media = {
+            "title": summary.get("title"),
+            "format": chosen.get("format"),
+            "quality": quality,
+            "thumbnail": summary.get("thumbnail"),
+            "height": chosen.get("height"),
+            "note": note,
+        }
+        fields: dict[str, Any] = {"kind": "media", "media": media}
+        if chosen.get("size"):
+            fields["size"] = chosen["size"]
+        ctx.update(**fields)
+        if note:
+            ctx.log(note, "warning")
+
+    @staticmethod
+    def _duplicate_action(ctx: JobContext) -> str:
+        job = ctx.job
+        return str(job.state.get("on_duplicate") or job.options.get("on_duplicate") or ctx.config.on_duplicate)
+
+    def _place(self, ctx: JobContext, name: str) -> str:
+        """The final name, decided before downloading: ask and skip act now."""
+        target = ctx.download_dir / name
+        if not target.exists():
+            return name
+        action = self._duplicate_action(ctx)
+        if action == "ask":
+            raise NeedsDecision(target)
+        if action == "skip":
+            discard_partial(ctx.download_dir, ctx.job.id)
+            raise Skipped(target)
+        if action == "overwrite":
+            return name
+        return unique_name(name, lambda n: (ctx.download_dir / n).exists())
+
+    def _finish(self, ctx: JobContext, part: Path, state: dict[str, Any]) -> None:
+        """Move the finished file into the download dir under its final name (atomic rename)."""
+        job = ctx.job
+        name = state["name"]
+        if part.suffix and not name.endswith(part.suffix):  # the merge chose another container
+            name = f"{name.rsplit('.', 1)[0]}{part.suffix}"
+        target = ctx.download_dir / name
+        if target.exists() and self._duplicate_action(ctx) != "overwrite":
+            # Someone made a file of that name while we downloaded: never clobber it.
+            target = ctx.download_dir / unique_name(name, lambda n: (ctx.download_dir / n).exists())
+        os.replace(part, target)
+        discard_partial(ctx.download_dir, job.id)
+        job.path = str(target)
+        ctx.update(filename=target.name, size=target.stat().st_size)
+
+    @staticmethod
+    def _result(outcome: WorkerOutcome) -> dict[str, Any]:
+        """The worker's result, or the error it ended with as JobError / _Retry."""
+        if outcome.result is not None:
+            return outcome.result
+        if outcome.crashed:
+            raise JobError("media", outcome.message())
+        kind = str((outcome.error or {}).get("kind"))
+        if kind in RETRIED_KINDS:
+            raise _Retry(outcome.message())
+        raise JobError(error_code(kind), outcome.message())

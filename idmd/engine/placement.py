@@ -1,0 +1,67 @@
+"""Where a file goes: a sanitised name inside the folder, and what to do with duplicates.
+
+Names that another running job already holds count as taken, so two jobs
+never write the same ``.part``; ``on_duplicate`` decides for existing files.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from idmd.core.filenames import choose_filename, unique_name
+from idmd.engine.http.response import ResponseInfo
+from idmd.engine.runner import NeedsDecision, Skipped
+
+
+class Reservations:
+    """Target paths held by running jobs (their ``.part`` files may not exist yet)."""
+
+    def __init__(self) -> None:
+        self._held: dict[str, str] = {}  # path -> job id
+
+    def taken(self, folder: Path, name: str, job_id: str) -> bool:
+        path = folder / name
+        holder = self._held.get(str(path))
+        if holder is not None and holder != job_id:
+            return True
+        return path.exists() or path.with_name(name + ".part").exists()
+
+    def hold(self, path: Path, job_id: str) -> None:
+        self._held[str(path)] = job_id
+
+    def release(self, job_id: str) -> None:
+        for path in [p for p, holder in self._held.items() if holder == job_id]:
+            del self._held[path]
+
+
+def place(
+    reservations: Reservations,
+    job_id: str,
+    folder: Path,
+    info: ResponseInfo,
+    wanted: str | None,
+    on_duplicate: str,
+) -> tuple[Path, bool]:
+    """``(target, overwrite)`` for a download; raises ``NeedsDecision`` or ``Skipped``.
+
+    ``folder`` must be absolute and resolved (``Engine.folder`` does it once per folder).
+    """
+    name = choose_filename(info.final_url, info.content_disposition, wanted)
+    target = folder / name
+    if name in ("", ".", "..") or target.parent != folder:  # cannot happen after sanitising
+        name = "download"
+        target = folder / name
+    exists = target.exists()
+    busy = reservations.taken(folder, name, job_id) and not exists
+    overwrite = False
+    if busy or (exists and on_duplicate == "rename"):
+        name = unique_name(name, lambda n: reservations.taken(folder, n, job_id))
+        target = folder / name
+    elif exists and on_duplicate == "skip":
+        raise Skipped(target)
+    elif exists and on_duplicate == "ask":
+        raise NeedsDecision(target)
+    elif exists:
+        overwrite = True
+    reservations.hold(target, job_id)
+    return target, overwrite

@@ -1,0 +1,30 @@
+"""``config.*``: the effective configuration, patched at run time."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from idmd.config import ConfigError
+from idmd.rpc.namespace import Namespace
+from idmd.rpc.params import bad
+
+log = logging.getLogger(__name__)
+
+
+class Config(Namespace):
+    def get(self) -> dict[str, Any]:
+        """The effective config (file + command line + patches)."""
+        return self._ctx.config.to_dict()
+
+    def set(self, patch: dict[str, Any]) -> dict[str, Any]:
+        """Apply ``patch`` at once where possible; returns the effective config."""
+        try:
+            new = self._ctx.config.patched(patch)
+        except ConfigError as exc:
+            key = next((k for k in patch if repr(k) in str(exc) or k in str(exc)), "patch")
+            raise bad(f"patch.{key}" if key != "patch" else key, str(exc)) from None
+        restart = self._ctx.apply_config(new)
+        if restart:
+            log.warning("config changed; these keys take effect after a restart: %s", ", ".join(restart))
+        return self._ctx.config.to_dict()

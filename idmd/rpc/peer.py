@@ -1,0 +1,115 @@
+"""One connection's state, shared by the dispatcher and the transport.
+
+The namespaces change it (authenticated, subscription, close); the transport's
+writer task drains it. Nothing here touches a socket: ``wake`` tells the writer
+there is something to send.
+"""
+
+from __future__ import annotations
+
+import hmac
+import time
+from collections import deque
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from idmd.events.subscriber import Subscriber
+from idmd.protocol.events import Event
+from idmd.rpc.codec import CodecName, encode
+from idmd.rpc.pairing_registry import PairingRegistry
+
+if TYPE_CHECKING:
+    from idmd.context import DaemonContext
+
+CLOSE_UNAUTHORIZED = 4401
+CLOSE_TOO_SLOW = 4408
+CLOSE_GOING_AWAY = 1001
+
+
+@dataclass
+class RpcState:
+    """What every connection shares: the daemon, the pairing registry, the live peers."""
+
+    ctx: DaemonContext
+    pairing: PairingRegistry
+    peers: set[Peer] = field(default_factory=set)
+    queue_limit: int = 1024  # events queued per subscriber before non-critical ones are dropped
+    wrong_token_delay: float = 1.0  # seconds a wrong token costs (slows guessing)
+
+    def check_token(self, token: str) -> tuple[bool, str | None]:
+        """(valid, paired client id or None for the daemon's own token); constant time."""
+        own = hmac.compare_digest(token.encode("utf-8", "surrogatepass"), self.ctx.token.encode())
+        paired = self.pairing.match(token)
+        return own or paired is not None, None if own else paired
+
+
+class Peer:
+    def __init__(self, state: RpcState, codec: CodecName = "json", now: Callable[[], float] = time.monotonic,
+                 remote: str = "") -> None:
+        self.state = state
+        self.codec: CodecName = codec
+        self.remote = remote
+        self.now = now
+        self.authenticated = False
+        self.client: dict[str, str] = {}
+        self.client_id: str | None = None  # a paired client's id; None for the daemon token
+        self.close_code: int | None = None
+        self.close_reason = ""
+        self.subscriber: Subscriber | None = None
+        self.detail: frozenset[str] = frozenset()  # jobs whose progress keeps its segments
+        self.active = False  # events flow once the subscribe reply is queued before them
+        self.batch = False  # the client takes several events in one array frame
+        self.outbox: deque[str | bytes] = deque()  # encoded replies and messages for this peer only
+        self.wake: Callable[[], None] = lambda: None  # the writer has something to send
+        self.on_close: Callable[[], None] = lambda: None  # the transport starts closing
+        self._unlisten: Callable[[], None] | None = None
+
+    def subscribe(self, sub: Subscriber, replay: Iterable[Event], detail: frozenset[str]) -> None:
+        """Replace the subscription: replay first, then live events (no gap: no await between)."""
+        self.unsubscribe()
+        now = self.now()
+        for event in replay:
+            sub.offer(event, now, replay=True)
+        self.subscriber = sub
+        self.detail = detail
+        self.active = False
+        self._unlisten = self.state.ctx.bus.listen(self.on_event)
+
+    def activate(self) -> None:
+        if self.subscriber is not None and not self.active:
+            self.active = True
+            self.wake()
+
+    def on_event(self, event: Event) -> None:
+        sub = self.subscriber
+        if sub is None:
+            return
+        if not sub.offer(event, self.now()):
+            self.close(CLOSE_TOO_SLOW, "too slow to receive critical events; reconnect with the last seq")
+        self.wake()
+
+    def unsubscribe(self) -> None:
+        if self._unlisten is not None:
+            self._unlisten()
+            self._unlisten = None
+        self.subscriber = None
+        self.active = False
+
+    def send(self, message: Any) -> None:
+        """Queue a message (a reply, or an event for this peer only such as pairing.approved)."""
+        self.outbox.append(encode(self.codec, message))
+        self.wake()
+
+    def close(self, code: int, reason: str = "") -> None:
+        if self.close_code is None:
+            self.close_code = code
+            self.close_reason = reason
+            self.wake()
+            self.on_close()
+
+    def release(self) -> None:
+        """The connection is gone: no listener, no pending pairing left behind."""
+        self.unsubscribe()
+        self.state.pairing.drop_owner(self)
+        self.state.peers.discard(self)

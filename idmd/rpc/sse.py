@@ -1,0 +1,68 @@
+"""``GET /events``: the event stream as Server-Sent Events for curl and EventSource.
+
+Same subscription rules as the WebSocket (snapshot, replay from ``?since=`` or
+``Last-Event-ID``, bounded queue, coalescing); a stream too slow for critical
+events ends, and the client resumes with its Last-Event-ID.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+
+from aiohttp import web
+
+from idmd.protocol.errors import RpcError
+from idmd.rpc.events import Events
+from idmd.rpc.peer import Peer
+from idmd.rpc.wire import EventFrames
+
+
+def _since(request: web.Request) -> int | None:
+    raw = request.headers.get("Last-Event-ID") or request.query.get("since")
+    if raw is None or raw == "":
+        return None
+    try:
+        value = int(raw)
+    except ValueError:
+        raise web.HTTPBadRequest(text="since / Last-Event-ID must be an integer\n") from None
+    if value < 0:
+        raise web.HTTPBadRequest(text="since / Last-Event-ID must be >= 0\n")
+    return value
+
+
+def _list(request: web.Request, name: str) -> list[str] | None:
+    raw = request.query.get(name)
+    return [v for v in raw.split(",") if v] if raw else None
+
+
+async def serve_sse(request: web.Request, peer: Peer, frames: EventFrames) -> web.StreamResponse:
+    loop = asyncio.get_running_loop()
+    wakeup = asyncio.Event()
+    peer.wake = wakeup.set
+    jobs = _list(request, "jobs")
+    try:
+        result = Events(peer.state, peer).subscribe(since=_since(request), jobs=jobs, types=_list(request, "types"))
+    except RpcError as exc:
+        raise web.HTTPBadRequest(text=f"{exc.detail}\n") from None
+    response = web.StreamResponse(headers={"Content-Type": "text/event-stream", "Cache-Control": "no-cache",
+                                           "X-Accel-Buffering": "no"})
+    await response.prepare(request)
+    snapshot = json.dumps(result, separators=(",", ":"), ensure_ascii=False, default=str)
+    await response.write(f"event: snapshot\ndata: {snapshot}\n\n".encode())
+    peer.activate()
+    with contextlib.suppress(ConnectionError, RuntimeError):
+        while peer.close_code is None:
+            wakeup.clear()
+            sub = peer.subscriber
+            assert sub is not None
+            event = sub.pop(loop.time())
+            if event is not None:
+                frame = frames.frame(event, "sse", event.job in peer.detail)
+                await response.write(frame.encode() if isinstance(frame, str) else frame)
+                continue
+            due = sub.next_due()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(wakeup.wait(), None if due is None else max(0.0, due - loop.time()))
+    return response

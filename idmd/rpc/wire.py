@@ -1,0 +1,65 @@
+"""Event frames, encoded once per codec and shared by every subscriber (Home
+Assistant's pattern): fan-out to 100 clients costs one encoding, not 100."""
+
+from __future__ import annotations
+
+import json
+from collections import OrderedDict
+from typing import Any, Literal
+
+from idmd.protocol.events import Event, EventType
+from idmd.rpc.codec import CodecName, encode
+
+Variant = CodecName | Literal["sse"]
+
+
+def event_message(event: Event, detail: bool) -> dict[str, Any]:
+    params = event.to_dict()
+    if not detail and event.type is EventType.JOB_PROGRESS and "segments" in event.data:
+        # Segments only go to subscribers that asked for the job's detail.
+        params["data"] = {k: v for k, v in event.data.items() if k != "segments"}
+    return {"jsonrpc": "2.0", "method": "event", "params": params}
+
+
+def combine(codec: CodecName, frames: list[str | bytes]) -> str | bytes:
+    """Several encoded messages as one batch frame (a JSON array / msgpack array),
+    built from the cached encodings without decoding or encoding anything again."""
+    if codec == "json":
+        return "[" + ",".join(frames) + "]"  # type: ignore[arg-type]  # json frames are str
+    count = len(frames)
+    if count < 16:
+        header = bytes([0x90 | count])
+    elif count < 1 << 16:
+        header = b"\xdc" + count.to_bytes(2, "big")
+    else:
+        header = b"\xdd" + count.to_bytes(4, "big")
+    return header + b"".join(frames)  # type: ignore[arg-type]  # msgpack frames are bytes
+
+
+class EventFrames:
+    """A small cache of encoded events keyed by (seq, codec, detail)."""
+
+    def __init__(self, size: int = 8192) -> None:
+        self.size = size
+        self.encoded = 0  # how many encodings were done (tests check the sharing)
+        self._cache: OrderedDict[tuple[int, Variant, bool], str | bytes] = OrderedDict()
+
+    def frame(self, event: Event, codec: Variant, detail: bool = False) -> str | bytes:
+        detail = detail or event.type is not EventType.JOB_PROGRESS or "segments" not in event.data
+        key = (event.seq, codec, detail)
+        frame = self._cache.get(key)
+        if frame is None:
+            frame = self._encode(event, codec, detail)
+            self.encoded += 1
+            self._cache[key] = frame
+            if len(self._cache) > self.size:
+                self._cache.popitem(last=False)
+        return frame
+
+    @staticmethod
+    def _encode(event: Event, codec: Variant, detail: bool) -> str | bytes:
+        message = event_message(event, detail)
+        if codec == "sse":
+            data = json.dumps(message["params"], separators=(",", ":"), ensure_ascii=False, default=str)
+            return f"id: {event.seq}\nevent: {event.type}\ndata: {data}\n\n"
+        return encode(codec, message)

@@ -1,0 +1,112 @@
+"""Job dicts to table rows and back: pure, no SQLite connection needed.
+
+Conversions happen on the caller's side of the queue, so the writer thread
+never sees a dict that the engine is still changing.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+# The Job fields kept in columns, in the order of JOB_COLUMNS' placeholders.
+JOB_COLUMNS = (
+    "id",
+    "url",
+    "kind",
+    "status",
+    "filename",
+    "path",
+    "size",
+    "done",
+    "connections",
+    "created_at",
+    "started_at",
+    "finished_at",
+    "options",
+    "error",
+    "media",
+    "extra",
+)
+# Live numbers that mean nothing once the daemon is gone; a stored job reads
+# back with speed 0 and no eta.
+_TRANSIENT = frozenset({"speed", "eta", "segments", "state"})
+_JSON_COLUMNS = frozenset({"options", "error", "media"})
+_PLAIN = frozenset(JOB_COLUMNS) - _JSON_COLUMNS - {"extra"}
+
+UPSERT_JOB = (
+    f"INSERT INTO jobs ({', '.join(JOB_COLUMNS)}) VALUES ({', '.join('?' * len(JOB_COLUMNS))}) "
+    "ON CONFLICT (id) DO UPDATE SET "
+    + ", ".join(f"{name} = excluded.{name}" for name in JOB_COLUMNS if name != "id")
+)
+SELECT_JOB = f"SELECT {', '.join(JOB_COLUMNS)} FROM jobs"
+
+Segments = list[list[int]]
+
+
+def _dumps(value: Any) -> str:
+    return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
+
+
+def job_to_row(job: dict[str, Any]) -> tuple[Any, ...]:
+    """The column values for ``job``; raises ValueError for a job without id, url or status."""
+    for key in ("id", "url", "status", "created_at"):
+        if not isinstance(job.get(key), str) or not job[key]:
+            raise ValueError(f"a stored job needs a non-empty string {key!r}")
+    extra = {
+        k: v
+        for k, v in job.items()
+        if k not in _PLAIN and k not in _JSON_COLUMNS and k not in _TRANSIENT
+    }
+    values: list[Any] = []
+    for name in JOB_COLUMNS:
+        if name == "extra":
+            values.append(_dumps(extra))
+        elif name in _JSON_COLUMNS:
+            value = job.get(name)
+            values.append(
+                _dumps(value if value is not None else ({} if name == "options" else None))
+            )
+        elif name == "kind":
+            values.append(job.get("kind") or "http")
+        elif name in ("filename", "finished_at"):
+            values.append(job.get(name) or "")
+        elif name == "done":
+            values.append(int(job.get("done") or 0))
+        else:
+            values.append(job.get(name))
+    return tuple(values)
+
+
+def row_to_job(row: tuple[Any, ...] | Any) -> dict[str, Any]:
+    """A Job dict from a row selected with SELECT_JOB (no segments, no state)."""
+    job: dict[str, Any] = {}
+    extra: dict[str, Any] = {}
+    for name, value in zip(JOB_COLUMNS, row, strict=True):
+        if name == "extra":
+            extra = json.loads(value) if value else {}
+        elif name in _JSON_COLUMNS:
+            job[name] = json.loads(value) if value is not None else None
+        elif name == "finished_at":
+            job[name] = value or None
+        else:
+            job[name] = value
+    job["speed"] = 0
+    job["eta"] = None
+    job.update(extra)
+    return job
+
+
+def segments_to_rows(job_id: str, segments: Segments) -> list[tuple[str, int, int, int, int]]:
+    """Rows for the segments table; raises ValueError for a segment that is not [start, end, done]."""
+    rows = []
+    for index, segment in enumerate(segments):
+        if len(segment) != 3:
+            raise ValueError(f"a segment is [start, end, done], not {segment!r}")
+        start, end, done = (int(v) for v in segment)
+        rows.append((job_id, index, start, end, done))
+    return rows
+
+
+def state_to_json(state: dict[str, Any]) -> str:
+    return _dumps(state)

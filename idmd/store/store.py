@@ -1,0 +1,262 @@
+"""``Store``: the daemon's history and resume data in SQLite, kept off the event loop.
+
+Writes are queued and return at once (one writer thread commits them in
+batches); ``flush`` waits until they are on disk. Reads run on a reader thread
+with their own connection, which WAL lets proceed while the writer commits.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import sqlite3
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any, TypeVar
+
+from idmd.protocol.jobs import FINISHED
+from idmd.store import query as q
+from idmd.store.listing import list_page
+from idmd.store.rows import (
+    SELECT_JOB,
+    UPSERT_JOB,
+    Segments,
+    job_to_row,
+    row_to_job,
+    segments_to_rows,
+    state_to_json,
+)
+from idmd.store.schema import StoreError, connect, describe
+from idmd.store.writer import Waiter, Writer
+
+T = TypeVar("T")
+_INSERT_SEGMENT = 'INSERT INTO segments (job_id, idx, start, "end", done) VALUES (?, ?, ?, ?, ?)'
+_COLUMNS = SELECT_JOB.removeprefix("SELECT ")  # "id, url, ... FROM jobs"
+_FINISHED = tuple(sorted(s.value for s in FINISHED))
+
+
+class Store:
+    """Use ``await Store.open(path)``; ``await store.close()`` when done."""
+
+    def __init__(self, path: Path, writer: Writer, reader: sqlite3.Connection) -> None:
+        self.path = path
+        self._writer = writer
+        self._reader = reader
+        self._reads = ThreadPoolExecutor(max_workers=1, thread_name_prefix="idmd-store-reader")
+        self._enqueued = 0  # writes queued so far
+        self._flushed = 0  # of those, how many a completed flush covered
+        self._closed = False
+
+    @classmethod
+    async def open(cls, path: Path, busy_timeout: float = 5.0) -> Store:
+        """Open (or create) the database, bringing its schema up to date; raises StoreError.
+
+        ``busy_timeout``: seconds a write waits for another process's lock before failing.
+        """
+        path = Path(path)
+
+        def opening() -> tuple[sqlite3.Connection, sqlite3.Connection]:
+            try:
+                path.parent.mkdir(parents=True, exist_ok=True)
+            except OSError as exc:
+                raise StoreError(
+                    f"cannot create the folder for the history database {path}: {exc}"
+                ) from exc
+            writing = connect(path, writer=True, busy_timeout=busy_timeout)
+            try:
+                return writing, connect(path, writer=False, busy_timeout=busy_timeout)
+            except StoreError:
+                writing.close()
+                raise
+
+        writing, reading = await asyncio.to_thread(opening)
+        return cls(path, Writer(writing, path), reading)
+
+    async def close(self) -> None:
+        """Commit every queued write, then release the database."""
+        if self._closed:
+            return
+        self._closed = True
+        await asyncio.to_thread(self._writer.stop)
+        await asyncio.get_running_loop().run_in_executor(self._reads, self._reader.close)
+        self._reads.shutdown(wait=False)
+
+    # -- writes: queued, return at once --------------------------------------------
+
+    def _put(self, write: Callable[[sqlite3.Connection], None]) -> None:
+        if self._closed:
+            raise StoreError("the history store is closed")
+        self._enqueued += 1
+        self._writer.put(write)
+
+    def save_job(self, job: dict[str, Any]) -> None:
+        """Insert or replace ``job`` (a Job dict); segments too when it carries them.
+
+        The dict is converted now, so later changes to it by the caller do not leak
+        into the write. Raises ValueError for a job without id, url, status or created_at.
+        """
+        row = job_to_row(job)
+        job_id = row[0]
+        segments = job.get("segments")
+        segment_rows = segments_to_rows(job_id, segments) if segments is not None else None
+        state = state_to_json(job["state"]) if isinstance(job.get("state"), dict) else None
+
+        def write(conn: sqlite3.Connection) -> None:
+            conn.execute(UPSERT_JOB, row)
+            if segment_rows is not None:
+                conn.execute("DELETE FROM segments WHERE job_id = ?", (job_id,))
+                conn.executemany(_INSERT_SEGMENT, segment_rows)
+            if state is not None:
+                conn.execute("UPDATE jobs SET state = ? WHERE id = ?", (state, job_id))
+
+        self._put(write)
+
+    def checkpoint(self, job_id: str, done: int, segments: Segments, state: dict[str, Any]) -> None:
+        """Record a job's progress and resume data (a job not saved yet is ignored)."""
+        segment_rows = segments_to_rows(job_id, segments)
+        state_json = state_to_json(state)
+        done = int(done)
+
+        def write(conn: sqlite3.Connection) -> None:
+            updated = conn.execute(
+                "UPDATE jobs SET done = ?, state = ? WHERE id = ?", (done, state_json, job_id)
+            )
+            if updated.rowcount:
+                conn.execute("DELETE FROM segments WHERE job_id = ?", (job_id,))
+                conn.executemany(_INSERT_SEGMENT, segment_rows)
+
+        self._put(write)
+
+    async def flush(self) -> None:
+        """Wait until every write queued so far is committed; raises StoreError if one failed."""
+        if self._closed:
+            return
+        target = self._enqueued
+        loop = asyncio.get_running_loop()
+        waiter = Waiter(loop, loop.create_future())
+        self._writer.put(waiter)
+        try:
+            await waiter.future
+        finally:
+            self._flushed = max(self._flushed, target)
+
+    async def delete_jobs(self, ids: list[str]) -> None:
+        """Forget these jobs and their segments (files on disk are the engine's business)."""
+        ids = list(ids)
+        if not ids:
+            return
+
+        def write(conn: sqlite3.Connection) -> None:
+            for start in range(0, len(ids), 500):  # stay under SQLite's parameter limit
+                chunk = ids[start : start + 500]
+                conn.execute(f"DELETE FROM jobs WHERE id IN ({', '.join('?' * len(chunk))})", chunk)
+
+        self._put(write)
+        await self.flush()
+
+    # -- reads: on the reader thread, after this task's own writes -------------------
+
+    async def _read(self, work: Callable[[sqlite3.Connection], T]) -> T:
+        if self._closed:
+            raise StoreError("the history store is closed")
+        if self._enqueued > self._flushed:
+            # Read your own writes: a job saved a moment ago is listed.
+            try:
+                await self.flush()
+            except StoreError:
+                pass  # the failed write was logged; what did commit is still worth reading
+
+        def run() -> T:
+            try:
+                return work(self._reader)
+            except sqlite3.Error as exc:
+                raise StoreError(describe(exc, self.path)) from exc
+            except ValueError as exc:  # a row whose JSON was damaged outside idmd
+                raise StoreError(
+                    f"unreadable row in the history database {self.path}: {exc}"
+                ) from exc
+
+        return await asyncio.get_running_loop().run_in_executor(self._reads, run)
+
+    async def get_job(self, job_id: str) -> dict[str, Any] | None:
+        """The Job with ``segments`` and ``state`` (the engine's, not for clients), or None."""
+
+        def read(conn: sqlite3.Connection) -> dict[str, Any] | None:
+            row = conn.execute(f"SELECT state, {_COLUMNS} WHERE id = ?", (job_id,)).fetchone()
+            if row is None:
+                return None
+            job = row_to_job(row[1:])
+            job["state"] = json.loads(row[0]) if row[0] else {}
+            job["segments"] = _segments(conn, [job_id]).get(job_id, [])
+            return job
+
+        return await self._read(read)
+
+    async def load_unfinished(self) -> list[dict[str, Any]]:
+        """Jobs not completed, failed or cancelled, oldest first, with ``segments`` and ``state``."""
+
+        def read(conn: sqlite3.Connection) -> list[dict[str, Any]]:
+            marks = ", ".join("?" * len(_FINISHED))
+            rows = conn.execute(
+                f"SELECT state, {_COLUMNS} WHERE status NOT IN ({marks}) ORDER BY created_at, id",
+                _FINISHED,
+            ).fetchall()
+            jobs = []
+            for state, *rest in rows:
+                job = row_to_job(rest)
+                job["state"] = json.loads(state) if state else {}
+                jobs.append(job)
+            segments = _segments(conn, [job["id"] for job in jobs])
+            for job in jobs:
+                job["segments"] = segments.get(job["id"], [])
+            return jobs
+
+        return await self._read(read)
+
+    async def list_jobs(
+        self,
+        status: list[str] | None = None,
+        query: str | None = None,
+        limit: int = 100,
+        cursor: str | None = None,
+        order: str = "-created_at",
+    ) -> dict[str, Any]:
+        """One page of history: {jobs (without segments), total, cursor of the next page or None}.
+
+        ``total`` counts every match, except that a text search stops counting at
+        10,000 and then adds ``total_capped: true`` (counting 100,000 matches
+        would cost more than the page). Raises InvalidParams for an unknown status or order, a bad limit or a foreign cursor.
+        """
+        selection = q.Filter.of(q.check_statuses(status), query)
+        limit = q.check_limit(limit)
+        sort = q.parse_order(order)
+        after = q.decode_cursor(cursor, sort) if cursor else None
+
+        def read(conn: sqlite3.Connection) -> dict[str, Any]:
+            page = list_page(conn, selection, sort, after, limit)
+            jobs = [row_to_job(row) for row in page.rows[:limit]]
+            next_cursor = None
+            if len(page.rows) > limit:
+                last = jobs[-1]
+                next_cursor = q.encode_cursor(sort, last[sort.key] or "", last["id"])
+            result = {"jobs": jobs, "total": page.total, "cursor": next_cursor}
+            if page.capped:
+                result["total_capped"] = True
+            return result
+
+        return await self._read(read)
+
+
+def _segments(conn: sqlite3.Connection, ids: list[str]) -> dict[str, Segments]:
+    found: dict[str, Segments] = {}
+    for start in range(0, len(ids), 500):
+        chunk = ids[start : start + 500]
+        rows = conn.execute(
+            f'SELECT job_id, start, "end", done FROM segments WHERE job_id IN ({", ".join("?" * len(chunk))}) '
+            "ORDER BY job_id, idx",
+            chunk,
+        )
+        for job_id, begin, end, done in rows:
+            found.setdefault(job_id, []).append([begin, end, done])
+    return found

@@ -1,0 +1,239 @@
+"""HTTP download benchmark (issue 2): idmd against aria2c, wget2 and curl on nginx.
+
+1. one big file, no limit: idmd (8 connections) vs ``aria2c -x8 -s8 -k1M``, wget2, curl;
+2. the same file through nginx's stream module capping each connection at
+   4 MiB/s: idmd with 8, 16 and 32 connections vs ``aria2c -x16 -s16 -k1M``;
+3. 500 files of 256 KiB: idmd vs ``aria2c -j16 -i LIST`` and wget2;
+plus the idle daemon's RSS and its start-to-listening time.
+
+Targets: (1) wall <= 1.1x aria2c's, CPU <= 1.5x; (2) 16 connections >= aria2c's
+speed, 32 >= 2.2x; (3) wall <= 1.2x aria2c's; RSS <= 60 MB; start <= 0.5 s.
+Figures are printed, not asserted (a shared machine makes timed asserts flaky);
+every download is checked for size (and the first of each tool for sha256).
+IDM_BENCH_SIZE (bytes, default 1 GiB) sizes cases 1 and 2; IDM_BENCH_ROUNDS
+(default 3) is how many runs each median takes.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import os
+import shutil
+import statistics
+from collections.abc import Awaitable, Callable, Iterator
+from functools import partial
+from pathlib import Path
+
+import pytest
+
+from tests.bench.nginx import Nginx, nginx
+from tests.bench.runners import (
+    MiB,
+    Result,
+    cpu_seconds,
+    idmd_download,
+    rss_bytes,
+    run_tool,
+    start_daemon,
+    tool,
+    write_file,
+)
+from tests.daemon_process import DaemonProcess
+
+SIZE = int(os.environ.get("IDM_BENCH_SIZE", str(1024 * MiB)))
+ROUNDS = int(os.environ.get("IDM_BENCH_ROUNDS", "3"))
+SMALL_COUNT, SMALL_SIZE = 500, 256 * 1024
+# Like for like: aria2c and wget2 may run 16 downloads at once and open 32
+# connections to one host, so idmd may too (its defaults are 3 and 16).
+IDMD_CONFIG = "max_active = 16\nmax_connections_per_host = 64\n"
+# aria2c's default "prealloc" writes the whole file once before downloading;
+# "falloc" (its advice for ext4) reserves it the way idmd's ftruncate does.
+ARIA2 = [
+    "--file-allocation=falloc",
+    "--console-log-level=error",
+    "--summary-interval=0",
+    "--allow-overwrite=true",
+]
+
+
+@pytest.fixture(scope="module")
+def files(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    root = tmp_path_factory.mktemp("http-bench")
+    (root / "www" / "small").mkdir(parents=True)
+    write_file(root / "www" / "big.bin", SIZE)
+    for index in range(SMALL_COUNT):
+        (root / "www" / "small" / f"{index:03d}.bin").write_bytes(os.urandom(SMALL_SIZE))
+    yield root
+    shutil.rmtree(root, ignore_errors=True)  # a GiB is too much to leave in /tmp
+
+
+@pytest.fixture(scope="module")
+def server(files: Path) -> Iterator[Nginx]:
+    with nginx(files / "www", files / "nginx", download_rate="4m") as running:
+        yield running
+
+
+@pytest.fixture(scope="module")
+def daemon(files: Path) -> Iterator[DaemonProcess]:
+    running, _ = start_daemon(files / "idm-home", IDMD_CONFIG)
+    yield running
+    running.stop()
+
+
+def external(argv: list[str], folder: Path) -> Awaitable[Result]:
+    """A command-line downloader, run off the loop."""
+    return asyncio.to_thread(run_tool, argv, folder)
+
+
+def sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as source:
+        while chunk := source.read(4 * MiB):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+Contender = Callable[[Path], Awaitable[Result]]  # downloads into the folder it is given
+
+
+class Bench:
+    """Runs each contender ROUNDS times, interleaved so the machine's load hits all alike."""
+
+    def __init__(self, files: Path, expect: dict[str, int], reference: Path | None) -> None:
+        self.out = files / "out"
+        self.expect = expect  # file name -> size, what every run must produce
+        self.reference = sha256(reference) if reference else None
+        self.results: dict[str, list[Result]] = {}
+
+    def check(self, name: str, folder: Path) -> None:
+        for file_name, size in self.expect.items():
+            path = folder / file_name
+            assert path.exists(), f"{name}: {path} is missing"
+            assert path.stat().st_size == size, f"{name}: {path} has the wrong size"
+        if self.reference and not self.results.get(name):
+            (file_name,) = self.expect
+            assert sha256(folder / file_name) == self.reference, f"{name}: wrong content"
+
+    async def run(self, contenders: dict[str, Contender]) -> None:
+        for _ in range(ROUNDS):
+            for name, download in contenders.items():
+                folder = self.out / name.replace(" ", "_")
+                shutil.rmtree(folder, ignore_errors=True)
+                folder.mkdir(parents=True)
+                result = await download(folder)
+                self.check(name, folder)
+                self.results.setdefault(name, []).append(result)
+                shutil.rmtree(folder, ignore_errors=True)
+
+    def table(self, title: str, total_bytes: int, base: str) -> dict[str, tuple[float, float]]:
+        """Print medians and ratios to ``base``; returns {name: (wall, cpu)}."""
+        medians = {
+            name: (statistics.median(r.wall for r in runs), statistics.median(r.cpu for r in runs))
+            for name, runs in self.results.items()
+        }
+        base_wall, base_cpu = medians[base]
+        print(f"\n{title} (median of {ROUNDS}, load average {os.getloadavg()[0]:.1f})")
+        print(
+            f"{'':28} {'wall s':>8} {'MiB/s':>8} {'cpu s':>8} {'wall/aria2':>11} {'cpu/aria2':>10}"
+        )
+        for name, (wall, cpu) in medians.items():
+            cpu_ratio = cpu / base_cpu if base_cpu else float("nan")
+            print(
+                f"{name:28} {wall:8.2f} {total_bytes / MiB / wall:8.1f} {cpu:8.2f} "
+                f"{wall / base_wall:11.2f} {cpu_ratio:10.2f}"
+            )
+        return medians
+
+
+def idmd(daemon: DaemonProcess, urls: list[str], **options: object) -> Contender:
+    return partial(idmd_download, daemon, urls, options=options)
+
+
+async def test_one_big_file_no_limit(files: Path, server: Nginx, daemon: DaemonProcess) -> None:
+    url = server.url("big.bin")
+    aria2c, wget2, curl = tool("aria2c"), tool("wget2"), tool("curl")
+    bench = Bench(files, {"big.bin": SIZE}, files / "www" / "big.bin")
+    aria2 = "aria2c -x8 -s8 -k1M"
+    await bench.run(
+        {
+            "idmd, 8 connections": idmd(daemon, [url], connections=8),
+            aria2: lambda d: external([aria2c, "-x8", "-s8", "-k1M", *ARIA2, "-d", str(d), url], d),
+            "wget2": lambda d: external([wget2, "-q", "-O", str(d / "big.bin"), url], d),
+            "curl": lambda d: external([curl, "-sS", "-o", str(d / "big.bin"), url], d),
+        }
+    )
+    medians = bench.table(f"1. {SIZE / MiB:.0f} MiB, no limit", SIZE, aria2)
+    ours, theirs = medians["idmd, 8 connections"], medians[aria2]
+    print(
+        f"targets: wall <= 1.1x aria2c's: {ours[0] / theirs[0]:.2f}x; "
+        f"cpu <= 1.5x: {ours[1] / theirs[1]:.2f}x"
+    )
+
+
+async def test_one_big_file_capped_per_connection(
+    files: Path, server: Nginx, daemon: DaemonProcess
+) -> None:
+    url = server.url("big.bin", throttled=True)
+    aria2c = tool("aria2c")
+    bench = Bench(files, {"big.bin": SIZE}, files / "www" / "big.bin")
+    aria2 = "aria2c -x16 -s16 -k1M"
+    contenders = {f"idmd, {n} connections": idmd(daemon, [url], connections=n) for n in (8, 16, 32)}
+    contenders[aria2] = lambda d: external(
+        [aria2c, "-x16", "-s16", "-k1M", *ARIA2, "-d", str(d), url], d
+    )
+    await bench.run(contenders)
+    medians = bench.table(f"2. {SIZE / MiB:.0f} MiB at 4 MiB/s per connection", SIZE, aria2)
+    speedup = {n: medians[aria2][0] / medians[f"idmd, {n} connections"][0] for n in (16, 32)}
+    print(
+        f"targets: 16 connections >= aria2c's speed: {speedup[16]:.2f}x; "
+        f"32 >= 2.2x: {speedup[32]:.2f}x"
+    )
+
+
+async def test_many_small_files(files: Path, server: Nginx, daemon: DaemonProcess) -> None:
+    urls = [server.url(f"small/{index:03d}.bin") for index in range(SMALL_COUNT)]
+    listing = files / "urls.txt"
+    listing.write_text("\n".join(urls) + "\n")
+    aria2c, wget2 = tool("aria2c"), tool("wget2")
+    bench = Bench(files, {f"{index:03d}.bin": SMALL_SIZE for index in range(SMALL_COUNT)}, None)
+    aria2 = "aria2c -j16 -i LIST"
+    await bench.run(
+        {
+            "idmd (16 at once)": idmd(daemon, urls),
+            aria2: lambda d: external(
+                [aria2c, "-j16", "-i", str(listing), *ARIA2, "-d", str(d)], d
+            ),
+            "wget2 -i LIST (5 threads)": lambda d: external(
+                [wget2, "-q", "-i", str(listing), "-P", str(d)], d
+            ),
+        }
+    )
+    medians = bench.table(
+        f"3. {SMALL_COUNT} files of {SMALL_SIZE // 1024} KiB", SMALL_COUNT * SMALL_SIZE, aria2
+    )
+    print(
+        f"target: wall <= 1.2x aria2c's: {medians['idmd (16 at once)'][0] / medians[aria2][0]:.2f}x"
+    )
+
+
+def test_idle_daemon(tmp_path: Path) -> None:
+    """Start-to-listening and RSS of an idle idmd, started again on the same home
+    (the first start also creates the token and the database; shown apart)."""
+    first, first_seconds = start_daemon(tmp_path / "home")
+    assert first.stop() == 0
+    starts, cpus, rss = [], [], []
+    for _ in range(5):
+        running, seconds = start_daemon(tmp_path / "home")
+        assert running.proc is not None
+        rss.append(rss_bytes(running.proc.pid))
+        cpus.append(cpu_seconds(running.proc.pid))  # less at the mercy of a busy machine
+        starts.append(seconds)
+        assert running.stop() == 0
+    print(
+        f"\nidle idmd (5 starts, load average {os.getloadavg()[0]:.1f}): start to listening median "
+        f"{statistics.median(starts):.3f} s (min {min(starts):.3f}, first start ever "
+        f"{first_seconds:.3f}; target 0.5 s), CPU used until then median {statistics.median(cpus):.3f} s, "
+        f"RSS median {statistics.median(rss) / 1e6:.1f} MB "
+        "(target 60 MB)"
+    )

@@ -1,0 +1,70 @@
+"""The CLI's pure parts: formatting and the --wait outcome, without a daemon."""
+
+from __future__ import annotations
+
+import io
+from collections.abc import AsyncGenerator
+from typing import Any
+
+from idmd.cli import exits
+from idmd.cli.format import bar, eta, event_line, job_details, progress_line, size, table
+from idmd.cli.main import build_parser
+from idmd.cli.wait import follow
+
+
+def test_sizes_speeds_and_etas_read_naturally() -> None:
+    assert size(None) == "?"
+    assert size(512) == "512 B"
+    assert size(1536) == "1.5 KiB"
+    assert size(3 * 1024**3) == "3.0 GiB"
+    assert eta(None) == "-" and eta(65) == "1:05" and eta(3725) == "1:02:05"
+    assert bar(50, 100, 10) == "[#####.....]"
+    assert bar(1, None, 4) == "[????]"
+
+
+def test_a_progress_line_fits_the_width_and_shows_the_numbers() -> None:
+    job = {"id": "j1", "filename": "x" * 200, "done": 512 * 1024, "size": 1024 * 1024, "speed": 1024,
+           "eta": 512, "status": "downloading"}
+    line = progress_line(job, 100)
+    assert len(line) == 100
+    assert " 50.0% " in line and "512.0 KiB/1.0 MiB" in line and "ETA 8:32 downloading" in line
+
+
+def test_tables_and_details() -> None:
+    assert table([["a", "bb"], ["ccc", "d"]], ["H1", "H2"]).splitlines() == ["H1   H2", "a    bb", "ccc  d"]
+    details = job_details({"id": "j1", "status": "failed", "size": 2048, "error": {"code": "http", "message": "404"},
+                           "segments": [[0, 10, 10], [10, 20, 3]]})
+    assert "size:        2048 (2.0 KiB)" in details and "error:       404 (http)" in details
+    assert "segments:    2 (1 complete)" in details
+    line = event_line({"seq": 7, "type": "pairing.requested", "job": None, "data": {"code": "123456",
+                                                                                       "client": {"name": "Chrome"}}})
+    assert "idm pair approve 123456" in line
+
+
+async def stream(items: list[dict[str, Any]]) -> AsyncGenerator[dict[str, Any], None]:
+    for item in items:
+        yield item
+
+
+async def test_wait_reports_the_worst_outcome() -> None:
+    jobs = {"a": {"id": "a", "status": "queued"}, "b": {"id": "b", "status": "queued"}}
+    events = [
+        {"type": "snapshot", "snapshot": {"jobs": [{"id": "a", "status": "downloading"}]}},
+        {"type": "job.progress", "job": "a", "data": {"done": 5, "size": 10}},
+        {"type": "job.status", "job": "other", "data": {"status": "failed"}},
+        {"type": "job.status", "job": "a", "data": {"status": "completed", "error": None}},
+        {"type": "job.status", "job": "b", "data": {"status": "failed", "error": {"message": "404"}}},
+    ]
+    out = io.StringIO()
+    assert await follow(stream(events), jobs, out) == exits.FAILED
+    assert out.getvalue().splitlines() == ["a completed None", "b failed: 404 None"]
+
+
+async def test_wait_counts_a_removed_job_as_cancelled() -> None:
+    jobs = {"a": {"id": "a", "status": "downloading", "filename": "f"}}
+    out = io.StringIO()
+    assert await follow(stream([{"type": "job.removed", "job": "a", "data": {}}]), jobs, out) == exits.CANCELLED
+
+
+def test_the_help_documents_the_exit_statuses() -> None:
+    assert "3  idmd is not running" in build_parser().format_help()

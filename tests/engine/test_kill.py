@@ -1,0 +1,69 @@
+"""SIGKILL a real idmd during several downloads: after a restart each completes, right bytes,
+and only the last second or so before the kill is fetched twice."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from pathlib import Path
+
+from idmd.client import Client
+from tests.daemon_process import DaemonProcess
+from tests.engine.servers import Site, payload, sha256
+
+SIZE = 6 * 1024 * 1024
+PACE = 0.02  # 64 KiB per 20 ms: about 3 MiB/s per connection, so the kill lands mid-download
+
+
+async def wait_until(check, timeout: float = 60.0, every: float = 0.05):  # type: ignore[no-untyped-def]
+    async with asyncio.timeout(timeout):
+        while not (result := await check()):
+            await asyncio.sleep(every)
+        return result
+
+
+async def test_sigkill_during_downloads_then_restart_completes_everything(idm_home: Path, site: Site) -> None:
+    files = {f"/kill{i}.bin": payload(SIZE, seed=10 + i) for i in range(3)}
+    for path, data in files.items():
+        site.file(path, data, pace=PACE)
+    await site.start()
+    daemon = DaemonProcess(idm_home).start()
+    try:
+        client = await Client.connect(daemon.url, daemon.token, reconnect=False)
+        ids = {}
+        for path in files:
+            job = await client.call("jobs.add", {"url": site.url(path), "options": {"connections": 4}})
+            ids[path] = job["id"]
+
+        async def far_enough() -> bool:
+            jobs = [await client.call("jobs.get", {"id": i}) for i in ids.values()]
+            return all(j["done"] >= SIZE * 0.3 for j in jobs)
+
+        began = time.monotonic()
+        await wait_until(far_enough)
+        elapsed = time.monotonic() - began
+        sent_before = sum(site.served.values())
+        daemon.kill()
+        await client.close()
+        speed = sent_before / elapsed  # all jobs together, bytes per second
+
+        daemon.start()
+        client = await Client.connect(daemon.url, daemon.token, reconnect=False)
+
+        async def all_finished() -> list[dict]:
+            jobs = [await client.call("jobs.get", {"id": i}) for i in ids.values()]
+            return jobs if all(j["status"] in ("completed", "failed") for j in jobs) else []
+
+        jobs = await wait_until(all_finished)
+        await client.close()
+        assert [j["status"] for j in jobs] == ["completed"] * 3, [j["error"] for j in jobs]
+        for path, data in files.items():
+            assert sha256((daemon.download_dir / path.lstrip("/")).read_bytes()) == sha256(data)
+        assert not list(daemon.download_dir.glob("*.part"))
+        refetched = sum(site.served.values()) - SIZE * len(files)
+        print(f"refetched {refetched} bytes = {refetched / speed:.2f} s at {speed / 1e6:.1f} MB/s")
+        # Checkpoints come about once a second and lag the disk: allow three seconds' worth.
+        assert refetched <= 3 * speed, (refetched, speed)
+        assert refetched < SIZE * len(files) * 0.5
+    finally:
+        daemon.kill()

@@ -1,0 +1,113 @@
+"""The manual: lint-clean under mandoc, and complete: every option of the real
+parsers and every config key (with its default) is documented."""
+
+from __future__ import annotations
+
+import argparse
+import re
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from idmd.config import FIELDS, Config, to_toml
+from idmd.daemon import build_parser
+from tests.conftest import require_tool
+
+MAN = Path(__file__).resolve().parents[2] / "man"
+PAGES = ["idmd.1", "idm.1", "idm-tui.1", "idm-config.toml.5"]
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_the_page_is_lint_clean(page: str) -> None:
+    mandoc = require_tool("mandoc")
+
+    lint = subprocess.run(
+        [mandoc, "-T", "lint", "-W", "warning", str(MAN / page)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+
+    assert (lint.returncode, lint.stdout + lint.stderr) == (0, "")
+
+
+def rendered(page: str) -> str:
+    """The page as a reader sees it (overstrike bold and underline removed)."""
+    text = subprocess.run(
+        [require_tool("mandoc"), "-T", "ascii", str(MAN / page)],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    return re.sub(r".\x08", "", text)
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_the_page_has_the_sections_a_reader_looks_for(page: str) -> None:
+    text = rendered(page)
+
+    sections = ["NAME", "DESCRIPTION", "FILES", "EXAMPLES", "SEE ALSO"]
+    if page.endswith(".1"):
+        sections += ["SYNOPSIS", "ENVIRONMENT", "EXIT STATUS"]
+    assert [s for s in sections if not re.search(rf"^{s}$", text, re.MULTILINE)] == []
+
+
+def long_options(parser: argparse.ArgumentParser) -> set[str]:
+    found = set()
+    for action in parser._actions:
+        found.update(o for o in action.option_strings if o.startswith("--"))
+        if isinstance(action, argparse._SubParsersAction):
+            for sub in action.choices.values():
+                found |= long_options(sub)
+    return found
+
+
+def undocumented(parser: argparse.ArgumentParser, page: str) -> set[str]:
+    text = rendered(page)
+    return {o for o in long_options(parser) if not re.search(rf"{re.escape(o)}\b", text)}
+
+
+def test_idmd_page_documents_every_option() -> None:
+    assert undocumented(build_parser(), "idmd.1") == set()
+
+
+def test_idm_tui_page_documents_every_option() -> None:
+    from idm_tui.__main__ import build_parser as build_tui_parser
+
+    assert undocumented(build_tui_parser(), "idm-tui.1") == set()
+
+
+def test_idm_page_documents_every_command_and_option() -> None:
+    try:
+        from idmd.cli.main import build_parser as build_idm_parser
+    except ImportError as exc:
+        pytest.skip(f"the idm command line is not there yet: {exc}")
+    parser = build_idm_parser()
+    text = rendered("idm.1")
+    commands = set()
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            commands.update(action.choices)
+
+    assert undocumented(parser, "idm.1") == set()
+    assert {
+        c for c in commands if not re.search(rf"^\s+{re.escape(c)}\b", text, re.MULTILINE)
+    } == set()
+
+
+def test_the_config_page_describes_every_key() -> None:
+    source = (MAN / "idm-config.toml.5").read_text()
+
+    described = set(re.findall(r"^\.It Cm (\w+)", source, re.MULTILINE))
+
+    assert described == set(FIELDS)
+
+
+def test_the_config_page_shows_every_default_as_the_daemon_has_it() -> None:
+    defaults = [line for line in to_toml(Config()).splitlines() if not line.startswith("#")]
+    text = rendered("idm-config.toml.5")
+
+    assert [
+        line for line in defaults if not re.search(rf"^\s+{re.escape(line)}$", text, re.MULTILINE)
+    ] == []

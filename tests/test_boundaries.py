@@ -1,0 +1,77 @@
+"""The architecture's boundaries, checked on the source (STYLE.md, point 7).
+
+The pure core imports no I/O library; the daemon imports no textual; only the
+media worker imports yt_dlp; the TUI reaches the daemon only through
+``idmd.client`` and ``idmd.protocol``.
+"""
+
+from __future__ import annotations
+
+import ast
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def imported_modules(path: Path) -> set[str]:
+    tree = ast.parse(path.read_text(encoding="utf-8"), str(path))
+    names: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            names.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            names.add(node.module)
+    return names
+
+
+def sources(package: str) -> list[Path]:
+    return sorted((ROOT / package).rglob("*.py"))
+
+
+def offenders(package: str, forbidden: tuple[str, ...], allow: tuple[str, ...] = ()) -> list[str]:
+    found = []
+    for path in sources(package):
+        rel = path.relative_to(ROOT).as_posix()
+        if rel in allow:
+            continue
+        for name in imported_modules(path):
+            if any(name == f or name.startswith(f + ".") for f in forbidden):
+                found.append(f"{rel} imports {name}")
+    return found
+
+
+def test_the_core_and_protocol_do_no_io() -> None:
+    forbidden = ("aiohttp", "sqlite3", "yt_dlp", "textual")
+    assert offenders("idmd/core", forbidden) == []
+    assert offenders("idmd/protocol", forbidden + ("idmd.engine", "idmd.rpc")) == []
+
+
+def test_the_daemon_imports_no_textual_and_yt_dlp_only_in_the_worker() -> None:
+    assert offenders("idmd", ("textual",)) == []
+    assert offenders("idmd", ("yt_dlp",), allow=("idmd/engine/media_worker.py",)) == []
+
+
+def test_the_tui_talks_only_through_the_client_and_protocol() -> None:
+    found = []
+    for path in sources("idm_tui"):
+        for name in imported_modules(path):
+            if name.startswith("idmd") and not name.startswith(("idmd.client", "idmd.protocol")):
+                found.append(f"{path.relative_to(ROOT)} imports {name}")
+    assert found == []
+
+
+@pytest.mark.parametrize("module", ["idmd.client", "idmd.cli.main"])
+def test_clients_load_without_the_engine_or_textual(module: str) -> None:
+    code = (
+        f"import sys, {module}; "
+        "bad = [m for m in ('textual', 'yt_dlp', 'idmd.engine', 'sqlite3') if m in sys.modules]; "
+        "print(bad); sys.exit(1 if bad else 0)"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT)
+    if "ModuleNotFoundError" in result.stderr and module in result.stderr:
+        pytest.fail(f"{module} is missing")
+    assert result.returncode == 0, result.stdout + result.stderr
