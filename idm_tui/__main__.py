@@ -16,7 +16,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--url", help="the daemon's WebSocket URL (default: from daemon.json)")
     parser.add_argument("--token", help="the daemon's token (default: the token file)")
     parser.add_argument("--no-autostart", action="store_true",
-                        help="do not start idmd when none is running; wait for one instead")
+                        help="do not start idmd when none is running; exit with status 1 instead")
     return parser
 
 
@@ -26,8 +26,9 @@ def main(argv: list[str] | None = None) -> int:
     from idm_tui.app import IdmApp
     from idm_tui.link import connect_factory
 
-    IdmApp(connect_factory(args.url, args.token, autostart=not args.no_autostart)).run()
-    return 0
+    app = IdmApp(connect_factory(args.url, args.token, autostart=not args.no_autostart))
+    app.run()
+    return app.return_code or 0
 
 
 if __name__ == "__main__":

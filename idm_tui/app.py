@@ -12,12 +12,12 @@ from textual import work
 from textual.app import App, SystemCommand
 from textual.screen import Screen
 
-from idmd.protocol.errors import RpcError
 from idm_tui.link import ClientFactory, ClientLike, DaemonMissing, backoff_delay
 from idm_tui.model import Change, JobModel
 from idm_tui.screens.duplicate import DuplicateScreen
 from idm_tui.screens.main import MainScreen
 from idm_tui.screens.pairing import PairingScreen
+from idmd.protocol.errors import RpcError
 
 if TYPE_CHECKING:
     from idmd.client import ConnectionStatus
@@ -25,6 +25,7 @@ if TYPE_CHECKING:
 # Progress repaints are gathered for this long: 50 active jobs at 10 events/s
 # each become four repaints a second, not five hundred.
 REPAINT_INTERVAL = 0.25
+STRUCTURE_INTERVAL = 0.05
 
 
 class IdmApp(App[None]):
@@ -42,6 +43,7 @@ class IdmApp(App[None]):
         self.startup_note = note
         self._pending = Change()
         self._flush_scheduled = False
+        self._structure_soon = False
         self.main_screen = MainScreen()
 
     def on_mount(self) -> None:
@@ -63,10 +65,13 @@ class IdmApp(App[None]):
                 if type(exc).__name__ == "AuthenticationFailed":
                     self.show_state("disconnected", problem=str(exc))
                     return
+                if isinstance(exc, DaemonMissing):
+                    # --no-autostart, or idmd would not start: say why and fail (idm-tui(1)).
+                    self.exit(return_code=1, message=f"idm-tui: {exc}")
+                    return
                 attempt += 1
                 delay = backoff_delay(attempt)
-                state = "disconnected" if isinstance(exc, DaemonMissing) else "reconnecting"
-                self.show_state(state, time.time() + delay, problem=str(exc))
+                self.show_state("reconnecting", time.time() + delay, problem=str(exc))
                 await asyncio.sleep(delay)  # the back-off itself
         client = self.client
         client.add_state_listener(self._on_state)
@@ -78,7 +83,7 @@ class IdmApp(App[None]):
         """News from connecting (such as "started idmd") for the status line."""
         self.main_screen.status.note = note
 
-    def _on_state(self, status: "ConnectionStatus") -> None:
+    def _on_state(self, status: ConnectionStatus) -> None:
         retry_at = time.time() + status.retry_in if status.retry_in else 0.0
         self.show_state(str(status.state), retry_at, status.error or "")
 
@@ -104,19 +109,35 @@ class IdmApp(App[None]):
         self._pending.merge(change)
         if change.pairing is not None:
             self.push_screen(PairingScreen(change.pairing))
-        if change.duplicate is not None and change.duplicate in self.model.jobs:
-            self.push_screen(DuplicateScreen(self.model.jobs[change.duplicate]))
-        if change.structure and not self._flush_scheduled:
-            self.call_later(self.flush)  # rows that come and go show at once
+        for job_id in change.waiting:
+            self.ask_duplicate(job_id)
+        if change.paired is not None:
+            for screen in self.screen_stack:
+                if isinstance(screen, PairingScreen) and screen.code == change.paired:
+                    screen.dismiss(None)  # approved elsewhere (idm pair approve)
+        if not self._flush_scheduled:
+            # Rows that come and go show almost at once; progress waits for company.
+            self.set_timer(STRUCTURE_INTERVAL if change.structure else REPAINT_INTERVAL, self.flush)
             self._flush_scheduled = True
-        elif not self._flush_scheduled:
-            self.set_timer(REPAINT_INTERVAL, self.flush)
-            self._flush_scheduled = True
+        elif change.structure and not self._structure_soon:
+            self.set_timer(STRUCTURE_INTERVAL, self.flush)
+            self._structure_soon = True
+
+    def ask_duplicate(self, job_id: str) -> None:
+        """One modal per waiting job, however many events say it waits."""
+        job = self.model.jobs.get(job_id)
+        if job is None or job.get("status") != "waiting":
+            return
+        if any(isinstance(s, DuplicateScreen) and s.job["id"] == job_id for s in self.screen_stack):
+            return
+        self.push_screen(DuplicateScreen(job))
 
     def flush(self) -> None:
         """Hand the gathered changes to every live screen."""
-        self._flush_scheduled = False
+        self._flush_scheduled = self._structure_soon = False
         change, self._pending = self._pending, Change()
+        if not (change.rows or change.structure or change.stats or change.log):
+            return  # a second timer after the first already flushed
         for screen in self.screen_stack:
             apply = getattr(screen, "apply_change", None)
             if apply is not None:

@@ -12,7 +12,7 @@ _EIGHTHS = " ▏▎▍▌▋▊▉"
 UNKNOWN = "–"
 
 
-def human_size(n: int | float | None) -> str:
+def human_size(n: float | None) -> str:
     """``1536`` -> ``1.5 KiB``; None (size not known yet) -> ``–``."""
     if n is None or n < 0:
         return UNKNOWN
@@ -26,18 +26,18 @@ def human_size(n: int | float | None) -> str:
     raise AssertionError("unreachable")
 
 
-def human_speed(bps: int | float | None) -> str:
+def human_speed(bps: float | None) -> str:
     """Bytes per second as ``1.2 MiB/s``; nothing moving -> empty."""
     if not bps or bps <= 0:
         return ""
     return human_size(bps) + "/s"
 
 
-def human_eta(seconds: int | float | None) -> str:
+def human_eta(seconds: float | None) -> str:
     """``75`` -> ``1:15``, ``3700`` -> ``1:01:40``, days as ``2d 03h``; unknown -> empty."""
     if seconds is None or not math.isfinite(seconds) or seconds < 0:
         return ""
-    total = int(round(seconds))
+    total = round(seconds)
     days, rest = divmod(total, 86400)
     hours, rest = divmod(rest, 3600)
     minutes, secs = divmod(rest, 60)
@@ -85,8 +85,7 @@ def short_time(iso: str | None) -> str:
         return UNKNOWN
     text = iso.replace("T", " ")
     for suffix in ("+00:00", "Z"):
-        if text.endswith(suffix):
-            text = text[: -len(suffix)]
+        text = text.removesuffix(suffix)
     return text.split(".")[0] + " UTC"
 
 

@@ -21,7 +21,7 @@ class SpeedHistory:
         self.last_at = 0.0
 
     def add(self, at: float, speed: float) -> None:
-        second = int(math.floor(at))
+        second = math.floor(at)
         self._by_second[second] = float(speed)
         self._by_second.move_to_end(second)
         self.last_at = max(self.last_at, at)
@@ -31,5 +31,5 @@ class SpeedHistory:
 
     def series(self, now: float | None = None) -> list[float]:
         """``window`` values, oldest first, ending at ``now`` (default: the last sample)."""
-        end = int(math.floor(self.last_at if now is None else now))
+        end = math.floor(self.last_at if now is None else now)
         return [self._by_second.get(second, 0.0) for second in range(end - self.window + 1, end + 1)]

@@ -32,7 +32,7 @@ def backoff_delay(attempt: int) -> float:
 
 
 class ClientLike(Protocol):
-    status: "ConnectionStatus"
+    status: ConnectionStatus
 
     async def call(self, method: str, params: Any = None) -> Any: ...
 

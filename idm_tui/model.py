@@ -12,9 +12,8 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
-from idmd.protocol.jobs import FINISHED, Status
-
 from idm_tui.history import SpeedHistory
+from idmd.protocol.jobs import FINISHED, Status
 
 LOG_LINES = 200  # per job: enough for the details view, bounded for 1,000 jobs
 
@@ -47,17 +46,19 @@ class Change:
     rows: set[str] = field(default_factory=set)  # jobs whose cells changed
     structure: bool = False  # rows added/removed or moved between tabs
     stats: bool = False
-    duplicate: str | None = None  # a job waiting on a duplicate decision
+    waiting: set[str] = field(default_factory=set)  # jobs waiting on a duplicate decision
     pairing: dict[str, Any] | None = None  # a pairing request: {name, code, ...}
     log: str | None = None  # a job that got a log line
+    paired: str | None = None  # a pairing code approved (by anyone)
 
-    def merge(self, other: "Change") -> None:
+    def merge(self, other: Change) -> None:
         self.rows |= other.rows
         self.structure = self.structure or other.structure
         self.stats = self.stats or other.stats
-        self.duplicate = other.duplicate or self.duplicate
+        self.waiting |= other.waiting
         self.pairing = other.pairing or self.pairing
         self.log = other.log or self.log
+        self.paired = other.paired or self.paired
 
 
 class JobModel:
@@ -87,7 +88,8 @@ class JobModel:
             self.jobs[job_id] = {**self.jobs.get(job_id, {}), **job}
         if seq is not None:
             self.seq = int(seq)  # even when lower: a restarted daemon counts from 0 again
-        return Change(rows=set(incoming), structure=True, stats=True)
+        waiting = {job_id for job_id, job in incoming.items() if job.get("status") == Status.WAITING}
+        return Change(rows=set(incoming), structure=True, stats=True, waiting=waiting)
 
     def add_history(self, jobs: Iterable[dict[str, Any]]) -> Change:
         """Merge jobs read from ``jobs.list`` without overwriting fresher live state."""
@@ -138,7 +140,7 @@ class JobModel:
             job["eta"] = None
         change = Change(rows={job_id}, structure=True)
         if data.get("status") == Status.WAITING:
-            change.duplicate = job_id
+            change.waiting.add(job_id)
         return change
 
     def _job_progress(self, job_id: str | None, data: dict[str, Any], at: float) -> Change:
@@ -156,7 +158,7 @@ class JobModel:
         if job_id not in self.jobs:
             return Change()
         self.jobs[job_id]["duplicate"] = data
-        return Change(rows={job_id}, duplicate=job_id)
+        return Change(rows={job_id}, waiting={job_id})
 
     def _job_removed(self, job_id: str | None, data: dict[str, Any], at: float) -> Change:
         if job_id not in self.jobs:
@@ -178,6 +180,9 @@ class JobModel:
 
     def _pairing(self, job_id: str | None, data: dict[str, Any], at: float) -> Change:
         return Change(pairing=dict(data))
+
+    def _paired(self, job_id: str | None, data: dict[str, Any], at: float) -> Change:
+        return Change(paired=str(data.get("code", "")))
 
     def _config(self, job_id: str | None, data: dict[str, Any], at: float) -> Change:
         self.config.update(data)
@@ -226,5 +231,6 @@ _HANDLERS = {
     "job.log": JobModel._job_log,
     "stats": JobModel._stats,
     "pairing.requested": JobModel._pairing,
+    "pairing.approved": JobModel._paired,
     "config.changed": JobModel._config,
 }

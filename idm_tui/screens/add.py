@@ -4,18 +4,18 @@ connections and whether to start now. Probe errors are shown in place."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from textual import work
 from textual.app import ComposeResult
-from textual.binding import Binding
+from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, RadioButton, RadioSet, Select
 
-from idmd.protocol.errors import RpcError
 from idm_tui.clipboard import clipboard_url, looks_like_url
 from idm_tui.format import human_size
+from idmd.protocol.errors import RpcError
 
 if TYPE_CHECKING:
     from idm_tui.app import IdmApp
@@ -48,7 +48,7 @@ def describe_probe(probe: dict[str, Any]) -> str:
 class AddScreen(ModalScreen[None]):
     """Enter (or the Add button) adds the job; escape closes without adding."""
 
-    BINDINGS = [Binding("escape", "close", "Close"), Binding("ctrl+p", "probe", "Probe", show=False)]
+    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "close", "Close")]
 
     def __init__(self, url: str | None = None, read_clipboard: bool = True) -> None:
         super().__init__()
@@ -58,7 +58,7 @@ class AddScreen(ModalScreen[None]):
         self.probed_url = ""
 
     @property
-    def idm(self) -> "IdmApp":
+    def idm(self) -> IdmApp:
         return self.app  # type: ignore[return-value]
 
     def compose(self) -> ComposeResult:

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
 from textual.app import ComposeResult
-from textual.binding import Binding
+from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, Checkbox, Label
@@ -16,7 +16,7 @@ from idm_tui.widgets.cells import job_name
 class RemoveScreen(ModalScreen[tuple[bool, bool]]):
     """Dismisses with ``(remove, delete_file)``; escape answers no."""
 
-    BINDINGS = [Binding("escape", "no", "Keep"), Binding("y", "yes", "Remove")]
+    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "no", "Keep"), Binding("y", "yes", "Remove")]
 
     def __init__(self, job: dict[str, Any]) -> None:
         super().__init__()

@@ -4,13 +4,13 @@ the last minute and the job's log lines, all kept live from the model."""
 from __future__ import annotations
 
 import time
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from rich.console import Group
 from rich.table import Table
 from rich.text import Text
 from textual.app import ComposeResult
-from textual.binding import Binding
+from textual.binding import Binding, BindingType
 from textual.containers import VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Footer, Label, RichLog, Sparkline, Static
@@ -82,7 +82,7 @@ def fields_renderable(job: dict[str, Any]) -> Group:
 class DetailsScreen(Screen[None]):
     """One job in full. ``escape`` goes back; the job's keys still work here."""
 
-    BINDINGS = [
+    BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "back", "Back"),
         Binding("space", "toggle", "Pause", key_display="spc"),
         Binding("x", "cancel", "Cancel"),
@@ -96,7 +96,7 @@ class DetailsScreen(Screen[None]):
         self._log_count = -1
 
     @property
-    def idm(self) -> "IdmApp":
+    def idm(self) -> IdmApp:
         return self.app  # type: ignore[return-value]
 
     @property

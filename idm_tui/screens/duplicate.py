@@ -3,10 +3,10 @@ already there and waits until the user picks rename, overwrite or skip."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from textual.app import ComposeResult
-from textual.binding import Binding
+from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, Label
@@ -20,7 +20,7 @@ if TYPE_CHECKING:
 class DuplicateScreen(ModalScreen[None]):
     """Answers with ``jobs.resolve_duplicate``; escape decides later (the job keeps waiting)."""
 
-    BINDINGS = [Binding("escape", "later", "Later")]
+    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "later", "Later")]
 
     def __init__(self, job: dict[str, Any]) -> None:
         super().__init__()

@@ -3,10 +3,10 @@ downloads (``config.set speed_limit``)."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from textual.app import ComposeResult
-from textual.binding import Binding
+from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, RadioButton, RadioSet
@@ -21,7 +21,7 @@ if TYPE_CHECKING:
 class LimitScreen(ModalScreen[None]):
     """A speed like ``2M`` or ``500K``; empty or 0 lifts the limit."""
 
-    BINDINGS = [Binding("escape", "close", "Close")]
+    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "close", "Close")]
 
     def __init__(self, job: dict[str, Any] | None, global_limit: int) -> None:
         super().__init__()

@@ -12,10 +12,10 @@ import sys
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from textual.app import ComposeResult, SystemCommand
-from textual.binding import Binding
+from textual.binding import Binding, BindingType
 from textual.screen import Screen
 from textual.widgets import Footer, Input, Label, Tab, Tabs
 
@@ -48,7 +48,7 @@ class MainScreen(Screen[None]):
     ``1``-``5`` tabs, ``q`` quit (the daemon keeps running).
     """
 
-    BINDINGS = [
+    BINDINGS: ClassVar[list[BindingType]] = [
         Binding("a", "add", "Add"),
         Binding("space", "toggle", "Pause", key_display="spc"),
         Binding("x", "cancel", "Cancel"),
@@ -73,7 +73,7 @@ class MainScreen(Screen[None]):
         self.status = StatusLine()
 
     @property
-    def idm(self) -> "IdmApp":
+    def idm(self) -> IdmApp:
         return self.app  # type: ignore[return-value]
 
     def compose(self) -> ComposeResult:
@@ -323,4 +323,4 @@ class MainScreen(Screen[None]):
             if binding.show and binding.action not in ("app.quit",):
                 key = binding.key_display or binding.key
                 yield SystemCommand(f"{binding.description} ({key})", f"idm: {binding.description.lower()}",
-                                    lambda action=binding.action: self.run_action(action))
+                                    lambda action=binding.action: self.call_later(self.run_action, action))

@@ -3,10 +3,10 @@ compares the code it shows and approves or denies."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from textual.app import ComposeResult
-from textual.binding import Binding
+from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, Label
@@ -18,7 +18,7 @@ if TYPE_CHECKING:
 class PairingScreen(ModalScreen[None]):
     """Approve (``pairing.approve``) or deny (``pairing.deny``) one code."""
 
-    BINDINGS = [Binding("escape", "deny", "Deny")]
+    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "deny", "Deny")]
 
     def __init__(self, request: dict[str, Any]) -> None:
         super().__init__()

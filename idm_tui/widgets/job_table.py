@@ -10,13 +10,13 @@ which is what this widget exists to avoid.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from typing import Any
+from typing import Any, ClassVar
 
 from rich.segment import Segment
 from rich.style import Style
 from rich.text import Text
 from textual import events
-from textual.binding import Binding
+from textual.binding import Binding, BindingType
 from textual.geometry import Region, Size
 from textual.message import Message
 from textual.reactive import reactive
@@ -56,7 +56,7 @@ class JobTable(ScrollView, can_focus=True):
     enter or a click on the row under the cursor.
     """
 
-    BINDINGS = [
+    BINDINGS: ClassVar[list[BindingType]] = [
         Binding("up", "cursor(-1)", "Up", show=False),
         Binding("down", "cursor(1)", "Down", show=False),
         Binding("pageup", "page(-1)", "Page up", show=False),
@@ -66,7 +66,7 @@ class JobTable(ScrollView, can_focus=True):
         Binding("enter", "select", "Details", show=False),
     ]
 
-    COMPONENT_CLASSES = {"job-table--header", "job-table--cursor", "job-table--cursor-blurred", "job-table--odd"}
+    COMPONENT_CLASSES: ClassVar[set[str]] = {"job-table--header", "job-table--cursor", "job-table--cursor-blurred", "job-table--odd"}
 
     DEFAULT_CSS = """
     JobTable { height: 1fr; background: $surface; }

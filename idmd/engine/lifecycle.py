@@ -72,7 +72,11 @@ async def run_job(engine: Engine, job: Job) -> None:
             ctx.update(path=str(exc.path), filename=exc.path.name)
             engine.set_status(job, Status.COMPLETED)
     except JobError as exc:
-        _fail(engine, job, exc.to_dict())
+        entries = exc.items() if exc.code == "playlist" and hasattr(exc, "items") else None
+        if entries and job.status == Status.DOWNLOADING:
+            _expand_playlist(engine, ctx, entries)
+        else:
+            _fail(engine, job, exc.to_dict())
     except RpcError as exc:
         _fail(engine, job, {"code": "unsupported", "message": exc.detail})
     except asyncio.CancelledError:
@@ -86,6 +90,20 @@ async def run_job(engine: Engine, job: Job) -> None:
         engine.reservations.release(job.id)
         engine.ticker.forget(job)
         engine.schedule()
+
+
+def _expand_playlist(engine: Engine, ctx: RunContext, entries: list[dict[str, Any]]) -> None:
+    """One job per entry: this job becomes the first, the others are added after it."""
+    job = ctx.job
+    ctx.log(f"a playlist of {len(entries)} entries: one job each")
+    options = {**job.options, "mode": "media"}
+    options.pop("filename", None)  # one name cannot fit every entry
+    job.options = options
+    job.state = {}
+    ctx.update(url=entries[0]["url"], kind="media", playlist=entries[0].get("playlist"))
+    for entry in entries[1:]:
+        engine.create(entry["url"], dict(options), "media", entry.get("playlist"))
+    engine.set_status(job, Status.QUEUED)  # runs again, now as the first entry
 
 
 def _fail(engine: Engine, job: Job, error: dict[str, str]) -> None:

@@ -69,7 +69,7 @@ class Engine:
         for data in await self.store.load_unfinished():
             try:
                 job = Job.from_store(data)
-            except (KeyError, ValueError) as exc:
+            except (KeyError, ValueError, TypeError) as exc:
                 log.warning("skipping a stored job that cannot be read: %s", exc)
                 continue
             if job.status == Status.DOWNLOADING:
@@ -166,16 +166,20 @@ class Engine:
         if mode == "media" or (mode == "auto" and lifecycle.is_manifest_url(url)):
             kind = "media"
             lifecycle.media_module(required=True)
-        job = Job(id=new_job_id(), url=url, options=clean, kind=kind)
-        if clean.get("filename"):
-            job.filename = clean["filename"]
-        if clean.get("start") == "paused":
+        return self.create(url, clean, kind).to_dict()
+
+    def create(self, url: str, options: dict, kind: str, playlist: dict | None = None) -> Job:
+        """A new job from a checked URL and options (``add``, playlist entries)."""
+        job = Job(id=new_job_id(), url=url, options=options, kind=kind, playlist=playlist)
+        if options.get("filename"):
+            job.filename = options["filename"]
+        if options.get("start") == "paused":
             job.status = Status.PAUSED
         self.jobs[job.id] = job
         self.store.save_job(job.to_store())
         self.bus.emit(EventType.JOB_ADDED, job.id, job.to_dict())
         self.schedule()
-        return job.to_dict()
+        return job
 
     async def add_many(self, items: JobDicts) -> JobDicts:
         if not isinstance(items, list):

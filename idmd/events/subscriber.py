@@ -68,25 +68,27 @@ class Subscriber:
         """
         if self.overflowed:
             return False
-        if not self.wants(event):
+        # The hot path of fan-out (every event, every subscriber): locals and inlined checks.
+        kind, job = event.type, event.job
+        if (self.types is not None and kind not in self.types) or (
+            self.jobs is not None and job is not None and job not in self.jobs
+        ):
             return True
-        if event.job is not None and self._held:
-            self._release_job(event.job, except_key=(event.type, event.job))
-        if event.type is EventType.JOB_REMOVED and event.job is not None:
-            self.forget_job(event.job)
-        if event.type in COALESCED:
-            key = (event.type, event.job)
-            self._held.pop(key, None)
+        held = self._held
+        if held and job is not None:
+            self._release_job(job, except_key=(kind, job))
+        if kind is EventType.JOB_REMOVED and job is not None:
+            self.forget_job(job)
+        if kind in COALESCED:
+            key = (kind, job)
+            if held:
+                held.pop(key, None)
             old = self._queued.pop(key, None)
             if old is not None:  # the newest copy wins and moves to the back, keeping seq order
                 old.event = None
                 self._live -= 1
-            elif (
-                not replay
-                and event.type is EventType.JOB_PROGRESS
-                and self._too_soon(key, now)
-            ):
-                self._held[key] = event
+            elif not replay and kind is EventType.JOB_PROGRESS and self._too_soon(key, now):
+                held[key] = event
                 return True
             if self._live >= self.limit and not replay:
                 self.dropped += 1
@@ -104,7 +106,8 @@ class Subscriber:
 
     def pop(self, now: float) -> Event | None:
         """The next event to send, or None when nothing is due (see ``next_due``)."""
-        self._release_due(now)
+        if self._held:
+            self._release_due(now)
         while self._queue:
             slot = self._queue.popleft()
             event = slot.event
@@ -134,7 +137,10 @@ class Subscriber:
         self._sent.pop((EventType.JOB_PROGRESS, job), None)
 
     def _too_soon(self, key: Key, now: float) -> bool:
-        return now + 1e-6 < self._due(key)  # the tolerance absorbs float rounding of tick times
+        sent = self._sent.get(key)
+        if sent is None or len(sent) < self.rate:  # with rate 0 nothing is recorded: never too soon
+            return False
+        return now + 1e-6 < sent[0] + self.window  # the tolerance absorbs float rounding of tick times
 
     def _due(self, key: Key) -> float:
         sent = self._sent.get(key)

@@ -111,6 +111,9 @@ class Connection:
                     await self._send(peer.outbox.popleft())
                 if peer.close_code is not None:
                     break
+                if peer.event_frames:  # the hub's shared frames come before anything queued since
+                    await self._send(peer.event_frames.popleft())
+                    continue
                 sub = peer.subscriber
                 if sub is not None and peer.active:
                     frames = self._pending_events(loop.time())

@@ -17,7 +17,9 @@ from typing import TYPE_CHECKING, Any
 from idmd.events.subscriber import Subscriber
 from idmd.protocol.events import Event
 from idmd.rpc.codec import CodecName, encode
+from idmd.rpc.fanout import Hub
 from idmd.rpc.pairing_registry import PairingRegistry
+from idmd.rpc.wire import EventFrames
 
 if TYPE_CHECKING:
     from idmd.context import DaemonContext
@@ -36,6 +38,14 @@ class RpcState:
     peers: set[Peer] = field(default_factory=set)
     queue_limit: int = 1024  # events queued per subscriber before non-critical ones are dropped
     wrong_token_delay: float = 1.0  # seconds a wrong token costs (slows guessing)
+    frames: EventFrames = field(default_factory=EventFrames)
+    _hub: Hub | None = None
+
+    @property
+    def hub(self) -> Hub:
+        if self._hub is None:
+            self._hub = Hub(self.ctx.bus, self.frames)
+        return self._hub
 
     def check_token(self, token: str) -> tuple[bool, str | None]:
         """(valid, paired client id or None for the daemon's own token); constant time."""
@@ -60,10 +70,12 @@ class Peer:
         self.detail: frozenset[str] = frozenset()  # jobs whose progress keeps its segments
         self.active = False  # events flow once the subscribe reply is queued before them
         self.batch = False  # the client takes several events in one array frame
+        self.fast = True  # may take the hub's shared frames (not SSE: its own encoding)
+        self.start_seq = 0  # events up to this seq came through the replay (or are before "now")
+        self.event_frames: deque[str | bytes] = deque()  # ready-made frames from the hub
         self.outbox: deque[str | bytes] = deque()  # encoded replies and messages for this peer only
         self.wake: Callable[[], None] = lambda: None  # the writer has something to send
         self.on_close: Callable[[], None] = lambda: None  # the transport starts closing
-        self._unlisten: Callable[[], None] | None = None
 
     def subscribe(self, sub: Subscriber, replay: Iterable[Event], detail: frozenset[str]) -> None:
         """Replace the subscription: replay first, then live events (no gap: no await between)."""
@@ -74,27 +86,22 @@ class Peer:
         self.subscriber = sub
         self.detail = detail
         self.active = False
-        self._unlisten = self.state.ctx.bus.listen(self.on_event)
+        self.start_seq = self.state.ctx.bus.seq
+        self.state.hub.add(self)
 
     def activate(self) -> None:
         if self.subscriber is not None and not self.active:
             self.active = True
             self.wake()
 
-    def on_event(self, event: Event) -> None:
-        sub = self.subscriber
-        if sub is None:
-            return
-        if not sub.offer(event, self.now()):
-            self.close(CLOSE_TOO_SLOW, "too slow to receive critical events; reconnect with the last seq")
-        self.wake()
+    def close_too_slow(self) -> None:
+        self.close(CLOSE_TOO_SLOW, "too slow to receive critical events; reconnect with the last seq")
 
     def unsubscribe(self) -> None:
-        if self._unlisten is not None:
-            self._unlisten()
-            self._unlisten = None
+        self.state.hub.remove(self)
         self.subscriber = None
         self.active = False
+        self.event_frames.clear()
 
     def send(self, message: Any) -> None:
         """Queue a message (a reply, or an event for this peer only such as pairing.approved)."""

@@ -37,7 +37,7 @@ def setup_rpc(app: web.Application, *, queue_limit: int = 1024, wrong_token_dela
                      wrong_token_delay=wrong_token_delay)
     app[RPC] = state
     app[DISPATCHER] = build_dispatcher(state)
-    app[FRAMES] = EventFrames()
+    app[FRAMES] = state.frames
     app.router.add_get("/rpc", rpc_handler)
     app.router.add_get("/events", sse_handler)
     app.on_shutdown.append(_close_all)

@@ -41,6 +41,7 @@ async def serve_sse(request: web.Request, peer: Peer, frames: EventFrames) -> we
     loop = asyncio.get_running_loop()
     wakeup = asyncio.Event()
     peer.wake = wakeup.set
+    peer.fast = False  # SSE frames are encoded differently: always through the subscriber
     jobs = _list(request, "jobs")
     try:
         result = Events(peer.state, peer).subscribe(since=_since(request), jobs=jobs, types=_list(request, "types"))

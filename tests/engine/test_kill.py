@@ -67,3 +67,43 @@ async def test_sigkill_during_downloads_then_restart_completes_everything(idm_ho
         assert refetched < SIZE * len(files) * 0.5
     finally:
         daemon.kill()
+
+
+async def test_sigterm_stops_within_two_seconds_and_the_next_start_resumes(idm_home: Path, site: Site) -> None:
+    files = {f"/term{i}.bin": payload(SIZE, seed=20 + i) for i in range(2)}
+    for path, data in files.items():
+        site.file(path, data, pace=PACE)
+    await site.start()
+    daemon = DaemonProcess(idm_home).start()
+    try:
+        client = await Client.connect(daemon.url, daemon.token, reconnect=False)
+        ids = [(await client.call("jobs.add", {"url": site.url(p)}))["id"] for p in files]
+
+        async def started() -> bool:
+            jobs = [await client.call("jobs.get", {"id": i}) for i in ids]
+            return all(j["done"] >= SIZE * 0.2 for j in jobs)
+
+        await wait_until(started)
+        await client.close()
+        began = time.monotonic()
+        assert daemon.stop(timeout=10) == 0
+        assert time.monotonic() - began < 2.0
+        served_at_stop = sum(site.served.values())
+
+        daemon.start()
+        client = await Client.connect(daemon.url, daemon.token, reconnect=False)
+
+        async def finished() -> list[dict]:
+            jobs = [await client.call("jobs.get", {"id": i}) for i in ids]
+            return jobs if all(j["status"] in ("completed", "failed") for j in jobs) else []
+
+        jobs = await wait_until(finished)
+        await client.close()
+        assert [j["status"] for j in jobs] == ["completed"] * 2
+        for path, data in files.items():
+            assert sha256((daemon.download_dir / path.lstrip("/")).read_bytes()) == sha256(data)
+        # A graceful stop checkpoints everything: the restart fetches only what was missing.
+        refetched = sum(site.served.values()) - SIZE * len(files)
+        assert refetched <= served_at_stop * 0.1, (refetched, served_at_stop)
+    finally:
+        daemon.kill()

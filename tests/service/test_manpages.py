@@ -111,3 +111,36 @@ def test_the_config_page_shows_every_default_as_the_daemon_has_it() -> None:
     assert [
         line for line in defaults if not re.search(rf"^\s+{re.escape(line)}$", text, re.MULTILINE)
     ] == []
+
+
+# How idm-tui.1 names the keys Textual calls by these names.
+KEY_NAMES = {
+    "space": "Space",
+    "delete": "Delete",
+    "enter": "Enter",
+    "escape": "Escape",
+    "plus": "+",
+    "minus": "-",
+    "slash": "/",
+}
+
+
+def test_idm_tui_page_documents_every_key_of_the_job_list() -> None:
+    from idm_tui.screens.main import MainScreen
+
+    keys = section(rendered("idm-tui.1"), "KEYS")
+    missing = []
+    for binding in MainScreen.BINDINGS:
+        key = KEY_NAMES.get(binding.key, binding.key)  # type: ignore[union-attr]
+        if key.isdigit():
+            continue  # the tabs, documented as a range
+        if not re.search(rf"(^|\s|,){re.escape(key)}(\s|,|$)", keys, re.MULTILINE):
+            missing.append(key)
+
+    assert missing == []
+
+
+def section(text: str, name: str) -> str:
+    match = re.search(rf"^{name}\n(.*?)(?=^\S)", text, re.MULTILINE | re.DOTALL)
+    assert match, f"no {name} section"
+    return match.group(1)

@@ -15,7 +15,7 @@ from tests.store.conftest import make_job
 
 
 async def test_a_blocked_write_does_not_block_the_event_loop(db_path: Path) -> None:
-    store = await Store.open(db_path)
+    store = await Store.open(db_path, busy_timeout=60)  # the writer waits, it does not give up
     other = sqlite3.connect(db_path, isolation_level=None)
     other.execute("BEGIN IMMEDIATE")  # the writer thread now waits for this lock
     try:

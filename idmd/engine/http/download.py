@@ -10,7 +10,6 @@ name appears only after the size and checksum were verified.
 from __future__ import annotations
 
 import asyncio
-import shutil
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
@@ -28,9 +27,10 @@ from idmd.core.segments import (
     take_unowned,
     total_done,
 )
+from idmd.engine.http.checkpoint import Checkpointer
 from idmd.engine.http.errors import FetchError, NotAFile, RangesUnsupported, ValidatorChanged
-from idmd.engine.http.fetch import open_response, stream_into
-from idmd.engine.http.partfile import PartFile, move_into_place, verify
+from idmd.engine.http.fetch import first_response, open_response, stream_into
+from idmd.engine.http.partfile import PartFile, check_space, move_into_place, sync_and_verify
 from idmd.engine.http.response import (
     ResponseInfo,
     changed_validators,
@@ -72,7 +72,6 @@ class HttpDownload:
         self.part: PartFile | None = None
         self.last_error: FetchError | None = None
         self.active = 0
-        self._sync_task: asyncio.Task[None] | None = None
 
     @property
     def size(self) -> int | None:
@@ -120,7 +119,18 @@ class HttpDownload:
 
     def _resumable(self) -> bool:
         part = self.state.get("part")
-        return bool(part and self.state.get("target") and Path(part).exists() and self.job.segments)
+        if not (part and self.state.get("target") and self.job.segments):
+            return False
+        try:
+            length = Path(part).stat().st_size
+        except OSError:
+            return False
+        if self.size is not None and length != self.size:
+            # Preallocated at the full size before any checkpoint: anything else was tampered with.
+            self.ctx.log(f"{Path(part).name} has {length} bytes instead of {self.size}: starting over", "warning")
+            self._forget(keep_place=True)
+            return False
+        return True
 
     def _forget(self, keep_place: bool) -> None:
         kept: dict[str, Any] = {k: self.state[k] for k in ("target", "part", "overwrite") if keep_place and k in self.state}
@@ -134,8 +144,8 @@ class HttpDownload:
         response: aiohttp.ClientResponse | None = None
         try:
             single = bool(self.state.get("single"))
-            response = await self._first_response(None if single else 0)
-            problem = range_problem(response.status, response.headers, 0, None, None)
+            response = await first_response(self.ctx, self.url, self.headers, None if single else 0)
+            problem = range_problem(response.status, response.headers, 0)
             if problem:
                 raise (JobError("ranges", problem) if single else RangesUnsupported(problem))
             info = read_headers(response.status, str(response.url), response.headers, 0)
@@ -147,7 +157,7 @@ class HttpDownload:
             else:
                 target, overwrite = self.place(info)
             part_path = target.with_name(target.name + ".part")
-            self._check_space(target.parent, info.size)
+            check_space(target.parent, info.size)
             self.part = PartFile.open(part_path, info.size, fresh=True)
         except BaseException:
             self.hosts.release(self.host)
@@ -165,28 +175,6 @@ class HttpDownload:
         self.ctx.checkpoint()
         return await self._transfer(first=(response, segment))
 
-    async def _first_response(self, start: int | None) -> aiohttp.ClientResponse:
-        attempts = 0
-        while True:
-            try:
-                return await open_response(
-                    self.ctx.session, self.url, self.headers, start, None, self.ctx.config.stall_timeout
-                )
-            except FetchError as exc:
-                attempts += 1
-                if not exc.retriable or attempts > self.ctx.config.retries:
-                    raise JobError(exc.code, exc.message) from None
-                wait = retry_wait(attempts, exc.retry_after)
-                self.ctx.log(f"{exc.message}; retry {attempts} in {wait:.1f} s", "warning")
-                await asyncio.sleep(wait)
-
-    def _check_space(self, folder: Path, size: int | None) -> None:
-        if not size:
-            return
-        free = shutil.disk_usage(folder).free
-        if free < size:
-            raise JobError("no_space", f"no space left on device: {size} bytes needed, {free} free in {folder}")
-
     async def _resume(self) -> Path:
         size = self.size
         if not self.ranges or size is None or not covers(self.job.segments, size):
@@ -196,7 +184,7 @@ class HttpDownload:
             segment.owner = None
         self.job.segments = segments
         self.job.refresh_done()
-        self._check_space(Path(self.state["target"]).parent, (size or 0) - self.job.done)
+        check_space(Path(self.state["target"]).parent, (size or 0) - self.job.done)
         self.part = PartFile.open(Path(self.state["part"]), size, fresh=False)
         self.ctx.log(f"resuming at {self.job.done} of {size if size is not None else '?'} bytes", "info")
         await self.hosts.acquire(self.host)
@@ -204,7 +192,8 @@ class HttpDownload:
 
     async def _transfer(self, first: tuple[aiohttp.ClientResponse, Segment] | None) -> Path:
         assert self.part is not None
-        checkpoints = asyncio.create_task(self._checkpoints())
+        checkpoints = Checkpointer(self.ctx, self.part, self.job.segment_lists)
+        checkpoints.start()
         try:
             while not all(s.finished for s in self.job.segments) or first is not None:
                 before = total_done(self.job.segments)
@@ -228,11 +217,7 @@ class HttpDownload:
         except BaseExceptionGroup as group_error:
             raise group_error.exceptions[0] from None
         finally:
-            checkpoints.cancel()
-            await asyncio.gather(checkpoints, return_exceptions=True)
-            if self._sync_task is not None:
-                await asyncio.wait([self._sync_task])
-            self._final_checkpoint()
+            await checkpoints.stop(complete=all(s.finished for s in self.job.segments))
         return await self._finish()
 
     async def _worker(
@@ -297,7 +282,7 @@ class HttpDownload:
             self.ctx.config.stall_timeout,
         )
         if start is not None:
-            problem = range_problem(response.status, response.headers, start, end, self.size)
+            problem = range_problem(response.status, response.headers, start)
             if problem:
                 response.close()
                 raise RangesUnsupported(problem)
@@ -319,33 +304,13 @@ class HttpDownload:
     def _on_write(self) -> None:
         self.ctx.progress(total_done(self.job.segments), self.size, self.active)
 
-    async def _checkpoints(self) -> None:
-        while True:
-            await asyncio.sleep(1.0)
-            snapshot = self.job.segment_lists()  # taken before the sync: never ahead of the disk
-            assert self.part is not None
-            self._sync_task = asyncio.create_task(asyncio.to_thread(self.part.sync))
-            await asyncio.shield(self._sync_task)
-            self._sync_task = None
-            self.ctx.checkpoint(snapshot)
-
-    def _final_checkpoint(self) -> None:
-        if self.part is None or all(s.finished for s in self.job.segments):
-            return  # complete: _finish syncs off the event loop before the rename
-        snapshot = self.job.segment_lists()
-        try:
-            self.part.sync()
-        except JobError:
-            return
-        self.ctx.checkpoint(snapshot)
-
     async def _finish(self) -> Path:
         assert self.part is not None
         part_path = self.part.path
         size = self.size if self.size is not None else sum(s.end - s.start for s in self.job.segments)
         part = self.part
         try:
-            await asyncio.to_thread(_sync_and_verify, part, size, self.checksum)
+            await asyncio.to_thread(sync_and_verify, part, size, self.checksum)
         except JobError:
             part_path.unlink(missing_ok=True)
             self._forget(keep_place=False)
@@ -357,11 +322,3 @@ class HttpDownload:
         self.ctx.update(path=str(final), filename=final.name, size=size)
         return final
 
-
-def _sync_and_verify(part: PartFile, size: int | None, checksum: Checksum | None) -> None:
-    """In a thread: the bytes on disk before the name appears, then the checks."""
-    try:
-        part.sync()
-    finally:
-        part.close()
-    verify(part.path, size, checksum)

@@ -7,15 +7,17 @@ connection took its far half) stops at the new end.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable, Mapping
 
 import aiohttp
 
-from idmd.core.backoff import parse_retry_after
+from idmd.core.backoff import parse_retry_after, retry_wait
 from idmd.core.segments import Segment
 from idmd.engine.http.errors import FetchError, HttpStatusError, RangesUnsupported, from_exception
 from idmd.engine.http.partfile import PartFile
 from idmd.engine.limits import RateLimiter
+from idmd.engine.runner import JobContext, JobError
 
 FLUSH_BYTES = 256 * 1024  # never more than min_split (>= 64 KiB), so a split never lands inside a buffer
 
@@ -52,6 +54,23 @@ async def open_response(
     if response.status == 416 and start:
         raise RangesUnsupported(f"HTTP 416 for bytes from {start}")
     raise error
+
+
+async def first_response(
+    ctx: JobContext, url: str, headers: Mapping[str, str], start: int | None
+) -> aiohttp.ClientResponse:
+    """The job's first GET, retried with back-off (``Retry-After`` honoured); raises JobError."""
+    attempts = 0
+    while True:
+        try:
+            return await open_response(ctx.session, url, headers, start, None, ctx.config.stall_timeout)
+        except FetchError as exc:
+            attempts += 1
+            if not exc.retriable or attempts > ctx.config.retries:
+                raise JobError(exc.code, exc.message) from None
+            wait = retry_wait(attempts, exc.retry_after)
+            ctx.log(f"{exc.message}; retry {attempts} in {wait:.1f} s", "warning")
+            await asyncio.sleep(wait)
 
 
 async def stream_into(

@@ -9,6 +9,7 @@ from __future__ import annotations
 import errno
 import hashlib
 import os
+import shutil
 from pathlib import Path
 
 from idmd.core.checksum import Checksum
@@ -19,6 +20,15 @@ def io_error(exc: OSError, what: str) -> JobError:
     if exc.errno in (errno.ENOSPC, errno.EDQUOT, errno.EFBIG):
         return JobError("no_space", f"no space left on device while {what}")
     return JobError("io", f"{what}: {exc.strerror or exc}")
+
+
+def check_space(folder: Path, size: int | None) -> None:
+    """Refuse to start when the folder's file system cannot hold ``size`` more bytes."""
+    if not size:
+        return
+    free = shutil.disk_usage(folder).free
+    if free < size:
+        raise JobError("no_space", f"no space left on device: {size} bytes needed, {free} free in {folder}")
 
 
 class PartFile:
@@ -91,6 +101,15 @@ def verify(path: Path, size: int | None, checksum: Checksum | None) -> None:
         got = file_digest(path, checksum.algorithm)
         if got != checksum.hexdigest:
             raise JobError("checksum", f"{checksum.algorithm} mismatch: expected {checksum.hexdigest}, got {got}")
+
+
+def sync_and_verify(part: PartFile, size: int | None, checksum: Checksum | None) -> None:
+    """In a thread: the bytes on disk before the name appears, then the checks."""
+    try:
+        part.sync()
+    finally:
+        part.close()
+    verify(part.path, size, checksum)
 
 
 def _free_name(target: Path) -> Path:

@@ -47,6 +47,14 @@ class PlaylistFound(JobError):
         count = len(self.entries)
         super().__init__("playlist", f"a playlist of {count} entries: add them as separate jobs")
 
+    def items(self) -> list[dict[str, Any]]:
+        """One ``{url, playlist: {id, title, index, count}}`` per entry, for the engine to add."""
+        count = len(self.entries)
+        return [
+            {"url": e["url"], "playlist": {**self.playlist, "index": e.get("index", i), "count": count}}
+            for i, e in enumerate(self.entries, 1)
+        ]
+
 
 class _Retry(Exception):
     """A failure worth another attempt (network, stall, an unasked stop)."""
@@ -77,14 +85,10 @@ class MediaRunner:
                     raise JobError("network", f"{exc} (gave up after {attempt} attempts)") from None
                 ctx.log(f"{exc}; retrying ({attempt}/{ctx.config.retries})", "warning")
                 await asyncio.sleep(backoff_delay(attempt, base=1.0))
-            except asyncio.CancelledError:
-                if str(ctx.job.status) == "cancelled":
-                    discard_partial(ctx.download_dir, ctx.job.id)
+            except (Skipped, PlaylistFound):
+                # The worker is gone by now, so nothing writes into the folder after this.
+                discard_partial(ctx.download_dir, ctx.job.id)
                 raise
-
-    def discard(self, ctx: JobContext) -> None:
-        """For the engine to call on cancel: the job's partial files go."""
-        discard_partial(ctx.download_dir, ctx.job.id)
 
     async def _attempt(self, ctx: JobContext) -> None:
         """One worker: it resolves, then hands a direct URL back or downloads itself."""
@@ -133,7 +137,6 @@ class MediaRunner:
             await asyncio.shield(worker.stop())
         result = self._result(worker.outcome)
         if result.get("kind") == "playlist":
-            discard_partial(ctx.download_dir, job.id)
             raise PlaylistFound(result)
         if result.get("handoff"):
             # Direct URLs expire, so a direct job resolves again on every run.
@@ -204,7 +207,6 @@ class MediaRunner:
         if action == "ask":
             raise NeedsDecision(target)
         if action == "skip":
-            discard_partial(ctx.download_dir, ctx.job.id)
             raise Skipped(target)
         if action == "overwrite":
             return name

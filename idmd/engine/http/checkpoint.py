@@ -1,0 +1,53 @@
+"""Making progress durable: a checkpoint is stored only after the bytes it counts are on disk.
+
+Once a second the segments are copied, the part file is fdatasync'ed (in a
+thread), and only then is the copy handed to the Store, so after a crash the
+checkpoint is never ahead of the file.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+
+from idmd.engine.http.partfile import PartFile
+from idmd.engine.runner import JobContext, JobError
+
+INTERVAL = 1.0  # seconds between checkpoints: the most a crash can cost to fetch again
+
+
+class Checkpointer:
+    def __init__(self, ctx: JobContext, part: PartFile, snapshot: Callable[[], list[list[int]]]) -> None:
+        self._ctx = ctx
+        self._part = part
+        self._snapshot = snapshot
+        self._task: asyncio.Task[None] | None = None
+        self._sync: asyncio.Task[None] | None = None
+
+    def start(self) -> None:
+        self._task = asyncio.create_task(self._run())
+
+    async def _run(self) -> None:
+        while True:
+            await asyncio.sleep(INTERVAL)
+            rows = self._snapshot()  # taken before the sync: never ahead of the disk
+            self._sync = asyncio.create_task(asyncio.to_thread(self._part.sync))
+            await asyncio.shield(self._sync)
+            self._sync = None
+            self._ctx.checkpoint(rows)
+
+    async def stop(self, complete: bool) -> None:
+        """Stop the ticks (waiting for a sync in flight); a last checkpoint unless ``complete``."""
+        if self._task is not None:
+            self._task.cancel()
+            await asyncio.gather(self._task, return_exceptions=True)
+        if self._sync is not None:
+            await asyncio.wait([self._sync])  # the fd must outlive the thread that syncs it
+        if complete:
+            return  # the finisher syncs off the event loop before the rename
+        rows = self._snapshot()
+        try:
+            self._part.sync()
+        except JobError:
+            return  # nothing durable to claim
+        self._ctx.checkpoint(rows)

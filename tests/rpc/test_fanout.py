@@ -1,0 +1,90 @@
+"""The hub alone: shared frames for peers that keep up, the careful path for the rest."""
+
+from __future__ import annotations
+
+import json
+import secrets
+from pathlib import Path
+
+from idmd.config import Config
+from idmd.context import DaemonContext
+from idmd.events import EventBus
+from idmd.events.subscriber import Subscriber
+from idmd.paths import resolve_paths
+from idmd.protocol.events import Event, EventType
+from idmd.rpc.fanout import select
+from idmd.rpc.pairing_registry import PairingRegistry
+from idmd.rpc.peer import Peer, RpcState
+
+
+def ev(seq: int, type: EventType, job: str | None = "a") -> Event:
+    return Event(seq, type, job, 0.0, {"n": seq})
+
+
+def test_select_filters_and_keeps_the_last_coalesced_copy_in_place() -> None:
+    events = [ev(1, EventType.JOB_PROGRESS), ev(2, EventType.JOB_STATUS), ev(3, EventType.JOB_PROGRESS),
+              ev(4, EventType.JOB_PROGRESS, "b"), ev(5, EventType.JOB_LOG)]
+    assert [e.seq for e in select(events, None, None)] == [2, 3, 4, 5]
+    assert [e.seq for e in select(events, frozenset({EventType.JOB_PROGRESS}), frozenset({"b"}))] == [4]
+
+
+def make_state(tmp: Path) -> RpcState:
+    paths = resolve_paths({"IDM_HOME": str(tmp)})
+    paths.ensure()
+    ctx = DaemonContext(Config(), paths, secrets.token_hex(32), EventBus())
+    return RpcState(ctx, PairingRegistry(paths.state_dir / "clients.json"))
+
+
+def subscribed(state: RpcState, **kwargs: object) -> Peer:
+    peer = Peer(state)
+    peer.subscribe(Subscriber(**kwargs), [], frozenset())  # type: ignore[arg-type]
+    peer.activate()
+    return peer
+
+
+def test_peers_that_keep_up_share_one_encoding_of_a_burst(tmp_path: Path) -> None:
+    state = make_state(tmp_path)
+    peers = [subscribed(state) for _ in range(5)]
+    for peer in peers:
+        peer.batch = True
+    bus = state.ctx.bus
+    before = state.frames.encoded
+    bus.emit(EventType.JOB_ADDED, "a", {})  # no running loop here: the hub delivers at once
+    assert state.frames.encoded - before == 1
+    frames = [p.event_frames.popleft() for p in peers]
+    assert all(f is frames[0] for f in frames)  # the very same object
+    assert json.loads(frames[0])["params"]["type"] == "job.added"
+
+
+def test_a_peer_that_is_behind_takes_the_careful_path(tmp_path: Path) -> None:
+    state = make_state(tmp_path)
+    quick, slow = subscribed(state), subscribed(state, limit=2)
+    bus = state.ctx.bus
+    bus.emit(EventType.JOB_ADDED, "a", {})
+    assert len(slow.event_frames) == 1  # never sent: the writer is stuck
+    for job in "bcd":
+        quick.event_frames.clear()
+        bus.emit(EventType.JOB_ADDED, job, {})
+    assert slow.subscriber is not None and len(slow.subscriber) == 2
+    assert slow.close_code == 4408  # the third critical event did not fit
+    assert quick.close_code is None
+
+
+def test_events_before_subscribing_are_not_delivered_twice(tmp_path: Path) -> None:
+    state = make_state(tmp_path)
+    bus = state.ctx.bus
+    subscribed(state)
+    event = bus.emit(EventType.JOB_LOG, "a", {})
+    state.hub._pending.append(event)  # as if still pending when the next peer subscribes
+    late = subscribed(state)
+    state.hub.flush()
+    assert not late.event_frames and late.start_seq == event.seq
+
+
+def test_unsubscribing_the_last_peer_removes_the_listener(tmp_path: Path) -> None:
+    state = make_state(tmp_path)
+    peers = [subscribed(state) for _ in range(3)]
+    assert state.ctx.bus.listener_count == 1
+    for peer in peers:
+        peer.release()
+    assert state.ctx.bus.listener_count == 0
