@@ -34,13 +34,12 @@ class IdmApp(App[None]):
     CSS_PATH = "idm.tcss"
     TITLE = "idm"
 
-    def __init__(self, client_factory: ClientFactory, note: str = "", use_clipboard: bool = True) -> None:
+    def __init__(self, client_factory: ClientFactory, use_clipboard: bool = True) -> None:
         super().__init__()
         self.client_factory = client_factory
         self.use_clipboard = use_clipboard  # the add dialog offers a URL found there
         self.client: ClientLike | None = None
         self.model = JobModel()
-        self.startup_note = note
         self._pending = Change()
         self._flush_scheduled = False
         self._structure_soon = False
@@ -48,8 +47,6 @@ class IdmApp(App[None]):
 
     def on_mount(self) -> None:
         self.push_screen(self.main_screen)
-        if self.startup_note:
-            self.main_screen.status.note = self.startup_note
         self.call_after_refresh(self.run_link)  # the first frame before any network work
 
     # -- the connection ----------------------------------------------------------
@@ -62,8 +59,8 @@ class IdmApp(App[None]):
             try:
                 self.client = await self.client_factory(self.say)
             except Exception as exc:  # noqa: BLE001 - any failure to connect is shown and retried
-                if type(exc).__name__ == "AuthenticationFailed":
-                    self.show_state("disconnected", problem=str(exc))
+                if _refused(exc):
+                    self.show_state("disconnected", problem=str(exc))  # retrying cannot help
                     return
                 if isinstance(exc, DaemonMissing):
                     # --no-autostart, or idmd would not start: say why and fail (idm-tui(1)).
@@ -177,3 +174,10 @@ class IdmApp(App[None]):
     async def on_unmount(self) -> None:
         if self.client is not None:
             await self.client.close()
+
+
+def _refused(exc: Exception) -> bool:
+    """The daemon refused the token (the client library is loaded by then)."""
+    from idmd.client import AuthenticationFailed
+
+    return isinstance(exc, AuthenticationFailed)

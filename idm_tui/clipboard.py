@@ -45,4 +45,4 @@ def read_clipboard(timeout: float = 0.5) -> str | None:
 
 def clipboard_url() -> str | None:
     text = read_clipboard()
-    return text.strip() if looks_like_url(text) else None
+    return text.strip() if text is not None and looks_like_url(text) else None

@@ -25,7 +25,7 @@ class Config:
     download_dir: str = ""  # empty: the platform's downloads folder (or IDM_HOME/downloads)
     max_active: int = 3
     connections: int = 8
-    max_connections_per_host: int = 16
+    max_connections_per_host: int = 32
     min_split: int = 1024 * 1024
     speed_limit: int = 0
     stall_timeout: float = 30.0

@@ -17,6 +17,7 @@ from textual.widgets import Footer, Label, RichLog, Sparkline, Static
 
 from idm_tui.format import human_eta, human_percent, human_size, human_speed, short_time
 from idm_tui.model import Change
+from idm_tui.screens.job_actions import JobActions
 from idm_tui.widgets.cells import STATUS_STYLES, job_name
 from idm_tui.widgets.segment_map import SegmentMap
 
@@ -79,14 +80,15 @@ def fields_renderable(job: dict[str, Any]) -> Group:
     return Group(pairs, wide)
 
 
-class DetailsScreen(Screen[None]):
+class DetailsScreen(JobActions, Screen[None]):
     """One job in full. ``escape`` goes back; the job's keys still work here."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "back", "Back"),
-        Binding("space", "toggle", "Pause", key_display="spc"),
+        Binding("space", "pause_resume", "Pause", key_display="spc"),
         Binding("x", "cancel", "Cancel"),
         Binding("r", "retry", "Retry"),
+        Binding("o", "open_folder", "Folder"),
     ]
 
     def __init__(self, job_id: str) -> None:
@@ -159,15 +161,5 @@ class DetailsScreen(Screen[None]):
     def action_back(self) -> None:
         self.app.pop_screen()
 
-    def _ids(self) -> dict[str, list[str]]:
-        return {"ids": [self.job_id]}
-
-    def action_toggle(self) -> None:
-        method = "jobs.resume" if self.job.get("status") == "paused" else "jobs.pause"
-        self.idm.request(method, self._ids())
-
-    def action_cancel(self) -> None:
-        self.idm.request("jobs.cancel", self._ids())
-
-    def action_retry(self) -> None:
-        self.idm.request("jobs.retry", self._ids())
+    def selected(self) -> dict[str, Any] | None:
+        return self.idm.model.jobs.get(self.job_id)

@@ -6,12 +6,8 @@ are RPC calls whose results come back as events, so nothing is changed locally.
 
 from __future__ import annotations
 
-import shutil
-import subprocess
-import sys
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from textual.app import ComposeResult, SystemCommand
@@ -20,6 +16,7 @@ from textual.screen import Screen
 from textual.widgets import Footer, Input, Label, Tab, Tabs
 
 from idm_tui.model import VIEW_STATUSES, Change, View
+from idm_tui.screens.job_actions import JobActions
 from idm_tui.widgets.job_table import JobTable
 from idm_tui.widgets.status_line import StatusLine
 
@@ -39,7 +36,7 @@ class Search:
     cursor: str | None = None
 
 
-class MainScreen(Screen[None]):
+class MainScreen(JobActions, Screen[None]):
     """The job list.
 
     Keys: ``a`` add, ``space`` pause/resume, ``x`` cancel, ``r`` retry,
@@ -50,7 +47,7 @@ class MainScreen(Screen[None]):
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("a", "add", "Add"),
-        Binding("space", "toggle", "Pause", key_display="spc"),
+        Binding("space", "pause_resume", "Pause", key_display="spc"),
         Binding("x", "cancel", "Cancel"),
         Binding("r", "retry", "Retry"),
         Binding("delete", "remove", "Remove", key_display="del"),
@@ -247,67 +244,12 @@ class MainScreen(Screen[None]):
 
         self.app.push_screen(AddScreen(read_clipboard=self.idm.use_clipboard))
 
-    def action_toggle(self) -> None:
-        job = self.selected()
-        if job is None:
-            return
-        method = "jobs.resume" if job.get("status") == "paused" else "jobs.pause"
-        if job.get("status") not in ("downloading", "queued", "paused"):
-            self.notify(f"a {job.get('status')} job cannot be paused or resumed", severity="warning")
-            return
-        self.idm.request(method, {"ids": [job["id"]]})
-
-    def action_cancel(self) -> None:
-        job = self.selected()
-        if job is not None:
-            self.idm.request("jobs.cancel", {"ids": [job["id"]]})
-
-    def action_retry(self) -> None:
-        job = self.selected()
-        if job is not None:
-            self.idm.request("jobs.retry", {"ids": [job["id"]]})
-
-    def action_remove(self) -> None:
-        from idm_tui.screens.confirm import RemoveScreen
-
-        job = self.selected()
-        if job is None:
-            return
-
-        def chosen(answer: tuple[bool, bool] | None) -> None:
-            if answer and answer[0]:
-                self.idm.request("jobs.remove", {"ids": [job["id"]], "delete_files": answer[1]})
-
-        self.app.push_screen(RemoveScreen(job), chosen)
-
     def action_details(self) -> None:
         from idm_tui.screens.details import DetailsScreen
 
         job = self.selected()
         if job is not None:
             self.app.push_screen(DetailsScreen(str(job["id"])))
-
-    def action_open_folder(self) -> None:
-        job = self.selected()
-        if job is None:
-            return
-        opener = shutil.which("open" if sys.platform == "darwin" else "xdg-open")
-        path = job.get("path")
-        if not path:
-            self.notify("this job has no file yet", severity="warning")
-        elif opener is None:
-            self.notify(f"no opener here; the folder is {Path(path).parent}", severity="warning")
-        else:
-            subprocess.Popen([opener, str(Path(path).parent)], stdin=subprocess.DEVNULL,
-                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
-
-    def action_priority(self, step: int) -> None:
-        job = self.selected()
-        if job is None:
-            return
-        current = int((job.get("options") or {}).get("priority") or 0)
-        self.idm.request("jobs.update", {"id": job["id"], "patch": {"priority": current + step}},
-                         lambda _: self.notify(f"priority {current + step}"))
 
     def action_limit(self) -> None:
         from idm_tui.screens.limit import LimitScreen

@@ -23,7 +23,8 @@ class PairingScreen(ModalScreen[None]):
     def __init__(self, request: dict[str, Any]) -> None:
         super().__init__()
         self.request = request
-        client = request.get("client") if isinstance(request.get("client"), dict) else {}
+        client = request.get("client")
+        client = client if isinstance(client, dict) else {}
         self.client_name = str(request.get("name") or client.get("name") or "an unknown client")
         self.code = str(request.get("code", ""))
 

@@ -43,7 +43,8 @@ class SegmentMap(Widget):
             for cell in segment_cells(self.segments, self.total, width):
                 color = _PALETTE[cell.segment % len(_PALETTE)] if cell.segment >= 0 else "bright_black"
                 char = shade(cell.share)
-                text.append(char if char != " " else "·", style=color if char != " " else "bright_black")
+                # Undone bytes are dots in their segment's colour, so every range shows.
+                text.append(char if char != " " else "·", style=color)
         text.append("\n")
         count = len(self.segments)
         done = sum(1 for s in self.segments if len(s) >= 3 and s[2] >= s[1] - s[0])

@@ -54,7 +54,7 @@ def progress_line(job: dict[str, Any], width: int = 80) -> str:
     share = percent(job.get("done"), job.get("size"))
     pct = f"{share:5.1f}%" if share is not None else "    ?%"
     tail = (f" {bar(job.get('done'), job.get('size'))} {pct} {size(job.get('done'))}/{size(job.get('size'))}"
-            f" {speed(job.get('speed'))} ETA {eta(job.get('eta'))} {job.get('status', '')}")
+            f" {speed(job.get('speed'))} ETA {eta(job.get('eta')):>7} {job.get('status', ''):<11}")
     name = str(job.get("filename") or job.get("url") or job.get("id"))
     room = max(8, width - len(tail))
     if len(name) > room:

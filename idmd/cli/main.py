@@ -83,6 +83,11 @@ COMMANDS: dict[str, Command] = {
 }
 
 
+def _follows(args: argparse.Namespace) -> bool:
+    """Commands that follow events for a while survive a daemon restart by reconnecting."""
+    return args.command == "watch" or (args.command == "add" and args.wait)
+
+
 def _fail(message: str, status: int) -> int:
     print(f"idm: {message}", file=sys.stderr)
     return status
@@ -90,7 +95,7 @@ def _fail(message: str, status: int) -> int:
 
 async def run(args: argparse.Namespace) -> int:
     try:
-        client = await Client.connect(args.daemon_url, args.token, client_name="idm", reconnect=args.command == "watch")
+        client = await Client.connect(args.daemon_url, args.token, client_name="idm", reconnect=_follows(args))
     except DaemonNotRunning:
         return _fail("idmd is not running: start it with `idmd` or `idm-tui`", exits.NOT_RUNNING)
     except AuthenticationFailed as exc:

@@ -79,4 +79,6 @@ async def follow(stream: AsyncGenerator[dict[str, Any], None], jobs: dict[str, d
         view.draw([jobs[j] for j in order])
         if len(outcome) == len(order):
             break
+    if len(outcome) < len(order):
+        return exits.CONNECTION_LOST  # the stream ended (client closed) before every job did
     return max(outcome.values(), default=exits.OK)

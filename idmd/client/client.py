@@ -1,6 +1,8 @@
-"""``Client``: one WebSocket to idmd, calls, and a subscription that survives
-reconnections. Replies and events are read by one reader task; a lost
-connection is re-established in the background with back-off (``state.py``)."""
+"""``Client``: calls to idmd and a subscription that survive lost connections.
+
+Each connection is a ``Link`` (``link.py``); after a loss a new one is made in
+the background with back-off (``state.py``) and the subscription resumes from
+the last seq it saw."""
 
 from __future__ import annotations
 
@@ -16,15 +18,14 @@ import aiohttp
 from idmd import __version__
 from idmd.client.discovery import discover, read_token
 from idmd.client.errors import AuthenticationFailed, ClientError, ConnectionLost, DaemonNotRunning
+from idmd.client.link import Link, ResultHook
 from idmd.client.state import ConnectionStatus, State, StateCallback, backoff_delay
 from idmd.paths import Paths
-from idmd.protocol import MAX_FRAME
-from idmd.protocol.errors import RpcError, Unauthorized, error_from_dict
-from idmd.rpc.codec import SUBPROTOCOL_OF, CodecName, decode, encode
+from idmd.protocol.errors import RpcError, Unauthorized
+from idmd.rpc.codec import SUBPROTOCOL_OF, CodecName
 
 log = logging.getLogger(__name__)
 
-ResultHook = Callable[[Any], None]
 _CLOSED = object()
 
 
@@ -64,13 +65,11 @@ class Client:
         self.status = ConnectionStatus(State.CONNECTING)
         self._listeners: list[StateCallback] = [on_state] if on_state else []
         self._session: aiohttp.ClientSession | None = None
-        self._ws: aiohttp.ClientWebSocketResponse | None = None
-        self._reader: asyncio.Task[None] | None = None
+        self._link: Link | None = None
         self._reconnector: asyncio.Task[None] | None = None
-        self._pending: dict[int, tuple[asyncio.Future[Any], ResultHook | None]] = {}
-        self._next_id = 0
         self._sub: _Subscription | None = None
         self._closing = False
+        self._instance: Any = None  # the daemon's started_at: a new value means new seqs
 
     # -- life cycle ---------------------------------------------------------
 
@@ -121,16 +120,11 @@ class Client:
         self._closing = True
         if self._reconnector is not None:
             self._reconnector.cancel()
-        if self._ws is not None:
-            with contextlib.suppress(Exception):
-                await asyncio.wait_for(self._ws.close(), 2)
-        if self._reader is not None:
-            self._reader.cancel()
-            with contextlib.suppress(BaseException):
-                await self._reader
+        if self._link is not None:
+            await self._link.close()
+            self._link = None
         if self._session is not None:
             await self._session.close()
-        self._fail_pending(ConnectionLost("the client was closed"))
         if self._sub is not None:
             self._sub.queue.put_nowait(_CLOSED)
         self._set_status(ConnectionStatus(State.DISCONNECTED))
@@ -142,31 +136,20 @@ class Client:
         """The result of ``method``; raises the daemon's error as an idmd.protocol.errors class,
         ConnectionLost when there is no connection. ``on_result`` runs in the reader, before
         any later message is handled (it orders a subscription's snapshot before its events)."""
-        ws = self._ws
-        if ws is None or ws.closed:
+        link = self._link
+        if link is None or link.closed:
             raise ConnectionLost("not connected to idmd")
-        self._next_id += 1
-        request_id = self._next_id
-        future: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
-        self._pending[request_id] = (future, on_result)
-        message: dict[str, Any] = {"jsonrpc": "2.0", "id": request_id, "method": method}
-        if params is not None:
-            message["params"] = params
-        try:
-            await self._send(ws, message)
-            return await asyncio.wait_for(future, timeout)
-        finally:
-            self._pending.pop(request_id, None)
+        return await link.call(method, params, timeout, on_result)
 
     async def notify(self, method: str, params: Any = None) -> None:
         """A JSON-RPC notification (no reply)."""
-        ws = self._ws
-        if ws is None or ws.closed:
+        link = self._link
+        if link is None or link.closed:
             raise ConnectionLost("not connected to idmd")
         message: dict[str, Any] = {"jsonrpc": "2.0", "method": method}
         if params is not None:
             message["params"] = params
-        await self._send(ws, message)
+        await link.send(message)
 
     # -- the subscription -----------------------------------------------------
 
@@ -236,76 +219,21 @@ class Client:
             self.token = read_token(self._paths)
         if self._session is None:
             self._session = aiohttp.ClientSession()
+        link = self._link = await Link.open(self._session, self.url, self.codec, self._on_event, self._lost)
         try:
-            ws = await self._session.ws_connect(
-                self.url, protocols=[SUBPROTOCOL_OF[self.codec]], max_msg_size=MAX_FRAME, autoping=True,
-                timeout=aiohttp.ClientWSTimeout(ws_close=2.0),
-            )
-        except aiohttp.WSServerHandshakeError as exc:
-            raise ClientError(f"idmd refused the connection at {self.url}: HTTP {exc.status}") from None
-        except (TimeoutError, aiohttp.ClientError, OSError) as exc:
-            raise DaemonNotRunning(f"{self.url}: {exc}") from None
-        self._ws = ws
-        self._reader = asyncio.create_task(self._read(ws), name="idm-client-reader")
-        try:
-            self.server = await self.call(
+            self.server = await link.call(
                 "session.hello", {"token": self.token or "", "client": self.client_info}, timeout=15
             )
         except Unauthorized:
-            await ws.close()
+            await link.close()
             raise AuthenticationFailed(f"idmd at {self.url} refused the token") from None
         except ConnectionLost as exc:
             raise DaemonNotRunning(f"{self.url}: {exc}") from None
+        instance = (self.server.get("server") or {}).get("started_at")
+        if self._instance is not None and instance != self._instance:
+            self.last_seq = None  # a restarted daemon counts seqs from scratch: resubscribe from now
+        self._instance = instance
         self._set_status(ConnectionStatus(State.CONNECTED))
-
-    async def _send(self, ws: aiohttp.ClientWebSocketResponse, message: Any) -> None:
-        frame = encode(self.codec, message)
-        try:
-            if isinstance(frame, str):
-                await ws.send_str(frame)
-            else:
-                await ws.send_bytes(frame)
-        except (ConnectionError, RuntimeError) as exc:
-            raise ConnectionLost(f"sending to idmd failed: {exc}") from None
-
-    async def _read(self, ws: aiohttp.ClientWebSocketResponse) -> None:
-        try:
-            async for frame in ws:
-                if frame.type not in (aiohttp.WSMsgType.TEXT, aiohttp.WSMsgType.BINARY):
-                    continue
-                try:
-                    message = decode(self.codec, frame.data)
-                except ValueError:
-                    log.warning("an undecodable frame from idmd was ignored")
-                    continue
-                for item in message if isinstance(message, list) else [message]:
-                    if isinstance(item, dict):
-                        self._handle(item)
-        finally:
-            if ws is self._ws:
-                self._connection_lost(ws)
-
-    def _handle(self, message: dict[str, Any]) -> None:
-        if message.get("method") == "event":
-            event = message.get("params")
-            if isinstance(event, dict):
-                self._on_event(event)
-            return
-        request_id = message.get("id")
-        entry = self._pending.get(request_id) if isinstance(request_id, int) else None
-        if entry is None:
-            return
-        future, on_result = entry
-        if future.done():
-            return
-        error = message.get("error")
-        if isinstance(error, dict):
-            future.set_exception(error_from_dict(error))
-            return
-        result = message.get("result")
-        if on_result is not None:
-            on_result(result)
-        future.set_result(result)
 
     def _on_event(self, event: dict[str, Any]) -> None:
         sub = self._sub
@@ -318,13 +246,14 @@ class Client:
             self.last_seq = seq
         sub.queue.put_nowait(event)
 
-    def _connection_lost(self, ws: aiohttp.ClientWebSocketResponse) -> None:
-        code = ws.close_code
-        reason = f"connection closed (code {code})" if code else "connection lost"
-        self._ws = None
-        self._fail_pending(ConnectionLost(f"idmd: {reason}"))
-        if self._closing or self.status.state is State.CONNECTING:
+    def _lost(self, link: Link, reason: str) -> None:
+        if link is not self._link:
             return
+        self._link = None
+        if self._closing or self.status.state is State.CONNECTING:
+            return  # the first connect() reports it
+        if self._reconnector is not None and not self._reconnector.done():
+            return  # lost during a reconnection attempt: that loop tries again
         if not self.reconnect:
             self._set_status(ConnectionStatus(State.DISCONNECTED, error=reason))
             if self._sub is not None:
@@ -347,15 +276,9 @@ class Client:
                 return
             except (TimeoutError, ClientError, RpcError, OSError) as exc:
                 reason = str(exc)
-                if self._ws is not None:
-                    with contextlib.suppress(Exception):
-                        await self._ws.close()
-
-    def _fail_pending(self, exc: Exception) -> None:
-        for future, _ in list(self._pending.values()):
-            if not future.done():
-                future.set_exception(exc)
-        self._pending.clear()
+                link, self._link = self._link, None
+                if link is not None:
+                    await link.close()
 
     def _set_status(self, status: ConnectionStatus) -> None:
         self.status = status

@@ -165,7 +165,11 @@ class Engine:
         kind = "http"
         if mode == "media" or (mode == "auto" and lifecycle.is_manifest_url(url)):
             kind = "media"
-            lifecycle.media_module(required=True)
+            media = lifecycle.media_module(required=True)
+            if mode == "media":
+                # Asked for media explicitly: a URL yt-dlp cannot take is refused now (-32010),
+                # not turned into a job that can only fail.
+                await media.probe_media(url, clean)
         return self.create(url, clean, kind).to_dict()
 
     def create(self, url: str, options: dict, kind: str, playlist: dict | None = None) -> Job:

@@ -8,6 +8,7 @@ there is something to send.
 from __future__ import annotations
 
 import hmac
+import logging
 import time
 from collections import deque
 from collections.abc import Callable, Iterable
@@ -23,6 +24,8 @@ from idmd.rpc.wire import EventFrames
 
 if TYPE_CHECKING:
     from idmd.context import DaemonContext
+
+log = logging.getLogger(__name__)
 
 CLOSE_UNAUTHORIZED = 4401
 CLOSE_TOO_SLOW = 4408
@@ -110,6 +113,8 @@ class Peer:
 
     def close(self, code: int, reason: str = "") -> None:
         if self.close_code is None:
+            if code != CLOSE_GOING_AWAY:
+                log.info("closing the connection from %s (%s): %s", self.remote or "?", code, reason)
             self.close_code = code
             self.close_reason = reason
             self.wake()

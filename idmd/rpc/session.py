@@ -27,7 +27,9 @@ class Session(Namespace):
         self._peer.client_id = client_id
         self._peer.client = client_info(client)
         return {
-            "server": {"name": "idmd", "version": __version__, "protocol": PROTOCOL_VERSION},
+            # started_at tells a reconnecting client whether seqs started again (a new daemon).
+            "server": {"name": "idmd", "version": __version__, "protocol": PROTOCOL_VERSION,
+                       "started_at": self._ctx.started_at},
             "seq": self._ctx.bus.seq,
         }
 

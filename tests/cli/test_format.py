@@ -27,7 +27,7 @@ def test_a_progress_line_fits_the_width_and_shows_the_numbers() -> None:
            "eta": 512, "status": "downloading"}
     line = progress_line(job, 100)
     assert len(line) == 100
-    assert " 50.0% " in line and "512.0 KiB/1.0 MiB" in line and "ETA 8:32 downloading" in line
+    assert " 50.0% " in line and "512.0 KiB/1.0 MiB" in line and "ETA    8:32 downloading" in line
 
 
 def test_tables_and_details() -> None:
@@ -68,3 +68,8 @@ async def test_wait_counts_a_removed_job_as_cancelled() -> None:
 
 def test_the_help_documents_the_exit_statuses() -> None:
     assert "3  idmd is not running" in build_parser().format_help()
+
+
+async def test_wait_says_connection_lost_when_the_stream_ends_early() -> None:
+    jobs = {"a": {"id": "a", "status": "downloading"}}
+    assert await follow(stream([]), jobs, io.StringIO()) == exits.CONNECTION_LOST

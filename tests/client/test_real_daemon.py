@@ -57,7 +57,12 @@ async def test_the_subscription_survives_a_daemon_restart(daemon: DaemonProcess)
     await asyncio.to_thread(daemon.stop)
     await asyncio.to_thread(daemon.start)  # a new port: the client finds it through daemon.json again
     item = await asyncio.wait_for(anext(stream), 30)
-    assert item["type"] == "snapshot"
+    assert item["type"] == "snapshot" and item["reset"] is True  # a new daemon: its seqs start again
     assert State.RECONNECTING in states and states[-1] is State.CONNECTED
-    assert await client.call("session.ping") == "pong"
+    job = await client.call("jobs.add", {"url": "http://127.0.0.1:9/x.bin", "options": {"start": "paused"}})
+    async with asyncio.timeout(10):
+        async for event in stream:
+            if event["type"] == "job.added":
+                break
+    assert event["job"] == job["id"]
     await client.close()

@@ -24,3 +24,30 @@ async def test_a_file_arrives_complete_over_several_connections(harness: Harness
     stats = harness.engine.stats()
     assert stats["totals"]["completed"] == 1 and stats["totals"]["downloaded"] == len(data)
     assert stats["active"] == 0
+
+
+async def test_a_fast_connection_takes_over_the_far_half_of_a_slow_one(harness: Harness, site: Site) -> None:
+    from aiohttp import web
+
+    from tests.engine.servers import requested_range, serve
+
+    data = payload(2 * 1024 * 1024)
+    slow_sent = [0]
+
+    def count_slow(n: int) -> None:
+        slow_sent[0] += n
+
+    async def handler(request: web.Request) -> web.StreamResponse:
+        asked = requested_range(request, len(data))
+        if asked is not None and asked[0] == 0:  # the first connection crawls
+            return await serve(request, data, pace=0.2, count=count_slow)
+        return await serve(request, data)
+
+    site.route("/uneven.bin", handler)
+    await site.start()
+    job = await harness.download(site.url("/uneven.bin"), connections=2)
+    assert job["status"] == "completed", job["error"]
+    assert sha256((harness.downloads / "uneven.bin").read_bytes()) == sha256(data)
+    # The slow connection's first megabyte was mostly taken over by the fast one.
+    assert slow_sent[0] < 512 * 1024
+    assert site.hits["/uneven.bin"] >= 4

@@ -103,12 +103,12 @@ async def test_a_stalled_connection_is_replaced(tmp_path: Path, site: Site) -> N
 
     site.route("/stall.bin", handler)
     await site.start()
-    h = await make_harness(tmp_path, stall_timeout=0.5)
+    h = await make_harness(tmp_path, stall_timeout=1.0)
     try:
         job = await h.download(site.url("/stall.bin"), connections=1)
         assert job["status"] == "completed", job["error"]
         assert sha256((h.downloads / "stall.bin").read_bytes()) == sha256(DATA)
-        assert site.hits["/stall.bin"] == 2
+        assert site.hits["/stall.bin"] >= 2
         assert any("stall timeout" in m for m in h.events.logs(job["id"]))
     finally:
         await close_harness(h)

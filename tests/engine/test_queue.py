@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import itertools
 import time
 from pathlib import Path
 
@@ -212,6 +213,23 @@ async def test_a_speed_limit_slows_the_job_down(harness: Harness, site: Site) ->
     assert job["status"] == "completed"
     # 1 MiB at 512 KiB/s with a 128 KiB burst cannot take less than about 1.7 s.
     assert time.monotonic() - began >= 1.5
+    # Meanwhile progress came at most every 100 ms (the last one, at completion, aside).
+    stamps = [e.at for e in harness.events.of(job["id"], EventType.JOB_PROGRESS)][:-1]
+    assert len(stamps) >= 5
+    assert min(b - a for a, b in itertools.pairwise(stamps)) >= 0.09
+
+
+async def test_the_global_speed_limit_applies_at_once(harness: Harness, site: Site) -> None:
+    from dataclasses import replace
+
+    site.file("/global.bin", DATA)
+    await site.start()
+    harness.engine.apply_config(replace(harness.engine.config, speed_limit=512 * 1024))
+    began = time.monotonic()
+    job = await harness.download(site.url("/global.bin"))
+    assert job["status"] == "completed"
+    assert time.monotonic() - began >= 1.5
+    assert [e for e in harness.events.events if e.type == EventType.STATS]  # 1 Hz stats went out
 
 
 async def test_a_stopped_engine_resumes_from_its_checkpoint(tmp_path: Path, site: Site) -> None:

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+from idmd.protocol.errors import UrlNotSupported
 from tests.media.conftest import Jobs, open_jobs
 from tests.media.helpers import kinds, video_height
 from tests.media.media_server import MediaServer
@@ -135,8 +136,16 @@ async def test_without_ffmpeg_dash_gives_the_video_alone_and_says_why(
     assert any("ffmpeg" in line for line in jobs.logs(job["id"]))
 
 
+async def test_media_mode_refuses_a_page_without_media_when_added(server: MediaServer, jobs: Jobs) -> None:
+    with pytest.raises(UrlNotSupported) as refused:
+        await jobs.engine.add(server.url("nothing.html"), {"mode": "media"})
+    assert refused.value.code == -32010
+    assert "unsupported" in str(refused.value).lower()
+    assert (await jobs.engine.list())["jobs"] == []
+
+
 async def test_a_page_without_media_fails_as_unsupported(server: MediaServer, jobs: Jobs) -> None:
-    job = await jobs.download(server.url("nothing.html"), mode="media")
+    job = await jobs.download(server.url("nothing.html"))
     assert job["status"] == "failed"
     assert job["error"]["code"] == "unsupported"
     assert "nothing" in job["error"]["message"].lower() or "unsupported" in job["error"]["message"].lower()

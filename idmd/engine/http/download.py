@@ -1,10 +1,9 @@
-"""One file over up to N connections: first response, workers, checkpoints, finish.
+"""One file from first response to final name: fresh start, resume, restarts, finish.
 
 The first GET (``Range: bytes=0-``) is both the probe and the first
-connection's stream. Other connections take the far half of the largest
-remaining segment; failed ones retry with back-off and give their segment
-back. The part file is fdatasync'ed before every checkpoint, and the final
-name appears only after the size and checksum were verified.
+connection's stream (``connections.py`` adds the others). A changed file
+starts over, lying ranges fall back to one stream, and the final name
+appears only after the bytes were synced and the size and checksum verified.
 """
 
 from __future__ import annotations
@@ -17,23 +16,25 @@ from urllib.parse import urlsplit
 
 import aiohttp
 
-from idmd.core.backoff import retry_wait
 from idmd.core.checksum import Checksum
 from idmd.core.segments import (
     Segment,
     covers,
     merge_finished,
-    split_largest,
-    take_unowned,
-    total_done,
 )
 from idmd.engine.http.checkpoint import Checkpointer
-from idmd.engine.http.errors import FetchError, NotAFile, RangesUnsupported, ValidatorChanged
-from idmd.engine.http.fetch import first_response, open_response, stream_into
-from idmd.engine.http.partfile import PartFile, check_space, move_into_place, sync_and_verify
+from idmd.engine.http.connections import Connections
+from idmd.engine.http.errors import NotAFile, RangesUnsupported, ValidatorChanged
+from idmd.engine.http.fetch import first_response
+from idmd.engine.http.partfile import (
+    PartFile,
+    check_space,
+    io_error,
+    move_into_place,
+    sync_and_verify,
+)
 from idmd.engine.http.response import (
     ResponseInfo,
-    changed_validators,
     looks_like_media,
     range_problem,
     read_headers,
@@ -70,8 +71,6 @@ class HttpDownload:
         self.detect_media = detect_media
         self.state: dict[str, Any] = self.job.state.setdefault("http", {})
         self.part: PartFile | None = None
-        self.last_error: FetchError | None = None
-        self.active = 0
 
     @property
     def size(self) -> int | None:
@@ -185,7 +184,8 @@ class HttpDownload:
         self.job.segments = segments
         self.job.refresh_done()
         check_space(Path(self.state["target"]).parent, (size or 0) - self.job.done)
-        self.part = PartFile.open(Path(self.state["part"]), size, fresh=False)
+        # One stream starts again from byte 0: its old bytes are dropped, not trusted.
+        self.part = PartFile.open(Path(self.state["part"]), size, fresh=not self.ranges)
         self.ctx.log(f"resuming at {self.job.done} of {size if size is not None else '?'} bytes", "info")
         await self.hosts.acquire(self.host)
         return await self._transfer(first=None)
@@ -195,120 +195,18 @@ class HttpDownload:
         checkpoints = Checkpointer(self.ctx, self.part, self.job.segment_lists)
         checkpoints.start()
         try:
-            while not all(s.finished for s in self.job.segments) or first is not None:
-                before = total_done(self.job.segments)
-                async with asyncio.TaskGroup() as group:
-                    group.create_task(self._worker(0, first))
-                    first = None
-                    for wid in range(1, self.connections if self.ranges else 1):
-                        if not self.hosts.try_acquire(self.host):
-                            break
-                        segment = self._next_segment(wid)
-                        if segment is None:
-                            self.hosts.release(self.host)
-                            break
-                        group.create_task(self._worker(wid, None, segment, holds_slot=True))
-                stuck = not self.ranges or total_done(self.job.segments) == before
-                if not all(s.finished for s in self.job.segments) and stuck:
-                    error = self.last_error or FetchError("no progress")
-                    raise JobError(error.code, error.message)
-                if not all(s.finished for s in self.job.segments):
-                    await self.hosts.acquire(self.host)  # another round for the segments given back
-        except BaseExceptionGroup as group_error:
-            raise group_error.exceptions[0] from None
+            await Connections(self.ctx, self.part, self.url, self.headers, self.hosts, self.connections).run(first)
         finally:
             await checkpoints.stop(complete=all(s.finished for s in self.job.segments))
         return await self._finish()
-
-    async def _worker(
-        self,
-        wid: int,
-        first: tuple[aiohttp.ClientResponse, Segment] | None,
-        segment: Segment | None = None,
-        holds_slot: bool = True,
-    ) -> None:
-        response = first[0] if first else None
-        segment = first[1] if first else segment or self._next_segment(wid)
-        attempts = 0
-        self.active += 1
-        try:
-            while segment is not None:
-                progress = segment.done
-                try:
-                    if response is None:
-                        response = await self._open(segment)
-                    assert self.part is not None
-                    await stream_into(
-                        response, segment, self.part, self.ctx.limiter, self._on_write, until_eof=self.size is None
-                    )
-                except FetchError as exc:
-                    if not exc.retriable:
-                        raise
-                    self.last_error = exc
-                    # Bytes gained reset the count, except for one stream, which starts over anyway.
-                    attempts = 1 if segment.done > progress and self.ranges else attempts + 1
-                    if attempts > self.ctx.config.retries:
-                        self.ctx.log(f"connection {wid} gave up: {exc.message}", "warning")
-                        segment.owner = None
-                        return
-                    wait = retry_wait(attempts, exc.retry_after)
-                    self.ctx.log(f"connection {wid}: {exc.message}; retry {attempts} in {wait:.1f} s", "info")
-                    await asyncio.sleep(wait)
-                    continue
-                finally:
-                    if response is not None:
-                        response.close()
-                        response = None
-                segment.owner = None
-                segment = self._next_segment(wid)
-        finally:
-            self.active -= 1
-            if holds_slot:
-                self.hosts.release(self.host)
-
-    async def _open(self, segment: Segment) -> aiohttp.ClientResponse:
-        if not self.ranges:
-            segment.done = 0  # one stream: every request starts again from the beginning
-            if self.size is None:
-                segment.end = 0
-        start = segment.pos if self.ranges else None
-        end = segment.end if self.ranges else None
-        response = await open_response(
-            self.ctx.session,
-            self.state["url"] if self.state.get("requested") == self.url else self.url,
-            self.headers,
-            start,
-            end,
-            self.ctx.config.stall_timeout,
-        )
-        if start is not None:
-            problem = range_problem(response.status, response.headers, start)
-            if problem:
-                response.close()
-                raise RangesUnsupported(problem)
-        info = read_headers(response.status, str(response.url), response.headers, start)
-        changed = changed_validators(self.state, info.etag, info.last_modified, info.size)
-        if changed:
-            response.close()
-            raise ValidatorChanged(changed)
-        return response
-
-    def _next_segment(self, wid: int) -> Segment | None:
-        segment = take_unowned(self.job.segments)
-        if segment is None and self.ranges:
-            segment = split_largest(self.job.segments, self.ctx.config.min_split)
-        if segment is not None:
-            segment.owner = wid
-        return segment
-
-    def _on_write(self) -> None:
-        self.ctx.progress(total_done(self.job.segments), self.size, self.active)
 
     async def _finish(self) -> Path:
         assert self.part is not None
         part_path = self.part.path
         size = self.size if self.size is not None else sum(s.end - s.start for s in self.job.segments)
         part = self.part
+        if self.size is None:
+            part.truncate(size)  # a stream that started over may have been longer the first time
         try:
             await asyncio.to_thread(sync_and_verify, part, size, self.checksum)
         except JobError:
@@ -317,7 +215,10 @@ class HttpDownload:
             self.ctx.checkpoint([])
             raise
         target = Path(self.state["target"])
-        final = await asyncio.to_thread(move_into_place, part_path, target, bool(self.state.get("overwrite")))
+        try:
+            final = await asyncio.to_thread(move_into_place, part_path, target, bool(self.state.get("overwrite")))
+        except OSError as exc:
+            raise io_error(exc, f"renaming {part_path.name} to {target.name}") from None
         self.job.done = size
         self.ctx.update(path=str(final), filename=final.name, size=size)
         return final
