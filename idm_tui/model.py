@@ -151,7 +151,10 @@ class JobModel:
             if key in data:
                 job[key] = data[key]
         if "speed" in data:
-            self.speeds.setdefault(job_id, SpeedHistory()).add(at, data["speed"] or 0)
+            history = self.speeds.get(job_id)
+            if history is None:
+                history = self.speeds[job_id] = SpeedHistory()
+            history.add(at, data["speed"] or 0)
         return Change(rows={job_id})
 
     def _job_duplicate(self, job_id: str | None, data: dict[str, Any], at: float) -> Change:

@@ -4,7 +4,7 @@ the last minute and the job's log lines, all kept live from the model."""
 from __future__ import annotations
 
 import time
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import Any, ClassVar
 
 from rich.console import Group
 from rich.table import Table
@@ -20,9 +20,6 @@ from idm_tui.model import Change
 from idm_tui.screens.job_actions import JobActions
 from idm_tui.widgets.cells import STATUS_STYLES, job_name
 from idm_tui.widgets.segment_map import SegmentMap
-
-if TYPE_CHECKING:
-    from idm_tui.app import IdmApp
 
 SEGMENT_REFRESH = 1.0  # seconds between jobs.get calls for fresh segments while downloading
 
@@ -96,10 +93,6 @@ class DetailsScreen(JobActions, Screen[None]):
         self.job_id = job_id
         self._fetched_at = 0.0
         self._log_count = -1
-
-    @property
-    def idm(self) -> IdmApp:
-        return self.app  # type: ignore[return-value]
 
     @property
     def job(self) -> dict[str, Any]:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import Any, ClassVar
 
 from textual.app import ComposeResult, SystemCommand
 from textual.binding import Binding, BindingType
@@ -19,9 +19,6 @@ from idm_tui.model import VIEW_STATUSES, Change, View
 from idm_tui.screens.job_actions import JobActions
 from idm_tui.widgets.job_table import JobTable
 from idm_tui.widgets.status_line import StatusLine
-
-if TYPE_CHECKING:
-    from idm_tui.app import IdmApp
 
 PAGE = 100  # jobs per jobs.list page (history and search)
 
@@ -68,10 +65,6 @@ class MainScreen(JobActions, Screen[None]):
         self.search: Search | None = None
         self.history_cursor: dict[View, str | None] = {}  # next page per tab; absent: not loaded yet
         self.status = StatusLine()
-
-    @property
-    def idm(self) -> IdmApp:
-        return self.app  # type: ignore[return-value]
 
     def compose(self) -> ComposeResult:
         yield Tabs(*(Tab(view.value.title(), id=view.value) for view in View), id="views")
@@ -192,7 +185,8 @@ class MainScreen(JobActions, Screen[None]):
         def done(result: Any) -> None:
             jobs = result.get("jobs") or []
             self.idm.model.add_history(jobs)
-            search.ids.extend(str(job["id"]) for job in jobs if "id" in job)
+            known = set(search.ids)  # a page asked for twice adds nothing twice
+            search.ids.extend(i for i in (str(job["id"]) for job in jobs if "id" in job) if i not in known)
             search.total = int(result.get("total") or len(search.ids))
             search.cursor = result.get("cursor")
             self._show_search_info()

@@ -122,6 +122,7 @@ class JobTable(ScrollView, can_focus=True):
     def show(self, ids: list[str], jobs: Mapping[str, dict[str, Any]]) -> None:
         """Show exactly ``ids`` in that order, keeping the cursor on the same job."""
         self._jobs = jobs
+        ids = list(dict.fromkeys(ids))  # one row per job, whatever the caller merged
         if ids == self._order:
             self.update_rows(ids, jobs)
             return
@@ -132,7 +133,7 @@ class JobTable(ScrollView, can_focus=True):
         self._strips = {k: v for k, v in self._strips.items() if k in self._index}
         for job_id in ids:
             self._cells.pop(job_id, None)  # rows are cheap to redo lazily, only when seen
-        self.virtual_size = Size(self.size.width, len(self._order) + 1)
+        self.virtual_size = Size(0, len(self._order) + 1)  # never wider: no horizontal scrolling
         row = self._index.get(keep, min(self.cursor_row, len(self._order) - 1)) if keep else 0
         self.set_reactive(JobTable.cursor_row, max(0, row))
         self._scroll_to_cursor()
@@ -228,7 +229,7 @@ class JobTable(ScrollView, can_focus=True):
         self.post_message(self.RowHighlighted(new, self.selected_id))
 
     def on_resize(self, event: events.Resize) -> None:
-        self.virtual_size = Size(event.size.width, len(self._order) + 1)
+        self.virtual_size = Size(0, len(self._order) + 1)
         self._cells.clear()
         self._strips.clear()
 

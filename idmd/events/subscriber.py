@@ -19,6 +19,7 @@ from collections import deque
 from collections.abc import Iterable
 
 from idmd.protocol.events import COALESCED, Event, EventType
+from idmd.protocol.jobs import FINISHED
 
 Key = tuple[EventType, str | None]
 
@@ -77,7 +78,8 @@ class Subscriber:
         held = self._held
         if held and job is not None:
             self._release_job(job, except_key=(kind, job))
-        if kind is EventType.JOB_REMOVED and job is not None:
+        if job is not None and (kind is EventType.JOB_REMOVED or (
+                kind is EventType.JOB_STATUS and event.data.get("status") in FINISHED)):
             self.forget_job(job)
         if kind in COALESCED:
             key = (kind, job)

@@ -1,6 +1,7 @@
 """One WebSocket connection: a reader that dispatches frames and a writer task
 that drains the peer's outbox and subscription. The engine never waits on a
-socket: events only go into the peer's bounded queue (``Subscriber``)."""
+socket: the hub (``fanout.py``) writes an event frame at once only to an idle
+socket with nothing buffered, and otherwise queues it for the writer."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from aiohttp import WSMsgType, web
 from idmd.protocol.errors import InternalError, ParseError
 from idmd.rpc.codec import decode, encode
 from idmd.rpc.dispatcher import Dispatcher, error_response
+from idmd.rpc.fanout import MAX_BATCH
 from idmd.rpc.peer import CLOSE_TOO_SLOW, CLOSE_UNAUTHORIZED, Peer
 from idmd.rpc.wire import EventFrames, combine
 
@@ -24,12 +26,14 @@ HELLO_TIMEOUT = 10.0  # seconds to authenticate after the upgrade
 MAX_IN_FLIGHT = 32  # concurrent requests per connection; more wait for a slot
 MAX_OUTBOX = 1024  # replies queued for a client that does not read them
 CLOSE_GRACE = 2.0  # seconds the writer gets to flush before a close is forced
-MAX_BATCH = 256  # events per batch frame (events.subscribe {batch: true})
 
 
 class Connection:
-    def __init__(self, ws: web.WebSocketResponse, peer: Peer, dispatcher: Dispatcher, frames: EventFrames) -> None:
+    def __init__(self, ws: web.WebSocketResponse, peer: Peer, dispatcher: Dispatcher, frames: EventFrames,
+                 transport: asyncio.Transport | None = None) -> None:
         self.ws = ws
+        self._transport = transport
+        self._idle = False  # the writer waits for work: nothing of ours is half-sent
         self.peer = peer
         self.dispatcher = dispatcher
         self.frames = frames
@@ -44,6 +48,7 @@ class Connection:
         peer = self.peer
         peer.wake = self._wakeup.set
         peer.on_close = self._closing
+        peer.write_now = self._write_now
         self._writer = asyncio.create_task(self._write(), name="idmd-rpc-writer")
         timer = loop.call_later(HELLO_TIMEOUT, self._hello_timeout)
         try:
@@ -124,11 +129,15 @@ class Connection:
                 due = sub.next_due() if sub is not None and peer.active else None
                 if due is not None:
                     timeout = max(0.0, due - loop.time())
-                if timeout is None:
-                    await self._wakeup.wait()  # no wait_for: it would cost a task per wake-up
-                else:
-                    with contextlib.suppress(TimeoutError):
-                        await asyncio.wait_for(self._wakeup.wait(), timeout)
+                self._idle = True
+                try:
+                    if timeout is None:
+                        await self._wakeup.wait()  # no wait_for: it would cost a task per wake-up
+                    else:
+                        with contextlib.suppress(TimeoutError):
+                            await asyncio.wait_for(self._wakeup.wait(), timeout)
+                finally:
+                    self._idle = False
             await self.ws.close(code=peer.close_code, message=peer.close_reason.encode()[:120])
         except (ConnectionError, RuntimeError):
             pass  # the client went away; the reader notices and cleans up
@@ -146,6 +155,19 @@ class Connection:
                 break
             frames.append(self.frames.frame(event, peer.codec, event.job in peer.detail))
         return frames
+
+    def _write_now(self, frame: bytes) -> bool:
+        """Write a ready frame at once when that cannot interleave with our own writes:
+        the writer is idle (every frame it sent is whole in the transport) and the
+        transport has nothing buffered (no back-pressure to respect)."""
+        transport = self._transport
+        peer = self.peer
+        if (not self._idle or transport is None or transport.is_closing() or self.ws.closed
+                or peer.close_code is not None or peer.outbox or peer.event_frames
+                or transport.get_write_buffer_size()):
+            return False
+        transport.write(frame)
+        return True
 
     async def _send(self, frame: str | bytes) -> None:
         if isinstance(frame, str):

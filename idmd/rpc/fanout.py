@@ -3,10 +3,10 @@
 One bus listener for all peers collects a burst (everything emitted in one turn
 of the event loop, e.g. the engine's progress tick for every job) and hands it
 out once the turn ends. A peer that has nothing queued gets ready-made frames:
-the burst is filtered, coalesced and encoded once per kind of subscriber, not
-once per subscriber. A peer that is behind takes the careful path, event by
-event through its ``Subscriber`` (coalescing, rate, bounds, 4408). Pure asyncio,
-no aiohttp.
+the burst is filtered, coalesced, encoded and framed once per kind of
+subscriber, and written straight to each idle socket without waking its writer
+task. A peer that is behind takes the careful path, event by event through its
+``Subscriber`` (coalescing, rate, bounds, 4408). Pure asyncio, no aiohttp.
 """
 
 from __future__ import annotations
@@ -19,8 +19,9 @@ from typing import TYPE_CHECKING
 
 from idmd.events import EventBus
 from idmd.protocol.events import COALESCED, Event, EventType
+from idmd.protocol.jobs import FINISHED
 from idmd.rpc.codec import CodecName
-from idmd.rpc.wire import EventFrames, combine
+from idmd.rpc.wire import EventFrames, combine, ws_frame
 
 if TYPE_CHECKING:
     from idmd.rpc.peer import Peer
@@ -68,8 +69,9 @@ class Hub:
 
     def _on_event(self, event: Event) -> None:
         self._pending.append(event)
-        if event.type is EventType.JOB_REMOVED and event.job is not None:
-            self._sent.pop(event.job, None)
+        if event.job is not None and (event.type is EventType.JOB_REMOVED or (
+                event.type is EventType.JOB_STATUS and event.data.get("status") in FINISHED)):
+            self._sent.pop(event.job, None)  # keeps the memory to the jobs still moving
         if not self._scheduled:
             try:
                 asyncio.get_running_loop().call_soon(self.flush)
@@ -85,7 +87,7 @@ class Hub:
         if not burst:
             return
         shared = self._rate_allows(burst)
-        ready: dict[Hashable, list[str | bytes]] = {}
+        ready: dict[Hashable, list[tuple[str | bytes, bytes]]] = {}
         for peer in list(self.peers):
             sub = peer.subscriber
             if sub is None or peer.close_code is not None:
@@ -95,13 +97,15 @@ class Hub:
                 continue
             if shared and peer.fast and peer.active and not peer.event_frames and not len(sub):
                 key = (sub.types, sub.jobs, peer.detail, peer.codec, peer.batch, len(events))
-                frames = ready.get(key)
-                if frames is None:
-                    frames = ready[key] = self._frames(select(events, sub.types, sub.jobs), peer.codec,
-                                                       peer.detail, peer.batch)
-                if frames:
-                    peer.event_frames.extend(frames)
-                    peer.wake()
+                group = ready.get(key)
+                if group is None:
+                    frames = self._frames(select(events, sub.types, sub.jobs), peer.codec, peer.detail, peer.batch)
+                    group = ready[key] = [(frame, ws_frame(frame)) for frame in frames]
+                for index, (frame, raw) in enumerate(group):
+                    if not peer.write_now(raw):  # the socket is busy: the writer task sends the rest
+                        peer.event_frames.extend(f for f, _ in group[index:])
+                        peer.wake()
+                        break
                 continue
             now = peer.now()
             for event in events:

@@ -76,6 +76,9 @@ class Peer:
         self.fast = True  # may take the hub's shared frames (not SSE: its own encoding)
         self.start_seq = 0  # events up to this seq came through the replay (or are before "now")
         self.event_frames: deque[str | bytes] = deque()  # ready-made frames from the hub
+        # Writes one ready WebSocket frame straight to the socket if the writer is idle and
+        # nothing is buffered (False: queue it instead); set by the transport.
+        self.write_now: Callable[[bytes], bool] = lambda frame: False
         self.outbox: deque[str | bytes] = deque()  # encoded replies and messages for this peer only
         self.wake: Callable[[], None] = lambda: None  # the writer has something to send
         self.on_close: Callable[[], None] = lambda: None  # the transport starts closing

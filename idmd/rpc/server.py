@@ -77,7 +77,8 @@ async def rpc_handler(request: web.Request) -> web.StreamResponse:
     await ws.prepare(request)
     state.peers.add(peer)
     try:
-        await Connection(ws, peer, request.app[DISPATCHER], request.app[FRAMES]).run()
+        transport = request.transport if isinstance(request.transport, asyncio.Transport) else None
+        await Connection(ws, peer, request.app[DISPATCHER], request.app[FRAMES], transport).run()
     finally:
         peer.release()
     return ws

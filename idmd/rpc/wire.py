@@ -36,6 +36,21 @@ def combine(codec: CodecName, frames: list[str | bytes]) -> str | bytes:
     return header + b"".join(frames)  # type: ignore[arg-type]  # msgpack frames are bytes
 
 
+def ws_frame(payload: str | bytes) -> bytes:
+    """``payload`` as one unmasked, uncompressed WebSocket frame (text for str, binary for
+    bytes), ready for the transport: the fan-out frames a shared message once for all peers."""
+    data = payload.encode("utf-8") if isinstance(payload, str) else payload
+    opcode = 0x81 if isinstance(payload, str) else 0x82  # FIN + text / binary
+    size = len(data)
+    if size < 126:
+        header = bytes((opcode, size))
+    elif size < 1 << 16:
+        header = bytes((opcode, 126)) + size.to_bytes(2, "big")
+    else:
+        header = bytes((opcode, 127)) + size.to_bytes(8, "big")
+    return header + data
+
+
 class EventFrames:
     """A small cache of encoded events keyed by (seq, codec, detail)."""
 

@@ -11,6 +11,8 @@ import asyncio
 import os
 import shutil
 import subprocess
+import tempfile
+import threading
 import time
 from collections.abc import AsyncGenerator
 from dataclasses import dataclass
@@ -40,20 +42,25 @@ def tool(name: str) -> str:
 
 
 def run_tool(argv: list[str], cwd: Path, timeout: float = 1800) -> Result:
-    """Run a downloader to completion; fails the benchmark if it fails."""
-    started = time.perf_counter()
-    process = subprocess.Popen(
-        argv, cwd=cwd, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
-    )
-    assert process.stderr is not None
-    # wait4 gives this child's own rusage, not the sum of every child so far.
-    _, status, usage = os.wait4(process.pid, 0)
-    wall = time.perf_counter() - started
-    errors = process.stderr.read().decode(errors="replace")
-    process.stderr.close()
-    process.returncode = os.waitstatus_to_exitcode(status)
-    if process.returncode != 0:
-        raise AssertionError(f"{argv[0]} failed ({process.returncode}): {errors[-2000:]}")
+    """Run a downloader to completion; fails the benchmark if it fails or hangs."""
+    with tempfile.TemporaryFile() as errors:  # a file, not a pipe: a chatty tool cannot block
+        started = time.perf_counter()
+        process = subprocess.Popen(
+            argv, cwd=cwd, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=errors
+        )
+        watchdog = threading.Timer(timeout, process.kill)
+        watchdog.start()
+        try:
+            # wait4 gives this child's own rusage, not the sum of every child so far.
+            _, status, usage = os.wait4(process.pid, 0)
+        finally:
+            watchdog.cancel()
+        wall = time.perf_counter() - started
+        process.returncode = os.waitstatus_to_exitcode(status)
+        if process.returncode != 0:
+            errors.seek(0)
+            text = errors.read().decode(errors="replace")
+            raise AssertionError(f"{argv[0]} failed ({process.returncode}): {text[-2000:]}")
     return Result(wall, usage.ru_utime + usage.ru_stime)
 
 

@@ -28,8 +28,8 @@ from tests.tui.tmux import Tmux, env_for, tui_command
 ACTIVE = 50
 HISTORY = 950  # paused jobs: with the active ones, 1,000 rows in the table
 FILE_SIZE = 4 * 1024 * 1024
-PER_JOB_LIMIT = 64 * 1024  # B/s: the downloads keep running through the measurement
-MEASURE = 10.0
+PER_JOB_LIMIT = 192 * 1024  # B/s: 50 x 4 MiB keep running for ~20 s, through the measurement
+MEASURE = 8.0
 PAINT_RUNS = 3
 
 

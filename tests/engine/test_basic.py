@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from idmd.protocol.events import EventType
-from tests.engine.conftest import Harness
-from tests.engine.servers import Site, payload, sha256
+from tests.engine.conftest import Harness, close_harness, make_harness
+from tests.engine.servers import CHUNK, Site, payload, sha256
 
 
 async def test_a_file_arrives_complete_over_several_connections(harness: Harness, site: Site) -> None:
@@ -51,3 +53,22 @@ async def test_a_fast_connection_takes_over_the_far_half_of_a_slow_one(harness: 
     # The slow connection's first megabyte was mostly taken over by the fast one.
     assert slow_sent[0] < 512 * 1024
     assert site.hits["/uneven.bin"] >= 4
+
+
+async def test_a_slow_connection_shows_progress_before_a_full_buffer(tmp_path: Path, site: Site) -> None:
+    harness = await make_harness(tmp_path, stall_timeout=120.0)  # no stall recovery to flush for us
+    try:
+        data = payload(2 * 1024 * 1024)
+        site.file("/slow.bin", data, stall_after=CHUNK, stall=site.release)
+        await site.start()
+        job = await harness.engine.add(site.url("/slow.bin"), {"connections": 1})
+        # Only one chunk has arrived (far less than a write buffer), and the user already sees it.
+        event = await harness.events.wait_for(
+            lambda e: e.job == job["id"] and e.type == EventType.JOB_PROGRESS and e.data["done"] >= CHUNK
+        )
+        assert event.data["done"] == CHUNK
+        site.release.set()
+        assert await harness.events.status(job["id"], "completed", "failed") == "completed"
+        assert sha256((harness.downloads / "slow.bin").read_bytes()) == sha256(data)
+    finally:
+        await close_harness(harness)

@@ -88,3 +88,24 @@ def test_unsubscribing_the_last_peer_removes_the_listener(tmp_path: Path) -> Non
     for peer in peers:
         peer.release()
     assert state.ctx.bus.listener_count == 0
+
+
+def test_ws_frame_headers_for_each_length_class() -> None:
+    from idmd.rpc.wire import ws_frame
+
+    assert ws_frame("hi") == b"\x81\x02hi"
+    assert ws_frame(b"x" * 200)[:4] == b"\x82\x7e\x00\xc8"
+    big = ws_frame(b"y" * 70000)
+    assert big[:2] == b"\x82\x7f" and int.from_bytes(big[2:10], "big") == 70000 and len(big) == 70010
+
+
+def test_idle_sockets_are_written_at_once_and_busy_ones_get_the_rest_queued(tmp_path: Path) -> None:
+    state = make_state(tmp_path)
+    idle, busy = subscribed(state), subscribed(state)
+    written: list[bytes] = []
+    idle.write_now = lambda frame: written.append(frame) or True  # type: ignore[func-returns-value]
+    busy.write_now = lambda frame: False
+    state.ctx.bus.emit(EventType.JOB_ADDED, "a", {})
+    assert len(written) == 1 and not idle.event_frames
+    assert written[0][0] == 0x81 and json.loads(written[0][2:])["params"]["job"] == "a"
+    assert len(busy.event_frames) == 1

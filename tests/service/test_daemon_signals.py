@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import json
 import os
+import re
+import shlex
 import signal
 import socket
 import subprocess
@@ -23,6 +25,8 @@ from typing import Any
 import aiohttp
 import pytest
 
+from idmd.paths import resolve_paths
+from idmd.service.cli import build_plan
 from tests.daemon_process import DaemonProcess
 
 try:  # the daemon needs the engine, store and RPC modules
@@ -37,32 +41,43 @@ class Notified:
     """An idmd started directly (no --port override), with every datagram it
     sends to its NOTIFY_SOCKET."""
 
-    def __init__(self, home: Path) -> None:
+    def __init__(
+        self,
+        home: Path,
+        argv: list[str] | None = None,
+        env: dict[str, str] | None = None,
+        cwd: Path = ROOT,
+    ) -> None:
         self.home = home
         self._tmp = tempfile.TemporaryDirectory()
         self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
         self.sock.bind(os.path.join(self._tmp.name, "notify"))
         self.sock.settimeout(20)
-        env = dict(os.environ, IDM_HOME=str(home), NOTIFY_SOCKET=self.sock.getsockname())
-        self.proc = subprocess.Popen(
-            [sys.executable, "-m", "idmd"],
-            cwd=ROOT,
-            env=env,
-            stdin=subprocess.DEVNULL,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.PIPE,
-        )
+        env = dict(os.environ, IDM_HOME=str(home)) if env is None else env
+        with open(home / "stderr.log", "ab") as log:
+            self.proc = subprocess.Popen(
+                argv or [sys.executable, "-m", "idmd"],
+                cwd=cwd,
+                env={**env, "NOTIFY_SOCKET": self.sock.getsockname()},
+                stdin=subprocess.DEVNULL,
+                stdout=log,
+                stderr=log,
+            )
 
     def receive(self) -> dict[str, str]:
         lines = self.sock.recv(4096).decode().splitlines()
         return dict(line.split("=", 1) for line in lines)
 
+    def wait_ready(self) -> dict[str, str]:
+        message = self.receive()
+        while message.get("READY") != "1":
+            message = self.receive()
+        return message
+
     def close(self) -> None:
         if self.proc.poll() is None:
             self.proc.kill()
         self.proc.wait()
-        assert self.proc.stderr is not None
-        self.proc.stderr.close()
         self.sock.close()
         self._tmp.cleanup()
 
@@ -129,9 +144,7 @@ def wait_for(condition: Callable[[], bool], timeout: float = 10.0) -> bool:
 
 
 def test_ready_arrives_once_the_port_accepts_connections(notified: Notified) -> None:
-    message = notified.receive()
-    while message.get("READY") != "1":
-        message = notified.receive()
+    message = notified.wait_ready()
 
     info = json.loads((notified.home / "daemon.json").read_text())
     # Connecting right now must work: READY means "clients can connect".
@@ -160,8 +173,7 @@ async def test_sighup_applies_a_changed_key_at_once(daemon: DaemonProcess) -> No
 
 
 async def test_sighup_reports_a_new_port_as_needing_a_restart(notified: Notified) -> None:
-    while notified.receive().get("READY") != "1":
-        pass
+    notified.wait_ready()
     info = json.loads((notified.home / "daemon.json").read_text())
     token = (notified.home / "token").read_text().strip()
     async with aiohttp.ClientSession() as session:
@@ -242,3 +254,32 @@ def test_a_busy_port_is_one_clear_error(idm_home: Path) -> None:
     assert "address already in use" in result.stderr
     assert "Traceback" not in result.stderr
     assert not (idm_home / "daemon.json").exists()
+
+
+def test_the_installed_unit_starts_a_daemon_systemd_would_see_ready(tmp_path: Path) -> None:
+    """Run the unit's ExecStart= with its Environment= the way systemd does:
+    a minimal environment, the home folder as working directory, and stop
+    it with SIGTERM as ``systemctl stop`` would."""
+    home, idm_home = tmp_path / "home", tmp_path / "idm"
+    home.mkdir()
+    idm_home.mkdir()
+    (idm_home / "config.toml").write_text("port = 0\n")
+    env = {"HOME": str(home), "PATH": os.environ["PATH"], "IDM_HOME": str(idm_home)}
+    paths = resolve_paths(env)
+    plan = build_plan(paths, "systemd", env)
+    unit = plan.content.decode()
+    argv = shlex.split(re.search(r"^ExecStart=(.*)$", unit, re.MULTILINE).group(1))  # type: ignore[union-attr]
+    service_env = {"HOME": str(home), "PATH": os.environ["PATH"]}
+    for value in re.findall(r"^Environment=(.*)$", unit, re.MULTILINE):
+        key, _, val = shlex.split(value)[0].partition("=")
+        service_env[key] = val
+    daemon = Notified(idm_home, argv=argv, env=service_env, cwd=home)
+    try:
+        message = daemon.wait_ready()
+        assert message["MAINPID"] == str(daemon.proc.pid)
+        # It uses the files of the shell that installed it (IDM_HOME came from the unit).
+        assert json.loads((idm_home / "daemon.json").read_text())["pid"] == daemon.proc.pid
+        daemon.proc.send_signal(signal.SIGTERM)
+        assert daemon.proc.wait(timeout=10) == 0
+    finally:
+        daemon.close()

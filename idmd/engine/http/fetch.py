@@ -8,6 +8,7 @@ connection took its far half) stops at the new end.
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import Callable, Mapping
 
 import aiohttp
@@ -20,6 +21,8 @@ from idmd.engine.limits import RateLimiter
 from idmd.engine.runner import JobContext, JobError
 
 FLUSH_BYTES = 256 * 1024  # never more than min_split (>= 64 KiB), so a split never lands inside a buffer
+# A slow connection writes what it has at least this often, so progress moves on slow links too.
+FLUSH_SECONDS = 0.5
 
 
 def timeout_for(stall: float) -> aiohttp.ClientTimeout:
@@ -87,11 +90,23 @@ async def stream_into(
     """
     buffer = bytearray()
     content = response.content
+    flushed_at = time.monotonic()
     try:
         while True:
+            # A slow link: when nothing more arrives for FLUSH_SECONDS, write what is buffered
+            # so the progress the user sees (and the checkpoint) moves on.
+            wait = flushed_at + FLUSH_SECONDS - time.monotonic() if buffer else None
+            deadline = asyncio.timeout(max(wait, 0.0) if wait is not None else None)
             try:
-                chunk = await content.readany()
+                async with deadline:
+                    chunk = await content.readany()
             except Exception as exc:  # noqa: BLE001 - a reset, a timeout, a short body: one FetchError
+                if deadline.expired():
+                    if not until_eof:
+                        del buffer[max(segment.end - segment.pos, 0) :]
+                    _flush(buffer, segment, part, on_write)
+                    flushed_at = time.monotonic()
+                    continue
                 raise from_exception(exc) from None
             if not chunk:
                 break
@@ -101,6 +116,7 @@ async def stream_into(
                 segment.end = max(segment.end, segment.pos + len(buffer))
                 if len(buffer) >= FLUSH_BYTES:
                     _flush(buffer, segment, part, on_write)
+                    flushed_at = time.monotonic()
                 continue
             room = segment.end - segment.pos - len(buffer)
             if room <= len(chunk):
@@ -111,6 +127,7 @@ async def stream_into(
             buffer += chunk
             if len(buffer) >= FLUSH_BYTES:
                 _flush(buffer, segment, part, on_write)
+                flushed_at = time.monotonic()
     finally:
         # On cancel (pause, stop) the bytes already received are kept too.
         if buffer:

@@ -1,0 +1,36 @@
+"""A job's row: what each column says, and that a row always fits its width."""
+
+from __future__ import annotations
+
+from idm_tui.widgets.cells import row_cells
+from idm_tui.widgets.job_table import FIXED, row_text
+
+MiB = 1024 * 1024
+
+
+def plain(cells: dict) -> dict[str, str]:
+    return {key: str(getattr(value, "plain", value)) for key, value in cells.items()}
+
+
+def test_a_downloading_row_shows_progress_speed_eta_and_connections() -> None:
+    job = {"id": "a", "status": "downloading", "filename": "big.iso", "size": 100 * MiB, "done": 25 * MiB,
+           "speed": 2 * MiB, "eta": 37, "connections": 8}
+    cells = plain(row_cells(job))
+    assert cells["name"] == "big.iso" and cells["size"] == "100 MiB" and cells["percent"] == "25.0%"
+    assert cells["speed"] == "2.0 MiB/s" and cells["eta"] == "0:37" and cells["conns"] == "8"
+    assert cells["bar"].startswith("████") and cells["status"] == "downloading"
+
+
+def test_a_paused_row_shows_no_stale_speed_and_unknown_sizes_read_as_dashes() -> None:
+    job = {"id": "b", "status": "paused", "url": "http://x/y", "size": None, "done": 0, "speed": 5, "eta": 3,
+           "connections": 2}
+    cells = plain(row_cells(job))
+    assert cells["name"] == "http://x/y" and cells["size"] == "–" and cells["percent"] == "–"
+    assert cells["speed"] == cells["eta"] == cells["conns"] == ""
+
+
+def test_rows_keep_their_width_and_cut_long_names_with_an_ellipsis() -> None:
+    job = {"id": "c", "status": "completed", "filename": "x" * 300, "size": 10, "done": 10}
+    line = row_text(row_cells(job, name_width=20), 20)
+    assert line.cell_len == FIXED + 20
+    assert "…" in line.plain and "100%" in line.plain

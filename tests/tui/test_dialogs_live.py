@@ -1,0 +1,151 @@
+"""The dialogs against a real idmd: pairing approval for a browser, the
+duplicate decision, remove with the file, history search and the speed limit."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import aiohttp
+import pytest
+from aiohttp import web
+from aiohttp.test_utils import TestServer
+
+from idm_tui.app import IdmApp
+from idm_tui.link import connect_factory
+from idm_tui.screens.confirm import RemoveScreen
+from idm_tui.screens.duplicate import DuplicateScreen
+from idm_tui.screens.limit import LimitScreen
+from idm_tui.screens.pairing import PairingScreen
+from tests.daemon_process import DaemonProcess
+from tests.tui.helpers import ready, wait_until
+
+SIZE = (120, 36)
+BODY = b"idm" * 100_000
+
+
+@pytest.fixture
+async def files() -> AsyncIterator[TestServer]:
+    async def serve(request: web.Request) -> web.Response:
+        return web.Response(body=BODY, content_type="application/octet-stream")
+
+    app = web.Application()
+    app.router.add_get("/{name}", serve)
+    server = TestServer(app, host="127.0.0.1")
+    await server.start_server()
+    yield server
+    await server.close()
+
+
+def tui(daemon: DaemonProcess) -> IdmApp:
+    return IdmApp(connect_factory(daemon.url, daemon.token), use_clipboard=False)
+
+
+async def test_pairing_request_is_approved_from_the_modal(daemon: DaemonProcess) -> None:
+    app = tui(daemon)
+    async with app.run_test(size=SIZE) as pilot, aiohttp.ClientSession() as session:
+        await wait_until(pilot, lambda: app.main_screen.status.state == "connected")
+        async with session.ws_connect(daemon.url, protocols=["idm.v1.json"]) as browser:
+            await browser.send_json({"jsonrpc": "2.0", "id": 1, "method": "session.pair",
+                                     "params": {"client": {"name": "Test Browser", "version": "1"}}})
+            code = (await browser.receive_json(timeout=10))["result"]["code"]
+            await wait_until(pilot, lambda: isinstance(app.screen, PairingScreen), what="the pairing modal")
+            assert app.screen.code == code and app.screen.client_name == "Test Browser"
+            await ready(pilot, "#approve")
+            await pilot.click("#approve")
+            while True:  # the browser's connection gets its token as an event
+                message = json.loads((await browser.receive(timeout=10)).data)
+                if message.get("method") == "event" and message["params"]["type"] == "pairing.approved":
+                    assert len(message["params"]["data"]["token"]) >= 32
+                    break
+        await wait_until(pilot, lambda: not isinstance(app.screen, PairingScreen), what="the modal closed")
+
+
+async def test_a_duplicate_waits_for_the_user_and_rename_keeps_both_files(
+    daemon: DaemonProcess, files: TestServer
+) -> None:
+    app = tui(daemon)
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_until(pilot, lambda: app.main_screen.status.state == "connected")
+        assert app.client is not None
+        url = str(files.make_url("/same.bin"))
+        first = await app.client.call("jobs.add", {"url": url, "options": {}})
+        await wait_until(pilot, lambda: app.model.jobs.get(first["id"], {}).get("status") == "completed")
+        second = await app.client.call("jobs.add", {"url": url, "options": {"on_duplicate": "ask"}})
+        await wait_until(pilot, lambda: isinstance(app.screen, DuplicateScreen), what="the duplicate modal")
+        assert app.screen.job["id"] == second["id"]
+        await ready(pilot, "#rename")
+        await pilot.click("#rename")
+        await wait_until(pilot, lambda: app.model.jobs.get(second["id"], {}).get("status") == "completed",
+                         what="the renamed download")
+        assert len([p for p in app.screen_stack if isinstance(p, DuplicateScreen)]) == 0
+    names = sorted(p.name for p in daemon.download_dir.iterdir())
+    assert len(names) == 2 and "same.bin" in names
+    assert all((daemon.download_dir / name).read_bytes() == BODY for name in names)
+
+
+async def test_delete_asks_and_can_remove_the_file_too(daemon: DaemonProcess, files: TestServer) -> None:
+    app = tui(daemon)
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_until(pilot, lambda: app.main_screen.status.state == "connected")
+        assert app.client is not None
+        job = await app.client.call("jobs.add", {"url": str(files.make_url("/gone.bin")), "options": {}})
+        await wait_until(pilot, lambda: app.model.jobs.get(job["id"], {}).get("status") == "completed")
+        path = Path(app.model.jobs[job["id"]]["path"])
+        assert path.exists()
+        await wait_until(pilot, lambda: app.main_screen.table.selected_id == job["id"], what="the row")
+        await pilot.press("delete")
+        await wait_until(pilot, lambda: isinstance(app.screen, RemoveScreen), what="the confirmation")
+        await ready(pilot, "#yes")
+        await pilot.click("#delete-file")
+        await pilot.click("#yes")
+        await wait_until(pilot, lambda: job["id"] not in app.main_screen.table.order, what="the row gone")
+        await wait_until(pilot, lambda: not path.exists(), what="the file deleted")
+
+
+async def test_slash_searches_the_history_on_the_daemon(daemon: DaemonProcess, files: TestServer) -> None:
+    app = tui(daemon)
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_until(pilot, lambda: app.main_screen.status.state == "connected")
+        assert app.client is not None
+        for name in ("alpha-report.pdf", "beta-movie.mkv", "alpha-notes.txt"):
+            await app.client.call("jobs.add", {"url": str(files.make_url(f"/{name}")), "options": {"start": "paused"}})
+        await wait_until(pilot, lambda: app.main_screen.table.row_count == 3)
+        await pilot.press("slash", *"alpha", "enter")
+        await wait_until(pilot, lambda: app.main_screen.search is not None and app.main_screen.search.total == 2,
+                         what="the search result")
+        await wait_until(pilot, lambda: app.main_screen.table.row_count == 2)
+        shown = {app.model.jobs[i]["url"].rsplit("/", 1)[1] for i in app.main_screen.table.order}
+        assert shown == {"alpha-report.pdf", "alpha-notes.txt"}
+        assert "2 of 2" in str(app.main_screen.query_one("#search-info").render())
+        await pilot.press("escape")
+        await wait_until(pilot, lambda: app.main_screen.table.row_count == 3, what="all rows back")
+
+
+async def test_the_global_speed_limit_is_set_from_the_dialog(daemon: DaemonProcess) -> None:
+    app = tui(daemon)
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_until(pilot, lambda: app.main_screen.status.state == "connected")
+        await pilot.press("l")
+        await wait_until(pilot, lambda: isinstance(app.screen, LimitScreen), what="the limit dialog")
+        await pilot.press(*"2M", "enter")
+        await wait_until(pilot, lambda: app.main_screen.status.limit == 2 * 1024 * 1024, what="the limit shown")
+        assert app.client is not None
+        config = await app.client.call("config.get")
+        assert config["speed_limit"] == 2 * 1024 * 1024
+        assert "limit 2.0 MiB/s" in str(app.main_screen.status.render())
+
+
+async def test_a_pairing_approved_elsewhere_closes_the_modal(daemon: DaemonProcess) -> None:
+    app = tui(daemon)
+    async with app.run_test(size=SIZE) as pilot, aiohttp.ClientSession() as session:
+        await wait_until(pilot, lambda: app.main_screen.status.state == "connected")
+        assert app.client is not None
+        async with session.ws_connect(daemon.url, protocols=["idm.v1.json"]) as browser:
+            await browser.send_json({"jsonrpc": "2.0", "id": 1, "method": "session.pair",
+                                     "params": {"client": {"name": "Other Browser", "version": "1"}}})
+            code = (await browser.receive_json(timeout=10))["result"]["code"]
+            await wait_until(pilot, lambda: isinstance(app.screen, PairingScreen), what="the pairing modal")
+            await app.client.call("pairing.approve", {"code": code})  # as `idm pair approve CODE` does
+            await wait_until(pilot, lambda: not isinstance(app.screen, PairingScreen), what="the modal closed")
