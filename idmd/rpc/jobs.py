@@ -49,9 +49,9 @@ class Jobs(Namespace):
         added = iter(await self._engine.add_many(good) if good else [])
         return [errors[i] if c is None else next(added) for i, c in enumerate(checked)]
 
-    def get(self, id: str) -> dict[str, Any]:
-        """The Job with its segments."""
-        return self._engine.get(id)
+    async def get(self, id: str) -> dict[str, Any]:
+        """The Job with its segments; finished jobs are found in the history too."""
+        return await self._engine.fetch(id)
 
     async def list(
         self,

@@ -137,3 +137,13 @@ async def test_pair_approve_gives_the_extension_a_token(daemon: DaemonProcess) -
     await refused.close()
     denied = await idm("pair", "deny", "123456", home=daemon.home)
     assert denied.status == 1
+
+
+async def test_info_finds_a_finished_job_after_the_daemon_restarts(daemon: DaemonProcess, files: Files) -> None:
+    result = await idm("add", files.url("/file.bin"), "--wait", home=daemon.home)
+    job_id = result.out.split()[0]
+    assert daemon.stop() == 0
+    daemon.start()  # finished jobs now live only in the history
+    info = await idm("info", job_id, home=daemon.home)
+    assert info.status == 0, info
+    assert "status:      completed" in info.out and "1048576" in info.out

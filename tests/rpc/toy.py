@@ -54,6 +54,9 @@ class ToyEngine:
             raise NoSuchJob(f"no job {job_id!r}", {"id": job_id})
         return dict(self.jobs[job_id])
 
+    async def fetch(self, job_id: str) -> dict:
+        return self.get(job_id)
+
     async def list(self, status: list[str] | None = None, query: str | None = None, limit: int = 100,
                    cursor: str | None = None, order: str = "-created_at") -> dict:
         jobs = [j for j in self.jobs.values() if not status or j["status"] in status]
