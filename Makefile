@@ -10,6 +10,9 @@ STAMP := $(VENV)/.installed
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[test]'
+	@# Byte-code up front: the daemon's start-up is then not spent compiling (and some
+	@# environments set PYTHONDONTWRITEBYTECODE, so it would be compiled on every start).
+	$(BIN)/python -m compileall -q idmd idm_tui
 	@touch $(STAMP)
 
 run: $(STAMP)

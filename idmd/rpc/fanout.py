@@ -4,8 +4,8 @@ One bus listener for all peers collects a burst (everything emitted in one turn
 of the event loop, e.g. the engine's progress tick for every job) and hands it
 out once the turn ends. A peer that has nothing queued gets ready-made frames:
 the burst is filtered, coalesced, encoded and framed once per kind of
-subscriber, and written straight to each idle socket without waking its writer
-task. A peer that is behind takes the careful path, event by event through its
+subscriber, and written straight to each idle socket, all in one write, without
+waking its writer task. A peer that is behind takes the careful path, event by event through its
 ``Subscriber`` (coalescing, rate, bounds, 4408). Pure asyncio, no aiohttp.
 """
 
@@ -87,7 +87,7 @@ class Hub:
         if not burst:
             return
         shared = self._rate_allows(burst)
-        ready: dict[Hashable, list[tuple[str | bytes, bytes]]] = {}
+        ready: dict[Hashable, tuple[list[str | bytes], bytes]] = {}
         for peer in list(self.peers):
             sub = peer.subscriber
             if sub is None or peer.close_code is not None:
@@ -100,12 +100,12 @@ class Hub:
                 group = ready.get(key)
                 if group is None:
                     frames = self._frames(select(events, sub.types, sub.jobs), peer.codec, peer.detail, peer.batch)
-                    group = ready[key] = [(frame, ws_frame(frame)) for frame in frames]
-                for index, (frame, raw) in enumerate(group):
-                    if not peer.write_now(raw):  # the socket is busy: the writer task sends the rest
-                        peer.event_frames.extend(f for f, _ in group[index:])
-                        peer.wake()
-                        break
+                    # All of the burst's WebSocket frames in one write: one system call per
+                    # peer, not one per event (the frames stay separate for the client).
+                    group = ready[key] = (frames, b"".join(ws_frame(frame) for frame in frames))
+                if group[0] and not peer.write_now(group[1]):  # the socket is busy: the writer sends them
+                    peer.event_frames.extend(group[0])
+                    peer.wake()
                 continue
             now = peer.now()
             for event in events:

@@ -6,9 +6,14 @@ Targets (issue 3): p99 <= 10 ms at 100 subscribers; fan-out <= 10% of one core
 ``make bench`` (or ``pytest -s tests/bench/test_rpc_bench.py``); the figures are
 printed, not asserted: a shared machine makes timed asserts flaky.
 
-Subscribers run in worker processes (25 each) and the file server in one of its
-own, so the latency measured is the daemon's, not one overloaded client loop's;
-each worker also reports how late its own loop ran (``lag``).
+The file server runs in a process of its own, and the subscribers in one more:
+100 bare WebSocket connections on one event loop (``IDM_BENCH_PER_WORKER`` splits
+them over more processes). A receipt is the moment a frame's last byte is read
+from the socket; decoding waits until the window ends. Earlier versions ran 25
+aiohttp clients per process, 4 processes: on 2 cores those clients (aiohttp's
+reader, msgpack, 4 loops) took 30-60% of a core and their queueing, not the
+daemon, made most of the 100-subscriber latency. The worker also reports how
+late its own loop ran (``lag``): a large lag means the figures are the clients'.
 """
 
 from __future__ import annotations
@@ -33,7 +38,7 @@ FILE_SIZE = 4 * 1024 * 1024  # announced; the server never sends it all during t
 CHUNK = 8 * 1024
 PACE = 0.25  # seconds between chunks: 32 KiB/s per download, ~25 MiB written in all
 WINDOW = 5.0  # seconds measured per row
-PER_WORKER = 25
+PER_WORKER = int(os.environ.get("IDM_BENCH_PER_WORKER", "100"))  # subscribers per client process
 # (subscribers, batch frames); IDM_BENCH_ROWS="0:1,100:0" picks others.
 ROWS = tuple((int(n), b == "1") for n, b in (r.split(":") for r in os.environ.get(
     "IDM_BENCH_ROWS", "0:1,1:1,10:1,100:1,100:0").split(",")))
@@ -71,43 +76,99 @@ async def main():
 asyncio.run(main())
 """
 
-# A worker: N msgpack subscribers; prints "ready", measures WINDOW s, prints its figures as JSON.
+# A worker: N msgpack subscribers on one event loop; prints "ready", measures WINDOW s,
+# prints its figures as JSON. Each connection is a bare asyncio.Protocol that, while
+# measuring, only stamps each chunk it reads with the time; splitting into WebSocket
+# frames and decoding wait until the window is over, so the clients' own work (a
+# WebSocket reader, msgpack) does not sit between the daemon's write and the receipt.
 WORKER = """
-import asyncio, json, sys, time
-import aiohttp, msgpack
+import asyncio, base64, json, os, sys, time
+from urllib.parse import urlsplit
+import msgpack
 
 url, token, count, batch, window = sys.argv[1], sys.argv[2], int(sys.argv[3]), sys.argv[4] == "1", float(sys.argv[5])
+where = urlsplit(url)
+REQUEST = (f"GET {where.path} HTTP/1.1\\r\\nHost: {where.netloc}\\r\\nUpgrade: websocket\\r\\nConnection: Upgrade\\r\\n"
+           f"Sec-WebSocket-Version: 13\\r\\nSec-WebSocket-Protocol: idm.v1.msgpack\\r\\n"
+           f"Authorization: Bearer {token}\\r\\n").encode()
+SUBSCRIBE = msgpack.packb({"jsonrpc": "2.0", "id": 2, "method": "events.subscribe",
+                           "params": {"types": ["job.progress", "stats", "job.status"], "batch": batch}})
+assert len(SUBSCRIBE) < 126
+MASKED = bytes((0x82, 0x80 | len(SUBSCRIBE))) + bytes(4) + SUBSCRIBE  # a zero mask leaves the payload as is
 
-async def subscriber(latencies, ready, stop):
-    async with aiohttp.ClientSession() as session, session.ws_connect(url, protocols=["idm.v1.msgpack"]) as ws:
-        await ws.send_bytes(msgpack.packb({"jsonrpc": "2.0", "id": 1, "method": "session.hello",
-                                           "params": {"token": token, "client": {"name": "bench"}}}))
-        await ws.send_bytes(msgpack.packb({"jsonrpc": "2.0", "id": 2, "method": "events.subscribe",
-                                           "params": {"types": ["job.progress", "stats", "job.status"],
-                                                      "batch": batch}}))
-        while not stop.is_set():
-            try:
-                msg = await ws.receive(timeout=0.5)
-            except TimeoutError:
-                continue
-            received = time.time()
-            if msg.type != aiohttp.WSMsgType.BINARY:
+def split(buffer):
+    # The whole binary frames at the start of buffer (removed from it).
+    payloads, at, size = [], 0, len(buffer)
+    while size - at >= 2:
+        length, head = buffer[at + 1] & 0x7F, 2
+        if length == 126:
+            if size - at < 4:
                 break
-            message = msgpack.unpackb(msg.data)
-            for m in message if isinstance(message, list) else [message]:
-                if m.get("id") == 2:
-                    ready.set()
-                elif m.get("method") == "event":
-                    latencies.append(received - m["params"]["at"])
+            length, head = int.from_bytes(buffer[at + 2:at + 4], "big"), 4
+        elif length == 127:
+            if size - at < 10:
+                break
+            length, head = int.from_bytes(buffer[at + 2:at + 10], "big"), 10
+        if size - at < head + length:
+            break
+        if buffer[at] & 0x0F == 0x2:
+            payloads.append(bytes(buffer[at + head:at + head + length]))
+        at += head + length
+    del buffer[:at]
+    return payloads
+
+class Subscriber(asyncio.Protocol):
+    def __init__(self):
+        self.buffer = bytearray()
+        self.upgraded = False
+        self.ready = asyncio.Event()
+        self.recording = False
+        self.chunks = []  # (time read, bytes) while recording, split into frames afterwards
+
+    def connection_made(self, transport):
+        self.transport = transport
+        key = base64.b64encode(os.urandom(16)).decode()
+        transport.write(REQUEST + f"Sec-WebSocket-Key: {key}\\r\\n\\r\\n".encode())
+
+    def data_received(self, data):
+        if self.recording:
+            self.chunks.append((time.time(), data))
+            return
+        buffer = self.buffer
+        buffer += data
+        if not self.upgraded:
+            end = buffer.find(b"\\r\\n\\r\\n")
+            if end < 0:
+                return
+            assert buffer.startswith(b"HTTP/1.1 101"), bytes(buffer[:200])
+            del buffer[:end + 4]
+            self.upgraded = True
+            self.transport.write(MASKED)
+        for payload in split(buffer):
+            message = msgpack.unpackb(payload)
+            if isinstance(message, dict) and message.get("id") == 2:
+                self.ready.set()
+
+    def frames(self):
+        # (receipt time, payload) of each frame recorded: the time its last byte was read.
+        buffer, found = self.buffer, []
+        for received, chunk in self.chunks:
+            buffer += chunk
+            found.extend((received, payload) for payload in split(buffer))
+        return found
 
 async def main():
-    latencies, lags, stop = [], [], asyncio.Event()
-    ready = [asyncio.Event() for _ in range(count)]
-    tasks = [asyncio.create_task(subscriber(latencies, ready[i], stop)) for i in range(count)]
-    await asyncio.wait_for(asyncio.gather(*(r.wait() for r in ready)), 60)
+    loop = asyncio.get_running_loop()
+    subs = []
+    for _ in range(count):
+        _, sub = await loop.create_connection(Subscriber, where.hostname, where.port)
+        subs.append(sub)
+    await asyncio.wait_for(asyncio.gather(*(s.ready.wait() for s in subs)), 60)
     print("ready", flush=True)
-    sys.stdin.readline()  # go
-    latencies.clear()
+    await loop.run_in_executor(None, sys.stdin.readline)  # go
+    for sub in subs:
+        sub.recording = True
+    lags = []
     started = time.process_time()
     end = time.monotonic() + window
     while time.monotonic() < end:
@@ -115,8 +176,16 @@ async def main():
         await asyncio.sleep(0.01)
         lags.append(time.monotonic() - before - 0.01)
     cpu = time.process_time() - started
-    stop.set()
-    await asyncio.gather(*tasks)
+    for sub in subs:
+        sub.recording = False
+        sub.transport.close()
+    latencies = []
+    for sub in subs:
+        for received, payload in sub.frames():
+            message = msgpack.unpackb(payload)
+            for m in message if isinstance(message, list) else [message]:
+                if m.get("method") == "event":
+                    latencies.append(received - m["params"]["at"])
     print(json.dumps({"latencies": latencies, "lags": lags, "cpu": cpu}), flush=True)
 
 asyncio.run(main())

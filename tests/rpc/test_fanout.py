@@ -109,3 +109,22 @@ def test_idle_sockets_are_written_at_once_and_busy_ones_get_the_rest_queued(tmp_
     assert len(written) == 1 and not idle.event_frames
     assert written[0][0] == 0x81 and json.loads(written[0][2:])["params"]["job"] == "a"
     assert len(busy.event_frames) == 1
+
+
+def test_a_burst_reaches_an_idle_unbatched_peer_in_one_write_of_whole_frames(tmp_path: Path) -> None:
+    state = make_state(tmp_path)
+    peer = subscribed(state)
+    writes: list[bytes] = []
+    peer.write_now = lambda frame: writes.append(frame) or True  # type: ignore[func-returns-value]
+    hub, bus = state.hub, state.ctx.bus
+    hub._scheduled = True  # as inside a loop turn: the burst waits for flush()
+    for job in "abc":
+        bus.emit(EventType.JOB_ADDED, job, {})
+    hub.flush()
+    assert len(writes) == 1  # one system call for the burst, not one per event
+    data, jobs = writes[0], []
+    while data:  # three separate text frames, in emit order
+        assert data[0] == 0x81 and data[1] < 126
+        jobs.append(json.loads(data[2:2 + data[1]])["params"]["job"])
+        data = data[2 + data[1]:]
+    assert jobs == ["a", "b", "c"] and not peer.event_frames
