@@ -22,6 +22,8 @@ test: $(STAMP)
 	@if [ -d chrome-extension/test ] && command -v node >/dev/null; then \
 		node --test chrome-extension/test/ || exit 1; \
 	else echo "skipping the extension's Node tests: node is not installed"; fi
+	$(BIN)/ruff check idmd idm_tui tests
+	$(BIN)/mypy idmd idm_tui
 	$(BIN)/python -m pytest -q -p no:cacheprovider tests
 
 bench: $(STAMP)

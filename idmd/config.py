@@ -41,7 +41,7 @@ class Config:
         data["allowed_origins"] = list(self.allowed_origins)
         return data
 
-    def patched(self, patch: dict[str, Any]) -> "Config":
+    def patched(self, patch: dict[str, Any]) -> Config:
         """A copy with ``patch`` applied; raises ConfigError naming a bad key or value."""
         changes: dict[str, Any] = {}
         for key, value in patch.items():

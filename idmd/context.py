@@ -36,8 +36,8 @@ class DaemonContext:
     overrides: dict[str, Any] = field(default_factory=dict)
     started_at: float = field(default_factory=time.time)
     port: int = 0
-    engine: "Engine | None" = None
-    store: "Store | None" = None
+    engine: Engine | None = None
+    store: Store | None = None
     # Set to ask the daemon to stop gracefully (signals, daemon.shutdown).
     stop_requested: asyncio.Event = field(default_factory=asyncio.Event)
 

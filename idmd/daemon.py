@@ -98,9 +98,7 @@ async def _serve(ctx: DaemonContext) -> None:
     try:
         site = web.TCPSite(runner, ctx.config.host, ctx.config.port)
         await site.start()
-        server = site._server  # aiohttp exposes the bound port only here
-        assert server is not None and server.sockets
-        ctx.port = server.sockets[0].getsockname()[1]
+        ctx.port = int(runner.addresses[0][1])  # the bound port, also when --port 0
         url = f"ws://{_url_host(ctx.config.host)}:{ctx.port}/rpc"
         instance.write_daemon_file(
             ctx.paths.daemon_file,

@@ -44,7 +44,7 @@ class DaemonProcess:
     def download_dir(self) -> Path:
         return self.home / "downloads"
 
-    def start(self, timeout: float = 20.0) -> "DaemonProcess":
+    def start(self, timeout: float = 20.0) -> DaemonProcess:
         with tempfile.TemporaryDirectory() as tmp:
             address = os.path.join(tmp, "notify")
             with socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM) as sock:

@@ -118,9 +118,15 @@ def request_headers(options: Mapping[str, Any], default_user_agent: str = "") ->
     """The headers every request of a job sends: the job's own, cookies, referer, user agent."""
     headers = {"User-Agent": options.get("user_agent") or default_user_agent or f"idm/{__version__}"}
     headers["Accept-Encoding"] = "identity"  # ranges must address the file's bytes, not gzip's
-    headers.update(options.get("headers") or {})
+    headers.update(job_headers(options))
+    return headers
+
+
+def job_headers(options: Mapping[str, Any]) -> dict[str, str]:
+    """The headers the job asked for: its own ``headers``, ``referer`` and ``cookies``."""
+    headers = {str(k): str(v) for k, v in (options.get("headers") or {}).items()}
     if options.get("referer"):
-        headers["Referer"] = options["referer"]
+        headers["Referer"] = str(options["referer"])
     cookies = options.get("cookies")
     if isinstance(cookies, Mapping):
         cookies = "; ".join(f"{k}={v}" for k, v in cookies.items())

@@ -20,12 +20,12 @@ from idmd.core.segments import Segment, split_largest, take_unowned, total_done
 from idmd.engine.http.errors import FetchError, RangesUnsupported, ValidatorChanged
 from idmd.engine.http.fetch import open_response, stream_into
 from idmd.engine.http.partfile import PartFile
-from idmd.engine.http.response import changed_validators, range_problem, read_headers
+from idmd.engine.http.response import KnownFile, changed_validators, range_problem, read_headers
 from idmd.engine.limits import HostSlots
 from idmd.engine.runner import JobContext, JobError
 
 
-class Connections:
+class Connections(KnownFile):
     def __init__(
         self,
         ctx: JobContext,
@@ -46,15 +46,6 @@ class Connections:
         self.state: dict[str, Any] = self.job.state["http"]
         self.last_error: FetchError | None = None
         self.active = 0
-
-    @property
-    def size(self) -> int | None:
-        size = self.state.get("size")
-        return int(size) if size is not None else None
-
-    @property
-    def ranges(self) -> bool:
-        return bool(self.state.get("ranges")) and self.size is not None
 
     def _all_done(self) -> bool:
         return all(s.finished for s in self.job.segments)

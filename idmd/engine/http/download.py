@@ -34,6 +34,7 @@ from idmd.engine.http.partfile import (
     sync_and_verify,
 )
 from idmd.engine.http.response import (
+    KnownFile,
     ResponseInfo,
     looks_like_media,
     range_problem,
@@ -47,7 +48,7 @@ Placer = Callable[[ResponseInfo], tuple[Path, bool]]  # (target, overwrite)
 MAX_RESTARTS = 3
 
 
-class HttpDownload:
+class HttpDownload(KnownFile):
     def __init__(
         self,
         ctx: JobContext,
@@ -71,15 +72,6 @@ class HttpDownload:
         self.detect_media = detect_media
         self.state: dict[str, Any] = self.job.state.setdefault("http", {})
         self.part: PartFile | None = None
-
-    @property
-    def size(self) -> int | None:
-        size = self.state.get("size")
-        return int(size) if size is not None else None
-
-    @property
-    def ranges(self) -> bool:
-        return bool(self.state.get("ranges")) and self.size is not None
 
     async def run(self) -> Path:
         """Download to the final path and return it; raises JobError, NeedsDecision, Skipped."""

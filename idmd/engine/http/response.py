@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 _CONTENT_RANGE = re.compile(r"^\s*bytes\s+(?:(\d+)-(\d+)|\*)/(\d+|\*)\s*$", re.IGNORECASE)
 MEDIA_TYPES = (
@@ -127,3 +128,19 @@ def looks_like_media(content_type: str, url: str) -> bool:
     """Whether mode ``auto`` should hand this to the media runner."""
     path = url.split("?", 1)[0].lower()
     return content_type in MEDIA_TYPES or path.endswith((".m3u8", ".mpd"))
+
+
+class KnownFile:
+    """What the job's resume data (``job.state["http"]``) says of the file: its size, and
+    whether ranged requests work. Shared by the download and its connections."""
+
+    state: dict[str, Any]
+
+    @property
+    def size(self) -> int | None:
+        size = self.state.get("size")
+        return int(size) if size is not None else None
+
+    @property
+    def ranges(self) -> bool:
+        return bool(self.state.get("ranges")) and self.size is not None

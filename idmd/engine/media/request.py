@@ -11,25 +11,21 @@ from typing import Any
 
 from idmd.core.filenames import sanitize, split_ext
 from idmd.core.formats import FormatChoice, choose_format
+from idmd.engine.options import job_headers
 
 # Worker error kinds that deserve another attempt; the rest fail the job at once.
 RETRIED_KINDS = frozenset({"network", "paused"})
 
 
 def request_headers(options: Mapping[str, Any], default_user_agent: str = "") -> dict[str, str]:
-    """HTTP headers for yt-dlp from ``headers``, ``referer``, ``user_agent`` and ``cookies``."""
-    headers = {str(k): str(v) for k, v in (options.get("headers") or {}).items()}
-    if options.get("referer"):
-        headers["Referer"] = str(options["referer"])
+    """HTTP headers for yt-dlp: the job's own, and its user agent (else yt-dlp's).
+
+    yt-dlp scopes a Cookie header to the URL's domain (its own cookie jar).
+    """
+    headers = job_headers(options)
     user_agent = options.get("user_agent") or default_user_agent
     if user_agent:
         headers["User-Agent"] = str(user_agent)
-    cookies = options.get("cookies")
-    if isinstance(cookies, Mapping):
-        cookies = "; ".join(f"{k}={v}" for k, v in cookies.items())
-    if cookies:
-        # yt-dlp scopes a Cookie header to the URL's domain (its own cookie jar).
-        headers["Cookie"] = str(cookies)
     return headers
 
 
