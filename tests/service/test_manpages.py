@@ -6,6 +6,7 @@ from __future__ import annotations
 import argparse
 import re
 import subprocess
+import tomllib
 from pathlib import Path
 
 import pytest
@@ -144,3 +145,13 @@ def section(text: str, name: str) -> str:
     match = re.search(rf"^{name}\n(.*?)(?=^\S)", text, re.MULTILINE | re.DOTALL)
     assert match, f"no {name} section"
     return match.group(1)
+
+
+def test_every_page_is_installed_with_the_package() -> None:
+    pyproject = tomllib.loads((MAN.parent / "pyproject.toml").read_text())
+    data_files = pyproject["tool"]["setuptools"]["data-files"]
+    installed = {(folder, Path(f).name) for folder, files in data_files.items() for f in files}
+
+    pages = sorted(MAN.glob("*.[1-8]"))
+    assert pages
+    assert {(f"share/man/man{p.suffix[1:]}", p.name) for p in pages} <= installed
