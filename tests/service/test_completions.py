@@ -137,7 +137,7 @@ def test_an_unknown_shell_or_program_is_refused_by_name() -> None:
 
 
 def long_options(parser: argparse.ArgumentParser) -> set[str]:
-    found = set()
+    found: set[str] = set()
     for action in parser._actions:
         found.update(o for o in action.option_strings if o.startswith("--"))
         if isinstance(action, argparse._SubParsersAction):
@@ -147,7 +147,7 @@ def long_options(parser: argparse.ArgumentParser) -> set[str]:
 
 
 def subcommands(parser: argparse.ArgumentParser) -> set[str]:
-    found = set()
+    found: set[str] = set()
     for action in parser._actions:
         if isinstance(action, argparse._SubParsersAction):
             found.update(action.choices)

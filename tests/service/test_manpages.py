@@ -55,7 +55,7 @@ def test_the_page_has_the_sections_a_reader_looks_for(page: str) -> None:
 
 
 def long_options(parser: argparse.ArgumentParser) -> set[str]:
-    found = set()
+    found: set[str] = set()
     for action in parser._actions:
         found.update(o for o in action.option_strings if o.startswith("--"))
         if isinstance(action, argparse._SubParsersAction):
@@ -86,7 +86,7 @@ def test_idm_page_documents_every_command_and_option() -> None:
         pytest.skip(f"the idm command line is not there yet: {exc}")
     parser = build_idm_parser()
     text = rendered("idm.1")
-    commands = set()
+    commands: set[str] = set()
     for action in parser._actions:
         if isinstance(action, argparse._SubParsersAction):
             commands.update(action.choices)
