@@ -22,8 +22,9 @@ TEST_CONFIG = Config(stall_timeout=1.0, retries=3, min_split=64 * 1024, connecti
 class Recorder:
     """Every event of the bus, and a way to wait for one."""
 
-    def __init__(self, bus: EventBus) -> None:
+    def __init__(self, bus: EventBus, timeout: float = 30.0) -> None:
         self.events: list[Event] = []
+        self.timeout = timeout  # the default wait
         self._changed = asyncio.Event()
         bus.listen(self._on_event)
 
@@ -37,8 +38,8 @@ class Recorder:
     def logs(self, job: str) -> list[str]:
         return [e.data["message"] for e in self.of(job, EventType.JOB_LOG)]
 
-    async def wait_for(self, predicate: Any, timeout: float = 30.0) -> Event:
-        async with asyncio.timeout(timeout):
+    async def wait_for(self, predicate: Any, timeout: float | None = None) -> Event:
+        async with asyncio.timeout(timeout or self.timeout):
             seen = 0
             while True:
                 for event in self.events[seen:]:
@@ -48,7 +49,7 @@ class Recorder:
                 self._changed.clear()
                 await self._changed.wait()
 
-    async def status(self, job: str, *statuses: str, timeout: float = 30.0) -> str:
+    async def status(self, job: str, *statuses: str, timeout: float | None = None) -> str:
         event = await self.wait_for(
             lambda e: e.job == job and e.type == EventType.JOB_STATUS and e.data["status"] in statuses, timeout
         )

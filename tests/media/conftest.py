@@ -1,8 +1,7 @@
 from __future__ import annotations
 
-import asyncio
 import shutil
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -11,8 +10,9 @@ import pytest
 from idmd.config import Config
 from idmd.engine import Engine
 from idmd.events import EventBus
-from idmd.protocol.events import Event, EventType
+from idmd.protocol.events import EventType
 from idmd.store import Store
+from tests.engine.conftest import Recorder
 from tests.media.media_server import MediaServer, make_media
 
 
@@ -41,40 +41,18 @@ def server(media_server: MediaServer) -> Iterator[MediaServer]:
     media_server.set_gate(True)  # let any held response finish
 
 
-class Jobs:
+class Jobs(Recorder):
     """An in-process Engine with a real Store in tmp, and its events to wait on."""
 
     def __init__(self, engine: Engine, bus: EventBus, downloads: Path, store: Store) -> None:
+        super().__init__(bus, timeout=60.0)
         self.engine = engine
         self.downloads = downloads
         self.store = store
-        self.events: list[Event] = []
-        self._changed = asyncio.Event()
-        bus.listen(self._on_event)
 
-    def _on_event(self, event: Event) -> None:
-        self.events.append(event)
-        self._changed.set()
-
-    def logs(self, job: str) -> list[str]:
-        return [e.data["message"] for e in self.events if e.job == job and e.type == EventType.JOB_LOG]
-
-    async def wait_for(self, predicate: Callable[[Event], bool], timeout: float = 60.0) -> Event:
-        async with asyncio.timeout(timeout):
-            seen = 0
-            while True:
-                for event in self.events[seen:]:
-                    if predicate(event):
-                        return event
-                seen = len(self.events)
-                self._changed.clear()
-                await self._changed.wait()
-
-    async def status(self, job: str, *statuses: str, timeout: float = 60.0) -> dict[str, Any]:
+    async def status(self, job: str, *statuses: str, timeout: float | None = None) -> dict[str, Any]:  # type: ignore[override]
         """Waits for the job to reach one of ``statuses``; the Job then."""
-        await self.wait_for(
-            lambda e: e.job == job and e.type == EventType.JOB_STATUS and e.data["status"] in statuses, timeout
-        )
+        await super().status(job, *statuses, timeout=timeout)
         return self.engine.get(job)
 
     async def progress(self, job: str, at_least: int = 1) -> None:
