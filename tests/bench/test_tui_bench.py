@@ -17,12 +17,12 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
-from aiohttp import web
 from aiohttp.test_utils import TestServer
 
 from idmd.client import Client
 from tests.conftest import require_tool
 from tests.daemon_process import DaemonProcess
+from tests.tui.helpers import file_server
 from tests.tui.tmux import Tmux, env_for, tui_command
 
 ACTIVE = 50
@@ -37,16 +37,8 @@ PAINT_RUNS = 3
 async def files(tmp_path: Path) -> AsyncIterator[TestServer]:
     path = tmp_path / "big.bin"
     path.write_bytes(os.urandom(FILE_SIZE))
-
-    async def serve(request: web.Request) -> web.FileResponse:
-        return web.FileResponse(path)
-
-    app = web.Application()
-    app.router.add_get("/{name}", serve)
-    server = TestServer(app, host="127.0.0.1")
-    await server.start_server()
-    yield server
-    await server.close()
+    async with file_server(path) as server:
+        yield server
 
 
 @pytest.fixture

@@ -9,7 +9,6 @@ from pathlib import Path
 
 import aiohttp
 import pytest
-from aiohttp import web
 from aiohttp.test_utils import TestServer
 
 from idm_tui.app import IdmApp
@@ -19,23 +18,18 @@ from idm_tui.screens.duplicate import DuplicateScreen
 from idm_tui.screens.limit import LimitScreen
 from idm_tui.screens.pairing import PairingScreen
 from tests.daemon_process import DaemonProcess
-from tests.tui.helpers import ready, wait_until
+from tests.tui.helpers import file_server, ready, wait_until
 
 SIZE = (120, 36)
 BODY = b"idm" * 100_000
 
 
 @pytest.fixture
-async def files() -> AsyncIterator[TestServer]:
-    async def serve(request: web.Request) -> web.Response:
-        return web.Response(body=BODY, content_type="application/octet-stream")
-
-    app = web.Application()
-    app.router.add_get("/{name}", serve)
-    server = TestServer(app, host="127.0.0.1")
-    await server.start_server()
-    yield server
-    await server.close()
+async def files(tmp_path: Path) -> AsyncIterator[TestServer]:
+    path = tmp_path / "body.bin"
+    path.write_bytes(BODY)
+    async with file_server(path) as server:
+        yield server
 
 
 def tui(daemon: DaemonProcess) -> IdmApp:

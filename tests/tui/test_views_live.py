@@ -10,7 +10,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from aiohttp import web
 from aiohttp.test_utils import TestServer
 from rich.console import Console
 from textual.widgets import Static
@@ -20,7 +19,7 @@ from idm_tui.link import connect_factory
 from idm_tui.screens.details import DetailsScreen
 from idm_tui.widgets.segment_map import SegmentMap
 from tests.daemon_process import DaemonProcess
-from tests.tui.helpers import wait_until
+from tests.tui.helpers import file_server, wait_until
 
 SIZE = (120, 36)
 BODY = bytes(range(256)) * 8192  # 2 MiB
@@ -31,16 +30,8 @@ async def files(tmp_path: Path) -> AsyncIterator[TestServer]:
     """Any name serves the same 2 MiB, with ranges (so a job gets segments)."""
     path = tmp_path / "body.bin"
     path.write_bytes(BODY)
-
-    async def serve(request: web.Request) -> web.StreamResponse:
-        return web.FileResponse(path)
-
-    app = web.Application()
-    app.router.add_get("/{name}", serve)
-    server = TestServer(app, host="127.0.0.1")
-    await server.start_server()
-    yield server
-    await server.close()
+    async with file_server(path) as server:
+        yield server
 
 
 def plain(renderable: Any) -> str:
