@@ -92,6 +92,10 @@ class MainScreen(JobActions, Screen[None]):
         return self.idm.model.visible(self.view)
 
     def apply_change(self, change: Change) -> None:
+        if not self.query(JobTable):
+            # A flush timer can fire while the app exits and the screen's widgets are already
+            # gone (seen when run_test ends under load): there is nothing left to paint.
+            return
         model = self.idm.model
         if change.structure:
             self.table.show(self.visible_ids(), model.jobs)
