@@ -118,16 +118,27 @@ def _coerce(key: str, value: Any) -> Any:
         raise ConfigError(f"config key {key!r} has a value of the wrong type") from None
 
 
+def read_toml(path: Path) -> dict[str, Any]:
+    """The table in ``path``; a missing file is an empty one."""
+    if not path.exists():
+        return {}
+    try:
+        return tomllib.loads(path.read_text(encoding="utf-8"))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{path}: {exc}") from None
+
+
+def build_config(*layers: dict[str, Any]) -> Config:
+    """The defaults with each layer applied in turn (file, run-time changes, command line)."""
+    config = Config()
+    for layer in layers:
+        config = config.patched(layer)
+    return config
+
+
 def load_config(path: Path, overrides: dict[str, Any] | None = None) -> Config:
     """Read ``path`` (a missing file is an empty one) and apply ``overrides``."""
-    data: dict[str, Any] = {}
-    if path.exists():
-        try:
-            data = tomllib.loads(path.read_text(encoding="utf-8"))
-        except tomllib.TOMLDecodeError as exc:
-            raise ConfigError(f"{path}: {exc}") from None
-    config = Config().patched(data)
-    return config.patched(overrides or {})
+    return build_config(read_toml(path), overrides or {})
 
 
 def to_toml(config: Config) -> str:
@@ -135,13 +146,19 @@ def to_toml(config: Config) -> str:
     lines = []
     for key, value in config.to_dict().items():
         lines.append(f"# {FIELDS[key]}")
-        if isinstance(value, str):
-            lines.append(f"{key} = {_toml_str(value)}")
-        elif isinstance(value, list):
-            lines.append(f"{key} = [{', '.join(_toml_str(v) for v in value)}]")
-        else:
-            lines.append(f"{key} = {value}")
+        lines.append(toml_line(key, value))
     return "\n".join(lines) + "\n"
+
+
+def toml_line(key: str, value: Any) -> str:
+    """``key = value`` in TOML for the value types a Config holds."""
+    if isinstance(value, str):
+        return f"{key} = {_toml_str(value)}"
+    if isinstance(value, (list, tuple)):
+        return f"{key} = [{', '.join(_toml_str(v) for v in value)}]"
+    if isinstance(value, bool):
+        return f"{key} = {'true' if value else 'false'}"
+    return f"{key} = {value}"
 
 
 def _toml_str(value: str) -> str:

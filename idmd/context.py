@@ -14,10 +14,11 @@ from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
 
-from idmd.config import Config, load_config
+from idmd.config import Config, build_config, read_toml
 from idmd.events import EventBus
 from idmd.paths import Paths
 from idmd.protocol.events import EventType
+from idmd.runtime_config import edited_keys, runtime_file, write_runtime
 
 if TYPE_CHECKING:
     from idmd.engine import Engine
@@ -34,6 +35,9 @@ class DaemonContext:
     token: str
     bus: EventBus
     overrides: dict[str, Any] = field(default_factory=dict)
+    # config.toml as last read, and the keys changed at run time (kept in runtime.toml).
+    file_values: dict[str, Any] = field(default_factory=dict)
+    runtime: dict[str, Any] = field(default_factory=dict)
     started_at: float = field(default_factory=time.time)
     port: int = 0
     engine: Engine | None = None
@@ -54,12 +58,35 @@ class DaemonContext:
         self.config = new
         if self.engine is not None:
             self.engine.apply_config(new)
+            if "download_dir" in changed:
+                self.engine.set_download_dir(self.download_dir)
         self.bus.emit(EventType.CONFIG_CHANGED, None, {k: new.to_dict()[k] for k in changed})
         return [k for k in changed if k in RESTART_KEYS]
 
+    def patch_config(self, patch: dict[str, Any]) -> list[str]:
+        """``config.set``: apply at once and keep the change across reloads and restarts.
+
+        Raises ConfigError (nothing changed) for a bad key or value.
+        """
+        new = self.config.patched(patch)
+        restart = self.apply_config(new)
+        values = new.to_dict()
+        self.runtime.update({key: values[key] for key in patch})
+        write_runtime(runtime_file(self.paths.config_file), self.runtime)
+        return restart
+
     def reload_config(self) -> list[str]:
-        """Read config.toml again (SIGHUP); command-line overrides still win."""
-        return self.apply_config(load_config(self.paths.config_file, self.overrides))
+        """Read config.toml again (SIGHUP): run-time changes stay unless the file changed
+        the same key since it was last read; command-line overrides still win."""
+        file_values = read_toml(self.paths.config_file)
+        edited = edited_keys(self.file_values, file_values)
+        runtime = {k: v for k, v in self.runtime.items() if k not in edited}
+        new = build_config(file_values, runtime, self.overrides)  # ConfigError: nothing changes
+        self.file_values = file_values
+        if runtime != self.runtime:
+            self.runtime = runtime
+            write_runtime(runtime_file(self.paths.config_file), runtime)
+        return self.apply_config(new)
 
 
 DAEMON = web.AppKey("daemon", DaemonContext)

@@ -20,10 +20,11 @@ from typing import Any
 from aiohttp import web
 
 from idmd import __version__, instance, sdnotify
-from idmd.config import ConfigError, load_config, to_toml
+from idmd.config import ConfigError, build_config, read_toml, to_toml
 from idmd.context import DaemonContext
 from idmd.events import EventBus
 from idmd.paths import Paths, resolve_paths
+from idmd.runtime_config import read_runtime, runtime_file
 
 log = logging.getLogger("idmd")
 
@@ -60,7 +61,9 @@ def main(argv: list[str] | None = None) -> int:
         return run_service_command(args.action, dry_run=args.dry_run, paths=paths)
     overrides = _overrides(args)
     try:
-        config = load_config(paths.config_file, overrides)
+        file_values = read_toml(paths.config_file)
+        runtime = read_runtime(runtime_file(paths.config_file))
+        config = build_config(file_values, runtime, overrides)
     except ConfigError as exc:
         print(f"idmd: {exc}", file=sys.stderr)
         return EXIT_USAGE
@@ -68,16 +71,18 @@ def main(argv: list[str] | None = None) -> int:
         sys.stdout.write(to_toml(config))
         return EXIT_OK
     paths.ensure()
-    if args.detach:
-        return _detach(paths, argv if argv is not None else sys.argv[1:])
     try:
         lock = instance.acquire_lock(paths.lock_file, paths.daemon_file)
     except instance.AlreadyRunning as exc:
         print(f"idmd: {exc}", file=sys.stderr)
         return EXIT_RUNNING
+    if args.detach:
+        lock.close()  # the detached child takes it; a daemon that wins the race is reported below
+        return _detach(paths, argv if argv is not None else sys.argv[1:])
     _setup_logging(paths, config.log_level)
     token = instance.load_or_create_token(paths.token_file)
-    ctx = DaemonContext(config, paths, token, EventBus(config.event_retention), overrides)
+    ctx = DaemonContext(config, paths, token, EventBus(config.event_retention), overrides,
+                        file_values=file_values, runtime=runtime)
     try:
         asyncio.run(_serve(ctx))
     except OSError as exc:
@@ -182,5 +187,11 @@ def _detach(paths: Paths, argv: list[str]) -> int:
                     print(f"idmd started (pid {proc.pid}) on {info.get('url', '?')}")
                     return EXIT_OK
     code = proc.poll()
+    if code == EXIT_RUNNING:
+        try:  # another idmd started between our check and the child's: name it
+            instance.acquire_lock(paths.lock_file, paths.daemon_file).close()
+        except instance.AlreadyRunning as exc:
+            print(f"idmd: {exc}", file=sys.stderr)
+            return EXIT_RUNNING
     print(f"idmd: the daemon did not start (exit status {code}); see {paths.log_file}", file=sys.stderr)
     return EXIT_RUNNING if code == EXIT_RUNNING else EXIT_ERROR

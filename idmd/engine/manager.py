@@ -102,6 +102,11 @@ class Engine:
         self.hosts.limit = config.max_connections_per_host
         self.schedule()
 
+    def set_download_dir(self, folder: Path) -> None:
+        """New jobs without a folder of their own go to ``folder`` (config reload); running
+        jobs keep the folder they started in."""
+        self.download_dir = Path(folder)
+
     def folder(self, wanted: Path | None) -> Path:
         """The job's folder, absolute, resolved and created (cached: one mkdir per folder)."""
         folder = wanted or self.download_dir

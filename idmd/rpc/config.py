@@ -18,13 +18,12 @@ class Config(Namespace):
         return self._ctx.config.to_dict()
 
     def set(self, patch: dict[str, Any]) -> dict[str, Any]:
-        """Apply ``patch`` at once where possible; returns the effective config."""
+        """Apply ``patch`` at once where possible and keep it (runtime.toml); returns the effective config."""
         try:
-            new = self._ctx.config.patched(patch)
+            restart = self._ctx.patch_config(patch)
         except ConfigError as exc:
             key = next((k for k in patch if repr(k) in str(exc) or k in str(exc)), "patch")
             raise bad(f"patch.{key}" if key != "patch" else key, str(exc)) from None
-        restart = self._ctx.apply_config(new)
         if restart:
             log.warning("config changed; these keys take effect after a restart: %s", ", ".join(restart))
         return self._ctx.config.to_dict()
