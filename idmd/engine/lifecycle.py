@@ -165,8 +165,10 @@ def _discard_partial(engine: Engine, job: Job) -> None:
         media.discard_partial(job.download_dir or engine.download_dir, job.id)
     job.state = {}
     job.segments = []
-    job.done = 0
+    had_bytes, job.done = job.done, 0
     engine.store.checkpoint(job.id, 0, [], {})
+    if had_bytes:  # clients still show the old progress otherwise
+        engine.bus.emit(EventType.JOB_UPDATED, job.id, {"done": 0})
 
 
 async def cancel(engine: Engine, job: Job) -> dict:
