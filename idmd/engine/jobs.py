@@ -16,8 +16,9 @@ from idmd.core.segments import Segment, from_lists, total_done
 from idmd.protocol.jobs import Status
 
 
+# Microseconds: jobs added in one call (add_many) list in the order they were added.
 def now_iso() -> str:
-    return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+    return datetime.now(UTC).isoformat(timespec="microseconds").replace("+00:00", "Z")
 
 
 def new_job_id() -> str:

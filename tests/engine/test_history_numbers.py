@@ -45,3 +45,14 @@ async def test_a_cancelled_job_tells_clients_its_bytes_are_gone(harness: Harness
         lambda e: e.job == job["id"] and e.type == EventType.JOB_UPDATED and "done" in e.data, timeout=5)
     assert update.data["done"] == 0
     assert harness.engine.get(job["id"])["done"] == 0
+
+
+async def test_urls_added_together_list_in_the_order_they_were_added(harness: Harness, site: Site) -> None:
+    await site.start()
+    urls = [site.url(f"/missing{n}.bin") for n in range(6)]
+
+    added = await harness.engine.add_many([{"url": u, "options": {"start": "paused"}} for u in urls])
+
+    listed = await harness.engine.list(order="created_at")
+    assert [j["url"] for j in listed["jobs"]] == urls
+    assert [j["id"] for j in listed["jobs"]] == [j["id"] for j in added]
