@@ -4,7 +4,9 @@ connected ``Client``; they print and return an exit status."""
 from __future__ import annotations
 
 import argparse
+import asyncio
 import json
+import os
 import sys
 from typing import Any
 
@@ -12,6 +14,7 @@ from idmd.cli import exits
 from idmd.cli.format import JOB_HEADERS, event_line, job_details, job_row, size, table
 from idmd.cli.wait import follow
 from idmd.client import Client
+from idmd.protocol.errors import RpcError
 
 
 def _print_json(value: Any) -> None:
@@ -24,6 +27,16 @@ def _options(args: argparse.Namespace) -> dict[str, Any]:
         value = getattr(args, key, None)
         if value is not None:
             options[key] = value
+    if "dir" in options:
+        # The daemon runs elsewhere: a folder is the user's, resolved against the user's directory.
+        options["dir"] = os.path.abspath(os.path.expanduser(options["dir"]))
+    name = options.get("filename")
+    if name is not None:
+        if len(getattr(args, "urls", [])) > 1:
+            raise SystemExit("idm: -o/--filename names one file: give one URL with it")
+        if "/" in name or name in (".", ".."):
+            raise SystemExit(f"idm: -o/--filename takes a file name, not a path ({name!r}); "
+                             "give the folder with -d/--dir")
     if getattr(args, "header", None):
         headers = {}
         for raw in args.header:
@@ -59,10 +72,35 @@ async def add(client: Client, args: argparse.Namespace) -> int:
     if stream is None or not jobs:
         return status
     try:
-        outcome = await follow(stream, jobs)
+        outcome = await follow(stream, jobs, ask=lambda job: _ask_duplicate(client, job))
     finally:
         await stream.aclose()
     return max(status, outcome)
+
+
+RESOLUTIONS = ("rename", "overwrite", "skip")
+
+
+async def _ask_duplicate(client: Client, job: dict[str, Any]) -> None:
+    """A job waits because its file exists (on_duplicate "ask"): ask on a terminal, or
+    say how to answer."""
+    name = job.get("filename") or job.get("path") or job.get("url")
+    if not sys.stdin.isatty():
+        print(f"{job['id']} waits: {name} exists; answer with "
+              f"`idm resolve {job['id']} rename|overwrite|skip`", file=sys.stderr, flush=True)
+        return
+    answer = ""
+    while answer not in RESOLUTIONS:
+        reply = await asyncio.to_thread(input, f"\n{name} exists: [r]ename, [o]verwrite or [s]kip? ")
+        answer = next((r for r in RESOLUTIONS if reply.strip().lower() in (r, r[0])), "")
+    await client.call("jobs.resolve_duplicate", {"id": job["id"], "action": answer})
+
+
+async def resolve(client: Client, args: argparse.Namespace) -> int:
+    """Answer a job that waits for a duplicate decision."""
+    job = await client.call("jobs.resolve_duplicate", {"id": args.id, "action": args.action})
+    print(f"{job.get('id')} {job.get('status')} {job.get('filename') or ''}".rstrip())
+    return exits.OK
 
 
 async def ls(client: Client, args: argparse.Namespace) -> int:
@@ -88,17 +126,27 @@ async def info(client: Client, args: argparse.Namespace) -> int:
     job = await client.call("jobs.get", {"id": args.id})
     if args.json:
         _print_json(job)
-    else:
-        print(job_details(job))
+        return exits.OK
+    print(job_details(job))
+    if job.get("status") == "waiting":
+        print(f"waiting for an answer: {job.get('filename') or job.get('path')} exists; "
+              f"idm resolve {job.get('id')} rename|overwrite|skip")
     return exits.OK
 
 
 async def simple(client: Client, args: argparse.Namespace) -> int:
-    """pause / resume / cancel / retry: each prints the jobs' new status."""
-    jobs = await client.call(f"jobs.{args.command}", {"ids": args.ids})
-    for job in jobs:
-        print(f"{job.get('id')} {job.get('status')}")
-    return exits.OK
+    """pause / resume / cancel / retry: each id's outcome on a line of its own."""
+    status = exits.OK
+    for job_id in args.ids:
+        try:
+            jobs = await client.call(f"jobs.{args.command}", {"ids": [job_id]})
+        except RpcError as exc:
+            print(f"idm: {job_id}: {exc.detail}", file=sys.stderr)
+            status = exits.ERROR
+            continue
+        for job in jobs:
+            print(f"{job.get('id')} {job.get('status')}")
+    return status
 
 
 async def rm(client: Client, args: argparse.Namespace) -> int:

@@ -72,6 +72,10 @@ def build_parser() -> argparse.ArgumentParser:
     pair.add_argument("arg", nargs="?", metavar="CODE|ID")
     pair.add_argument("--json", action="store_true")
 
+    resolve = sub.add_parser("resolve", help="answer a download that waits because its file exists")
+    resolve.add_argument("id")
+    resolve.add_argument("action", choices=["rename", "overwrite", "skip"])
+
     sub.add_parser("token", help="print the token (for the browser extension's options page)")
     return parser
 
@@ -79,7 +83,7 @@ def build_parser() -> argparse.ArgumentParser:
 COMMANDS: dict[str, Command] = {
     "add": commands.add, "ls": commands.ls, "info": commands.info, "pause": commands.simple,
     "resume": commands.simple, "cancel": commands.simple, "retry": commands.simple, "rm": commands.rm,
-    "probe": commands.probe, "watch": commands.watch, "pair": commands.pair,
+    "probe": commands.probe, "watch": commands.watch, "pair": commands.pair, "resolve": commands.resolve,
 }
 
 

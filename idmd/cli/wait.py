@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import shutil
 import sys
-from collections.abc import AsyncGenerator
+from collections.abc import AsyncGenerator, Awaitable, Callable
 from typing import Any, TextIO
 
 from idmd.cli import exits
@@ -41,21 +41,35 @@ class ProgressView:
                   file=self.out, flush=True)
 
 
+Ask = Callable[[dict[str, Any]], Awaitable[None]]
+
+
 async def follow(stream: AsyncGenerator[dict[str, Any], None], jobs: dict[str, dict[str, Any]],
-                 out: TextIO = sys.stdout) -> int:
-    """Apply events to ``jobs`` until all are final; returns the exit status."""
+                 out: TextIO = sys.stdout, ask: Ask | None = None) -> int:
+    """Apply events to ``jobs`` until all are final; returns the exit status.
+
+    ``ask(job)`` is awaited once each time a job starts waiting for a duplicate decision.
+    """
     view = ProgressView(out, out.isatty())
     order = list(jobs)
     outcome: dict[str, int] = {}
+    asked: set[str] = set()
 
-    def settle(job_id: str) -> None:
-        status = jobs[job_id].get("status")
+    async def settle(job_id: str) -> None:
+        job = jobs[job_id]
+        status = job.get("status")
         if status in FINAL and job_id not in outcome:
             outcome[job_id] = FINAL[status]
-            view.note(jobs[job_id])
+            view.note(job)
+        if status == "waiting" and ask is not None and job_id not in asked:
+            asked.add(job_id)
+            view.drawn = 0  # the question is printed below the progress block
+            await ask(job)
+        elif status != "waiting":
+            asked.discard(job_id)
 
     for job_id in order:
-        settle(job_id)
+        await settle(job_id)
     view.draw([jobs[j] for j in order])
     async for item in stream:
         if len(outcome) == len(order):
@@ -64,7 +78,7 @@ async def follow(stream: AsyncGenerator[dict[str, Any], None], jobs: dict[str, d
             for job in (item.get("snapshot") or {}).get("jobs", []):
                 if job.get("id") in jobs:
                     jobs[job["id"]].update(job)
-                    settle(job["id"])
+                    await settle(job["id"])
         else:
             job_id = str(item.get("job"))
             if job_id not in jobs:
@@ -75,7 +89,7 @@ async def follow(stream: AsyncGenerator[dict[str, Any], None], jobs: dict[str, d
             elif kind in ("job.progress", "job.updated", "job.status", "job.added"):
                 jobs[job_id].update(data)
             if kind in ("job.status", "job.removed"):
-                settle(job_id)
+                await settle(job_id)
         view.draw([jobs[j] for j in order])
         if len(outcome) == len(order):
             break

@@ -4,7 +4,7 @@
 
 _idm() {
     local cur=${COMP_WORDS[COMP_CWORD]} prev=${COMP_WORDS[COMP_CWORD-1]}
-    local commands="add ls info pause resume cancel retry rm probe watch pair token"
+    local commands="add ls info pause resume cancel retry rm probe watch pair resolve token"
     local cmd="" i opts=""
     # The subcommand is the first word that is neither an option nor its value.
     for ((i = 1; i < COMP_CWORD; i++)); do
@@ -44,6 +44,12 @@ _idm() {
         info | probe) opts="--json" ;;
         watch) opts="--json --type" ;;
         rm) opts="--delete-files" ;;
+        resolve)
+            if [[ $COMP_CWORD -ge 3 && ${COMP_WORDS[COMP_CWORD-2]} == resolve ]]; then
+                COMPREPLY=($(compgen -W "rename overwrite skip" -- "$cur"))
+                return
+            fi
+            ;;
         pair)
             opts="--json"
             if [[ $prev == pair ]]; then

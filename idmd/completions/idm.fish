@@ -2,7 +2,7 @@
 # Use: save as ~/.config/fish/completions/idm.fish, or
 # python3 -m idmd.completions fish idm | source
 
-set -l commands add ls info pause resume cancel retry rm probe watch pair token
+set -l commands add ls info pause resume cancel retry rm probe watch pair resolve token
 set -l events job.added job.updated job.status job.progress job.duplicate job.removed job.log stats pairing.requested pairing.approved config.changed
 complete -c idm -f
 complete -c idm -n "not __fish_seen_subcommand_from $commands" -l url -x -d "the daemon WebSocket URL"
@@ -21,6 +21,7 @@ complete -c idm -n "not __fish_seen_subcommand_from $commands" -a rm -d "remove 
 complete -c idm -n "not __fish_seen_subcommand_from $commands" -a probe -d "what a URL is, without downloading"
 complete -c idm -n "not __fish_seen_subcommand_from $commands" -a watch -d "print events as they happen"
 complete -c idm -n "not __fish_seen_subcommand_from $commands" -a pair -d "approve, deny, list or revoke browser pairings"
+complete -c idm -n "not __fish_seen_subcommand_from $commands" -a resolve -d "answer a download that waits because its file exists"
 complete -c idm -n "not __fish_seen_subcommand_from $commands" -a token -d "print the token"
 
 complete -c idm -n "__fish_seen_subcommand_from add" -s q -l quality -x -a "best 2160p 1440p 1080p 720p 480p 360p audio" -d "media quality"
@@ -41,3 +42,4 @@ complete -c idm -n "__fish_seen_subcommand_from watch" -s t -l type -x -a "$even
 complete -c idm -n "__fish_seen_subcommand_from add ls info probe watch pair" -l json -d "print JSON"
 complete -c idm -n "__fish_seen_subcommand_from rm" -l delete-files -d "also delete the downloaded files"
 complete -c idm -n "__fish_seen_subcommand_from pair; and not __fish_seen_subcommand_from approve deny list revoke" -a "approve deny list revoke"
+complete -c idm -n "__fish_seen_subcommand_from resolve" -x -a "rename overwrite skip"

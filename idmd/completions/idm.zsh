@@ -18,6 +18,7 @@ _idm() {
         'probe:what a URL is, without downloading'
         'watch:print events as they happen'
         'pair:approve, deny, list or revoke browser pairings'
+        'resolve:answer a download that waits because its file exists'
         'token:print the token'
     )
     statuses=(queued downloading paused waiting completed failed cancelled)
@@ -76,6 +77,9 @@ _idm() {
                     ;;
                 pause | resume | cancel | retry)
                     _arguments '*:job id:' && ret=0
+                    ;;
+                resolve)
+                    _arguments '1:job id:' '2:answer:(rename overwrite skip)' && ret=0
                     ;;
                 pair)
                     _arguments '--json[print JSON]' '1:action:(approve deny list revoke)' '2:code or client id:' && ret=0

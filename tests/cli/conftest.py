@@ -25,11 +25,11 @@ class Result:
     err: str
 
 
-async def idm(*args: str, home: Path, timeout: float = 60) -> Result:
+async def idm(*args: str, home: Path, timeout: float = 60, cwd: Path = ROOT) -> Result:
     """Run ``idm ARGS`` (as ``python -m idmd.cli.main``) with IDM_HOME=home."""
     env = dict(os.environ, IDM_HOME=str(home), COLUMNS="100")
     proc = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "idmd.cli.main", *args, cwd=ROOT, env=env,
+        sys.executable, "-m", "idmd.cli.main", *args, cwd=cwd, env=env,
         stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE, stdin=asyncio.subprocess.DEVNULL)
     out, err = await asyncio.wait_for(proc.communicate(), timeout)
     assert proc.returncode is not None
