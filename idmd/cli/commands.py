@@ -50,7 +50,8 @@ def _options(args: argparse.Namespace) -> dict[str, Any]:
 
 async def add(client: Client, args: argparse.Namespace) -> int:
     options = _options(args)
-    stream = client.subscribe(types=["job.status", "job.progress", "job.updated", "job.removed"]) if args.wait else None
+    stream = client.subscribe(types=["job.status", "job.progress", "job.updated", "job.removed", "job.log"]) \
+        if args.wait else None
     if stream is not None:
         await anext(stream)  # subscribed before adding, so no event of the new jobs is missed
     if len(args.urls) == 1:

@@ -84,7 +84,10 @@ async def follow(stream: AsyncGenerator[dict[str, Any], None], jobs: dict[str, d
             if job_id not in jobs:
                 continue
             kind, data = item.get("type"), item.get("data") or {}
-            if kind == "job.removed":
+            if kind == "job.log" and data.get("level") in ("warning", "error"):
+                print(f"{job_id}: {data.get('message')}", file=sys.stderr, flush=True)
+                view.drawn = 0  # the line went below the progress block
+            elif kind == "job.removed":
                 jobs[job_id]["status"] = "cancelled"
             elif kind in ("job.progress", "job.updated", "job.status", "job.added"):
                 jobs[job_id].update(data)

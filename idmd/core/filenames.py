@@ -7,6 +7,7 @@ target folder. RFC 6266 / RFC 5987 ``filename*`` wins over ``filename``.
 
 from __future__ import annotations
 
+import mimetypes
 import re
 import unicodedata
 from collections.abc import Callable
@@ -117,12 +118,26 @@ def filename_from_url(url: str) -> str | None:
     return unquote(last, errors="replace")
 
 
-def choose_filename(url: str, content_disposition: str | None, explicit: str | None = None) -> str:
-    """The sanitised name: the user's, else the header's, else the URL's, else ``download``."""
+def choose_filename(url: str, content_disposition: str | None, explicit: str | None = None,
+                    content_type: str = "") -> str:
+    """The sanitised name: the user's, else the header's, else the URL's; a URL without a
+    name is ``index`` with the content type's extension (``index.html``, as wget and
+    browsers save a page), or ``HOST.download`` when the type says nothing."""
     for candidate in (explicit, parse_content_disposition(content_disposition), filename_from_url(url)):
         if candidate:
             clean = sanitize(candidate)
             if clean != FALLBACK or candidate == FALLBACK:
                 return clean
+    extension = _extension_of(content_type)
+    if extension:
+        return "index" + extension
     host = urlsplit(url).hostname or ""
     return sanitize(host + ".download" if host else FALLBACK)
+
+
+def _extension_of(content_type: str) -> str:
+    """``.html`` for ``text/html``; nothing for a type that names no file kind."""
+    kind = content_type.split(";", 1)[0].strip().lower()
+    if not kind or kind == "application/octet-stream":
+        return ""
+    return {"text/html": ".html", "text/plain": ".txt"}.get(kind) or mimetypes.guess_extension(kind) or ""

@@ -122,6 +122,9 @@ async def _run(ctx: RunContext) -> None:
         return
     try:
         await HttpRunner().run(ctx)
+        unused = [f"options.{key}" for key in ("quality", "format") if job.options.get(key)]
+        if unused:
+            ctx.log(f"{' and '.join(unused)} not used: the URL is a plain file, not media", "warning")
     except NotAFile as exc:
         module = media_module(required=False)
         if module is None:

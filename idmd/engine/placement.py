@@ -46,7 +46,7 @@ def place(
 
     ``folder`` must be absolute and resolved (``Engine.folder`` does it once per folder).
     """
-    name = choose_filename(info.final_url, info.content_disposition, wanted)
+    name = choose_filename(info.final_url, info.content_disposition, wanted, info.content_type)
     target = folder / name
     if name in ("", ".", "..") or target.parent != folder:  # cannot happen after sanitising
         name = "download"

@@ -72,3 +72,11 @@ async def test_a_duplicate_question_is_shown_and_answered_with_resolve(daemon: D
     assert (daemon.download_dir / "file.bin").read_bytes() == b"the user's own file"
     renamed = [p for p in daemon.download_dir.iterdir() if p.name != "file.bin" and p.suffix == ".bin"]
     assert [p.read_bytes() for p in renamed] == [PAYLOAD]
+
+
+async def test_a_quality_for_a_plain_file_is_said_to_be_unused(daemon: DaemonProcess, files: Files) -> None:
+    result = await idm("add", "--quality", "720p", files.url("/file.bin"), "--wait", home=daemon.home)
+
+    assert result.status == 0, result
+    assert "options.quality not used: the URL is a plain file" in result.err
+    assert (daemon.download_dir / "file.bin").read_bytes() == PAYLOAD

@@ -59,6 +59,10 @@ def test_names_from_urls() -> None:
     assert filename_from_url("https://h/a/b/file%20name.iso?x=1#f") == "file name.iso"
     assert filename_from_url("https://h/") is None
     assert choose_filename("https://example.org/", None) == "example.org.download"
+    # A page without a name is saved as browsers and wget save it, not as HOST.download.
+    assert choose_filename("http://127.0.0.1:8000/", None, content_type="text/html; charset=utf-8") == "index.html"
+    assert choose_filename("https://h/", None, content_type="application/pdf") == "index.pdf"
+    assert choose_filename("https://h/", None, content_type="application/octet-stream") == "h.download"
     assert choose_filename("https://h/x.bin", 'attachment; filename="../y.bin"') == "y.bin"
     assert choose_filename("https://h/x.bin", None, explicit="mine.bin") == "mine.bin"
 
