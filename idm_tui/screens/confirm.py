@@ -1,4 +1,5 @@
-"""The remove confirmation: remove the job from the list, and optionally its file."""
+"""Confirmations for what cannot be undone: cancelling a download (its partial data
+is deleted) and removing a job from the list (optionally with its file)."""
 
 from __future__ import annotations
 
@@ -41,3 +42,33 @@ class RemoveScreen(ModalScreen[tuple[bool, bool]]):
 
     def action_no(self) -> None:
         self.dismiss((False, False))
+
+
+class CancelScreen(ModalScreen[bool]):
+    """Dismisses with True to cancel the download; escape or ``n`` keeps it."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape,n", "no", "Keep"), Binding("y", "yes", "Cancel it")]
+
+    def __init__(self, job: dict[str, Any]) -> None:
+        super().__init__()
+        self.job = job
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog"):
+            yield Label(f"Cancel [b]{job_name(self.job)}[/b]? What it downloaded so far is deleted.",
+                        classes="title")
+            with Horizontal(classes="buttons"):
+                yield Button("Cancel download", variant="error", id="yes")
+                yield Button("Keep", id="no")
+
+    def on_mount(self) -> None:
+        self.query_one("#no", Button).focus()
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        self.action_yes() if event.button.id == "yes" else self.action_no()
+
+    def action_yes(self) -> None:
+        self.dismiss(True)
+
+    def action_no(self) -> None:
+        self.dismiss(False)

@@ -39,9 +39,17 @@ class JobActions:
         self.idm.request(method, {"ids": [job["id"]]})
 
     def action_cancel(self) -> None:
+        from idm_tui.screens.confirm import CancelScreen
+
         job = self.selected()
-        if job is not None:
-            self.idm.request("jobs.cancel", {"ids": [job["id"]]})
+        if job is None:
+            return
+
+        def chosen(answer: bool | None) -> None:
+            if answer:
+                self.idm.request("jobs.cancel", {"ids": [job["id"]]})
+
+        self.app.push_screen(CancelScreen(job), chosen)
 
     def action_retry(self) -> None:
         job = self.selected()

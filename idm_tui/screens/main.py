@@ -46,15 +46,16 @@ class MainScreen(JobActions, Screen[None]):
         Binding("a", "add", "Add"),
         Binding("space", "pause_resume", "Pause", key_display="spc"),
         Binding("x", "cancel", "Cancel"),
-        Binding("r", "retry", "Retry"),
+        # Shown in the palette (^p) and the keys panel only, so that the footer fits 80 columns.
+        Binding("r", "retry", "Retry", show=False),
         Binding("delete", "remove", "Remove", key_display="del"),
-        Binding("enter", "details", "Details", key_display="⏎"),
-        Binding("o", "open_folder", "Folder"),
-        Binding("plus", "priority(1)", "Prio+", key_display="+"),
-        Binding("minus", "priority(-1)", "Prio-", key_display="-"),
+        Binding("enter", "details", "Details", key_display="⏎", show=False),
+        Binding("o", "open_folder", "Folder", show=False),
+        Binding("plus", "priority(1)", "Prio+", key_display="+", show=False),
+        Binding("minus", "priority(-1)", "Prio-", key_display="-", show=False),
         Binding("l", "limit", "Limit"),
         Binding("slash", "search", "Search", key_display="/"),
-        Binding("escape", "end_search", "End search", show=False),
+        Binding("escape", "end_search", "End search or close the keys panel", show=False),
         Binding("q", "app.quit", "Quit"),
         *(Binding(str(i + 1), f"view('{view.value}')", view.value.title(), show=False) for i, view in enumerate(View)),
     ]
@@ -98,7 +99,7 @@ class MainScreen(JobActions, Screen[None]):
             return
         model = self.idm.model
         if change.structure:
-            self.table.show(self.visible_ids(), model.jobs)
+            self.table.show(self.visible_ids(), model.jobs, self._empty_text())
         elif change.rows:
             self.table.update_rows(change.rows, model.jobs)
         counts = model.counts()
@@ -106,6 +107,14 @@ class MainScreen(JobActions, Screen[None]):
         self.status.active = counts["active"]
         self.status.queued = counts["queued"]
         self.status.limit = int(model.config.get("speed_limit") or 0)
+
+    def _empty_text(self) -> str:
+        """What an empty table says: how to start, or why nothing shows."""
+        if self.search is not None:
+            return f"nothing matches {self.search.query!r} (escape ends the search)"
+        if not self.idm.model.jobs:
+            return "a: add a download"
+        return f"no {self.view.value} downloads"
 
     def repaint(self) -> None:
         self.apply_change(Change(structure=True))
@@ -209,6 +218,9 @@ class MainScreen(JobActions, Screen[None]):
         info.add_class("shown")
 
     def action_end_search(self) -> None:
+        if self.query("HelpPanel"):  # escape closes the keys panel first
+            self.app.action_hide_help_panel()
+            return
         box = self.query_one("#search", Input)
         box.value = ""
         box.remove_class("shown")
@@ -260,7 +272,7 @@ class MainScreen(JobActions, Screen[None]):
         """Every key's action in the command palette too."""
         for binding in self.BINDINGS:
             assert isinstance(binding, Binding)
-            if binding.show and binding.action not in ("app.quit",):
+            if binding.action not in ("app.quit", "end_search"):
                 key = binding.key_display or binding.key
                 yield SystemCommand(f"{binding.description} ({key})", f"idm: {binding.description.lower()}",
                                     lambda action=binding.action: self.call_later(self.run_action, action))

@@ -24,7 +24,9 @@ STATUS_STYLES: dict[str, str] = {
     "cancelled": "red",
 }
 
-COLUMNS: tuple[tuple[str, str, int | None], ...] = (
+Column = tuple[str, str, int | None]  # key, header, width (None: the name takes what is left)
+
+COLUMNS: tuple[Column, ...] = (
     ("name", "Name", None),
     ("size", "Size", 9),
     ("bar", "Progress", BAR_WIDTH),
@@ -32,8 +34,29 @@ COLUMNS: tuple[tuple[str, str, int | None], ...] = (
     ("speed", "Speed", 11),
     ("eta", "ETA", 8),
     ("conns", "Conn", 4),
+    ("priority", "Pri", 3),
     ("status", "Status", 11),
 )
+
+# Given up in this order when the terminal is narrow, so that the name, the
+# progress, the speed and the status always show (an 80-column terminal keeps them).
+DROP_ORDER = ("priority", "conns", "eta", "percent", "size")
+MIN_NAME_WIDTH = 16
+
+
+def fixed_width(columns: tuple[Column, ...]) -> int:
+    """The cells of every column but the name, with one space either side of each."""
+    return sum(width or 0 for _, _, width in columns) + 2 * len(columns)
+
+
+def columns_for(width: int) -> tuple[Column, ...]:
+    """The columns that fit ``width`` with a name of at least MIN_NAME_WIDTH cells."""
+    shown = COLUMNS
+    for key in DROP_ORDER:
+        if width - fixed_width(shown) >= MIN_NAME_WIDTH:
+            break
+        shown = tuple(column for column in shown if column[0] != key)
+    return shown
 
 
 def job_name(job: dict[str, Any]) -> str:
@@ -63,5 +86,12 @@ def row_cells(job: dict[str, Any], name_width: int = 40) -> dict[str, Text | str
         "speed": Text(human_speed(job.get("speed")) if active else "", justify="right"),
         "eta": Text(human_eta(job.get("eta")) if active else "", justify="right"),
         "conns": Text(str(job.get("connections") or "") if active else "", justify="right"),
+        "priority": Text(_priority(job), justify="right"),
         "status": Text(status, style=style),
     }
+
+
+def _priority(job: dict[str, Any]) -> str:
+    """A job's priority when it is not the default 0 (``+``/``-`` change it)."""
+    value = (job.get("options") or {}).get("priority") or 0
+    return f"{value:+d}" if isinstance(value, int) and value else ""

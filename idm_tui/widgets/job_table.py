@@ -23,15 +23,15 @@ from textual.reactive import reactive
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
-from idm_tui.widgets.cells import COLUMNS, row_cells
+from idm_tui.widgets.cells import COLUMNS, Column, columns_for, fixed_width, row_cells
 
-FIXED = sum(width or 0 for _, _, width in COLUMNS) + 2 * len(COLUMNS)
+FIXED = fixed_width(COLUMNS)
 
 
-def row_text(cells: Mapping[str, Text | str], name_width: int) -> Text:
+def row_text(cells: Mapping[str, Text | str], name_width: int, columns: tuple[Column, ...] = COLUMNS) -> Text:
     """One row's cells cut or padded to their columns, as a single line of text."""
     line = Text(no_wrap=True, end="")
-    for key, _, width in COLUMNS:
+    for key, _, width in columns:
         value = cells[key]
         cell = value.copy() if isinstance(value, Text) else Text(str(value))
         size = width or name_width
@@ -99,8 +99,11 @@ class JobTable(ScrollView, can_focus=True):
         self._order: list[str] = []
         self._index: dict[str, int] = {}
         self._jobs: Mapping[str, dict[str, Any]] = {}
-        self._cells: dict[str, dict[str, Text | str]] = {}
+        # Cells per job with the name width they were cut for: a resize that arrives after
+        # the repaint (closing the keys panel) must not leave names cut for the old width.
+        self._cells: dict[str, tuple[int, dict[str, Text | str]]] = {}
         self._strips: dict[str, tuple[tuple[Any, ...], Strip]] = {}
+        self.empty_text = ""  # shown in the first row when there are no jobs to show
 
     # -- what the screen calls ---------------------------------------------------
 
@@ -119,9 +122,13 @@ class JobTable(ScrollView, can_focus=True):
             return self._order[self.cursor_row]
         return None
 
-    def show(self, ids: list[str], jobs: Mapping[str, dict[str, Any]]) -> None:
-        """Show exactly ``ids`` in that order, keeping the cursor on the same job."""
+    def show(self, ids: list[str], jobs: Mapping[str, dict[str, Any]], empty_text: str = "") -> None:
+        """Show exactly ``ids`` in that order, keeping the cursor on the same job;
+        ``empty_text`` is what the table says when ``ids`` is empty."""
         self._jobs = jobs
+        if empty_text != self.empty_text:
+            self.empty_text = empty_text
+            self.refresh()
         ids = list(dict.fromkeys(ids))  # one row per job, whatever the caller merged
         if ids == self._order:
             self.update_rows(ids, jobs)
@@ -160,14 +167,18 @@ class JobTable(ScrollView, can_focus=True):
 
     # -- rendering ------------------------------------------------------------------
 
+    def _columns(self) -> tuple[Column, ...]:
+        return columns_for(self.scrollable_content_region.width or 120)
+
     def _name_width(self) -> int:
-        return max(16, (self.scrollable_content_region.width or 120) - FIXED)
+        return max(16, (self.scrollable_content_region.width or 120) - fixed_width(self._columns()))
 
     def _row_cells(self, job_id: str) -> dict[str, Text | str]:
-        cells = self._cells.get(job_id)
-        if cells is None:
-            cells = self._cells[job_id] = row_cells(self._jobs.get(job_id, {"id": job_id}), self._name_width())
-        return cells
+        width = self._name_width()
+        cached = self._cells.get(job_id)
+        if cached is None or cached[0] != width:
+            cached = self._cells[job_id] = (width, row_cells(self._jobs.get(job_id, {"id": job_id}), width))
+        return cached[1]
 
     def render_line(self, y: int) -> Strip:
         width = self.scrollable_content_region.width
@@ -175,6 +186,10 @@ class JobTable(ScrollView, can_focus=True):
             return self._header_strip(width)
         row = self.scroll_offset.y + y - 1
         if row >= len(self._order):
+            if row == 0 and self.empty_text:
+                hint = Text(" " + self.empty_text, style="italic", no_wrap=True, end="")
+                return Strip(hint.render(self.app.console), hint.cell_len).adjust_cell_length(width).apply_style(
+                    self.rich_style)
             return Strip.blank(width, self.rich_style)
         job_id = self._order[row]
         if row == self.cursor_row:
@@ -188,7 +203,7 @@ class JobTable(ScrollView, can_focus=True):
         if cached is not None and cached[0] == key:
             return cached[1]
         style = self.rich_style + (self.get_component_rich_style(kind) if kind else Style())
-        text = row_text(self._row_cells(job_id), self._name_width())
+        text = row_text(self._row_cells(job_id), self._name_width(), self._columns())
         segments = list(text.render(self.app.console))
         if kind == "job-table--cursor":
             # The cursor's colours win over the cells' own, as in DataTable.
@@ -199,9 +214,10 @@ class JobTable(ScrollView, can_focus=True):
 
     def _header_strip(self, width: int) -> Strip:
         style = self.rich_style + self.get_component_rich_style("job-table--header")
+        columns = self._columns()
         cells = {key: Text(label, justify="right" if width_ and key not in ("bar", "status") else "left")
-                 for key, label, width_ in COLUMNS}
-        text = row_text(cells, self._name_width())
+                 for key, label, width_ in columns}
+        text = row_text(cells, self._name_width(), columns)
         return Strip(text.render(self.app.console), text.cell_len).adjust_cell_length(width).apply_style(style)
 
     def _refresh_row(self, row: int) -> None:
@@ -232,6 +248,7 @@ class JobTable(ScrollView, can_focus=True):
         self.virtual_size = Size(0, len(self._order) + 1)
         self._cells.clear()
         self._strips.clear()
+        self.refresh()  # rows painted before the resize arrived were cut for the old width
 
     def on_focus(self) -> None:
         self._repaint_cursor()
