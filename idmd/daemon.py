@@ -15,12 +15,13 @@ import signal
 import subprocess
 import sys
 import time
+from pathlib import Path
 from typing import Any
 
 from aiohttp import web
 
 from idmd import __version__, instance, sdnotify
-from idmd.config import ConfigError, build_config, read_toml, to_toml
+from idmd.config import Config, ConfigError, build_config, read_toml, to_toml
 from idmd.context import DaemonContext
 from idmd.events import EventBus
 from idmd.paths import Paths, resolve_paths
@@ -68,7 +69,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"idmd: {exc}", file=sys.stderr)
         return EXIT_USAGE
     if args.print_config:
-        sys.stdout.write(to_toml(config))
+        sys.stdout.write(_config_sources(paths, config) + to_toml(config))
         return EXIT_OK
     paths.ensure()
     try:
@@ -136,6 +137,17 @@ def _reload(ctx: DaemonContext) -> None:
         log.warning("config reloaded; these keys take effect after a restart: %s", ", ".join(needs_restart))
     else:
         log.info("config reloaded")
+
+
+def _config_sources(paths: Paths, config: Config) -> str:
+    """Comment lines saying where the printed values come from, and where files go."""
+    def state(path: Path, missing: str) -> str:
+        return str(path) if path.exists() else f"{path} ({missing})"
+
+    folder = Path(config.download_dir).expanduser() if config.download_dir else paths.downloads
+    return (f"# read from: {state(paths.config_file, 'not there: defaults')}\n"
+            f"# changed at run time: {state(runtime_file(paths.config_file), 'none')}\n"
+            f"# downloads go to: {folder}\n\n")
 
 
 def _url_host(host: str) -> str:

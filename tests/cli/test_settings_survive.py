@@ -102,3 +102,16 @@ def test_detach_while_a_daemon_runs_names_it(daemon: DaemonProcess) -> None:
     assert second.returncode == 3
     assert f"idmd is already running (pid {daemon.proc.pid})" in second.stderr
     assert daemon.proc.poll() is None
+
+
+def test_print_config_names_the_file_it_read_and_the_download_folder(idm_home: Path, tmp_path: Path) -> None:
+    folder = tmp_path / "my-downloads"
+    (idm_home / "config.toml").write_text(f'download_dir = "{folder}"\n')
+    env = dict(os.environ, IDM_HOME=str(idm_home))
+
+    printed = subprocess.run([sys.executable, "-m", "idmd", "--print-config"], cwd=ROOT, env=env,
+                             capture_output=True, text=True, timeout=30, check=True).stdout
+
+    assert f"# read from: {idm_home / 'config.toml'}\n" in printed
+    assert f"# downloads go to: {folder}\n" in printed
+    assert f'download_dir = "{folder}"' in printed
