@@ -55,6 +55,7 @@ class DaemonProcess:
                 self.home.mkdir(parents=True, exist_ok=True)
                 self.proc = subprocess.Popen(
                     [sys.executable, "-m", "idmd", "--port", "0", *self.extra_args],
+                    cwd=self.home,  # a relative path the daemon resolves by mistake lands here, not in the repo
                     env=env,
                     stdin=subprocess.DEVNULL,
                     stdout=log,
