@@ -38,7 +38,6 @@ class Method:
     name: str
     signature: inspect.Signature
     hints: dict[str, Any]
-    doc: str
 
 
 def _methods(namespaces: dict[str, type]) -> dict[str, Method]:
@@ -50,8 +49,7 @@ def _methods(namespaces: dict[str, type]) -> dict[str, Method]:
             signature = inspect.signature(func)
             params = list(signature.parameters.values())[1:]  # drop self
             hints = typing.get_type_hints(func)
-            table[f"{prefix}.{name}"] = Method(cls, name, signature.replace(parameters=params), hints,
-                                               inspect.getdoc(func) or "")
+            table[f"{prefix}.{name}"] = Method(cls, name, signature.replace(parameters=params), hints)
     return table
 
 
@@ -67,13 +65,6 @@ class Dispatcher:
     def __init__(self, state: RpcState, namespaces: dict[str, type]) -> None:
         self.state = state
         self.methods = _methods(namespaces)
-
-    def describe(self) -> dict[str, dict[str, Any]]:
-        """Every method with its parameters and first docstring line (for docs and clients)."""
-        return {
-            name: {"params": [p.name for p in m.signature.parameters.values()], "doc": m.doc.split("\n")[0]}
-            for name, m in sorted(self.methods.items())
-        }
 
     async def handle(self, message: Any, peer: Peer) -> dict[str, Any] | list[dict[str, Any]] | None:
         """The reply to one decoded frame: a request, a notification or a batch."""
