@@ -22,17 +22,9 @@ if TYPE_CHECKING:
 
 
 def quality_options(probe: dict[str, Any]) -> list[tuple[str, str]]:
-    """``(label, value)`` pairs for the quality list from a ``jobs.probe`` result."""
-    options: list[tuple[str, str]] = []
-    for item in probe.get("qualities") or []:
-        if isinstance(item, dict):
-            value = str(item.get("quality") or item.get("id") or item.get("label"))
-            label = str(item.get("label") or value)
-            extra = item.get("size") or item.get("filesize")
-            options.append((f"{label}  ({human_size(extra)})" if extra else label, value))
-        else:
-            options.append((str(item), str(item)))
-    return options
+    """``(label, value)`` pairs for the quality list: a ``jobs.probe`` result's
+    ``qualities`` are the names (``720p``, ``audio``, …) the URL really has."""
+    return [(str(name), str(name)) for name in probe.get("qualities") or []]
 
 
 def describe_probe(probe: dict[str, Any]) -> str:

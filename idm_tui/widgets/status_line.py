@@ -7,6 +7,7 @@ import time
 
 from rich.text import Text
 from textual.reactive import reactive
+from textual.timer import Timer
 from textual.widget import Widget
 
 from idm_tui.format import human_size, human_speed
@@ -33,16 +34,19 @@ class StatusLine(Widget):
     problem: reactive[str] = reactive("")
     note: reactive[str] = reactive("")
 
+    _ticker: Timer | None = None  # made on mount; ``state`` may change before that
+
     def on_mount(self) -> None:
         # Only the countdown needs a clock; it ticks while reconnecting, never otherwise.
         self._ticker = self.set_interval(1.0, self.refresh, pause=True)
 
     def watch_state(self, state: str) -> None:
-        if hasattr(self, "_ticker"):
-            if state == "reconnecting":
-                self._ticker.resume()
-            else:
-                self._ticker.pause()
+        if self._ticker is None:
+            return
+        if state == "reconnecting":
+            self._ticker.resume()
+        else:
+            self._ticker.pause()
 
     def render(self) -> Text:
         text = Text()
