@@ -14,7 +14,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, RadioButton, RadioSet, Select
 
 from idm_tui.clipboard import clipboard_url, looks_like_url
-from idm_tui.format import human_size
+from idmd.core.human import human_size
 from idmd.protocol.errors import RpcError
 
 if TYPE_CHECKING:

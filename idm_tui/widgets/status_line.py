@@ -10,7 +10,7 @@ from textual.reactive import reactive
 from textual.timer import Timer
 from textual.widget import Widget
 
-from idm_tui.format import human_size, human_speed
+from idmd.core.human import human_speed
 
 
 class StatusLine(Widget):
@@ -50,9 +50,9 @@ class StatusLine(Widget):
 
     def render(self) -> Text:
         text = Text()
-        text.append(f"↓ {human_speed(self.speed) or '0 B/s'}", style="bold")
+        text.append(f"↓ {human_speed(self.speed)}", style="bold")
         if self.limit:
-            text.append(f" (limit {human_size(self.limit)}/s)", style="yellow")
+            text.append(f" (limit {human_speed(self.limit)})", style="yellow")
         text.append(f"   {self.active} active   {self.queued} queued   ")
         text.append_text(self._state_text())
         if self.problem and self.state != "connected":
