@@ -1,5 +1,6 @@
 """JSON-RPC 2.0 without a transport: a decoded message (dict or list) in, the
-reply (dict, list or None) out. Never imports aiohttp (STYLE.md, mopidy).
+reply (dict, list or None) out. Never imports aiohttp, so it is tested without sockets
+(tests/rpc/test_dispatcher.py), as mopidy tests its core apart from its frontends.
 
 Namespaces are classes built per call with ``(state, peer)``; their public
 methods are the API (``jobs.add`` → ``Jobs.add``). Parameters are bound by
