@@ -76,7 +76,9 @@ def test_every_relative_link_in_the_docs_resolves() -> None:
     assert [problem for path in files for problem in broken_links(path, ROOT)] == []
 
 
-def test_the_check_finds_missing_files_anchors_and_links_out_of_the_repository(tmp_path: Path) -> None:
+def test_the_check_finds_missing_files_anchors_and_links_out_of_the_repository(
+    tmp_path: Path,
+) -> None:
     (tmp_path / "docs").mkdir()
     (tmp_path / "docs" / "a.md").write_text("# Engine (`idmd.engine.Engine`)\n\n## Two words\n")
     page = tmp_path / "docs" / "b.md"

@@ -15,7 +15,7 @@ UNKNOWN = "–"
 
 
 def human_size(n: float | None) -> str:
-    """``1536`` -> ``1.5 KiB``, ``250 MiB`` (three digits at most); None (not known yet) -> ``–``."""
+    """``1536`` -> ``1.5 KiB``, ``250 MiB`` (three digits at most); None (not known) -> ``–``."""
     if n is None or n < 0:
         return UNKNOWN
     value = float(n)

@@ -49,7 +49,9 @@ class RealDaemon:
         await self.server.close()
 
 
-async def start_real_daemon(home: Path, config: Config | None = None, token: str | None = None) -> RealDaemon:
+async def start_real_daemon(
+    home: Path, config: Config | None = None, token: str | None = None
+) -> RealDaemon:
     paths = resolve_paths({"IDM_HOME": str(home)})
     paths.ensure()
     ctx = DaemonContext(config or Config(), paths, token or secrets.token_hex(32), EventBus())
