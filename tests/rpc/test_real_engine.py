@@ -16,6 +16,7 @@ from typing import Any
 import pytest
 
 from tests.cli.conftest import PAYLOAD, Files
+from tests.rpc.cases import check_parameter_errors
 from tests.rpc.real import RealDaemon, start_real_daemon
 from tests.rpc.wsutil import RawPeer, connect
 
@@ -105,27 +106,7 @@ async def test_unknown_jobs_are_refused_by_id(peer: RawPeer) -> None:
 
 async def test_errors_name_the_parameter_as_the_toy_does(peer: RawPeer) -> None:
     """The cases of test_server.py's test_errors_name_the_parameter, through the real engine."""
-    cases = [
-        ("jobs.add", {"url": 5}, "url"),
-        ("jobs.add", {}, "url"),
-        ("jobs.add", {"url": "http://a.test/x", "bogus": 1}, "bogus"),
-        ("jobs.add", {"url": "http://a.test/x", "options": {"quality": "4k"}}, "options.quality"),
-        ("jobs.add", {"url": "http://a.test/x", "options": {"whatever": 1}}, "options.whatever"),
-        (
-            "jobs.add",
-            {"url": "http://a.test/x", "options": {"connections": 99}},
-            "options.connections",
-        ),
-        ("jobs.pause", {"ids": "j1"}, "ids"),
-        ("jobs.list", {"limit": 0}, "limit"),
-        ("config.set", {"patch": {"max_active": 0}}, "patch.max_active"),
-        ("events.subscribe", {"types": ["nope"]}, "types"),
-    ]
-    for method, params, name in cases:
-        reply = await peer.call(method, params)
-        assert reply["error"]["code"] == -32602, (method, reply)
-        assert reply["error"]["data"]["param"] == name, (method, reply)
-    assert (await peer.call("jobs.add", {"url": "file:///etc/passwd"}))["error"]["code"] == -32010
+    await check_parameter_errors(peer)
     assert (await result(peer, "jobs.list", {}))["total"] == 0  # nothing refused was added
 
 
