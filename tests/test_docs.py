@@ -85,13 +85,13 @@ def test_the_check_finds_missing_files_anchors_and_links_out_of_the_repository(
     page.write_text(
         "[ok](a.md) [ok](a.md#engine-idmdengineengine) [ok](#local) [web](https://example.com/x)\n"
         "# Local\n"
-        "[gone](missing.md) [bad anchor](a.md#nope) [outside](../../shared/DESIGN.md)\n"
+        "[gone](missing.md) [bad anchor](a.md#nope) [outside](../../elsewhere/NOTES.md)\n"
         "`[in code](nowhere.md)`\n\n```\n[in a block](nowhere.md)\n```\n"
         "[ref]: ./also-missing.md\n"
     )
     assert broken_links(page, tmp_path) == [
         "docs/b.md: missing.md does not exist",
         "docs/b.md: a.md#nope names no heading of docs/a.md",
-        "docs/b.md: ../../shared/DESIGN.md points outside the repository",
+        "docs/b.md: ../../elsewhere/NOTES.md points outside the repository",
         "docs/b.md: ./also-missing.md does not exist",
     ]
