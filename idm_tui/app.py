@@ -12,7 +12,7 @@ from textual import work
 from textual.app import App, SystemCommand
 from textual.screen import Screen
 
-from idm_tui.link import ClientFactory, ClientLike, DaemonMissing, backoff_delay
+from idm_tui.link import ClientFactory, ClientLike, DaemonMissing
 from idm_tui.model import Change, JobModel
 from idm_tui.screens.duplicate import DuplicateScreen
 from idm_tui.screens.main import MainScreen
@@ -66,6 +66,10 @@ class IdmApp(App[None]):
                     # --no-autostart, or idmd would not start: say why and fail (idm-tui(1)).
                     self.exit(return_code=1, message=f"idm-tui: {exc}")
                     return
+                # The client library's own schedule (it backs off the same way once connected);
+                # imported here, not at the top: idmd.client loads aiohttp (see idm_tui.link).
+                from idmd.client.state import backoff_delay
+
                 attempt += 1
                 delay = backoff_delay(attempt)
                 self.show_state("reconnecting", time.time() + delay, problem=str(exc))

@@ -22,15 +22,6 @@ if TYPE_CHECKING:
 StateCallback = Callable[["ConnectionStatus"], None]
 Say = Callable[[str], None]
 
-# Waits between attempts while no daemon answers at all (the client library
-# does its own back-off once connected); the last one repeats.
-BACKOFF = (1.0, 2.0, 4.0, 8.0, 10.0)
-
-
-def backoff_delay(attempt: int) -> float:
-    return BACKOFF[min(max(attempt, 1), len(BACKOFF)) - 1]
-
-
 class ClientLike(Protocol):
     status: ConnectionStatus
 

@@ -1,5 +1,5 @@
 // The extension's view of idmd's jobs, rebuilt from a subscription snapshot
-// and kept current by events (DESIGN.md, Events). Pure: no chrome.*, no socket.
+// and kept current by events (docs/protocol.md, Events). Pure: no chrome.*, no socket.
 
 const KEEP = 200; // jobs remembered; the popup shows only the latest few
 const FINISHED = new Set(['completed', 'failed', 'cancelled']);

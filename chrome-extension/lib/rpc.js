@@ -1,4 +1,4 @@
-// JSON-RPC 2.0 frames for idmd's protocol (DESIGN.md, Protocol): building
+// JSON-RPC 2.0 frames for idmd's protocol (docs/protocol.md): building
 // requests and sorting incoming frames into responses and events. No sockets.
 
 export const SUBPROTOCOL = 'idm.v1.json';

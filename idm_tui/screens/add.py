@@ -14,7 +14,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, RadioButton, RadioSet, Select
 
 from idm_tui.clipboard import clipboard_url, looks_like_url
-from idm_tui.format import human_size
+from idmd.core.human import human_size
 from idmd.protocol.errors import RpcError
 
 if TYPE_CHECKING:
@@ -22,17 +22,9 @@ if TYPE_CHECKING:
 
 
 def quality_options(probe: dict[str, Any]) -> list[tuple[str, str]]:
-    """``(label, value)`` pairs for the quality list from a ``jobs.probe`` result."""
-    options: list[tuple[str, str]] = []
-    for item in probe.get("qualities") or []:
-        if isinstance(item, dict):
-            value = str(item.get("quality") or item.get("id") or item.get("label"))
-            label = str(item.get("label") or value)
-            extra = item.get("size") or item.get("filesize")
-            options.append((f"{label}  ({human_size(extra)})" if extra else label, value))
-        else:
-            options.append((str(item), str(item)))
-    return options
+    """``(label, value)`` pairs for the quality list: a ``jobs.probe`` result's
+    ``qualities`` are the names (``720p``, ``audio``, …) the URL really has."""
+    return [(str(name), str(name)) for name in probe.get("qualities") or []]
 
 
 def describe_probe(probe: dict[str, Any]) -> str:
@@ -116,17 +108,8 @@ class AddScreen(ModalScreen[None]):
             return
         info.remove_class("error")
         info.update("probing…")
-        client = self.idm.client
-        if client is None:
-            self.show_error("not connected to idmd")
-            return
-        try:
-            probe = await client.call("jobs.probe", {"url": url, "options": {}})
-        except RpcError as exc:
-            self.show_error(f"{exc.detail}")
-            return
-        except Exception as exc:  # noqa: BLE001 - a lost connection is shown in place
-            self.show_error(str(exc))
+        probe = await self.ask("jobs.probe", {"url": url, "options": {}})
+        if probe is None:
             return
         self.probed, self.probed_url = probe, url
         info.update(describe_probe(probe))
@@ -136,6 +119,22 @@ class AddScreen(ModalScreen[None]):
         select.display = bool(options)
         if options:
             select.value = options[0][1]
+
+    async def ask(self, method: str, params: dict[str, Any]) -> dict[str, Any] | None:
+        """The daemon's answer, or None once the reason there is none is shown in place."""
+        client = self.idm.client
+        if client is None:
+            self.show_error("not connected to idmd")
+            return None
+        try:
+            answer: dict[str, Any] = await client.call(method, params)
+        except RpcError as exc:
+            self.show_error(exc.detail)
+            return None
+        except Exception as exc:  # noqa: BLE001 - a lost connection is shown in place
+            self.show_error(str(exc))
+            return None
+        return answer
 
     def show_error(self, message: str) -> None:
         info = self.query_one("#probe-info", Label)
@@ -169,16 +168,5 @@ class AddScreen(ModalScreen[None]):
         if not looks_like_url(url):
             self.show_error("not a URL: it should start with http:// or https://")
             return
-        client = self.idm.client
-        if client is None:
-            self.show_error("not connected to idmd")
-            return
-        try:
-            await client.call("jobs.add", {"url": url, "options": self.options()})
-        except RpcError as exc:
-            self.show_error(f"{exc.detail}")
-            return
-        except Exception as exc:  # noqa: BLE001 - a lost connection is shown in place
-            self.show_error(str(exc))
-            return
-        self.dismiss(None)
+        if await self.ask("jobs.add", {"url": url, "options": self.options()}) is not None:
+            self.dismiss(None)

@@ -15,11 +15,12 @@ from textual.containers import VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Footer, Label, RichLog, Sparkline, Static
 
-from idm_tui.format import human_eta, human_percent, human_size, human_speed, short_time
+from idm_tui.format import short_time
 from idm_tui.model import Change
 from idm_tui.screens.job_actions import JobActions
 from idm_tui.widgets.cells import STATUS_STYLES, job_name
 from idm_tui.widgets.segment_map import SegmentMap
+from idmd.core.human import human_eta, human_percent, human_size, human_speed
 
 SEGMENT_REFRESH = 1.0  # seconds between jobs.get calls for fresh segments while downloading
 
@@ -39,8 +40,8 @@ def field_rows(job: dict[str, Any]) -> list[tuple[str, str | Text]]:
         ("path", str(job.get("path") or "–")),
         ("size", human_size(job.get("size"))),
         ("done", f"{human_size(job.get('done') or 0)}  {human_percent(job.get('done'), job.get('size'), status)}"),
-        ("speed", human_speed(job.get("speed")) or "–"),
-        ("eta", human_eta(job.get("eta")) or "–"),
+        ("speed", human_speed(job.get("speed"))),
+        ("eta", human_eta(job.get("eta"))),
         ("connections", str(job.get("connections") or 0)),
         ("created", short_time(job.get("created_at"))),
         ("started", short_time(job.get("started_at"))),
@@ -142,7 +143,7 @@ class DetailsScreen(JobActions, Screen[None]):
         series = history.series() if history is not None else []
         self.query_one(Sparkline).data = series or [0.0]
         peak = max(series) if series else 0
-        self.query_one("#speed-label", Label).update(f"Speed, last minute (peak {human_speed(peak) or '0 B/s'})")
+        self.query_one("#speed-label", Label).update(f"Speed, last minute (peak {human_speed(peak)})")
         logs = list(self.idm.model.logs.get(self.job_id, ()))
         if len(logs) != self._log_count or self._log_count == len(logs) == 200:
             log = self.query_one(RichLog)

@@ -11,8 +11,9 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, RadioButton, RadioSet
 
-from idm_tui.format import human_size, parse_rate
+from idm_tui.format import parse_rate
 from idm_tui.widgets.cells import job_name
+from idmd.core.human import human_speed
 
 if TYPE_CHECKING:
     from idm_tui.app import IdmApp
@@ -29,7 +30,7 @@ class LimitScreen(ModalScreen[None]):
         self.global_limit = global_limit
 
     def compose(self) -> ComposeResult:
-        current = human_size(self.global_limit) + "/s" if self.global_limit else "none"
+        current = human_speed(self.global_limit) if self.global_limit else "none"
         with Vertical(classes="dialog"):
             yield Label("Speed limit", classes="title")
             with RadioSet(id="scope"):

@@ -10,7 +10,8 @@ from typing import Any
 
 from rich.text import Text
 
-from idm_tui.format import fraction, human_eta, human_percent, human_size, human_speed, progress_bar
+from idm_tui.format import progress_bar
+from idmd.core.human import UNKNOWN, fraction, human_eta, human_percent, human_size, human_speed
 
 BAR_WIDTH = 16
 
@@ -76,7 +77,7 @@ def row_cells(job: dict[str, Any], name_width: int = 40) -> dict[str, Text | str
     name = job_name(job)
     if len(name) > name_width:
         name = name[: name_width - 1] + "…"
-    size_text = human_size(size) if size is not None else (human_size(done) if done else "–")
+    size_text = human_size(size) if size is not None else (human_size(done) if done else UNKNOWN)
     active = status == "downloading"
     return {
         "name": name,

@@ -7,9 +7,10 @@ import time
 
 from rich.text import Text
 from textual.reactive import reactive
+from textual.timer import Timer
 from textual.widget import Widget
 
-from idm_tui.format import human_size, human_speed
+from idmd.core.human import human_speed
 
 
 class StatusLine(Widget):
@@ -33,22 +34,25 @@ class StatusLine(Widget):
     problem: reactive[str] = reactive("")
     note: reactive[str] = reactive("")
 
+    _ticker: Timer | None = None  # made on mount; ``state`` may change before that
+
     def on_mount(self) -> None:
         # Only the countdown needs a clock; it ticks while reconnecting, never otherwise.
         self._ticker = self.set_interval(1.0, self.refresh, pause=True)
 
     def watch_state(self, state: str) -> None:
-        if hasattr(self, "_ticker"):
-            if state == "reconnecting":
-                self._ticker.resume()
-            else:
-                self._ticker.pause()
+        if self._ticker is None:
+            return
+        if state == "reconnecting":
+            self._ticker.resume()
+        else:
+            self._ticker.pause()
 
     def render(self) -> Text:
         text = Text()
-        text.append(f"↓ {human_speed(self.speed) or '0 B/s'}", style="bold")
+        text.append(f"↓ {human_speed(self.speed)}", style="bold")
         if self.limit:
-            text.append(f" (limit {human_size(self.limit)}/s)", style="yellow")
+            text.append(f" (limit {human_speed(self.limit)})", style="yellow")
         text.append(f"   {self.active} active   {self.queued} queued   ")
         text.append_text(self._state_text())
         if self.problem and self.state != "connected":

@@ -11,9 +11,10 @@ import sys
 from typing import Any
 
 from idmd.cli import exits
-from idmd.cli.format import JOB_HEADERS, event_line, job_details, job_row, size, table
+from idmd.cli.format import JOB_HEADERS, event_line, job_details, job_row, table
 from idmd.cli.wait import follow
 from idmd.client import Client
+from idmd.core.human import human_size
 from idmd.protocol.errors import RpcError
 
 
@@ -165,7 +166,7 @@ async def probe(client: Client, args: argparse.Namespace) -> int:
         if key in result and result[key] is not None:
             value = result[key]
             if key == "size":
-                value = f"{value} ({size(value)})"
+                value = f"{value} ({human_size(value)})"
             elif isinstance(value, list):
                 value = ", ".join(map(str, value)) or "-"
             print(f"{key + ':':<11}{value}")

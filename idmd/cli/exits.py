@@ -2,7 +2,7 @@
 
 OK = 0  # done; with --wait: every download completed
 ERROR = 1  # idmd refused the request (no such job, invalid parameter, …)
-USAGE = 2  # wrong command line
+# 2, a wrong command line, is argparse's own exit status: no code here returns it.
 NOT_RUNNING = 3  # idmd is not running (or does not answer)
 UNAUTHORIZED = 4  # idmd refused the token
 FAILED = 5  # --wait: a download failed

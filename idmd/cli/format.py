@@ -1,6 +1,8 @@
-"""Pure text formatting for ``idm``: sizes, speeds, ETAs, progress bars, tables.
+"""Pure text formatting for ``idm``: progress lines, tables, details, events.
 
-No I/O here, so the output is tested without a daemon or a terminal.
+Sizes, speeds, times left and percentages come from ``idmd.core.human``, so
+they read as in ``idm-tui``. No I/O here, so the output is tested without a
+daemon or a terminal.
 """
 
 from __future__ import annotations
@@ -8,53 +10,24 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-UNITS = ("B", "KiB", "MiB", "GiB", "TiB")
-
-
-def size(value: float | None) -> str:
-    if value is None:
-        return "?"
-    amount = float(value)
-    for unit in UNITS:
-        if abs(amount) < 1024 or unit == UNITS[-1]:
-            return f"{amount:.0f} {unit}" if unit == "B" else f"{amount:.1f} {unit}"
-        amount /= 1024
-    return f"{amount:.1f} TiB"  # pragma: no cover - the loop always returns
-
-
-def speed(value: float | None) -> str:
-    return f"{size(value)}/s" if value else "-"
-
-
-def eta(seconds: float | None) -> str:
-    if seconds is None or seconds < 0:
-        return "-"
-    seconds = int(seconds)
-    hours, rest = divmod(seconds, 3600)
-    minutes, secs = divmod(rest, 60)
-    return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
-
-
-def percent(done: int | None, total: int | None) -> float | None:
-    if not total or done is None:
-        return None
-    return max(0.0, min(100.0, 100.0 * done / total))
+from idmd.core.human import UNKNOWN, fraction, human_eta, human_percent, human_size, human_speed
 
 
 def bar(done: int | None, total: int | None, width: int = 20) -> str:
-    share = percent(done, total)
+    """``[#####.....]``: plain ASCII, so it survives any terminal, log or pipe."""
+    share = fraction(done, total)
     if share is None:
         return "[" + "?" * width + "]"
-    filled = int(width * share / 100)
+    filled = int(width * share)
     return "[" + "#" * filled + "." * (width - filled) + "]"
 
 
 def progress_line(job: dict[str, Any], width: int = 80) -> str:
     """One line for a job: name, bar, percent, bytes, speed, ETA, status."""
-    share = percent(job.get("done"), job.get("size"))
-    pct = f"{share:5.1f}%" if share is not None else "    ?%"
-    tail = (f" {bar(job.get('done'), job.get('size'))} {pct} {size(job.get('done'))}/{size(job.get('size'))}"
-            f" {speed(job.get('speed'))} ETA {eta(job.get('eta')):>7} {job.get('status', ''):<11}")
+    done, total = job.get("done"), job.get("size")
+    tail = (f" {bar(done, total)} {human_percent(done, total, job.get('status', '')):>6}"
+            f" {human_size(done)}/{human_size(total)}"
+            f" {human_speed(job.get('speed'))} ETA {human_eta(job.get('eta')):>7} {job.get('status', ''):<11}")
     name = str(job.get("filename") or job.get("url") or job.get("id"))
     room = max(8, width - len(tail))
     if len(name) > room:
@@ -76,10 +49,10 @@ def table(rows: Sequence[Sequence[str]], headers: Sequence[str]) -> str:
 
 
 def job_row(job: dict[str, Any]) -> list[str]:
-    share = percent(job.get("done"), job.get("size"))
-    progress = f"{share:.0f}%" if share is not None else (size(job.get("done")) if job.get("done") else "-")
-    return [str(job.get("id", "")), str(job.get("status", "")), progress, size(job.get("size")),
-            speed(job.get("speed")) if job.get("status") == "downloading" else "-",
+    done, total, status = job.get("done"), job.get("size"), str(job.get("status", ""))
+    progress = human_percent(done, total, status) if total or not done else human_size(done)
+    return [str(job.get("id", "")), status, progress, human_size(total),
+            human_speed(job.get("speed")) if status == "downloading" else UNKNOWN,
             str(job.get("filename") or job.get("url") or "")]
 
 
@@ -93,12 +66,12 @@ def job_details(job: dict[str, Any]) -> str:
                 "created_at", "started_at", "finished_at"):
         value = job.get(key)
         if key in ("size", "done") and value is not None:
-            value = f"{value} ({size(value)})"
+            value = f"{value} ({human_size(value)})"
         elif key == "speed":
-            value = speed(value)
+            value = human_speed(value)
         elif key == "eta":
-            value = eta(value)
-        lines.append(f"{key + ':':<13}{'-' if value is None else value}")
+            value = human_eta(value)
+        lines.append(f"{key + ':':<13}{UNKNOWN if value is None else value}")
     error = job.get("error")
     if error:
         lines.append(f"{'error:':<13}{error.get('message')} ({error.get('code')})")
@@ -122,14 +95,15 @@ def event_line(event: dict[str, Any]) -> str:
     kind = event.get("type")
     job = event.get("job") or "-"
     if kind == "job.progress":
-        detail = f"{size(data.get('done'))}/{size(data.get('size'))} {speed(data.get('speed'))} ETA {eta(data.get('eta'))}"
+        detail = (f"{human_size(data.get('done'))}/{human_size(data.get('size'))} {human_speed(data.get('speed'))}"
+                  f" ETA {human_eta(data.get('eta'))}")
     elif kind == "job.status":
         error = data.get("error")
         detail = str(data.get("status")) + (f": {error.get('message')}" if isinstance(error, dict) else "")
     elif kind == "job.added":
         detail = str(data.get("filename") or data.get("url"))
     elif kind == "stats":
-        detail = f"active {data.get('active')} queued {data.get('queued')} {speed(data.get('speed'))}"
+        detail = f"active {data.get('active')} queued {data.get('queued')} {human_speed(data.get('speed'))}"
     elif kind == "job.log":
         detail = f"{data.get('level')}: {data.get('message')}"
     elif kind == "pairing.requested":

@@ -141,16 +141,6 @@ class Client:
             raise ConnectionLost("not connected to idmd")
         return await link.call(method, params, timeout, on_result)
 
-    async def notify(self, method: str, params: Any = None) -> None:
-        """A JSON-RPC notification (no reply)."""
-        link = self._link
-        if link is None or link.closed:
-            raise ConnectionLost("not connected to idmd")
-        message: dict[str, Any] = {"jsonrpc": "2.0", "method": method}
-        if params is not None:
-            message["params"] = params
-        await link.send(message)
-
     # -- the subscription -----------------------------------------------------
 
     async def subscribe(

@@ -11,7 +11,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-# Heights the user can ask for, largest first (DESIGN.md, options.quality).
+# Heights the user can ask for, largest first (docs/protocol.md, options.quality).
 HEIGHTS: tuple[int, ...] = (2160, 1440, 1080, 720, 480, 360)
 QUALITIES: tuple[str, ...] = ("best", *(f"{h}p" for h in HEIGHTS), "audio")
 
@@ -116,7 +116,7 @@ def lowered_note(
 
 
 def format_summary(fmt: dict[str, Any]) -> dict[str, Any]:
-    """The fields of a format that jobs.probe shows (DESIGN.md, jobs.probe)."""
+    """The fields of a format that jobs.probe shows (docs/protocol.md, jobs.probe)."""
     return {
         "id": fmt.get("format_id"),
         "ext": fmt.get("ext"),

@@ -1,6 +1,6 @@
 """The in-memory Job record the engine mutates, and its protocol dict.
 
-One ``Job`` per download; ``to_dict`` gives exactly DESIGN.md's Job fields.
+One ``Job`` per download; ``to_dict`` gives exactly the Job fields of docs/protocol.md.
 ``state`` is the runners' private resume data (never sent to clients).
 """
 

@@ -8,12 +8,9 @@ pause from a cancel.
 from __future__ import annotations
 
 import asyncio
-import importlib
-import importlib.util
 import logging
 import os
 from pathlib import Path
-from types import ModuleType
 from typing import TYPE_CHECKING, Any
 
 from idmd.engine.http.errors import NotAFile
@@ -21,9 +18,10 @@ from idmd.engine.http.runner import HttpRunner
 from idmd.engine.jobcontext import RunContext
 from idmd.engine.jobs import Job
 from idmd.engine.limits import RateLimiter
+from idmd.engine.media import MediaRunner, PlaylistFound, discard_partial
 from idmd.engine.options import check_options
 from idmd.engine.runner import JobError, NeedsDecision, Skipped
-from idmd.protocol.errors import InvalidParams, NotAllowed, RpcError, UrlNotSupported
+from idmd.protocol.errors import InvalidParams, NotAllowed, RpcError
 from idmd.protocol.events import EventType
 from idmd.protocol.jobs import Status
 
@@ -36,16 +34,6 @@ UPDATABLE = frozenset({"priority", "connections", "speed_limit", "filename"})
 
 def is_manifest_url(url: str) -> bool:
     return url.split("?", 1)[0].lower().endswith((".m3u8", ".mpd"))
-
-
-def media_module(required: bool) -> Any:
-    """``idmd.engine.media`` if installed; None (or UrlNotSupported when ``required``) if not."""
-    if importlib.util.find_spec("idmd.engine.media") is None:
-        if required:
-            raise UrlNotSupported("media downloads are not available in this idmd")
-        return None
-    module: ModuleType = importlib.import_module("idmd.engine.media")
-    return module
 
 
 async def run_job(engine: Engine, job: Job) -> None:
@@ -71,12 +59,14 @@ async def run_job(engine: Engine, job: Job) -> None:
             ctx.log(f"{exc.path.name} exists: skipped")
             ctx.update(path=str(exc.path), filename=exc.path.name)
             engine.set_status(job, Status.COMPLETED)
-    except JobError as exc:
-        entries = exc.items() if exc.code == "playlist" and hasattr(exc, "items") else None
+    except PlaylistFound as exc:
+        entries = exc.items()
         if entries and job.status == Status.DOWNLOADING:
             _expand_playlist(engine, ctx, entries)
         else:
             _fail(engine, job, exc.to_dict())
+    except JobError as exc:
+        _fail(engine, job, exc.to_dict())
     except RpcError as exc:
         _fail(engine, job, {"code": "unsupported", "message": exc.detail})
     except asyncio.CancelledError:
@@ -115,10 +105,7 @@ def _fail(engine: Engine, job: Job, error: dict[str, str]) -> None:
 async def _run(ctx: RunContext) -> None:
     job = ctx.job
     if job.kind == "media":
-        module = media_module(required=False)
-        if module is None:
-            raise JobError("unsupported", "media downloads are not available in this idmd")
-        await module.MediaRunner().run(ctx)
+        await MediaRunner().run(ctx)
         return
     try:
         await HttpRunner().run(ctx)
@@ -126,12 +113,9 @@ async def _run(ctx: RunContext) -> None:
         if unused:
             ctx.log(f"{' and '.join(unused)} not used: the URL is a plain file, not media", "warning")
     except NotAFile as exc:
-        module = media_module(required=False)
-        if module is None:
-            raise JobError("not_a_file", f"the URL is {exc.content_type}, not a file") from None
         ctx.log(f"the URL serves {exc.content_type}: downloading it as media")
         ctx.update(kind="media")
-        await module.MediaRunner().run(ctx)
+        await MediaRunner().run(ctx)
 
 
 async def _stop_task(engine: Engine, job: Job) -> None:
@@ -163,9 +147,8 @@ def _discard_partial(engine: Engine, job: Job) -> None:
     part = job.state.get("http", {}).get("part")
     if part:
         Path(part).unlink(missing_ok=True)
-    media = media_module(required=False) if job.kind == "media" else None
-    if media is not None and hasattr(media, "discard_partial"):
-        media.discard_partial(job.download_dir or engine.download_dir, job.id)
+    if job.kind == "media":
+        discard_partial(job.download_dir or engine.download_dir, job.id)
     job.state = {}
     job.segments = []
     had_bytes, job.done = job.done, 0

@@ -20,6 +20,7 @@ from idmd.core.tokenbucket import TokenBucket
 from idmd.engine import lifecycle
 from idmd.engine.jobs import Job, new_job_id, now_iso
 from idmd.engine.limits import HostSlots, RateLimiter
+from idmd.engine.media import probe_media
 from idmd.engine.options import check_options, check_url
 from idmd.engine.placement import Reservations
 from idmd.engine.probe import probe_url
@@ -175,11 +176,10 @@ class Engine:
         kind = "http"
         if mode == "media" or (mode == "auto" and lifecycle.is_manifest_url(url)):
             kind = "media"
-            media = lifecycle.media_module(required=True)
             if mode == "media":
                 # Asked for media explicitly: a URL yt-dlp cannot take is refused now (-32010),
                 # not turned into a job that can only fail.
-                await media.probe_media(url, clean)
+                await probe_media(url, clean)
         return self.create(url, clean, kind).to_dict()
 
     def create(self, url: str, options: dict, kind: str, playlist: dict | None = None) -> Job:

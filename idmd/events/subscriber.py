@@ -3,7 +3,7 @@
 Pure (no sockets, no clock of its own: callers pass ``now``) so the rules are
 tested alone. The RPC writer task drains it; the bus listener only offers.
 
-Rules (DESIGN.md, Events): a coalesced event (``job.progress`` per job,
+Rules (docs/protocol.md, Events): a coalesced event (``job.progress`` per job,
 ``stats``) replaces a still-queued copy, moving to the back so the queue stays
 in seq order; ``job.progress`` is delivered at most ``rate`` times per
 ``window`` seconds per job, a sliding window that tolerates the engine's tick

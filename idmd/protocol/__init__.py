@@ -7,5 +7,4 @@ nothing but the standard library.
 PROTOCOL_VERSION = 1
 SUBPROTOCOL_JSON = "idm.v1.json"
 SUBPROTOCOL_MSGPACK = "idm.v1.msgpack"
-DEFAULT_PORT = 8765
 MAX_FRAME = 1024 * 1024

@@ -1,7 +1,7 @@
 """The fixed list of event types and the event value.
 
 ``seq`` is one global, strictly increasing integer; ``at`` is Unix time.
-Critical events are never dropped for a subscriber (DESIGN.md, Events).
+Critical events are never dropped for a subscriber (docs/protocol.md, Events).
 """
 
 from __future__ import annotations

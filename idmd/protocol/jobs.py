@@ -19,7 +19,6 @@ class Status(StrEnum):
 
 
 FINISHED: frozenset[Status] = frozenset({Status.COMPLETED, Status.FAILED, Status.CANCELLED})
-ACTIVE: frozenset[Status] = frozenset({Status.DOWNLOADING})
 
 TRANSITIONS: dict[Status, frozenset[Status]] = {
     Status.QUEUED: frozenset({Status.DOWNLOADING, Status.PAUSED, Status.CANCELLED, Status.WAITING, Status.FAILED}),

@@ -1,5 +1,6 @@
 """JSON-RPC 2.0 without a transport: a decoded message (dict or list) in, the
-reply (dict, list or None) out. Never imports aiohttp (STYLE.md, mopidy).
+reply (dict, list or None) out. Never imports aiohttp, so it is tested without sockets
+(tests/rpc/test_dispatcher.py), as mopidy tests its core apart from its frontends.
 
 Namespaces are classes built per call with ``(state, peer)``; their public
 methods are the API (``jobs.add`` → ``Jobs.add``). Parameters are bound by
@@ -38,7 +39,6 @@ class Method:
     name: str
     signature: inspect.Signature
     hints: dict[str, Any]
-    doc: str
 
 
 def _methods(namespaces: dict[str, type]) -> dict[str, Method]:
@@ -50,8 +50,7 @@ def _methods(namespaces: dict[str, type]) -> dict[str, Method]:
             signature = inspect.signature(func)
             params = list(signature.parameters.values())[1:]  # drop self
             hints = typing.get_type_hints(func)
-            table[f"{prefix}.{name}"] = Method(cls, name, signature.replace(parameters=params), hints,
-                                               inspect.getdoc(func) or "")
+            table[f"{prefix}.{name}"] = Method(cls, name, signature.replace(parameters=params), hints)
     return table
 
 
@@ -67,13 +66,6 @@ class Dispatcher:
     def __init__(self, state: RpcState, namespaces: dict[str, type]) -> None:
         self.state = state
         self.methods = _methods(namespaces)
-
-    def describe(self) -> dict[str, dict[str, Any]]:
-        """Every method with its parameters and first docstring line (for docs and clients)."""
-        return {
-            name: {"params": [p.name for p in m.signature.parameters.values()], "doc": m.doc.split("\n")[0]}
-            for name, m in sorted(self.methods.items())
-        }
 
     async def handle(self, message: Any, peer: Peer) -> dict[str, Any] | list[dict[str, Any]] | None:
         """The reply to one decoded frame: a request, a notification or a batch."""

@@ -7,19 +7,21 @@ from collections.abc import AsyncGenerator
 from typing import Any
 
 from idmd.cli import exits
-from idmd.cli.format import bar, eta, event_line, job_details, progress_line, size, table
+from idmd.cli.format import bar, event_line, job_details, job_row, progress_line, table
 from idmd.cli.main import build_parser
 from idmd.cli.wait import follow
 
 
-def test_sizes_speeds_and_etas_read_naturally() -> None:
-    assert size(None) == "?"
-    assert size(512) == "512 B"
-    assert size(1536) == "1.5 KiB"
-    assert size(3 * 1024**3) == "3.0 GiB"
-    assert eta(None) == "-" and eta(65) == "1:05" and eta(3725) == "1:02:05"
+def test_bars_are_plain_ascii() -> None:
     assert bar(50, 100, 10) == "[#####.....]"
     assert bar(1, None, 4) == "[????]"
+
+
+def test_a_listed_row_reads_unknowns_as_dashes() -> None:
+    assert job_row({"id": "q", "status": "queued", "url": "http://x/y", "size": None, "done": 0, "speed": 0}) == [
+        "q", "queued", "–", "–", "–", "http://x/y"]
+    assert job_row({"id": "d", "status": "downloading", "filename": "f", "size": None, "done": 2048,
+                    "speed": 0})[2:5] == ["2.0 KiB", "–", "0 B/s"]
 
 
 def test_a_progress_line_fits_the_width_and_shows_the_numbers() -> None:
@@ -27,7 +29,7 @@ def test_a_progress_line_fits_the_width_and_shows_the_numbers() -> None:
            "eta": 512, "status": "downloading"}
     line = progress_line(job, 100)
     assert len(line) == 100
-    assert " 50.0% " in line and "512.0 KiB/1.0 MiB" in line and "ETA    8:32 downloading" in line
+    assert " 50.0% " in line and "512 KiB/1.0 MiB" in line and "1.0 KiB/s ETA    8:32 downloading" in line
 
 
 def test_tables_and_details() -> None:

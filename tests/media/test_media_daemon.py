@@ -1,7 +1,7 @@
 """Media through the real daemon process, and the promise that it never imports yt_dlp.
 
 yt-dlp belongs in the worker: its import weight, hangs and crashes must
-never reach the daemon (DESIGN.md, Engine: Media).
+never reach the daemon (docs/architecture.md, Media).
 """
 
 from __future__ import annotations

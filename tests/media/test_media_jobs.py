@@ -151,14 +151,18 @@ async def test_a_page_without_media_fails_as_unsupported(server: MediaServer, jo
     assert "nothing" in job["error"]["message"].lower() or "unsupported" in job["error"]["message"].lower()
 
 
-async def test_a_page_with_two_videos_becomes_one_job_per_entry_or_says_so(server: MediaServer, jobs: Jobs) -> None:
-    job = await jobs.download(server.url("two.html"))
-    grouped = [j for j in (await jobs.engine.list())["jobs"] if j.get("playlist")]
-    if grouped:  # the engine expands playlists
-        assert sorted(j["playlist"]["index"] for j in grouped) == [1, 2]
-    else:
-        assert job["status"] == "failed"
-        assert job["error"]["code"] == "playlist" and "2 entries" in job["error"]["message"]
+async def test_a_page_with_two_videos_becomes_one_job_per_entry(server: MediaServer, jobs: Jobs) -> None:
+    page = await jobs.download(server.url("two.html"))
+    assert "a playlist of 2 entries: one job each" in jobs.logs(page["id"]), page["error"]
+    listed = (await jobs.engine.list())["jobs"]
+    assert len(listed) == 2, listed  # the page's job became the first entry; one more was added
+    finished = [await jobs.status(j["id"], "completed", "failed") for j in listed]
+    assert [j["status"] for j in finished] == ["completed", "completed"], [j["error"] for j in finished]
+    by_index = {j["playlist"]["index"]: j for j in finished}
+    assert sorted(by_index) == [1, 2] and {j["playlist"]["count"] for j in finished} == {2}
+    assert by_index[1]["id"] == page["id"]
+    # Each entry is its own video: video.mp4 is 640x360, big.mp4 320x180.
+    assert [video_height(Path(by_index[i]["path"])) for i in (1, 2)] == [360, 180]
 
 
 async def test_a_stalled_download_is_retried_and_then_completes(server: MediaServer, tmp_path: Path) -> None:

@@ -5,7 +5,11 @@ from pathlib import Path
 
 import pytest
 
+from tests.cli.conftest import files
+from tests.rpc.real import RealDaemon, start_real_daemon
 from tests.rpc.toy import ToyDaemon, start_toy_daemon
+
+__all__ = ["files", "real", "toy"]
 
 
 @pytest.fixture
@@ -13,3 +17,10 @@ async def toy(tmp_path: Path) -> AsyncIterator[ToyDaemon]:
     daemon = await start_toy_daemon(tmp_path / "home")
     yield daemon
     await daemon.server.close()
+
+
+@pytest.fixture
+async def real(tmp_path: Path) -> AsyncIterator[RealDaemon]:
+    daemon = await start_real_daemon(tmp_path / "home")
+    yield daemon
+    await daemon.close()

@@ -8,6 +8,7 @@ import aiohttp
 import pytest
 
 from idmd.rpc import connection
+from tests.rpc.cases import check_parameter_errors
 from tests.rpc.toy import ToyDaemon
 from tests.rpc.wsutil import connect
 
@@ -157,24 +158,7 @@ async def test_an_oversize_frame_closes_1009(toy: ToyDaemon) -> None:
 
 async def test_errors_name_the_parameter(toy: ToyDaemon) -> None:
     peer = await connect(toy.url, token=toy.token)
-    cases = [
-        ("jobs.add", {"url": 5}, "url"),
-        ("jobs.add", {}, "url"),
-        ("jobs.add", {"url": "http://a.test/x", "bogus": 1}, "bogus"),
-        ("jobs.add", {"url": "http://a.test/x", "options": {"quality": "4k"}}, "options.quality"),
-        ("jobs.add", {"url": "http://a.test/x", "options": {"whatever": 1}}, "options.whatever"),
-        ("jobs.pause", {"ids": "j1"}, "ids"),
-        ("jobs.list", {"limit": 0}, "limit"),
-        ("config.set", {"patch": {"max_active": 0}}, "patch.max_active"),
-        ("events.subscribe", {"types": ["nope"]}, "types"),
-    ]
-    for method, params, name in cases:
-        reply = await peer.call(method, params)
-        assert reply["error"]["code"] == -32602, (method, reply)
-        assert reply["error"]["data"]["param"] == name, (method, reply)
-        assert name.split(".")[-1] in reply["error"]["message"]
-    file_url = await peer.call("jobs.add", {"url": "file:///etc/passwd"})
-    assert file_url["error"]["code"] == -32010
+    await check_parameter_errors(peer)
     await peer.close()
 
 

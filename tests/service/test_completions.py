@@ -3,7 +3,6 @@ types, and cover every option the real command-line parsers have."""
 
 from __future__ import annotations
 
-import argparse
 import re
 import shlex
 import subprocess
@@ -12,9 +11,11 @@ from pathlib import Path
 
 import pytest
 
+from idmd.cli.main import build_parser as build_idm_parser
 from idmd.completions import PROGS, SHELLS, script
 from idmd.daemon import build_parser
 from tests.conftest import require_tool
+from tests.service.parsers import long_options, subcommands
 
 ROOT = Path(__file__).resolve().parents[2]
 SCRIPTS = [(prog, shell) for prog in PROGS for shell in SHELLS]
@@ -138,24 +139,6 @@ def test_an_unknown_shell_or_program_is_refused_by_name() -> None:
         script("wget", "bash")
 
 
-def long_options(parser: argparse.ArgumentParser) -> set[str]:
-    found: set[str] = set()
-    for action in parser._actions:
-        found.update(o for o in action.option_strings if o.startswith("--"))
-        if isinstance(action, argparse._SubParsersAction):
-            for sub in action.choices.values():
-                found |= long_options(sub)
-    return found
-
-
-def subcommands(parser: argparse.ArgumentParser) -> set[str]:
-    found: set[str] = set()
-    for action in parser._actions:
-        if isinstance(action, argparse._SubParsersAction):
-            found.update(action.choices)
-    return found
-
-
 def mentioned(option: str, text: str, shell: str) -> bool:
     if shell == "fish":
         return re.search(rf"-l {re.escape(option[2:])}\b", text) is not None
@@ -175,10 +158,6 @@ def test_idmd_completion_knows_every_option_and_command(shell: str) -> None:
 
 @pytest.mark.parametrize("shell", SHELLS)
 def test_idm_completion_knows_every_option_and_command(shell: str) -> None:
-    try:
-        from idmd.cli.main import build_parser as build_idm_parser
-    except ImportError as exc:
-        pytest.skip(f"the idm command line is not there yet: {exc}")
     parser = build_idm_parser()
     text = script("idm", shell)
 

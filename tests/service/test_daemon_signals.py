@@ -29,11 +29,6 @@ from idmd.paths import resolve_paths
 from idmd.service.cli import build_plan
 from tests.daemon_process import DaemonProcess
 
-try:  # the daemon needs the engine, store and RPC modules
-    import idmd.app  # noqa: F401
-except ImportError as exc:
-    pytest.skip(f"the daemon cannot start yet: {exc}", allow_module_level=True)
-
 ROOT = Path(__file__).resolve().parents[2]
 
 

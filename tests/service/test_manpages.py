@@ -11,9 +11,11 @@ from pathlib import Path
 
 import pytest
 
+from idmd.cli.main import build_parser as build_idm_parser
 from idmd.config import FIELDS, Config, to_toml
 from idmd.daemon import build_parser
 from tests.conftest import require_tool
+from tests.service.parsers import long_options, subcommands
 
 MAN = Path(__file__).resolve().parents[2] / "man"
 PAGES = ["idmd.1", "idm.1", "idm-tui.1", "idm-config.toml.5"]
@@ -54,16 +56,6 @@ def test_the_page_has_the_sections_a_reader_looks_for(page: str) -> None:
     assert [s for s in sections if not re.search(rf"^{s}$", text, re.MULTILINE)] == []
 
 
-def long_options(parser: argparse.ArgumentParser) -> set[str]:
-    found: set[str] = set()
-    for action in parser._actions:
-        found.update(o for o in action.option_strings if o.startswith("--"))
-        if isinstance(action, argparse._SubParsersAction):
-            for sub in action.choices.values():
-                found |= long_options(sub)
-    return found
-
-
 def undocumented(parser: argparse.ArgumentParser, page: str) -> set[str]:
     text = rendered(page)
     return {o for o in long_options(parser) if not re.search(rf"{re.escape(o)}\b", text)}
@@ -80,20 +72,11 @@ def test_idm_tui_page_documents_every_option() -> None:
 
 
 def test_idm_page_documents_every_command_and_option() -> None:
-    try:
-        from idmd.cli.main import build_parser as build_idm_parser
-    except ImportError as exc:
-        pytest.skip(f"the idm command line is not there yet: {exc}")
     parser = build_idm_parser()
     text = rendered("idm.1")
-    commands: set[str] = set()
-    for action in parser._actions:
-        if isinstance(action, argparse._SubParsersAction):
-            commands.update(action.choices)
-
     assert undocumented(parser, "idm.1") == set()
     assert {
-        c for c in commands if not re.search(rf"^\s+{re.escape(c)}\b", text, re.MULTILINE)
+        c for c in subcommands(parser) if not re.search(rf"^\s+{re.escape(c)}\b", text, re.MULTILINE)
     } == set()
 
 

@@ -1,47 +1,9 @@
-"""The TUI's formatting helpers: what a user reads in the table and the footer."""
+"""The TUI's own formatting: bars of eighth blocks, times, typed speed limits
+(sizes, speeds and ETAs are shared with idm: tests/core/test_human.py)."""
 
 from __future__ import annotations
 
-from idm_tui.format import (
-    human_eta,
-    human_percent,
-    human_size,
-    human_speed,
-    progress_bar,
-    short_time,
-)
-
-
-def test_sizes_use_binary_units_and_unknown_reads_as_dash() -> None:
-    assert human_size(0) == "0 B"
-    assert human_size(1023) == "1023 B"
-    assert human_size(1536) == "1.5 KiB"
-    assert human_size(5 * 1024**3) == "5.0 GiB"
-    assert human_size(250 * 1024**2) == "250 MiB"
-    assert human_size(None) == "–"
-
-
-def test_speed_is_blank_when_nothing_moves() -> None:
-    assert human_speed(0) == ""
-    assert human_speed(None) == ""
-    assert human_speed(2 * 1024**2) == "2.0 MiB/s"
-
-
-def test_eta_reads_like_a_clock() -> None:
-    assert human_eta(5) == "0:05"
-    assert human_eta(75) == "1:15"
-    assert human_eta(3700) == "1:01:40"
-    assert human_eta(2 * 86400 + 3 * 3600) == "2d 03h"
-    assert human_eta(None) == ""
-    assert human_eta(float("inf")) == ""
-
-
-def test_percent_never_rounds_up_to_a_false_100() -> None:
-    assert human_percent(999, 1000) == "99.9%"
-    assert human_percent(9999, 10000) == "99.9%"
-    assert human_percent(1000, 1000) == "100%"
-    assert human_percent(10, None) == "–"
-    assert human_percent(10, None, "completed") == "100%"
+from idm_tui.format import parse_rate, progress_bar, short_time
 
 
 def test_progress_bar_fills_in_eighths_and_keeps_its_width() -> None:
@@ -60,8 +22,6 @@ def test_times_drop_fractions_and_say_utc() -> None:
 
 
 def test_speed_limits_parse_like_a_user_types_them() -> None:
-    from idm_tui.format import parse_rate
-
     assert parse_rate("2M") == 2 * 1024**2
     assert parse_rate("500k") == 500 * 1024
     assert parse_rate("1.5 MiB/s") == int(1.5 * 1024**2)

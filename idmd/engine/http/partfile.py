@@ -71,9 +71,6 @@ class PartFile:
         except OSError as exc:
             raise io_error(exc, f"syncing {self.path.name}") from None
 
-    def length(self) -> int:
-        return os.fstat(self.fd).st_size
-
     def truncate(self, size: int) -> None:
         os.ftruncate(self.fd, size)
 

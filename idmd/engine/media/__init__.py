@@ -1,6 +1,6 @@
 """Media jobs through yt-dlp, which runs only in worker processes.
 
-The engine imports ``probe_media`` and ``MediaRunner`` from here lazily; this
+The engine imports ``probe_media`` and ``MediaRunner`` from here; this
 package never imports yt_dlp (``idmd.engine.media_worker`` does, in the child).
 """
 

@@ -35,7 +35,7 @@ TEMP_PREFIX = ".idm-media-"
 
 
 class PlaylistFound(JobError):
-    """The URL is a playlist: the engine makes one job per entry (DESIGN.md, Media).
+    """The URL is a playlist: the engine makes one job per entry (docs/internals.md, Media).
 
     A JobError, so an engine that does not expand playlists fails the job
     with a message that says what to do instead of an internal error.
