@@ -91,7 +91,7 @@ export class Worker {
   /** True once connected; false if the daemon is away (or not within `ms`). */
   async waitConnected(ms) {
     const c = this.connection;
-    if (c.state === STATE.OFFLINE) c.ensure();
+    if (c.state === STATE.OFFLINE) c.ensure(true);
     const deadline = Date.now() + ms;
     while (c.state === STATE.CONNECTING && Date.now() < deadline) {
       await new Promise((resolve) => {

@@ -128,12 +128,13 @@ export class Connection {
   /**
    * Connect now if a retry is pending (popup opened, alarm fired, the browser
    * woke the worker). Such an attempt leaves the back-off schedule alone.
+   * @param {boolean} [urgent] something waits on it (a download): no rate limit
    */
-  ensure() {
+  ensure(urgent = false) {
     if (!this.running) return;
     if (this.state === STATE.OFFLINE || (this.state === STATE.IDLE && this.token)) {
       const now = this.now();
-      if (now - this.lastManual < MANUAL_GAP_MS) return;
+      if (!urgent && now - this.lastManual < MANUAL_GAP_MS) return;
       this.lastManual = now;
       this.open(true);
     }
