@@ -12,8 +12,14 @@ const ready = worker.init();
 globalThis.idm = { worker, ready };
 
 // Run `fn` once the state is loaded; errors are logged, never thrown into Chrome.
+// Whatever woke the worker is also a chance to reconnect if idmd was away.
 function whenReady(fn) {
-  return ready.then(fn).catch((err) => console.warn('idm:', err));
+  return ready
+    .then(() => {
+      worker.wake();
+      return fn();
+    })
+    .catch((err) => console.warn('idm:', err));
 }
 
 chrome.runtime.onInstalled.addListener(() => {
@@ -59,6 +65,10 @@ chrome.runtime.onConnect.addListener((port) => {
   });
 });
 
+chrome.downloads.onCreated.addListener((item) => {
+  whenReady(() => worker.onDownloadCreated(item));
+});
+
 chrome.downloads.onDeterminingFilename.addListener((item, suggest) => {
   // Hold the browser's download until we know whether idmd took it; if it
   // did not (or anything went wrong) the browser simply carries on.
@@ -97,4 +107,14 @@ chrome.webRequest.onHeadersReceived.addListener(
 
 chrome.tabs.onRemoved.addListener((tabId) => {
   whenReady(() => worker.clearTab(tabId));
+});
+
+// Switching tabs or windows does nothing else than wake the worker (and so
+// reconnect it if idmd came back while it was stopped).
+chrome.tabs.onActivated.addListener(() => {
+  whenReady(() => undefined);
+});
+
+chrome.windows.onFocusChanged.addListener(() => {
+  whenReady(() => undefined);
 });

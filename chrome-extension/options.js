@@ -1,14 +1,10 @@
 // The options page: daemon address, token or pairing, capture rules, sites
 // left alone. Everything is validated and stored by the service worker.
 
+import { send, watch } from './lib/pagelink.js';
+
 const $ = (id) => document.getElementById(id);
 const MIB = 1024 * 1024;
-
-async function send(msg) {
-  const reply = await chrome.runtime.sendMessage(msg);
-  if (!reply?.ok) throw new Error(reply?.error ?? 'no answer from the extension');
-  return reply.result;
-}
 
 function status(text, isError = false) {
   $('status').textContent = text;
@@ -26,6 +22,8 @@ function fill({ settings, hasToken }) {
 
 function showConnection(conn) {
   $('conn-state').textContent = conn.state;
+  $('conn-state').dataset.state = conn.state;
+  // Why pairing ended (denied, expired) or why idmd cannot be reached.
   $('conn-error').textContent = conn.error || '';
   $('pairing').hidden = conn.state !== 'pairing';
   $('pair-code').textContent = conn.code || '';
@@ -66,19 +64,12 @@ async function saveToken(token) {
   }
 }
 
-function watch() {
-  const port = chrome.runtime.connect({ name: 'popup' });
-  port.onMessage.addListener((msg) => {
-    if (msg?.type === 'state') {
-      showConnection(msg.state.connection);
-      // Only the token line: the form may hold edits not saved yet.
-      send({ type: 'settings.get' })
-        .then(({ hasToken }) => { $('token-state').textContent = hasToken ? 'A token is saved.' : 'No token yet.'; })
-        .catch(() => undefined);
-    }
-  });
-  port.onDisconnect.addListener(() => setTimeout(watch, 500));
-  port.postMessage({ type: 'watch', tabId: -1 });
+function onState(state) {
+  showConnection(state.connection);
+  // Only the token line: the form may hold edits not saved yet.
+  send({ type: 'settings.get' })
+    .then(({ hasToken }) => { $('token-state').textContent = hasToken ? 'A token is saved.' : 'No token yet.'; })
+    .catch(() => undefined);
 }
 
 $('save').addEventListener('click', save);
@@ -86,4 +77,4 @@ $('save-token').addEventListener('click', () => saveToken($('token').value));
 $('forget-token').addEventListener('click', () => saveToken(''));
 $('pair').addEventListener('click', () => send({ type: 'pair.start' }).catch((err) => status(err.message, true)));
 reload().catch((err) => status(err.message, true));
-watch();
+watch(-1, onState);

@@ -4,6 +4,7 @@
 
 import { displayName } from './lib/classify.js';
 import { formatSpeed, jobSummary, progressFraction } from './lib/format.js';
+import { send, watch } from './lib/pagelink.js';
 
 const $ = (id) => document.getElementById(id);
 const params = new URLSearchParams(location.search);
@@ -19,12 +20,6 @@ const STATE_TEXT = {
   unauthorized: 'Token refused',
   offline: 'idmd not running',
 };
-
-async function send(msg) {
-  const reply = await chrome.runtime.sendMessage(msg);
-  if (!reply?.ok) throw new Error(reply?.error ?? 'no answer from the extension');
-  return reply.result;
-}
 
 function el(tag, props = {}, children = []) {
   const node = document.createElement(tag);
@@ -154,16 +149,6 @@ function refresh() {
   if (last) render(last);
 }
 
-function watch() {
-  const port = chrome.runtime.connect({ name: 'popup' });
-  port.onMessage.addListener((msg) => {
-    if (msg?.type === 'state') render(msg.state);
-  });
-  // The worker was stopped (or restarted): watching again wakes it up.
-  port.onDisconnect.addListener(() => setTimeout(watch, 300));
-  port.postMessage({ type: 'watch', tabId });
-}
-
 async function main() {
   if (params.has('tab')) tabId = Number(params.get('tab'));
   else tabId = (await chrome.tabs.query({ active: true, currentWindow: true }))[0]?.id ?? -1;
@@ -175,7 +160,7 @@ async function main() {
     chrome.runtime.openOptionsPage();
   });
   render(await send({ type: 'state.get', tabId }));
-  watch();
+  watch(tabId, render);
 }
 
 main().catch(showError);

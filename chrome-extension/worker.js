@@ -4,7 +4,7 @@
 // jobs, seq and media in session); everything here is rebuilt from it.
 
 import * as browser from './lib/browser.js';
-import { captureDecision, cookieHeader, jobOptions } from './lib/capture.js';
+import { captureDecision, cookieHeader, jobOptions, mightCapture } from './lib/capture.js';
 import { classifyMedia, isHttpUrl } from './lib/classify.js';
 import { Connection, STATE } from './lib/connection.js';
 import { JobTable } from './lib/jobs.js';
@@ -15,6 +15,8 @@ import { addMedia, sanitizeReport } from './lib/tabmedia.js';
 
 const MENU_ID = 'idm-download';
 const ALARM = 'idm-reconnect';
+// The shortest period Chrome allows (since Chrome 120): a stopped worker is woken this often.
+const ALARM_MINUTES = 0.5;
 const CONNECT_WAIT_MS = 4000; // how long a captured download waits for a waking connection
 const TOKEN_RE = /^[A-Za-z0-9._~+/=-]{16,512}$/;
 
@@ -32,7 +34,7 @@ export class Worker {
 
   async init() {
     const local = await browser.storageGet('local', ['settings', 'token']);
-    const session = await browser.storageGet('session', ['jobs', 'since', 'media']);
+    const session = await browser.storageGet('session', ['jobs', 'since', 'media', 'pairing']);
     this.settings = normalizeSettings(local.settings);
     this.jobs = new JobTable(session.jobs?.jobs ?? [], session.jobs?.stats ?? null);
     this.media = session.media && typeof session.media === 'object' ? session.media : {};
@@ -49,10 +51,17 @@ export class Worker {
         this.changed();
       },
       onToken: (token) => browser.storageSet('local', { token }),
+      // A pairing code outlives this worker: a new one takes it over (the daemon waits a little).
+      onPairing: (pairing) => (pairing ? browser.storageSet('session', { pairing }) : browser.storageRemove('session', 'pairing')),
     });
-    this.connection.start();
+    if (this.connection.token || !this.connection.resumePairing(session.pairing)) this.connection.start();
     // Wakes a stopped worker now and then, so it reconnects once idmd is back.
-    browser.ensureAlarm(ALARM, 1);
+    browser.ensureAlarm(ALARM, ALARM_MINUTES);
+  }
+
+  /** Any browser event woke or reached the worker: a good moment to reconnect. */
+  wake() {
+    this.connection.ensure();
   }
 
   installMenus() {
@@ -82,7 +91,7 @@ export class Worker {
   /** True once connected; false if the daemon is away (or not within `ms`). */
   async waitConnected(ms) {
     const c = this.connection;
-    if (c.state === STATE.OFFLINE) c.ensure();
+    if (c.state === STATE.OFFLINE) c.ensure(true);
     const deadline = Date.now() + ms;
     while (c.state === STATE.CONNECTING && Date.now() < deadline) {
       await new Promise((resolve) => {
@@ -132,10 +141,28 @@ export class Worker {
     return this.connection.call('jobs.add', { url, options });
   }
 
+  /** chrome.downloads.onCreated: hold anything that may be captured before its bytes pile up. */
+  onDownloadCreated(item) {
+    if (item.state !== 'in_progress') return undefined;
+    if (!mightCapture(item, this.settings, { extensionId: browser.extensionId() })) return undefined;
+    return browser.pauseDownload(item.id);
+  }
+
   /** chrome.downloads: hand matching downloads to idmd; true when it took one. */
   async onDownload(item) {
     const decision = captureDecision(item, this.settings, { extensionId: browser.extensionId() });
-    if (!decision.capture) return false;
+    let taken = false;
+    try {
+      taken = decision.capture && (await this.handOver(item));
+    } finally {
+      // Held since it was created (or just now): the browser carries on with it.
+      if (!taken) await browser.resumeDownload(item.id);
+    }
+    return taken;
+  }
+
+  async handOver(item) {
+    await browser.pauseDownload(item.id); // in case onCreated came too late or not at all
     if (!(await this.waitConnected(CONNECT_WAIT_MS))) return false; // the browser keeps it
     const url = item.finalUrl || item.url;
     try {
@@ -226,7 +253,8 @@ export class Worker {
       case 'token.set':
         return this.saveToken(msg.token);
       case 'connection.retry':
-        if (c.state === STATE.UNAUTHORIZED || c.state === STATE.OFFLINE) c.start();
+        if (c.state === STATE.UNAUTHORIZED) c.start();
+        else c.ensure(); // a retry asked for: the automatic schedule stays as it is
         return true;
       default:
         throw new Error(`unknown message ${verb}`);

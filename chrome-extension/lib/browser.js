@@ -35,6 +35,24 @@ export async function cookiesFor(url) {
   }
 }
 
+/** Stop the browser reading a download (it may still be handed to idmd). */
+export async function pauseDownload(id) {
+  try {
+    await api.downloads.pause(id);
+  } catch {
+    // already finished or cancelled: nothing to hold
+  }
+}
+
+/** Let a download paused by pauseDownload carry on in the browser. */
+export async function resumeDownload(id) {
+  try {
+    await api.downloads.resume(id);
+  } catch {
+    // not paused (or gone): nothing to do
+  }
+}
+
 /** Cancel a browser download and drop it from the browser's list: idmd has it now. */
 export async function cancelDownload(id) {
   await api.downloads.cancel(id);

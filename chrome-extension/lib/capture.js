@@ -13,16 +13,9 @@ import { extensionOf, isHttpUrl, siteMatches } from './classify.js';
  */
 export function captureDecision(item, settings, { extensionId = '' } = {}) {
   const rules = settings.capture;
-  if (!rules.enabled) return { capture: false, reason: 'capture is off' };
-  // Our own fallback downloads (daemon absent) must stay in the browser.
-  if (extensionId && item.byExtensionId === extensionId) {
-    return { capture: false, reason: 'started by this extension' };
-  }
+  const never = neverCaptured(item, settings, extensionId);
+  if (never) return { capture: false, reason: never };
   const url = item.finalUrl || item.url || '';
-  if (!isHttpUrl(url)) return { capture: false, reason: 'not an http(s) URL' };
-  if (siteMatches(url, settings.excludedSites) || siteMatches(item.referrer ?? '', settings.excludedSites)) {
-    return { capture: false, reason: 'site left alone' };
-  }
   const ext = extensionOf(item.filename ?? '') || extensionOf(url);
   if (ext && rules.extensions.includes(ext)) return { capture: true, reason: `type .${ext}` };
   const size = Number(item.totalBytes);
@@ -30,6 +23,28 @@ export function captureDecision(item, settings, { extensionId = '' } = {}) {
     return { capture: true, reason: 'size' };
   }
   return { capture: false, reason: 'no rule matches' };
+}
+
+/**
+ * Whether a download just created may still be taken once its name is known:
+ * such a download is paused at once, so the browser does not fetch the file
+ * while idmd is being asked (on a fast link it would fetch all of it).
+ */
+export function mightCapture(item, settings, { extensionId = '' } = {}) {
+  return neverCaptured(item, settings, extensionId) === '';
+}
+
+// Why a download stays in the browser whatever its type and size ('' if no reason).
+function neverCaptured(item, settings, extensionId) {
+  if (!settings.capture.enabled) return 'capture is off';
+  // Our own fallback downloads (daemon absent) must stay in the browser.
+  if (extensionId && item.byExtensionId === extensionId) return 'started by this extension';
+  const url = item.finalUrl || item.url || '';
+  if (!isHttpUrl(url)) return 'not an http(s) URL';
+  if (siteMatches(url, settings.excludedSites) || siteMatches(item.referrer ?? '', settings.excludedSites)) {
+    return 'site left alone';
+  }
+  return '';
 }
 
 /** The file's base name from a browser-suggested path (either separator). */

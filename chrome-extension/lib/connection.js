@@ -1,7 +1,9 @@
 // The one WebSocket to idmd: authentication (token or pairing), requests with
-// time-outs, the keep-alive ping that keeps an MV3 worker alive, reconnection
-// with back-off and resuming the event stream from the last seq. The socket
-// class and timers are handed in, so Node tests drive it with fakes.
+// time-outs, the keep-alive ping that keeps an MV3 worker alive (connected or
+// waiting for a pairing code's approval), reconnection with back-off, resuming
+// a pairing code after the socket died and resuming the event stream from the
+// last seq. The socket class and timers are handed in, so Node tests drive it
+// with fakes.
 
 import { backoffDelay } from './backoff.js';
 import { CLOSE, ERROR, RpcError, SUBPROTOCOL, encodeRequest, parseFrame } from './rpc.js';
@@ -18,6 +20,12 @@ export const STATE = Object.freeze({
 
 // Under MV3's 30 s idle limit: only text frames reset the worker's timer.
 export const PING_INTERVAL_MS = 20_000;
+// Longest wait between automatic reconnection attempts: while the worker runs,
+// it is back within this long of idmd's return. A refused localhost connection
+// costs next to nothing, so there is no reason to wait longer.
+export const RETRY_MAX_MS = 5_000;
+// Attempts someone asked for (popup opened, button, browser event) at most this often.
+const MANUAL_GAP_MS = 1_000;
 const noop = () => {};
 
 export class Connection {
@@ -36,7 +44,9 @@ export class Connection {
     this.client = o.client;
     this.WebSocket = o.WebSocket;
     this.timers = o.timers ?? globalThis;
+    this.now = o.now ?? Date.now;
     this.random = o.random ?? Math.random;
+    this.retryMax = o.retryMax ?? RETRY_MAX_MS;
     this.since = o.since ?? 0;
     this.pingInterval = o.pingInterval ?? PING_INTERVAL_MS;
     this.requestTimeout = o.requestTimeout ?? 20_000;
@@ -45,6 +55,7 @@ export class Connection {
       event: o.onEvent ?? noop, // (event) => void
       subscribed: o.onSubscribed ?? noop, // ({seq, reset, snapshot}) => void
       token: o.onToken ?? noop, // (token) => void, after pairing was approved
+      pairing: o.onPairing ?? noop, // ({code, expiresAt, resume} | null) => void, to outlive the worker
     };
     this.state = STATE.IDLE;
     this.error = '';
@@ -58,6 +69,9 @@ export class Connection {
     this.retryTimer = null;
     this.pingTimer = null;
     this.wantPair = false;
+    this.pairing = null; // {code, expiresAt (ms), resume}: the code waiting for approval
+    this.manual = false; // the socket being opened was asked for, not scheduled
+    this.lastManual = -Infinity;
     this.running = false;
   }
 
@@ -89,16 +103,41 @@ export class Connection {
 
   /** Ask the daemon for a pairing code on a fresh connection. */
   pair() {
+    this.setPairing(null);
     this.running = true;
     this.wantPair = true;
     this.token = '';
     this.open();
   }
 
-  /** Connect now if a retry is pending (popup opened, alarm fired). */
-  ensure() {
+  /**
+   * Take over a code asked for earlier (by a worker the browser has stopped
+   * since); false when it has expired. The daemon keeps it a short while.
+   * @param {{code: string, expiresAt: number, resume: string}} pairing
+   */
+  resumePairing(pairing) {
+    if (!pairing?.resume || !(pairing.expiresAt > this.now())) return false;
+    this.pairing = pairing;
+    this.running = true;
+    this.wantPair = true;
+    this.token = '';
+    this.open();
+    return true;
+  }
+
+  /**
+   * Connect now if a retry is pending (popup opened, alarm fired, the browser
+   * woke the worker). Such an attempt leaves the back-off schedule alone.
+   * @param {boolean} [urgent] something waits on it (a download): no rate limit
+   */
+  ensure(urgent = false) {
     if (!this.running) return;
-    if (this.state === STATE.OFFLINE || (this.state === STATE.IDLE && this.token)) this.open();
+    if (this.state === STATE.OFFLINE || (this.state === STATE.IDLE && this.token)) {
+      const now = this.now();
+      if (!urgent && now - this.lastManual < MANUAL_GAP_MS) return;
+      this.lastManual = now;
+      this.open(true);
+    }
   }
 
   get connected() {
@@ -120,7 +159,8 @@ export class Connection {
     this.on.state(this);
   }
 
-  open() {
+  open(manual = false) {
+    this.manual = manual;
     this.dropSocket();
     this.setState(STATE.CONNECTING);
     let ws;
@@ -143,9 +183,18 @@ export class Connection {
       if (this.token) {
         await this.authenticate(ws);
       } else if (this.wantPair) {
-        const result = await this.request('session.pair', { client: this.client });
+        const resume = this.pairing?.resume;
+        const result = await this.request('session.pair', resume ? { client: this.client, resume } : { client: this.client });
         if (ws !== this.ws) return;
-        this.code = String(result?.code ?? '');
+        this.setPairing({
+          code: String(result?.code ?? ''),
+          expiresAt: Number(result?.expires_at) * 1000 || this.now() + 120_000,
+          resume: String(result?.resume ?? ''),
+        });
+        this.code = this.pairing.code;
+        // Nothing else crosses the socket until a user approves: without the
+        // pings the browser stops the idle worker, and the socket with it.
+        this.startPing();
         this.setState(STATE.PAIRING);
       }
     } catch (err) {
@@ -156,6 +205,7 @@ export class Connection {
       } else if (!this.token) {
         // Pairing itself failed: say why and wait for the user, do not loop.
         this.wantPair = false;
+        this.setPairing(null);
         this.dropSocket();
         this.setState(STATE.UNPAIRED, `pairing failed: ${err.message}`);
       } else {
@@ -170,11 +220,11 @@ export class Connection {
     if (ws !== this.ws) return;
     this.server = hello?.server ?? null;
     this.attempt = 0;
+    this.retryAt = 0;
     this.wantPair = false;
+    this.setPairing(null);
     this.setState(STATE.CONNECTED);
-    this.pingTimer = this.timers.setInterval(() => {
-      this.request('session.ping', {}).catch(noop);
-    }, this.pingInterval);
+    this.startPing();
     // No seq yet: the snapshot alone is the truth, no replay of old history.
     const since = this.since > 0 ? this.since : null;
     const sub = await this.request('events.subscribe', { since });
@@ -182,6 +232,19 @@ export class Connection {
     // The snapshot is current up to sub.seq (also when a restarted daemon counts anew).
     if (Number.isFinite(sub?.seq)) this.since = sub.seq;
     this.on.subscribed(sub ?? {});
+  }
+
+  startPing() {
+    if (this.pingTimer !== null) this.timers.clearInterval(this.pingTimer);
+    this.pingTimer = this.timers.setInterval(() => {
+      this.request('session.ping', {}).catch(noop);
+    }, this.pingInterval);
+  }
+
+  setPairing(pairing) {
+    if (pairing === null && this.pairing === null) return;
+    this.pairing = pairing;
+    this.on.pairing(pairing);
   }
 
   onMessage(ws, data) {
@@ -225,13 +288,25 @@ export class Connection {
     this.clearSession(new Error('connection closed'));
     if (!this.running) return;
     if (code === CLOSE.UNAUTHORIZED) {
-      if (this.token) this.setState(STATE.UNAUTHORIZED, reason || 'idmd refused the token');
-      else this.setState(STATE.UNPAIRED, 'pairing timed out: try again');
+      if (this.token) {
+        this.setState(STATE.UNAUTHORIZED, reason || 'idmd refused the token');
+      } else {
+        this.wantPair = false;
+        this.setPairing(null);
+        const denied = /denied/i.test(reason);
+        this.setState(STATE.UNPAIRED, denied ? 'pairing was denied in idmd' : 'the pairing code expired: try again');
+      }
       return;
     }
     if (!this.token) {
+      if (this.wantPair && this.pairing && this.pairing.expiresAt > this.now()) {
+        // The socket died, the code lives on in idmd for a while: take it over again.
+        this.retryLater('reconnecting to finish pairing');
+        return;
+      }
       const wasPairing = this.wantPair;
       this.wantPair = false;
+      this.setPairing(null);
       this.setState(STATE.UNPAIRED, wasPairing ? 'the connection closed before pairing was approved' : '');
       return;
     }
@@ -240,8 +315,17 @@ export class Connection {
 
   retryLater(why) {
     if (!this.running) return;
-    const delay = backoffDelay(this.attempt++, { random: this.random });
-    this.retryAt = Date.now() + delay;
+    const now = this.now();
+    let delay;
+    if (this.manual && this.retryAt > now) {
+      // A retry someone asked for failed: the automatic ones keep their schedule.
+      delay = this.retryAt - now;
+    } else {
+      const attempt = this.manual ? this.attempt : this.attempt++;
+      delay = backoffDelay(attempt, { max: this.retryMax, random: this.random });
+      this.retryAt = now + delay;
+    }
+    this.manual = false;
     this.retryTimer = this.timers.setTimeout(() => {
       this.retryTimer = null;
       this.open();

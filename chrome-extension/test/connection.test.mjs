@@ -14,6 +14,7 @@ function setup(over = {}) {
     WebSocket: FakeSocket,
     timers,
     random: () => 1,
+    now: () => timers.now,
     onEvent: (e) => seen.events.push(e),
     onSubscribed: (s) => seen.subscribed.push(s),
     onToken: (t) => seen.tokens.push(t),
@@ -74,15 +75,133 @@ test('pairing shows the code, then the approved token authenticates the same soc
   assert.equal(seen.events.length, 0);
 });
 
-test('a pairing connection that closes goes back to unpaired with a reason', async () => {
-  const { conn, sockets } = setup({ token: '' });
+test('a pairing socket that dies is reopened and takes the same code over with its resume key', async () => {
+  const { conn, sockets, timers } = setup({ token: '' });
   conn.pair();
   sockets[0].open();
-  sockets[0].reply({ code: '111111' });
+  sockets[0].reply({ code: '111111', expires_at: 120, resume: 'key-1' });
   await flush();
+  sockets[0].drop(1006);
+  timers.advance(timers.pending()[0]);
+  const ws = sockets[1];
+  ws.open();
+  assert.deepEqual(ws.last().params, { client: { name: 'idm-chrome', version: '0.1.0' }, resume: 'key-1' });
+  ws.reply({ code: '111111', expires_at: 120, resume: 'key-1' });
+  await flush();
+  assert.equal(conn.state, STATE.PAIRING);
+  assert.equal(conn.code, '111111');
+});
+
+test('a resume idmd no longer knows (restarted, expired) ends pairing with its reason', async () => {
+  const { conn, sockets, timers, seen } = setup({ token: '' });
+  const saved = [];
+  conn.on.pairing = (p) => saved.push(p);
+  conn.pair();
+  sockets[0].open();
+  sockets[0].reply({ code: '111111', expires_at: 120, resume: 'key-1' });
+  await flush();
+  assert.deepEqual(saved, [{ code: '111111', expiresAt: 120_000, resume: 'key-1' }]);
+  sockets[0].drop(1006);
+  timers.advance(timers.pending()[0]);
+  sockets[1].open();
+  sockets[1].fail(-32602, 'no pairing request to resume: it expired or was denied');
+  await flush();
+  assert.equal(conn.state, STATE.UNPAIRED);
+  assert.match(conn.error, /no pairing request to resume/);
+  assert.equal(saved.at(-1), null); // forgotten: a new worker will not try again
+  timers.advance(120_000);
+  assert.equal(sockets.length, 2);
+  assert.ok(seen.states.length > 0);
+});
+
+test('a code past its expiry is not resumed: the socket closing ends pairing', async () => {
+  const { conn, sockets, timers } = setup({ token: '' });
+  conn.pair();
+  sockets[0].open();
+  sockets[0].reply({ code: '111111', expires_at: 120, resume: 'key-1' });
+  await flush();
+  timers.advance(120_000);
   sockets[0].drop(1006);
   assert.equal(conn.state, STATE.UNPAIRED);
   assert.match(conn.error, /before pairing was approved/);
+  assert.equal(conn.resumePairing({ code: '111111', expiresAt: 120_000, resume: 'key-1' }), false);
+});
+
+test('a new worker resumes the saved pairing instead of asking for a new code', async () => {
+  const { conn, sockets, timers } = setup({ token: '' });
+  timers.advance(30_000);
+  assert.equal(conn.resumePairing({ code: '333333', expiresAt: 120_000, resume: 'key-3' }), true);
+  sockets[0].open();
+  assert.equal(sockets[0].last().method, 'session.pair');
+  assert.equal(sockets[0].last().params.resume, 'key-3');
+});
+
+test('while a code waits for approval a ping crosses the socket every 20 s', async () => {
+  const { conn, sockets, timers } = setup({ token: '' });
+  conn.pair();
+  const ws = sockets[0];
+  ws.open();
+  ws.reply({ code: '444444', expires_at: 120, resume: 'k' });
+  await flush();
+  for (let i = 0; i < 5; i += 1) {
+    timers.advance(20_000);
+    assert.equal(ws.last().method, 'session.ping');
+    ws.reply('pong');
+    await flush();
+  }
+  assert.equal(ws.sent.filter((m) => m.method === 'session.ping').length, 5);
+  // Approved: one ping timer, not two.
+  ws.event(1, 'pairing.approved', null, { token: 'secret-token-123456' });
+  await flush();
+  ws.reply({ server: {}, seq: 1 }, ws.sent.findIndex((m) => m.method === 'session.hello'));
+  await flush();
+  const before = ws.sent.length;
+  timers.advance(20_000);
+  assert.equal(ws.sent.slice(before).filter((m) => m.method === 'session.ping').length, 1);
+});
+
+test('a denied pairing says so', async () => {
+  const { conn, sockets } = setup({ token: '' });
+  conn.pair();
+  sockets[0].open();
+  sockets[0].reply({ code: '555555', expires_at: 120, resume: 'k' });
+  await flush();
+  sockets[0].drop(4401, 'pairing denied');
+  assert.equal(conn.state, STATE.UNPAIRED);
+  assert.match(conn.error, /denied/);
+});
+
+test('retries asked for while idmd is away do not push the automatic ones further out', async () => {
+  const { conn, sockets, timers } = setup();
+  conn.start();
+  sockets.at(-1).drop(1006); // attempt 0 failed: next automatic retry in 500 ms
+  timers.advance(500);
+  sockets.at(-1).drop(1006); // attempt 1 failed: next in 1000 ms
+  assert.equal(conn.attempt, 2);
+  const due = conn.retryAt;
+  for (let i = 0; i < 5; i += 1) {
+    timers.advance(150);
+    conn.ensure(); // the popup opened, a tab was switched to...
+    sockets.at(-1).drop(1006);
+  }
+  // At most one asked-for attempt a second, and none of them moved the schedule.
+  assert.equal(sockets.length, 3);
+  assert.equal(conn.attempt, 2);
+  assert.equal(conn.retryAt, due);
+  assert.deepEqual(timers.pending(), [due - timers.now]);
+});
+
+test('while the worker runs, an attempt is never more than 5 s away', () => {
+  const { conn, sockets, timers } = setup();
+  conn.start();
+  const delays = [];
+  for (let i = 0; i < 12; i += 1) {
+    sockets.at(-1).drop(1006);
+    delays.push(timers.pending()[0]);
+    timers.advance(timers.pending()[0]);
+  }
+  assert.ok(Math.max(...delays) <= 5_000, String(delays));
+  assert.equal(delays.at(-1), 5_000);
 });
 
 test('events advance the seq used to resume after a reconnect', async () => {

@@ -25,6 +25,8 @@ export function fakeChrome(id = 'testextensionid') {
     storage: { local: storageArea(), session: storageArea() },
     cookies: { getAll: async ({ url }) => (url.startsWith('http://site/') ? [{ name: 'sid', value: 'abc' }] : []) },
     downloads: {
+      pause: async (downloadId) => calls.push(['pause', downloadId]),
+      resume: async (downloadId) => calls.push(['resume', downloadId]),
       cancel: async (downloadId) => calls.push(['cancel', downloadId]),
       erase: async (query) => calls.push(['erase', query.id]),
       download: async (options) => calls.push(['download', options.url]),

@@ -54,11 +54,11 @@ test('a matching download goes to idmd with cookies, referer and user agent, the
   assert.equal(add.method, 'jobs.add');
   assert.equal(add.params.url, 'http://site/files/a.zip');
   assert.deepEqual(add.params.options, { filename: 'a.zip', referer: 'http://site/page.html', cookies: 'sid=abc', user_agent: navigator.userAgent });
-  // Not cancelled before idmd answered.
-  assert.deepEqual(chrome.calls, []);
+  // Held, not cancelled before idmd answered.
+  assert.deepEqual(chrome.calls, [['pause', 42]]);
   ws.reply({ id: 'j1', status: 'queued' });
   assert.equal(await taken, true);
-  assert.deepEqual(chrome.calls, [['cancel', 42], ['erase', 42]]);
+  assert.deepEqual(chrome.calls, [['pause', 42], ['cancel', 42], ['erase', 42]]);
   worker.connection.stop();
 });
 
@@ -68,7 +68,7 @@ test('when idmd refuses, the browser keeps the download', async () => {
   await flush();
   ws.fail(-32010, 'URL not supported');
   assert.equal(await taken, false);
-  assert.deepEqual(chrome.calls, []);
+  assert.deepEqual(chrome.calls, [['pause', 42], ['resume', 42]]);
   worker.connection.stop();
 });
 
@@ -80,7 +80,19 @@ test('when idmd is not running, the browser keeps the download', async () => {
   // The worker tries once more at once; the daemon is still away.
   sockets.at(-1).drop(1006);
   assert.equal(await taken, false);
-  assert.deepEqual(chrome.calls, []);
+  assert.deepEqual(chrome.calls, [['pause', 42], ['resume', 42]]);
+  worker.connection.stop();
+});
+
+test('a new download that may be captured is paused at once; others are left alone', async () => {
+  const { worker } = await connectedWorker();
+  await worker.onDownloadCreated({ id: 5, url: 'http://site/x.bin', filename: '', state: 'in_progress' });
+  await worker.onDownloadCreated({ id: 6, url: 'data:text/plain,hi', filename: '', state: 'in_progress' });
+  await worker.onDownloadCreated({ id: 7, url: 'http://site/y.zip', state: 'complete' });
+  assert.deepEqual(chrome.calls, [['pause', 5]]);
+  // Once named and not matching a rule, it carries on in the browser.
+  assert.equal(await worker.onDownload({ id: 5, url: 'http://site/x.bin', filename: '/d/x.bin', totalBytes: 10 }), false);
+  assert.deepEqual(chrome.calls, [['pause', 5], ['resume', 5]]);
   worker.connection.stop();
 });
 
@@ -147,4 +159,34 @@ test('after a restart the worker shows what it knew and resumes from the saved s
   await flush();
   assert.deepEqual(ws.last().params, { since: 41 });
   worker.connection.stop();
+});
+
+test('a pairing code outlives the worker: a new worker takes the same code over', async () => {
+  const first = new Worker();
+  await first.init();
+  await first.onMessage({ type: 'pair.start' }, popup);
+  sockets.at(-1).open();
+  sockets.at(-1).reply({ code: '123456', expires_at: Date.now() / 1000 + 120, resume: 'resume-key' });
+  await flush();
+  await flush();
+  assert.equal((await chrome.storage.session.get('pairing')).pairing.resume, 'resume-key');
+  first.connection.stop(); // the browser stopped the worker
+
+  const second = new Worker();
+  await second.init();
+  const ws = sockets.at(-1);
+  ws.open();
+  assert.equal(ws.last().method, 'session.pair');
+  assert.equal(ws.last().params.resume, 'resume-key');
+  ws.reply({ code: '123456', expires_at: Date.now() / 1000 + 100, resume: 'resume-key' });
+  await flush();
+  assert.equal(second.popupState(-1).connection.code, '123456');
+  ws.event(3, 'pairing.approved', null, { token: 'p'.repeat(64) });
+  await flush();
+  assert.equal(ws.last().method, 'session.hello');
+  ws.reply({ server: {}, seq: 3 });
+  await flush();
+  await flush();
+  assert.equal((await chrome.storage.session.get('pairing')).pairing, undefined);
+  second.connection.stop();
 });

@@ -30,7 +30,8 @@ from idmd.rpc.typecheck import describe, matches
 log = logging.getLogger(__name__)
 
 # Served before authentication; everything else gets -32001 and the connection closes.
-PUBLIC_METHODS = frozenset({"session.hello", "session.pair"})
+# session.ping too: it keeps a browser's worker alive while its pairing code waits.
+PUBLIC_METHODS = frozenset({"session.hello", "session.pair", "session.ping"})
 
 
 @dataclass(frozen=True)

@@ -1,7 +1,10 @@
 """Paired clients and pending pairing codes.
 
 A browser extension asks for a code (``session.pair``); once a user approves
-it, the client gets a token of its own. Only SHA-256 digests of those tokens
+it, the client gets a token of its own. A code lives with its connection, but
+an MV3 service worker can be stopped by the browser while the user is still
+typing the code: the code then waits ``RESUME_GRACE`` seconds for the same
+client to come back with the code's secret resume key (see ``resume``). Only SHA-256 digests of those tokens
 are kept, in ``clients.json`` in the state dir (mode 0600), so a revoked or
 leaked file never hands out a working token.
 """
@@ -25,6 +28,7 @@ from idmd.protocol.errors import InvalidParams, LimitReached
 log = logging.getLogger(__name__)
 
 CODE_TTL = 120.0  # seconds a pairing code stays valid
+RESUME_GRACE = 45.0  # seconds a code outlives its connection, for the same client to resume it
 MAX_PENDING = 16  # pending codes at once: stops a page from flooding the approval prompt
 
 
@@ -45,7 +49,9 @@ class Pending:
     code: str
     client: dict[str, str]
     expires_at: float
-    owner: object  # the waiting connection (a Peer)
+    owner: object  # the waiting connection (a Peer); None while it waits for a resume
+    resume_key: str = ""  # secret the client shows to take the code over on a new connection
+    orphaned_at: float | None = None  # when its connection closed
 
 
 def _digest(token: str) -> str:
@@ -108,7 +114,7 @@ class PairingRegistry:
         code = f"{secrets.randbelow(1_000_000):06d}"
         while code in self._pending:
             code = f"{secrets.randbelow(1_000_000):06d}"
-        pending = Pending(code, client, self._clock() + CODE_TTL, owner)
+        pending = Pending(code, client, self._clock() + CODE_TTL, owner, secrets.token_urlsafe(24))
         self._pending[code] = pending
         return pending
 
@@ -136,8 +142,35 @@ class PairingRegistry:
         return next((p.expires_at for p in self._pending.values() if p.owner is owner), None)
 
     def drop_owner(self, owner: object) -> None:
-        for code in [c for c, p in self._pending.items() if p.owner is owner]:
-            del self._pending[code]
+        """The owner's connection closed: its code waits ``RESUME_GRACE`` s for a resume."""
+        for pending in self._pending.values():
+            if pending.owner is owner:
+                pending.owner = None
+                pending.orphaned_at = self._clock()
+
+    # -- resuming after the client's connection died ---------------------------------
+
+    def resume(self, resume_key: str, owner: object) -> Pending:
+        """Hand the still-valid code with this resume key to a new connection."""
+        self._expire()
+        for pending in self._pending.values():
+            if pending.resume_key and hmac.compare_digest(pending.resume_key, resume_key):
+                if pending.owner is not None and pending.owner is not owner:
+                    raise InvalidParams("that pairing request is still held by another connection",
+                                        {"param": "resume"})
+                pending.owner = owner
+                pending.orphaned_at = None
+                return pending
+        raise InvalidParams("no pairing request to resume: it expired or was denied", {"param": "resume"})
+
+    def take_live(self, code: str) -> Pending:
+        """``take`` for approval: refused while the client is away, as its token would be lost."""
+        pending = self.take(code)
+        if pending.owner is None:
+            self._pending[pending.code] = pending
+            raise InvalidParams(f"the client that asked for code {code!r} is reconnecting; try again in a "
+                                "few seconds", {"param": "code"})
+        return pending
 
     def pending(self) -> list[dict[str, Any]]:
         self._expire()
@@ -156,5 +189,6 @@ class PairingRegistry:
 
     def _expire(self) -> None:
         now = self._clock()
-        for code in [c for c, p in self._pending.items() if p.expires_at <= now]:
+        for code in [c for c, p in self._pending.items() if p.expires_at <= now
+                     or (p.orphaned_at is not None and p.orphaned_at + RESUME_GRACE <= now)]:
             del self._pending[code]

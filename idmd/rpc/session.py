@@ -33,14 +33,25 @@ class Session(Namespace):
             "seq": self._ctx.bus.seq,
         }
 
-    def pair(self, client: dict[str, Any] | None = None) -> dict[str, Any]:
-        """Ask for a token: returns a 6-digit code a user approves in idm-tui or `idm pair approve`."""
-        info = client_info(client)
-        pending = self._state.pairing.request(info, self._peer)
-        self._ctx.bus.emit(EventType.PAIRING_REQUESTED, None,
-                           {"code": pending.code, "client": info, "expires_at": pending.expires_at})
-        return {"code": pending.code, "expires_at": pending.expires_at}
+    def pair(self, client: dict[str, Any] | None = None, resume: str | None = None) -> dict[str, Any]:
+        """Ask for a token: returns a 6-digit code a user approves in idm-tui or `idm pair approve`.
+
+        ``resume``: the key of an earlier reply, to take that code over after the
+        connection that asked for it died (a browser stopped the extension's worker).
+        """
+        if resume:
+            pending = self._state.pairing.resume(resume, self._peer)
+        else:
+            info = client_info(client)
+            pending = self._state.pairing.request(info, self._peer)
+            self._ctx.bus.emit(EventType.PAIRING_REQUESTED, None,
+                               {"code": pending.code, "client": info, "expires_at": pending.expires_at})
+        return {"code": pending.code, "expires_at": pending.expires_at, "resume": pending.resume_key}
 
     def ping(self) -> str:
-        """Keep-alive that crosses the socket as a text message (MV3 workers need one)."""
+        """Keep-alive that crosses the socket as a text message (MV3 workers need one).
+
+        Served before authentication too: a connection waiting for its pairing
+        code to be approved needs it most.
+        """
         return "pong"

@@ -25,6 +25,8 @@ POPUP = f"chrome-extension://{EXTENSION_ID}/popup.html"
 
 ZIP_BYTES = bytes(range(256)) * 1200  # 300 KiB, a "file" the capture rules take
 GATED_BYTES = b"g" * (512 * 1024)
+BIG_SIZE = 20 * 1024 * 1024  # big enough that a browser left to it fetches megabytes
+CHUNK = 64 * 1024
 
 
 @pytest.fixture(scope="session")
@@ -69,6 +71,7 @@ class Site:
     gate: asyncio.Event
     root: Path
     requests: list[dict[str, Any]] = field(default_factory=list)
+    sent: dict[str, int] = field(default_factory=dict)  # body bytes written: per path, "browser"
 
     def url(self, path: str) -> str:
         return str(self.server.make_url(path))
@@ -90,7 +93,10 @@ async def site(tmp_path: Path) -> AsyncIterator[Site]:
         return await handler(request)
 
     async def index(request: web.Request) -> web.Response:
-        html = '<!doctype html><title>files</title><a id="file" href="/files/sample.zip">sample.zip</a>'
+        html = (
+            '<!doctype html><title>files</title><a id="file" href="/files/sample.zip">sample.zip</a>'
+            '<a id="big" href="/files/big.zip">big.zip</a>'
+        )
         response = web.Response(text=html, content_type="text/html")
         response.set_cookie("session", "s3cret", path="/")
         return response
@@ -117,6 +123,39 @@ async def site(tmp_path: Path) -> AsyncIterator[Site]:
             raise web.HTTPNotFound()
         return web.FileResponse(path, headers={"Content-Type": "video/mp4"})
 
+    async def big(request: web.Request) -> web.StreamResponse:
+        # Served as fast as the client reads it, with ranges (idmd splits it),
+        # counting every body byte handed to the socket.
+        try:
+            wanted = request.http_range
+        except ValueError:
+            raise web.HTTPRequestRangeNotSatisfiable() from None
+        start, stop, _ = wanted.indices(BIG_SIZE)
+        partial = wanted != slice(None, None, None)
+        headers = {
+            "Content-Type": "application/zip",
+            "Accept-Ranges": "bytes",
+            "Content-Length": str(stop - start),
+        }
+        if partial:
+            headers["Content-Range"] = f"bytes {start}-{stop - 1}/{BIG_SIZE}"
+        response = web.StreamResponse(status=206 if partial else 200, headers=headers)
+        await response.prepare(request)
+        if request.method == "HEAD":
+            return response
+        site_ = holder["site"]
+        chunk = b"z" * CHUNK
+        position = start
+        while position < stop:
+            piece = chunk[: min(CHUNK, stop - position)]
+            site_.sent[request.path] = site_.sent.get(request.path, 0) + len(piece)
+            if "Sec-Fetch-Mode" in request.headers:  # the browser's own request
+                site_.sent["browser"] = site_.sent.get("browser", 0) + len(piece)
+            await response.write(piece)
+            position += len(piece)
+        await response.write_eof()
+        return response
+
     async def gated(request: web.Request) -> web.StreamResponse:
         # Half the body, then wait for the test: a download that is visibly in progress.
         response = web.StreamResponse(
@@ -142,6 +181,7 @@ async def site(tmp_path: Path) -> AsyncIterator[Site]:
     app.router.add_get("/files/sample.zip", sample_zip)
     app.router.add_get("/media/clip.mp4", clip)
     app.router.add_get("/slow/big.bin", gated)
+    app.router.add_get("/files/big.zip", big)
     server = TestServer(app, host="127.0.0.1", port=0)
     await server.start_server()
     holder["site"] = Site(server, gate, tmp_path)

@@ -131,6 +131,53 @@ def test_pairing_codes_expire(tmp_path: Path) -> None:
         registry.take(pending.code)
 
 
+def test_a_ping_is_served_to_a_pairing_connection_before_authentication(tmp_path: Path) -> None:
+    dispatcher, state = make(tmp_path)
+    peer = Peer(state)
+    run(dispatcher, {"jsonrpc": "2.0", "id": 1, "method": "session.pair", "params": {"client": {"name": "ext"}}}, peer)
+    assert run(dispatcher, {"jsonrpc": "2.0", "id": 2, "method": "session.ping"}, peer)["result"] == "pong"
+    assert peer.close_code is None and not peer.authenticated
+
+
+def _pair(dispatcher: Dispatcher, peer: Peer, **params: Any) -> Any:
+    return run(dispatcher, {"jsonrpc": "2.0", "id": 1, "method": "session.pair",
+                            "params": {"client": {"name": "Chrome", "version": "1"}, **params}}, peer)
+
+
+def test_a_code_whose_connection_died_is_resumed_by_the_same_client(tmp_path: Path) -> None:
+    dispatcher, state = make(tmp_path)
+    first, admin = Peer(state), authed(state)
+    asked = _pair(dispatcher, first)["result"]
+    requested = len(state.ctx.bus.replay(0)[0])
+    first.release()  # the browser stopped the extension's worker: its socket died
+    # While nobody holds the code an approval would lose the token: refused, the code stays.
+    early = run(dispatcher, {"jsonrpc": "2.0", "id": 2, "method": "pairing.approve", "params": [asked["code"]]}, admin)
+    assert "reconnecting" in early["error"]["message"]
+    stranger = Peer(state)
+    assert _pair(dispatcher, stranger, resume="x" * 32)["error"]["data"]["param"] == "resume"
+    second = Peer(state)
+    resumed = _pair(dispatcher, second, resume=asked["resume"])["result"]
+    assert resumed == asked  # the same code, still counting down from the first request
+    assert len(state.ctx.bus.replay(0)[0]) == requested  # no second pairing.requested
+    assert run(dispatcher, {"jsonrpc": "2.0", "id": 3, "method": "pairing.approve", "params": [asked["code"]]},
+               admin)["result"] is True
+    assert second.authenticated and json.loads(second.outbox.popleft())["params"]["data"]["token"]
+
+
+def test_an_orphaned_code_lasts_only_the_grace_period(tmp_path: Path) -> None:
+    now = [1000.0]
+    registry = PairingRegistry(tmp_path / "clients.json", clock=lambda: now[0])
+    owner = object()
+    pending = registry.request({"name": "x", "version": ""}, owner)
+    registry.drop_owner(owner)
+    now[0] += 44
+    assert [p["code"] for p in registry.pending()] == [pending.code]
+    now[0] += 2  # past RESUME_GRACE (45 s), well before the code's own 120 s
+    assert registry.pending() == []
+    with pytest.raises(InvalidParams):
+        registry.resume(pending.resume_key, object())
+
+
 # -- fuzzing -------------------------------------------------------------------
 
 json_values = st.recursive(
