@@ -14,6 +14,8 @@ from typing import Any
 
 from idmd.core.segments import Segment, from_lists, total_done
 from idmd.protocol.jobs import Status
+from idmd.protocol.models import Job as JobDict
+from idmd.protocol.models import JobError, JobOptions, Media, PlaylistEntry
 
 
 # Microseconds: jobs added in one call (add_many) list in the order they were added.
@@ -29,7 +31,7 @@ def new_job_id() -> str:
 class Job:
     id: str
     url: str
-    options: dict[str, Any]
+    options: JobOptions
     kind: str = "http"
     status: Status = Status.QUEUED
     filename: str = ""
@@ -40,12 +42,12 @@ class Job:
     eta: float | None = None
     connections: int = 0
     segments: list[Segment] = field(default_factory=list)
-    error: dict[str, str] | None = None
+    error: JobError | None = None
     created_at: str = field(default_factory=now_iso)
     started_at: str | None = None
     finished_at: str | None = None
-    media: dict[str, Any] | None = None
-    playlist: dict[str, Any] | None = None
+    media: Media | None = None
+    playlist: PlaylistEntry | None = None
     state: dict[str, Any] = field(default_factory=dict)
 
     @property
@@ -71,8 +73,8 @@ class Job:
         if self.segments:
             self.done = total_done(self.segments)
 
-    def to_dict(self, segments: bool = True) -> dict[str, Any]:
-        data: dict[str, Any] = {
+    def to_dict(self, segments: bool = True) -> JobDict:
+        data: JobDict = {
             "id": self.id,
             "url": self.url,
             "kind": self.kind,
@@ -97,7 +99,7 @@ class Job:
         return data
 
     def to_store(self) -> dict[str, Any]:
-        data = self.to_dict(segments=False)
+        data: dict[str, Any] = dict(self.to_dict(segments=False))
         data.pop("segments")
         return data
 
@@ -111,7 +113,7 @@ class Job:
         job = cls(
             id=str(data["id"]),
             url=str(data["url"]),
-            options=dict(data.get("options") or {}),
+            options=dict(data.get("options") or {}),  # type: ignore[arg-type]  # checked when added
             kind=str(data.get("kind") or "http"),
             status=Status(data.get("status") or "queued"),
             filename=str(data.get("filename") or ""),

@@ -19,17 +19,18 @@ from idmd.engine.jobcontext import RunContext
 from idmd.engine.jobs import Job
 from idmd.engine.limits import RateLimiter
 from idmd.engine.media import MediaRunner, PlaylistFound, discard_partial
-from idmd.engine.options import check_options
 from idmd.engine.runner import JobError, NeedsDecision, Skipped
-from idmd.protocol.errors import InvalidParams, NotAllowed, RpcError
+from idmd.protocol.errors import NotAllowed, RpcError
 from idmd.protocol.events import EventType
 from idmd.protocol.jobs import Status
+from idmd.protocol.models import Job as JobDict
+from idmd.protocol.models import JobError as ErrorInfo
+from idmd.protocol.models import JobOptions
 
 if TYPE_CHECKING:
     from idmd.engine.manager import Engine
 
 log = logging.getLogger(__name__)
-UPDATABLE = frozenset({"priority", "connections", "speed_limit", "filename"})
 
 
 def is_manifest_url(url: str) -> bool:
@@ -60,7 +61,8 @@ async def run_job(engine: Engine, job: Job) -> None:
             ctx.update(path=str(exc.path), filename=exc.path.name)
             engine.set_status(job, Status.COMPLETED)
     except PlaylistFound as exc:
-        entries = exc.items()
+        # ``playlist: false``: a playlist URL fails the job instead of becoming one job per entry.
+        entries = exc.items() if job.options.get("playlist", True) else None
         if entries and job.status == Status.DOWNLOADING:
             _expand_playlist(engine, ctx, entries)
         else:
@@ -86,17 +88,17 @@ def _expand_playlist(engine: Engine, ctx: RunContext, entries: list[dict[str, An
     """One job per entry: this job becomes the first, the others are added after it."""
     job = ctx.job
     ctx.log(f"a playlist of {len(entries)} entries: one job each")
-    options = {**job.options, "mode": "media"}
+    options: JobOptions = {**job.options, "mode": "media"}
     options.pop("filename", None)  # one name cannot fit every entry
     job.options = options
     job.state = {}
     ctx.update(url=entries[0]["url"], kind="media", playlist=entries[0].get("playlist"))
     for entry in entries[1:]:
-        engine.create(entry["url"], dict(options), "media", entry.get("playlist"))
+        engine.create(entry["url"], options.copy(), "media", entry.get("playlist"))
     engine.set_status(job, Status.QUEUED)  # runs again, now as the first entry
 
 
-def _fail(engine: Engine, job: Job, error: dict[str, str]) -> None:
+def _fail(engine: Engine, job: Job, error: ErrorInfo) -> None:
     if job.status == Status.DOWNLOADING:
         log.info("job %s failed: %s", job.id, error["message"])
         engine.set_status(job, Status.FAILED, error)
@@ -125,7 +127,7 @@ async def _stop_task(engine: Engine, job: Job) -> None:
         await asyncio.gather(task, return_exceptions=True)
 
 
-async def pause(engine: Engine, job: Job) -> dict:
+async def pause(engine: Engine, job: Job) -> JobDict:
     if job.status in (Status.DOWNLOADING, Status.QUEUED):
         engine.set_status(job, Status.PAUSED)
         await _stop_task(engine, job)
@@ -134,7 +136,7 @@ async def pause(engine: Engine, job: Job) -> dict:
     return job.to_dict()
 
 
-def resume(engine: Engine, job: Job) -> dict:
+def resume(engine: Engine, job: Job) -> JobDict:
     if job.status == Status.PAUSED:
         engine.set_status(job, Status.QUEUED)
         engine.schedule()
@@ -157,7 +159,7 @@ def _discard_partial(engine: Engine, job: Job) -> None:
         engine.bus.emit(EventType.JOB_UPDATED, job.id, {"done": 0})
 
 
-async def cancel(engine: Engine, job: Job) -> dict:
+async def cancel(engine: Engine, job: Job) -> JobDict:
     if job.status == Status.COMPLETED:
         raise NotAllowed("a completed job cannot be cancelled", data={"id": job.id})
     if job.status != Status.CANCELLED:
@@ -167,7 +169,7 @@ async def cancel(engine: Engine, job: Job) -> dict:
     return job.to_dict()
 
 
-def retry(engine: Engine, job: Job) -> dict:
+def retry(engine: Engine, job: Job) -> JobDict:
     if job.status not in (Status.FAILED, Status.CANCELLED):
         raise NotAllowed(f"only failed or cancelled jobs can be retried, not {job.status}", data={"id": job.id})
     engine.set_status(job, Status.QUEUED, None)
@@ -193,13 +195,8 @@ async def remove(engine: Engine, job: Job, delete_files: bool) -> None:
     engine.bus.emit(EventType.JOB_REMOVED, job.id, {"deleted_files": bool(delete_files)})
 
 
-async def update(engine: Engine, job: Job, patch: Any) -> dict:
-    if not isinstance(patch, dict) or not patch:
-        raise InvalidParams("patch must be a non-empty object", data={"param": "patch"})
-    unknown = sorted(set(patch) - UPDATABLE)
-    if unknown:
-        raise InvalidParams(f"{unknown[0]} cannot be changed", data={"param": unknown[0]})
-    clean = check_options(patch)
+async def update(engine: Engine, job: Job, clean: JobOptions) -> JobDict:
+    """Apply a patch checked by ``idmd.protocol.options.check_patch``."""
     changed: dict[str, Any] = {}
     if "filename" in clean:
         if job.status in (Status.DOWNLOADING, Status.COMPLETED):
@@ -233,9 +230,7 @@ def _rename_part(job: Job, name: str) -> None:
         state.pop("target", None)  # decided again at the next start
 
 
-def resolve_duplicate(engine: Engine, job: Job, action: str) -> dict:
-    if action not in ("rename", "overwrite", "skip"):
-        raise InvalidParams("action must be rename, overwrite or skip", data={"param": "action"})
+def resolve_duplicate(engine: Engine, job: Job, action: str) -> JobDict:
     if job.status != Status.WAITING:
         raise NotAllowed(f"job {job.id} is not waiting for a decision", data={"id": job.id})
     job.state["on_duplicate"] = action

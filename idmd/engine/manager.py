@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -21,20 +22,24 @@ from idmd.engine import lifecycle
 from idmd.engine.jobs import Job, new_job_id, now_iso
 from idmd.engine.limits import HostSlots, RateLimiter
 from idmd.engine.media import probe_media
-from idmd.engine.options import check_options, check_url
 from idmd.engine.placement import Reservations
 from idmd.engine.probe import probe_url
 from idmd.engine.runner import JobError
 from idmd.engine.scheduler import pick
 from idmd.engine.ticker import Ticker
 from idmd.events import EventBus
-from idmd.protocol.errors import InvalidParams, NoSuchJob, NotAllowed, RpcError
+from idmd.protocol.errors import NoSuchJob, NotAllowed, RpcError
 from idmd.protocol.events import EventType
 from idmd.protocol.jobs import FINISHED, Status, can_move
+from idmd.protocol.models import ItemError, JobOptions, JobPage, PlaylistEntry
+from idmd.protocol.models import Job as JobDict
+from idmd.protocol.models import JobError as ErrorInfo
+from idmd.protocol.options import check_options, check_patch
+from idmd.protocol.params import Item, check_action, check_ids, check_items, check_url
 
 log = logging.getLogger(__name__)
 RECENT_FINISHED = 200  # finished jobs kept in memory for snapshots and get()
-JobDicts = list[dict]  # (``Engine.list`` hides the builtin inside the class)
+JobDicts = list[JobDict]  # (``Engine.list`` hides the builtin inside the class)
 Ids = list[str]
 
 
@@ -130,7 +135,7 @@ class Engine:
             self.set_status(job, Status.DOWNLOADING)
             self.tasks[job.id] = asyncio.create_task(lifecycle.run_job(self, job), name=f"job-{job.id}")
 
-    def set_status(self, job: Job, status: Status, error: dict[str, str] | None = None) -> None:
+    def set_status(self, job: Job, status: Status, error: ErrorInfo | None = None) -> None:
         if job.status == status and job.error == error:
             return
         if job.status != status and not can_move(job.status, status):
@@ -165,13 +170,16 @@ class Engine:
             del self.jobs[job.id]
 
     # -- the API -----------------------------------------------------------------------------
-    async def probe(self, url: str, options: dict) -> dict:
+    # Each method checks what it is given against the declaration in idmd.protocol
+    # (options, params): the RPC layer only binds JSON to its annotations.
+    async def probe(self, url: str, options: Mapping[str, Any] | None = None) -> dict[str, Any]:
         url = check_url(url)
         return await probe_url(self, url, check_options(options))
 
-    async def add(self, url: str, options: dict) -> dict:
-        url = check_url(url)
-        clean = check_options(options)
+    async def add(self, url: str, options: Mapping[str, Any] | None = None) -> JobDict:
+        return await self._add(check_url(url), check_options(options))
+
+    async def _add(self, url: str, clean: JobOptions) -> JobDict:
         mode = clean.get("mode", "auto")
         kind = "http"
         if mode == "media" or (mode == "auto" and lifecycle.is_manifest_url(url)):
@@ -182,7 +190,7 @@ class Engine:
                 await probe_media(url, clean)
         return self.create(url, clean, kind).to_dict()
 
-    def create(self, url: str, options: dict, kind: str, playlist: dict | None = None) -> Job:
+    def create(self, url: str, options: JobOptions, kind: str, playlist: PlaylistEntry | None = None) -> Job:
         """A new job from a checked URL and options (``add``, playlist entries)."""
         job = Job(id=new_job_id(), url=url, options=options, kind=kind, playlist=playlist)
         if options.get("filename"):
@@ -191,30 +199,29 @@ class Engine:
             job.status = Status.PAUSED
         self.jobs[job.id] = job
         self.store.save_job(job.to_store())
-        self.bus.emit(EventType.JOB_ADDED, job.id, job.to_dict())
+        self.bus.emit(EventType.JOB_ADDED, job.id, dict(job.to_dict()))
         self.schedule()
         return job
 
-    async def add_many(self, items: JobDicts) -> JobDicts:
-        if not isinstance(items, list):
-            raise InvalidParams("items must be a list", data={"param": "items"})
-        results: JobDicts = []
-        for item in items:
+    async def add_many(self, items: Sequence[Mapping[str, Any]]) -> list[JobDict | ItemError]:
+        """Each item added on its own: a Job, or ``{"error": …}`` for an item that cannot be."""
+        results: list[JobDict | ItemError] = []
+        for item in check_items(items):
             try:
-                if not isinstance(item, dict):
-                    raise InvalidParams("each item is {url, options}", data={"param": "items"})
-                results.append(await self.add(item.get("url"), item.get("options") or {}))  # type: ignore[arg-type]
+                if not isinstance(item, Item):
+                    raise item
+                results.append(await self._add(item.url, item.options))
             except RpcError as exc:
-                results.append({"error": exc.to_dict()})
+                results.append({"error": exc.to_dict()})  # type: ignore[typeddict-item]
         return results
 
-    def get(self, job_id: str) -> dict:
+    def get(self, job_id: str) -> JobDict:
         job = self.jobs.get(job_id)
         if job is None:
             raise NoSuchJob(f"no job {job_id!r}", data={"id": job_id})
         return job.to_dict()
 
-    async def fetch(self, job_id: str) -> dict:
+    async def fetch(self, job_id: str) -> JobDict:
         """Like ``get``, but also finds finished jobs that are only in the history."""
         if job_id in self.jobs:
             return self.get(job_id)
@@ -238,41 +245,44 @@ class Engine:
         limit: int = 100,
         cursor: str | None = None,
         order: str = "-created_at",
-    ) -> dict:
+    ) -> JobPage:
         await self.store.flush()
-        result = await self.store.list_jobs(status, query, limit, cursor, order)
-        live = [{**job, **self.jobs[job["id"]].to_dict(segments=False)} if job["id"] in self.jobs else job
-                for job in result.get("jobs", [])]
-        return {**result, "jobs": live}
+        result: JobPage = await self.store.list_jobs(status, query, limit, cursor, order)
+        jobs: JobDicts = []
+        for job in result["jobs"]:
+            live = self.jobs.get(job["id"])
+            jobs.append({**job, **live.to_dict(segments=False)} if live is not None else job)
+        result["jobs"] = jobs
+        return result
 
     async def pause(self, ids: Ids) -> JobDicts:
-        return [await lifecycle.pause(self, await self._load(i)) for i in _ids(ids)]
+        return [await lifecycle.pause(self, await self._load(i)) for i in check_ids(ids)]
 
     async def resume(self, ids: Ids) -> JobDicts:
-        return [lifecycle.resume(self, await self._load(i)) for i in _ids(ids)]
+        return [lifecycle.resume(self, await self._load(i)) for i in check_ids(ids)]
 
     async def cancel(self, ids: Ids) -> JobDicts:
-        return [await lifecycle.cancel(self, await self._load(i)) for i in _ids(ids)]
+        return [await lifecycle.cancel(self, await self._load(i)) for i in check_ids(ids)]
 
     async def retry(self, ids: Ids) -> JobDicts:
-        return [lifecycle.retry(self, await self._load(i)) for i in _ids(ids)]
+        return [lifecycle.retry(self, await self._load(i)) for i in check_ids(ids)]
 
     async def remove(self, ids: Ids, delete_files: bool = False) -> None:
-        jobs = [await self._load(i) for i in _ids(ids)]
+        jobs = [await self._load(i) for i in check_ids(ids)]
         for job in jobs:
             await lifecycle.remove(self, job, delete_files)
         await self.store.delete_jobs([job.id for job in jobs])
 
-    async def update(self, job_id: str, patch: dict) -> dict:
-        return await lifecycle.update(self, await self._load(job_id), patch)
+    async def update(self, job_id: str, patch: Mapping[str, Any]) -> JobDict:
+        return await lifecycle.update(self, await self._load(job_id), check_patch(patch))
 
-    async def resolve_duplicate(self, job_id: str, action: str) -> dict:
-        return lifecycle.resolve_duplicate(self, await self._load(job_id), action)
+    async def resolve_duplicate(self, job_id: str, action: str) -> JobDict:
+        return lifecycle.resolve_duplicate(self, await self._load(job_id), check_action(action))
 
     def snapshot(self) -> JobDicts:
         return [job.to_dict() for job in self.jobs.values()]
 
-    def stats(self) -> dict:
+    def stats(self) -> dict[str, Any]:
         active = [j for j in self.jobs.values() if j.status == Status.DOWNLOADING]
         return {
             "active": len(active),
@@ -281,10 +291,3 @@ class Engine:
             "totals": {**self.totals, "downloaded": self.ticker.session_bytes},
         }
 
-
-def _ids(ids: Any) -> list[str]:
-    if isinstance(ids, str):
-        return [ids]
-    if not isinstance(ids, list) or not all(isinstance(i, str) for i in ids):
-        raise InvalidParams("ids must be a list of job ids", data={"param": "ids"})
-    return ids

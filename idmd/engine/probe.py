@@ -16,12 +16,13 @@ from idmd.engine.media import probe_media
 from idmd.engine.options import request_headers
 from idmd.engine.runner import media_probe_result
 from idmd.protocol.errors import UrlNotSupported
+from idmd.protocol.models import JobOptions
 
 if TYPE_CHECKING:
     from idmd.engine.manager import Engine
 
 
-async def probe_url(engine: Engine, url: str, options: dict[str, Any]) -> dict[str, Any]:
+async def probe_url(engine: Engine, url: str, options: JobOptions) -> dict[str, Any]:
     mode = options.get("mode", "auto")
     if mode == "media":
         return media_probe_result(await probe_media(url, options))

@@ -11,6 +11,8 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
+from idmd.protocol.models import JobError as ErrorInfo
+
 if TYPE_CHECKING:
     import aiohttp
 
@@ -31,7 +33,7 @@ class JobError(Exception):
         self.code = code
         self.message = message
 
-    def to_dict(self) -> dict[str, str]:
+    def to_dict(self) -> ErrorInfo:
         return {"code": self.code, "message": self.message}
 
 

@@ -6,8 +6,8 @@ import logging
 from typing import Any
 
 from idmd.config import ConfigError
+from idmd.protocol.checks import bad
 from idmd.rpc.namespace import Namespace
-from idmd.rpc.params import bad
 
 log = logging.getLogger(__name__)
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 from idmd.events.subscriber import Subscriber
+from idmd.protocol.checks import bad
 from idmd.protocol.events import Event, EventType
 from idmd.rpc.namespace import Namespace
-from idmd.rpc.params import bad
 
 EVENT_TYPES = tuple(str(t) for t in EventType)
 

@@ -1,6 +1,7 @@
 """SQL for history listings: status filter, text search, order and keyset paging.
 
-Pure (builds SQL and parameters); the store runs it. The cursor is opaque to
+Pure (builds SQL and parameters); the store runs it. The parameters were
+checked against idmd.protocol.params.LISTING first. The cursor is opaque to
 clients: the sort value and id of the last row sent, so each page is an index
 seek and no row is skipped or repeated while jobs are added.
 """
@@ -14,11 +15,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from idmd.protocol.errors import InvalidParams
-from idmd.protocol.jobs import Status
 from idmd.store.rows import SELECT_JOB
 
-ORDER_KEYS = ("created_at", "finished_at", "filename")
-MAX_LIMIT = 5000
 # FTS5's trigram tokenizer indexes 3-character windows; shorter terms use LIKE.
 _TRIGRAM = 3
 
@@ -33,15 +31,9 @@ class Order:
         return ("-" if self.descending else "") + self.key
 
 
-def parse_order(order: str | None) -> Order:
-    text = (order or "-created_at").strip()
-    descending = text.startswith("-")
-    key = text.lstrip("-+")
-    if key not in ORDER_KEYS:
-        raise InvalidParams(
-            f"order must be one of {', '.join(ORDER_KEYS)}, optionally with '-'", {"param": "order"}
-        )
-    return Order(key, descending)
+def parse_order(order: str) -> Order:
+    """The Order for one of ``idmd.protocol.params.ORDERS`` (checked by ``check_listing``)."""
+    return Order(order.lstrip("-"), order.startswith("-"))
 
 
 def encode_cursor(order: Order, value: Any, job_id: str) -> str:
@@ -61,24 +53,6 @@ def decode_cursor(cursor: str, order: Order) -> tuple[Any, str]:
             "cursor belongs to a different order; start again without it", {"param": "cursor"}
         )
     return value, job_id
-
-
-def check_statuses(status: list[str] | None) -> list[str]:
-    if status is None:
-        return []
-    if isinstance(status, str):
-        status = [status]
-    known = {s.value for s in Status}
-    wrong = [s for s in status if s not in known]
-    if wrong:
-        raise InvalidParams(f"unknown status {wrong[0]!r}", {"param": "status"})
-    return list(dict.fromkeys(status))
-
-
-def check_limit(limit: int) -> int:
-    if not isinstance(limit, int) or isinstance(limit, bool) or not 1 <= limit <= MAX_LIMIT:
-        raise InvalidParams(f"limit must be an integer from 1 to {MAX_LIMIT}", {"param": "limit"})
-    return limit
 
 
 def _like_pattern(term: str) -> str:

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from idmd.protocol.jobs import FINISHED
+from idmd.protocol.params import check_listing
 from idmd.store import query as q
 from idmd.store.listing import list_page
 from idmd.store.rows import (
@@ -228,9 +229,10 @@ class Store:
         10,000 and then adds ``total_capped: true`` (counting 100,000 matches
         would cost more than the page). Raises InvalidParams for an unknown status or order, a bad limit or a foreign cursor.
         """
-        selection = q.Filter.of(q.check_statuses(status), query)
-        limit = q.check_limit(limit)
-        sort = q.parse_order(order)
+        listing = check_listing(status, query, limit, cursor, order)
+        selection = q.Filter.of(list(listing.statuses), listing.query)
+        limit = listing.limit
+        sort = q.parse_order(listing.order)
         after = q.decode_cursor(cursor, sort) if cursor else None
 
         def read(conn: sqlite3.Connection) -> dict[str, Any]:

@@ -266,6 +266,7 @@ async def test_bad_options_are_refused_naming_the_option(harness) -> None:
                           ({"bogus": 1}, "bogus")]:
         with pytest.raises(InvalidParams) as caught:
             await harness.engine.add("http://127.0.0.1:1/x", options)
-        assert caught.value.data == {"param": name}
+        assert caught.value.data == {"param": f"options.{name}"}  # as docs/protocol.md promises
+        assert caught.value.detail.startswith(f"options.{name}: ")
     with pytest.raises(InvalidParams):
         await harness.engine.add("http://", {})

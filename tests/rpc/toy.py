@@ -1,6 +1,7 @@
 """A toy engine and an in-process daemon app, to test the protocol alone (the
-way mopidy's tests mount a toy object): same interface as ``idmd.engine.Engine``,
-no downloading, events emitted on demand."""
+way mopidy's tests mount a toy object): same interface as ``idmd.engine.Engine``
+(it checks its input with the same declaration, idmd.protocol), no
+downloading, events emitted on demand."""
 
 from __future__ import annotations
 
@@ -19,6 +20,15 @@ from idmd.events import EventBus
 from idmd.paths import resolve_paths
 from idmd.protocol.errors import NoSuchJob, NotAllowed
 from idmd.protocol.events import EventType
+from idmd.protocol.options import check_options, check_patch
+from idmd.protocol.params import (
+    Item,
+    check_action,
+    check_ids,
+    check_items,
+    check_listing,
+    check_url,
+)
 from idmd.rpc.server import RPC, setup_rpc
 
 
@@ -32,11 +42,13 @@ class ToyEngine:
     def apply_config(self, config: Config) -> None:
         self.calls.append(("apply_config", config))
 
-    async def probe(self, url: str, options: dict) -> dict:
+    async def probe(self, url: str, options: dict | None = None) -> dict:
+        url, options = check_url(url), check_options(options)
         return {"kind": "file", "filename": url.rsplit("/", 1)[-1], "size": 10, "resumable": True,
                 "formats": [], "qualities": [], "entries": []}
 
-    async def add(self, url: str, options: dict) -> dict:
+    async def add(self, url: str, options: dict | None = None) -> dict:
+        url, options = check_url(url), dict(check_options(options))
         job_id = f"j{next(self._ids)}"
         job = {"id": job_id, "url": url, "kind": "http", "status": "queued", "filename": url.rsplit("/", 1)[-1],
                "path": None, "size": None, "done": 0, "speed": 0, "eta": None, "connections": options.get(
@@ -47,7 +59,8 @@ class ToyEngine:
         return dict(job)
 
     async def add_many(self, items: list[dict]) -> list[dict]:
-        return [await self.add(i["url"], i["options"]) for i in items]
+        return [await self.add(i.url, dict(i.options)) if isinstance(i, Item) else {"error": i.to_dict()}
+                for i in check_items(items)]
 
     def get(self, job_id: str) -> dict:
         if job_id not in self.jobs:
@@ -59,12 +72,13 @@ class ToyEngine:
 
     async def list(self, status: list[str] | None = None, query: str | None = None, limit: int = 100,
                    cursor: str | None = None, order: str = "-created_at") -> dict:
+        check_listing(status, query, limit, cursor, order)
         jobs = [j for j in self.jobs.values() if not status or j["status"] in status]
         return {"jobs": jobs[:limit], "total": len(jobs), "cursor": None}
 
     def _set(self, ids: list[str], status: str) -> list[dict]:
         out = []
-        for job_id in ids:
+        for job_id in check_ids(ids):
             job = self.jobs.get(job_id)
             if job is None:
                 raise NoSuchJob(f"no job {job_id!r}", {"id": job_id})
@@ -86,18 +100,20 @@ class ToyEngine:
         return self._set(ids, "queued")
 
     async def remove(self, ids: list[str], delete_files: bool = False) -> None:
-        for job_id in ids:
+        for job_id in check_ids(ids):
             if self.jobs.pop(job_id, None) is None:
                 raise NoSuchJob(f"no job {job_id!r}")
             self.bus.emit(EventType.JOB_REMOVED, job_id, {"delete_files": delete_files})
 
     async def update(self, job_id: str, patch: dict) -> dict:
         job = self.get(job_id)
+        patch = dict(check_patch(patch))
         self.jobs[job_id].update(patch)
         self.bus.emit(EventType.JOB_UPDATED, job_id, patch)
         return {**job, **patch}
 
     async def resolve_duplicate(self, job_id: str, action: str) -> dict:
+        check_action(action)
         job = self.get(job_id)
         if job["status"] != "waiting":
             raise NotAllowed("the job is not waiting for a duplicate decision")

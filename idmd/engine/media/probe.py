@@ -7,6 +7,7 @@ a URL yt-dlp cannot handle raises ``UrlNotSupported``.
 from __future__ import annotations
 
 import shutil
+from collections.abc import Mapping
 from typing import Any
 
 from idmd.engine.media.process import run_worker
@@ -16,7 +17,7 @@ from idmd.protocol.errors import UrlNotSupported
 PROBE_TIMEOUT = 60.0  # seconds of worker silence before a probe gives up
 
 
-async def probe_media(url: str, options: dict[str, Any]) -> dict[str, Any]:
+async def probe_media(url: str, options: Mapping[str, Any]) -> dict[str, Any]:
     """``{kind, title, filename, size, duration, thumbnail, formats, qualities, entries}``."""
     request = {**base_request(url, options, shutil.which("ffmpeg")), "mode": "probe"}
     outcome = await run_worker(request, stall_timeout=PROBE_TIMEOUT)

@@ -1,0 +1,202 @@
+"""Every job option, declared once: name, type, range or choices, default,
+whether ``jobs.update`` may change it, help text and the ``idm add`` flag.
+
+The engine checks ``jobs.add``/``jobs.probe`` options and ``jobs.update``
+patches with ``check_options``/``check_patch``; the CLI builds its flags from
+``OPTIONS``; tests/test_declaration.py holds docs/protocol.md, man/idm.1, the
+TUI and the engine to this table. To add an option, see docs/internals.md
+(Options and parameters).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Any
+
+from idmd.core.checksum import parse_checksum
+from idmd.core.filenames import sanitize
+from idmd.protocol import checks
+from idmd.protocol.checks import bad
+from idmd.protocol.jobs import DUPLICATE_ACTIONS, MODES, QUALITIES, START_MODES
+from idmd.protocol.models import JobOptions
+
+MAX_URL = 8192
+MAX_HEADERS = 64
+_HEADER_NAME = re.compile(r"^[!#$%&'*+.^_`|~0-9A-Za-z-]+$")
+# Set by idmd for every request: a job cannot override them.
+_FORBIDDEN_HEADERS = frozenset({"host", "range", "content-length", "transfer-encoding", "connection"})
+
+
+class Kind(StrEnum):
+    """How an option's value is checked (and how the CLI takes it)."""
+
+    TEXT = "string"
+    FILENAME = "file name"
+    INTEGER = "integer"
+    BOOLEAN = "boolean"
+    CHOICE = "choice"
+    HEADERS = "object"
+    COOKIES = "string or object"
+    CHECKSUM = "checksum"
+
+
+class Update(StrEnum):
+    """Whether ``jobs.update`` may change an option."""
+
+    NEVER = "never"
+    LIVE = "live"  # also while the job downloads
+    STOPPED = "stopped"  # only while the job does not download
+
+
+@dataclass(frozen=True)
+class Flag:
+    """The ``idm add`` flag that sets an option."""
+
+    names: tuple[str, ...]  # ("-c", "--connections")
+    metavar: str | None = None
+    help: str = ""
+
+
+@dataclass(frozen=True)
+class Option:
+    name: str
+    kind: Kind
+    help: str
+    flag: Flag
+    example: Any  # a valid value, for tests and docs
+    default: Any = None  # what a job without the option gets; None: see ``help``
+    low: int = 0
+    high: int = 0
+    choices: tuple[str, ...] = ()
+    max_length: int = 4096
+    update: Update = Update.NEVER
+
+    @property
+    def span(self) -> str:
+        """The range or choices as docs/protocol.md writes them: ``1–32``, ``now, queued``."""
+        if self.kind is Kind.INTEGER:
+            return f"{self.low}–{self.high}"
+        return ", ".join(self.choices)
+
+    def check(self, value: Any, path: str) -> Any:
+        """The clean value, or InvalidParams naming ``path``."""
+        if self.kind is Kind.INTEGER:
+            return checks.integer(value, path, self.low, self.high)
+        if self.kind is Kind.CHOICE:
+            return checks.choice(value, path, self.choices)
+        if self.kind is Kind.BOOLEAN:
+            return checks.boolean(value, path)
+        if self.kind is Kind.HEADERS:
+            return _headers(value, path)
+        if self.kind is Kind.COOKIES:
+            return _cookies(value, path)
+        if self.kind is Kind.CHECKSUM:
+            return _checksum(value, path)
+        text = checks.one_line(value, path, self.max_length)
+        if self.kind is Kind.FILENAME:
+            text = sanitize(text, fallback="")
+            if not text:
+                raise bad(path, "nothing is left after removing unsafe characters")
+        return text
+
+
+def _headers(value: Any, path: str) -> dict[str, str]:
+    if not isinstance(value, Mapping) or len(value) > MAX_HEADERS:
+        raise bad(path, f"must be an object of at most {MAX_HEADERS} header names to values")
+    for name, text in value.items():
+        if not isinstance(name, str) or not _HEADER_NAME.match(name):
+            raise bad(path, f"{name!r} is not a header name")
+        if name.lower() in _FORBIDDEN_HEADERS:
+            raise bad(path, f"{name} is set by idmd")
+        checks.one_line(text, path, MAX_URL)
+    return dict(value)
+
+
+def _cookies(value: Any, path: str) -> str | dict[str, str]:
+    if isinstance(value, Mapping):
+        for name, text in value.items():
+            if not isinstance(name, str):
+                raise bad(path, "must be an object of strings or a Cookie header string")
+            checks.one_line(text, path, MAX_URL)
+        return dict(value)
+    return checks.one_line(value, path, 65536)
+
+
+def _checksum(value: Any, path: str) -> str:
+    if not isinstance(value, str):
+        raise bad(path, "must be a string like sha256=HEX")
+    try:
+        return str(parse_checksum(value))
+    except ValueError as exc:
+        raise bad(path, str(exc)) from None
+
+
+OPTIONS: tuple[Option, ...] = (
+    Option("dir", Kind.TEXT, "the folder to download into (default: the daemon's download folder)",
+           Flag(("-d", "--dir"), "DIR", "download folder"), "/tmp/idm-example"),
+    Option("filename", Kind.FILENAME, "the file name (unsafe characters are replaced)",
+           Flag(("-o", "--filename"), "NAME", "file name (one URL)"), "example.bin", max_length=1024,
+           update=Update.STOPPED),
+    Option("connections", Kind.INTEGER, "connections for this job (default: the config's connections)",
+           Flag(("-c", "--connections"), "N", "connections per download (1-32)"), 4, low=1, high=32,
+           update=Update.LIVE),
+    Option("quality", Kind.CHOICE, "media quality: the best at most that high, or audio only",
+           Flag(("-q", "--quality"), None, "media quality"), "720p", default="best", choices=QUALITIES),
+    Option("format", Kind.TEXT, "a raw yt-dlp format selection; overrides quality",
+           Flag(("--format",), None, "a raw yt-dlp format string (overrides --quality)"), "bestvideo+bestaudio",
+           max_length=1024),
+    Option("headers", Kind.HEADERS, "extra request headers, an object of names to values",
+           Flag(("-H", "--header"), "'NAME: VALUE'", "extra request header"), {"X-Example": "1"}),
+    Option("cookies", Kind.COOKIES, "cookies to send: a Cookie header string or an object of names to values",
+           Flag(("--cookies",), "'NAME=VALUE; ...'", "Cookie header"), "session=abc"),
+    Option("referer", Kind.TEXT, "the Referer header to send",
+           Flag(("--referer",), None, "Referer header"), "https://example.org/", max_length=MAX_URL),
+    Option("user_agent", Kind.TEXT, "the User-Agent header to send",
+           Flag(("--user-agent",), "TEXT", "User-Agent header"), "Example/1.0", max_length=1024),
+    Option("checksum", Kind.CHECKSUM, "verify the finished file: sha256=HEX, sha1=HEX, md5=HEX or sha512=HEX",
+           Flag(("--checksum",), "ALGO=HEX", "verify the file (sha256=HEX or md5=HEX)"), "md5=" + "0" * 32),
+    Option("start", Kind.CHOICE, "start as soon as a slot is free (now), wait in the queue, or paused",
+           Flag(("--start",), None, "now, queued or paused"), "paused", default="now", choices=START_MODES),
+    Option("priority", Kind.INTEGER, "higher runs first; equal priorities run oldest first",
+           Flag(("--priority",), "N", "higher runs first (-1000-1000)"), 5, default=0, low=-1000, high=1000,
+           update=Update.LIVE),
+    Option("on_duplicate", Kind.CHOICE, "what to do when the file exists (default: the config's on_duplicate)",
+           Flag(("--on-duplicate",), None, "when the file exists"), "rename", choices=DUPLICATE_ACTIONS),
+    Option("mode", Kind.CHOICE, "auto: decide from the URL and the response; http: a plain file; media: yt-dlp",
+           Flag(("--mode",), None, "http, media or auto (default)"), "http", default="auto", choices=MODES),
+    Option("speed_limit", Kind.INTEGER, "bytes per second for this job, 0: no limit of its own",
+           Flag(("--speed-limit",), "BYTES", "bytes per second, 0: none"), 1_000_000, default=0, low=0,
+           high=1 << 40, update=Update.LIVE),
+    Option("playlist", Kind.BOOLEAN, "for a playlist URL: one job per entry (true) or the one video (false)",
+           Flag(("--playlist",), None, "a playlist URL: one job per entry"), True),
+)
+BY_NAME: dict[str, Option] = {option.name: option for option in OPTIONS}
+UPDATABLE: tuple[str, ...] = tuple(o.name for o in OPTIONS if o.update is not Update.NEVER)
+
+
+def check_options(options: Any, path: str = "options") -> JobOptions:
+    """A clean copy of ``options`` (None: none); InvalidParams names the first bad one."""
+    if options is None:
+        return {}
+    if not isinstance(options, Mapping):
+        raise bad(path, "must be an object")
+    clean: dict[str, Any] = {}
+    for key, value in options.items():
+        option = BY_NAME.get(key)
+        if option is None:
+            raise bad(f"{path}.{key}", "unknown option (known: " + ", ".join(BY_NAME) + ")")
+        clean[key] = option.check(value, f"{path}.{key}")
+    return clean  # type: ignore[return-value]  # every key and value was checked against BY_NAME
+
+
+def check_patch(patch: Any) -> JobOptions:
+    """A ``jobs.update`` patch: at least one option, each one ``jobs.update`` may change."""
+    if not isinstance(patch, Mapping) or not patch:
+        raise bad("patch", "must change at least one of " + ", ".join(UPDATABLE))
+    for key in patch:
+        if key not in UPDATABLE:
+            raise bad(f"patch.{key}", "cannot be changed (only " + ", ".join(UPDATABLE) + ")")
+    return check_options(patch, "patch")
