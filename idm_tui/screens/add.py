@@ -16,9 +16,14 @@ from textual.widgets import Button, Input, Label, RadioButton, RadioSet, Select
 from idm_tui.clipboard import clipboard_url, looks_like_url
 from idmd.core.human import human_size
 from idmd.protocol.errors import RpcError
+from idmd.protocol.options import BY_NAME
 
 if TYPE_CHECKING:
     from idm_tui.app import IdmApp
+
+START = BY_NAME["start"]
+# One button per declared ``start`` choice (tests/test_declaration.py holds them equal).
+START_LABELS = {"now": "start now", "queued": "queue", "paused": "paused"}
 
 
 def quality_options(probe: dict[str, Any]) -> list[tuple[str, str]]:
@@ -64,9 +69,8 @@ class AddScreen(ModalScreen[None]):
                 yield Label("connections", classes="field-label")
                 yield Input("8", type="integer", id="connections", max_length=2)
                 with RadioSet(id="start"):
-                    yield RadioButton("start now", value=True, id="now")
-                    yield RadioButton("queue", id="queued")
-                    yield RadioButton("paused", id="paused")
+                    for value, label in START_LABELS.items():
+                        yield RadioButton(label, value=value == START.default, id=value)
             with Horizontal(classes="buttons"):
                 yield Button("Add", variant="primary", id="add")
                 yield Button("Cancel", id="cancel")
@@ -159,7 +163,7 @@ class AddScreen(ModalScreen[None]):
         if quality.display and isinstance(quality.value, str):
             options["quality"] = quality.value
         pressed = self.query_one("#start", RadioSet).pressed_button
-        options["start"] = pressed.id if pressed is not None and pressed.id else "now"
+        options["start"] = pressed.id if pressed is not None and pressed.id else START.default
         return options
 
     @work(exclusive=True, group="add")

@@ -16,18 +16,21 @@ from idmd.cli.wait import follow
 from idmd.client import Client
 from idmd.core.human import human_size
 from idmd.protocol.errors import RpcError
+from idmd.protocol.options import OPTIONS, Kind
 
 
 def _print_json(value: Any) -> None:
     print(json.dumps(value, indent=2, ensure_ascii=False, default=str))
 
 
-def _options(args: argparse.Namespace) -> dict[str, Any]:
+def job_options(args: argparse.Namespace) -> dict[str, Any]:
+    """The options the flags set (one per declared option, see main.add_option_flags)."""
     options: dict[str, Any] = {}
-    for key in ("quality", "dir", "connections", "checksum", "mode", "filename", "referer", "format", "start"):
-        value = getattr(args, key, None)
-        if value is not None:
-            options[key] = value
+    for option in OPTIONS:
+        value = getattr(args, option.name, None)
+        if value is None:
+            continue
+        options[option.name] = _headers(value) if option.kind is Kind.HEADERS else value
     if "dir" in options:
         # The daemon runs elsewhere: a folder is the user's, resolved against the user's directory.
         options["dir"] = os.path.abspath(os.path.expanduser(options["dir"]))
@@ -38,19 +41,21 @@ def _options(args: argparse.Namespace) -> dict[str, Any]:
         if "/" in name or name in (".", ".."):
             raise SystemExit(f"idm: -o/--filename takes a file name, not a path ({name!r}); "
                              "give the folder with -d/--dir")
-    if getattr(args, "header", None):
-        headers = {}
-        for raw in args.header:
-            name, sep, value = raw.partition(":")
-            if not sep or not name.strip():
-                raise SystemExit(f"idm: --header wants 'Name: value', not {raw!r}")
-            headers[name.strip()] = value.strip()
-        options["headers"] = headers
     return options
 
 
+def _headers(lines: list[str]) -> dict[str, str]:
+    headers = {}
+    for raw in lines:
+        name, sep, value = raw.partition(":")
+        if not sep or not name.strip():
+            raise SystemExit(f"idm: --header wants 'Name: value', not {raw!r}")
+        headers[name.strip()] = value.strip()
+    return headers
+
+
 async def add(client: Client, args: argparse.Namespace) -> int:
-    options = _options(args)
+    options = job_options(args)
     stream = client.subscribe(types=["job.status", "job.progress", "job.updated", "job.removed", "job.log"]) \
         if args.wait else None
     if stream is not None:

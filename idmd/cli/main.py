@@ -7,15 +7,34 @@ import argparse
 import asyncio
 import sys
 from collections.abc import Awaitable, Callable
+from typing import Any
 
 from idmd import __version__
 from idmd.cli import commands, exits
 from idmd.client import AuthenticationFailed, Client, ClientError, ConnectionLost, DaemonNotRunning
 from idmd.client.discovery import read_token
 from idmd.protocol.errors import RpcError
-from idmd.protocol.jobs import MODES, QUALITIES, START_MODES, Status
+from idmd.protocol.jobs import Status
+from idmd.protocol.options import OPTIONS, Kind
 
 Command = Callable[[Client, argparse.Namespace], Awaitable[int]]
+
+
+def add_option_flags(parser: argparse.ArgumentParser) -> None:
+    """One flag per job option, from the declaration (idmd.protocol.options); dest is the option's name."""
+    for option in OPTIONS:
+        kwargs: dict[str, Any] = {"dest": option.name, "help": option.flag.help}
+        if option.flag.metavar:
+            kwargs["metavar"] = option.flag.metavar
+        if option.kind is Kind.INTEGER:
+            kwargs["type"] = int
+        elif option.kind is Kind.CHOICE:
+            kwargs["choices"] = option.choices
+        elif option.kind is Kind.BOOLEAN:
+            kwargs["action"] = argparse.BooleanOptionalAction
+        elif option.kind is Kind.HEADERS:
+            kwargs["action"] = "append"  # parsed into an object by commands.job_options
+        parser.add_argument(*option.flag.names, **kwargs)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -28,16 +47,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     add = sub.add_parser("add", help="download URLs")
     add.add_argument("urls", nargs="+", metavar="URL")
-    add.add_argument("-q", "--quality", choices=QUALITIES, help="media quality")
-    add.add_argument("-d", "--dir", help="download folder")
-    add.add_argument("-o", "--filename", help="file name (one URL)")
-    add.add_argument("-c", "--connections", type=int, metavar="N", help="connections per download (1-32)")
-    add.add_argument("-H", "--header", action="append", metavar="'NAME: VALUE'", help="extra request header")
-    add.add_argument("--checksum", metavar="ALGO=HEX", help="verify the file (sha256=HEX or md5=HEX)")
-    add.add_argument("--mode", choices=MODES, help="http, media or auto (default)")
-    add.add_argument("--format", help="a raw yt-dlp format string (overrides --quality)")
-    add.add_argument("--referer", help="Referer header")
-    add.add_argument("--start", choices=START_MODES, help="now, queued or paused")
+    add_option_flags(add)
     add.add_argument("-w", "--wait", action="store_true", help="show progress and wait until done")
     add.add_argument("--json", action="store_true", help="print the jobs as JSON")
 

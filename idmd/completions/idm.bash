@@ -21,7 +21,9 @@ _idm() {
         add:--start) COMPREPLY=($(compgen -W "now queued paused" -- "$cur")); return ;;
         add:-d | add:--dir) COMPREPLY=($(compgen -d -- "$cur")); return ;;
         add:-c | add:--connections) COMPREPLY=($(compgen -W "1 2 4 8 16 32" -- "$cur")); return ;;
+        add:--on-duplicate) COMPREPLY=($(compgen -W "rename overwrite skip ask" -- "$cur")); return ;;
         add:-o | add:--filename | add:-H | add:--header | add:--checksum | add:--format | add:--referer) return ;;
+        add:--cookies | add:--user-agent | add:--priority | add:--speed-limit) return ;;
         ls:-s | ls:--status) COMPREPLY=($(compgen -W "queued downloading paused waiting completed failed cancelled" -- "$cur")); return ;;
         ls:-q | ls:--query | ls:-n | ls:--limit) return ;;
         watch:-t | watch:--type)
@@ -39,7 +41,7 @@ _idm() {
         return
     fi
     case $cmd in
-        add) opts="--quality --dir --filename --connections --header --checksum --mode --format --referer --start --wait --json" ;;
+        add) opts="--quality --dir --filename --connections --header --cookies --checksum --mode --format --referer --user-agent --start --priority --on-duplicate --speed-limit --playlist --no-playlist --wait --json" ;;
         ls) opts="--status --query --limit --json" ;;
         info | probe) opts="--json" ;;
         watch) opts="--json --type" ;;

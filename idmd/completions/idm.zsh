@@ -47,6 +47,13 @@ _idm() {
                         '(-c --connections)'{-c+,--connections=}'[connections per download]:connections:(1 2 4 8 16 32)' \
                         '*'{-H+,--header=}'[extra request header, "Name: value"]:header:' \
                         '--referer=[Referer header]:url:_urls' \
+                        '--cookies=[Cookie header]:cookies:' \
+                        '--user-agent=[User-Agent header]:user agent:' \
+                        '--priority=[higher runs first]:priority:' \
+                        '--on-duplicate=[when the file exists]:action:(rename overwrite skip ask)' \
+                        '--speed-limit=[bytes per second, 0: none]:bytes per second:' \
+                        '(--playlist --no-playlist)--playlist[a playlist URL: one job per entry]' \
+                        '(--playlist --no-playlist)--no-playlist[a playlist URL fails instead]' \
                         '--checksum=[verify the file, sha256=HEX or md5=HEX]:checksum:' \
                         '--mode=[how to download]:mode:(auto http media)' \
                         '--start=[when to start]:start:(now queued paused)' \

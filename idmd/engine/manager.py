@@ -274,10 +274,12 @@ class Engine:
         await self.store.delete_jobs([job.id for job in jobs])
 
     async def update(self, job_id: str, patch: Mapping[str, Any]) -> JobDict:
-        return await lifecycle.update(self, await self._load(job_id), check_patch(patch))
+        clean = check_patch(patch)
+        return await lifecycle.update(self, await self._load(job_id), clean)
 
     async def resolve_duplicate(self, job_id: str, action: str) -> JobDict:
-        return lifecycle.resolve_duplicate(self, await self._load(job_id), check_action(action))
+        action = check_action(action)
+        return lifecycle.resolve_duplicate(self, await self._load(job_id), action)
 
     def snapshot(self) -> JobDicts:
         return [job.to_dict() for job in self.jobs.values()]

@@ -75,6 +75,12 @@ class Option:
     update: Update = Update.NEVER
 
     @property
+    def json_type(self) -> str:
+        """The JSON type a client sends."""
+        return {Kind.INTEGER: "integer", Kind.BOOLEAN: "boolean", Kind.HEADERS: "object",
+                Kind.COOKIES: "string or object"}.get(self.kind, "string")
+
+    @property
     def span(self) -> str:
         """The range or choices as docs/protocol.md writes them: ``1–32``, ``now, queued``."""
         if self.kind is Kind.INTEGER:
@@ -157,7 +163,7 @@ OPTIONS: tuple[Option, ...] = (
     Option("user_agent", Kind.TEXT, "the User-Agent header to send",
            Flag(("--user-agent",), "TEXT", "User-Agent header"), "Example/1.0", max_length=1024),
     Option("checksum", Kind.CHECKSUM, "verify the finished file: sha256=HEX, sha1=HEX, md5=HEX or sha512=HEX",
-           Flag(("--checksum",), "ALGO=HEX", "verify the file (sha256=HEX or md5=HEX)"), "md5=" + "0" * 32),
+           Flag(("--checksum",), "ALGO=HEX", "verify the file (sha256=HEX, sha1, md5 or sha512)"), "md5=" + "0" * 32),
     Option("start", Kind.CHOICE, "start as soon as a slot is free (now), wait in the queue, or paused",
            Flag(("--start",), None, "now, queued or paused"), "paused", default="now", choices=START_MODES),
     Option("priority", Kind.INTEGER, "higher runs first; equal priorities run oldest first",
@@ -170,8 +176,9 @@ OPTIONS: tuple[Option, ...] = (
     Option("speed_limit", Kind.INTEGER, "bytes per second for this job, 0: no limit of its own",
            Flag(("--speed-limit",), "BYTES", "bytes per second, 0: none"), 1_000_000, default=0, low=0,
            high=1 << 40, update=Update.LIVE),
-    Option("playlist", Kind.BOOLEAN, "for a playlist URL: one job per entry (true) or the one video (false)",
-           Flag(("--playlist",), None, "a playlist URL: one job per entry"), True),
+    Option("playlist", Kind.BOOLEAN, "a playlist URL becomes one job per entry (true) or fails the job (false)",
+           Flag(("--playlist",), None, "a playlist URL: one job per entry (--no-playlist: fail)"), False,
+           default=True),
 )
 BY_NAME: dict[str, Option] = {option.name: option for option in OPTIONS}
 UPDATABLE: tuple[str, ...] = tuple(o.name for o in OPTIONS if o.update is not Update.NEVER)
