@@ -7,13 +7,14 @@ yields and asks which rows changed, so bursts of progress become one repaint.
 from __future__ import annotations
 
 from collections import deque
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Any
+from typing import Any, cast
 
 from idm_tui.history import SpeedHistory
 from idmd.protocol.jobs import FINISHED, Status
+from idmd.protocol.models import Job, merge
 
 LOG_LINES = 200  # per job: enough for the details view, bounded for 1,000 jobs
 
@@ -61,11 +62,17 @@ class Change:
         self.paired = other.paired or self.paired
 
 
+class ShownJob(Job, total=False):
+    """A Job as the TUI holds it: with the ``job.duplicate`` data while it waits for a decision."""
+
+    duplicate: dict[str, Any]
+
+
 class JobModel:
     """Every job the TUI knows of, newest first, and the daemon's totals."""
 
     def __init__(self) -> None:
-        self.jobs: dict[str, dict[str, Any]] = {}
+        self.jobs: dict[str, ShownJob] = {}
         self.logs: dict[str, deque[str]] = {}
         self.speeds: dict[str, SpeedHistory] = {}
         self.stats: dict[str, Any] = {}
@@ -74,30 +81,30 @@ class JobModel:
 
     # -- feeding -------------------------------------------------------------------
 
-    def apply_snapshot(self, jobs: Iterable[dict[str, Any]], seq: int | None = None, reset: bool = True) -> Change:
+    def apply_snapshot(self, jobs: Iterable[Job], seq: int | None = None, reset: bool = True) -> Change:
         """Take the daemon's current state.
 
         Unfinished jobs missing from the snapshot are gone; finished ones stay,
         because the snapshot carries only the recent part of the history.
         """
-        incoming = {str(job["id"]): dict(job) for job in jobs if "id" in job}
+        incoming = {str(job["id"]): job for job in jobs if "id" in job}
         for job_id in list(self.jobs):
             if job_id not in incoming and self.jobs[job_id].get("status") not in FINISHED:
                 self._forget(job_id)
         for job_id, job in incoming.items():
-            self.jobs[job_id] = {**self.jobs.get(job_id, {}), **job}
+            self._merge(job_id, job)
         if seq is not None:
             self.seq = int(seq)  # even when lower: a restarted daemon counts from 0 again
         waiting = {job_id for job_id, job in incoming.items() if job.get("status") == Status.WAITING}
         return Change(rows=set(incoming), structure=True, stats=True, waiting=waiting)
 
-    def add_history(self, jobs: Iterable[dict[str, Any]]) -> Change:
+    def add_history(self, jobs: Iterable[Job]) -> Change:
         """Merge jobs read from ``jobs.list`` without overwriting fresher live state."""
         change = Change()
         for job in jobs:
             job_id = str(job.get("id"))
             if job_id not in self.jobs:
-                self.jobs[job_id] = dict(job)
+                self._merge(job_id, job)
                 change.rows.add(job_id)
                 change.structure = True
         return change
@@ -119,7 +126,7 @@ class JobModel:
 
     def _job_added(self, job_id: str | None, data: dict[str, Any], at: float) -> Change:
         job_id = job_id or str(data.get("id"))
-        self.jobs[job_id] = {**self.jobs.get(job_id, {}), **data, "id": job_id}
+        self._merge(job_id, {**data, "id": job_id})
         return Change(rows={job_id}, structure=True)
 
     def _job_updated(self, job_id: str | None, data: dict[str, Any], at: float) -> Change:
@@ -127,14 +134,14 @@ class JobModel:
             return Change()
         job = self.jobs[job_id]
         moved = "status" in data and data["status"] != job.get("status")
-        job.update(data)
+        merge(job, data)
         return Change(rows={job_id}, structure=moved)
 
     def _job_status(self, job_id: str | None, data: dict[str, Any], at: float) -> Change:
         if job_id not in self.jobs:
             return Change()
         job = self.jobs[job_id]
-        job.update(data)
+        merge(job, data)
         if data.get("status") != Status.DOWNLOADING:
             job["speed"] = 0
             job["eta"] = None
@@ -147,9 +154,7 @@ class JobModel:
         if job_id not in self.jobs:
             return Change()
         job = self.jobs[job_id]
-        for key in _PROGRESS_FIELDS:
-            if key in data:
-                job[key] = data[key]
+        merge(job, {key: data[key] for key in _PROGRESS_FIELDS if key in data})
         if "speed" in data:
             history = self.speeds.get(job_id)
             if history is None:
@@ -190,6 +195,14 @@ class JobModel:
     def _config(self, job_id: str | None, data: dict[str, Any], at: float) -> Change:
         self.config.update(data)
         return Change(stats=True)
+
+    def _merge(self, job_id: str, fields: Mapping[str, Any]) -> None:
+        """A new Job, or newer fields over the one held (a snapshot, an added job)."""
+        known = self.jobs.get(job_id)
+        if known is None:
+            self.jobs[job_id] = cast(ShownJob, dict(fields))  # a Job from the daemon
+        else:
+            merge(known, fields)
 
     def _forget(self, job_id: str) -> None:
         self.jobs.pop(job_id, None)

@@ -3,7 +3,7 @@ is deleted) and removing a job from the list (optionally with its file)."""
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
+from typing import ClassVar
 
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
@@ -12,6 +12,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Checkbox, Label
 
 from idm_tui.widgets.cells import job_name
+from idmd.protocol.models import Job
 
 
 class RemoveScreen(ModalScreen[tuple[bool, bool]]):
@@ -19,7 +20,7 @@ class RemoveScreen(ModalScreen[tuple[bool, bool]]):
 
     BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "no", "Keep"), Binding("y", "yes", "Remove")]
 
-    def __init__(self, job: dict[str, Any]) -> None:
+    def __init__(self, job: Job) -> None:
         super().__init__()
         self.job = job
 
@@ -49,7 +50,7 @@ class CancelScreen(ModalScreen[bool]):
 
     BINDINGS: ClassVar[list[BindingType]] = [Binding("escape,n", "no", "Keep"), Binding("y", "yes", "Cancel it")]
 
-    def __init__(self, job: dict[str, Any]) -> None:
+    def __init__(self, job: Job) -> None:
         super().__init__()
         self.job = job
 

@@ -4,7 +4,8 @@ the last minute and the job's log lines, all kept live from the model."""
 from __future__ import annotations
 
 import time
-from typing import Any, ClassVar
+from collections.abc import Mapping
+from typing import Any, ClassVar, cast
 
 from rich.console import Group
 from rich.table import Table
@@ -21,16 +22,17 @@ from idm_tui.screens.job_actions import JobActions
 from idm_tui.widgets.cells import STATUS_STYLES, job_name
 from idm_tui.widgets.segment_map import SegmentMap
 from idmd.core.human import human_eta, human_percent, human_size, human_speed
+from idmd.protocol.models import Job, merge
 
 SEGMENT_REFRESH = 1.0  # seconds between jobs.get calls for fresh segments while downloading
 
 
-def field_rows(job: dict[str, Any]) -> list[tuple[str, str | Text]]:
+def field_rows(job: Job) -> list[tuple[str, str | Text]]:
     """Every field of a job as (label, value) for the details table."""
     status = str(job.get("status", ""))
-    error = job.get("error") or {}
-    media = job.get("media") or {}
-    options = job.get("options") or {}
+    error = job.get("error")
+    media: Mapping[str, Any] = job.get("media") or {}
+    options: Mapping[str, Any] = job.get("options") or {}
     rows: list[tuple[str, str | Text]] = [
         ("id", str(job.get("id", ""))),
         ("url", str(job.get("url", ""))),
@@ -59,7 +61,7 @@ def field_rows(job: dict[str, Any]) -> list[tuple[str, str | Text]]:
 WIDE_FIELDS = ("url", "path", "error", "media", "options")
 
 
-def fields_renderable(job: dict[str, Any]) -> Group:
+def fields_renderable(job: Job) -> Group:
     """Short fields two to a line, then the long ones (URL, path, …) one per line."""
     rows = field_rows(job)
     short = [row for row in rows if row[0] not in WIDE_FIELDS]
@@ -96,8 +98,9 @@ class DetailsScreen(JobActions, Screen[None]):
         self._log_count = -1
 
     @property
-    def job(self) -> dict[str, Any]:
-        return self.idm.model.jobs.get(self.job_id) or {"id": self.job_id, "status": "removed"}
+    def job(self) -> Job:
+        known = self.idm.model.jobs.get(self.job_id)
+        return known if known is not None else cast(Job, {"id": self.job_id, "status": "removed"})
 
     def compose(self) -> ComposeResult:
         with VerticalScroll(id="details"):
@@ -121,7 +124,7 @@ class DetailsScreen(JobActions, Screen[None]):
 
         def done(job: Any) -> None:
             if isinstance(job, dict) and self.job_id in self.idm.model.jobs:
-                self.idm.model.jobs[self.job_id].update(job)
+                merge(self.idm.model.jobs[self.job_id], job)
                 self.refresh_all()
 
         self.idm.request("jobs.get", {"id": self.job_id}, done)
@@ -155,5 +158,5 @@ class DetailsScreen(JobActions, Screen[None]):
     def action_back(self) -> None:
         self.app.pop_screen()
 
-    def selected(self) -> dict[str, Any] | None:
+    def selected(self) -> Job | None:
         return self.idm.model.jobs.get(self.job_id)

@@ -3,7 +3,7 @@ already there and waits until the user picks rename, overwrite or skip."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
@@ -11,6 +11,7 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, Label
 
+from idm_tui.model import ShownJob
 from idm_tui.widgets.cells import job_name
 
 if TYPE_CHECKING:
@@ -22,7 +23,7 @@ class DuplicateScreen(ModalScreen[None]):
 
     BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "later", "Later")]
 
-    def __init__(self, job: dict[str, Any]) -> None:
+    def __init__(self, job: ShownJob) -> None:
         super().__init__()
         self.job = job
 

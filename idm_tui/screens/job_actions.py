@@ -12,6 +12,8 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from idmd.protocol.models import Job
+
 if TYPE_CHECKING:
     from idm_tui.app import IdmApp
 
@@ -25,7 +27,7 @@ class JobActions:
     def idm(self) -> IdmApp:
         return self.app  # type: ignore[no-any-return]
 
-    def selected(self) -> dict[str, Any] | None:
+    def selected(self) -> Job | None:
         raise NotImplementedError
 
     def action_pause_resume(self) -> None:

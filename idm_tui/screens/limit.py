@@ -3,7 +3,7 @@ downloads (``config.set speed_limit``)."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
@@ -14,6 +14,7 @@ from textual.widgets import Button, Input, Label, RadioButton, RadioSet
 from idm_tui.format import parse_rate
 from idm_tui.widgets.cells import job_name
 from idmd.core.human import human_speed
+from idmd.protocol.models import Job
 
 if TYPE_CHECKING:
     from idm_tui.app import IdmApp
@@ -24,7 +25,7 @@ class LimitScreen(ModalScreen[None]):
 
     BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "close", "Close")]
 
-    def __init__(self, job: dict[str, Any] | None, global_limit: int) -> None:
+    def __init__(self, job: Job | None, global_limit: int) -> None:
         super().__init__()
         self.job = job
         self.global_limit = global_limit

@@ -19,6 +19,7 @@ from idm_tui.model import VIEW_STATUSES, Change, View
 from idm_tui.screens.job_actions import JobActions
 from idm_tui.widgets.job_table import JobTable
 from idm_tui.widgets.status_line import StatusLine
+from idmd.protocol.models import Job, JobPage
 
 PAGE = 100  # jobs per jobs.list page (history and search)
 
@@ -160,7 +161,7 @@ class MainScreen(JobActions, Screen[None]):
                 return
             params["cursor"] = cursor
 
-        def done(result: Any) -> None:
+        def done(result: JobPage) -> None:
             self.history_cursor[view] = result.get("cursor")
             self.idm.model.add_history(result.get("jobs") or [])
             self.repaint()
@@ -195,7 +196,7 @@ class MainScreen(JobActions, Screen[None]):
         search = self.search if more and self.search is not None else Search(query)
         self.search = search
 
-        def done(result: Any) -> None:
+        def done(result: JobPage) -> None:
             jobs = result.get("jobs") or []
             self.idm.model.add_history(jobs)
             known = set(search.ids)  # a page asked for twice adds nothing twice
@@ -242,7 +243,7 @@ class MainScreen(JobActions, Screen[None]):
 
     # -- job actions -----------------------------------------------------------------
 
-    def selected(self) -> dict[str, Any] | None:
+    def selected(self) -> Job | None:
         job_id = self.table.selected_id
         job = self.idm.model.jobs.get(job_id) if job_id else None
         if job is None:

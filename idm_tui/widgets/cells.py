@@ -6,12 +6,11 @@ and the colours live in one place.
 
 from __future__ import annotations
 
-from typing import Any
-
 from rich.text import Text
 
 from idm_tui.format import progress_bar
 from idmd.core.human import UNKNOWN, fraction, human_eta, human_percent, human_size, human_speed
+from idmd.protocol.models import Job
 
 BAR_WIDTH = 16
 
@@ -60,12 +59,12 @@ def columns_for(width: int) -> tuple[Column, ...]:
     return shown
 
 
-def job_name(job: dict[str, Any]) -> str:
+def job_name(job: Job) -> str:
     media = job.get("media") or {}
     return str(job.get("filename") or media.get("title") or job.get("url") or job.get("id"))
 
 
-def row_cells(job: dict[str, Any], name_width: int = 40) -> dict[str, Text | str]:
+def row_cells(job: Job, name_width: int = 40) -> dict[str, Text | str]:
     """The cells of one row, keyed by column."""
     status = str(job.get("status", ""))
     style = STATUS_STYLES.get(status, "")
@@ -92,7 +91,7 @@ def row_cells(job: dict[str, Any], name_width: int = 40) -> dict[str, Text | str
     }
 
 
-def _priority(job: dict[str, Any]) -> str:
+def _priority(job: Job) -> str:
     """A job's priority when it is not the default 0 (``+``/``-`` change it)."""
     value = (job.get("options") or {}).get("priority") or 0
     return f"{value:+d}" if isinstance(value, int) and value else ""

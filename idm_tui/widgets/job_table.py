@@ -10,7 +10,7 @@ which is what this widget exists to avoid.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from typing import Any, ClassVar
+from typing import Any, ClassVar, cast
 
 from rich.segment import Segment
 from rich.style import Style
@@ -24,6 +24,7 @@ from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
 from idm_tui.widgets.cells import COLUMNS, Column, columns_for, fixed_width, row_cells
+from idmd.protocol.models import Job
 
 FIXED = fixed_width(COLUMNS)
 
@@ -98,7 +99,7 @@ class JobTable(ScrollView, can_focus=True):
         super().__init__(**kwargs)
         self._order: list[str] = []
         self._index: dict[str, int] = {}
-        self._jobs: Mapping[str, dict[str, Any]] = {}
+        self._jobs: Mapping[str, Job] = {}
         # Cells per job with the name width they were cut for: a resize that arrives after
         # the repaint (closing the keys panel) must not leave names cut for the old width.
         self._cells: dict[str, tuple[int, dict[str, Text | str]]] = {}
@@ -122,7 +123,7 @@ class JobTable(ScrollView, can_focus=True):
             return self._order[self.cursor_row]
         return None
 
-    def show(self, ids: list[str], jobs: Mapping[str, dict[str, Any]], empty_text: str = "") -> None:
+    def show(self, ids: list[str], jobs: Mapping[str, Job], empty_text: str = "") -> None:
         """Show exactly ``ids`` in that order, keeping the cursor on the same job;
         ``empty_text`` is what the table says when ``ids`` is empty."""
         self._jobs = jobs
@@ -147,7 +148,7 @@ class JobTable(ScrollView, can_focus=True):
         self.refresh()
         self.post_message(self.RowHighlighted(self.cursor_row, self.selected_id))
 
-    def update_rows(self, ids: Iterable[str], jobs: Mapping[str, dict[str, Any]]) -> None:
+    def update_rows(self, ids: Iterable[str], jobs: Mapping[str, Job]) -> None:
         """Repaint the rows in ``ids`` that are shown (the others cost nothing)."""
         self._jobs = jobs
         for job_id in ids:
@@ -177,7 +178,7 @@ class JobTable(ScrollView, can_focus=True):
         width = self._name_width()
         cached = self._cells.get(job_id)
         if cached is None or cached[0] != width:
-            cached = self._cells[job_id] = (width, row_cells(self._jobs.get(job_id, {"id": job_id}), width))
+            cached = self._cells[job_id] = (width, row_cells(self._jobs.get(job_id) or cast(Job, {"id": job_id}), width))
         return cached[1]
 
     def render_line(self, y: int) -> Strip:

@@ -3,13 +3,12 @@ shaded by how much of each cell is on disk (the pure part is ``segmap``)."""
 
 from __future__ import annotations
 
-from typing import Any
-
 from rich.text import Text
 from textual.reactive import reactive
 from textual.widget import Widget
 
 from idm_tui.segmap import segment_cells, shade
+from idmd.protocol.models import Job
 
 _PALETTE = ("cyan", "green", "magenta", "yellow", "blue", "bright_cyan", "bright_green", "bright_magenta")
 
@@ -29,7 +28,7 @@ class SegmentMap(Widget):
     total: reactive[int | None] = reactive(None)
     complete: reactive[bool] = reactive(False)
 
-    def set_job(self, job: dict[str, Any]) -> None:
+    def set_job(self, job: Job) -> None:
         self.total = job.get("size")
         self.complete = job.get("status") == "completed"
         self.segments = [list(s) for s in job.get("segments") or []]

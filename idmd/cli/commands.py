@@ -16,6 +16,7 @@ from idmd.cli.wait import follow
 from idmd.client import Client
 from idmd.core.human import human_size
 from idmd.protocol.errors import RpcError
+from idmd.protocol.models import Job, JobPage
 from idmd.protocol.options import OPTIONS, Kind
 
 
@@ -64,7 +65,7 @@ async def add(client: Client, args: argparse.Namespace) -> int:
         results = [await client.call("jobs.add", {"url": args.urls[0], "options": options})]
     else:
         results = await client.call("jobs.add_many", {"items": [{"url": u, "options": options} for u in args.urls]})
-    jobs: dict[str, dict[str, Any]] = {}
+    jobs: dict[str, Job] = {}
     status = exits.OK
     for url, result in zip(args.urls, results, strict=False):
         if "error" in result and "id" not in result:
@@ -88,7 +89,7 @@ async def add(client: Client, args: argparse.Namespace) -> int:
 RESOLUTIONS = ("rename", "overwrite", "skip")
 
 
-async def _ask_duplicate(client: Client, job: dict[str, Any]) -> None:
+async def _ask_duplicate(client: Client, job: Job) -> None:
     """A job waits because its file exists (on_duplicate "ask"): ask on a terminal, or
     say how to answer."""
     name = job.get("filename") or job.get("path") or job.get("url")
@@ -116,7 +117,7 @@ async def ls(client: Client, args: argparse.Namespace) -> int:
         params["status"] = args.status
     if args.query:
         params["query"] = args.query
-    result = await client.call("jobs.list", params)
+    result: JobPage = await client.call("jobs.list", params)
     if args.json:
         _print_json(result)
         return exits.OK
@@ -130,7 +131,7 @@ async def ls(client: Client, args: argparse.Namespace) -> int:
 
 
 async def info(client: Client, args: argparse.Namespace) -> int:
-    job = await client.call("jobs.get", {"id": args.id})
+    job: Job = await client.call("jobs.get", {"id": args.id})
     if args.json:
         _print_json(job)
         return exits.OK
@@ -146,7 +147,7 @@ async def simple(client: Client, args: argparse.Namespace) -> int:
     status = exits.OK
     for job_id in args.ids:
         try:
-            jobs = await client.call(f"jobs.{args.command}", {"ids": [job_id]})
+            jobs: list[Job] = await client.call(f"jobs.{args.command}", {"ids": [job_id]})
         except RpcError as exc:
             print(f"idm: {job_id}: {exc.detail}", file=sys.stderr)
             status = exits.ERROR

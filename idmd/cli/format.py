@@ -7,10 +7,11 @@ daemon or a terminal.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from idmd.core.human import UNKNOWN, fraction, human_eta, human_percent, human_size, human_speed
+from idmd.protocol.models import Job
 
 
 def bar(done: int | None, total: int | None, width: int = 20) -> str:
@@ -22,7 +23,7 @@ def bar(done: int | None, total: int | None, width: int = 20) -> str:
     return "[" + "#" * filled + "." * (width - filled) + "]"
 
 
-def progress_line(job: dict[str, Any], width: int = 80) -> str:
+def progress_line(job: Job, width: int = 80) -> str:
     """One line for a job: name, bar, percent, bytes, speed, ETA, status."""
     done, total = job.get("done"), job.get("size")
     tail = (f" {bar(done, total)} {human_percent(done, total, job.get('status', '')):>6}"
@@ -48,7 +49,7 @@ def table(rows: Sequence[Sequence[str]], headers: Sequence[str]) -> str:
     return "\n".join(lines)
 
 
-def job_row(job: dict[str, Any]) -> list[str]:
+def job_row(job: Job) -> list[str]:
     done, total, status = job.get("done"), job.get("size"), str(job.get("status", ""))
     progress = human_percent(done, total, status) if total or not done else human_size(done)
     return [str(job.get("id", "")), status, progress, human_size(total),
@@ -59,12 +60,13 @@ def job_row(job: dict[str, Any]) -> list[str]:
 JOB_HEADERS = ("ID", "STATUS", "DONE", "SIZE", "SPEED", "NAME")
 
 
-def job_details(job: dict[str, Any]) -> str:
+def job_details(job: Job) -> str:
     """``idm info``: every field on its own line; segments summarised."""
     lines = []
+    fields: Mapping[str, Any] = job  # walked by name below
     for key in ("id", "url", "kind", "status", "filename", "path", "size", "done", "speed", "eta", "connections",
                 "created_at", "started_at", "finished_at"):
-        value = job.get(key)
+        value = fields.get(key)
         if key in ("size", "done") and value is not None:
             value = f"{value} ({human_size(value)})"
         elif key == "speed":

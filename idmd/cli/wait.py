@@ -11,6 +11,7 @@ from typing import Any, TextIO
 
 from idmd.cli import exits
 from idmd.cli.format import progress_line
+from idmd.protocol.models import Job, merge
 
 FINAL = {"completed": exits.OK, "failed": exits.FAILED, "cancelled": exits.CANCELLED}
 
@@ -21,7 +22,7 @@ class ProgressView:
         self.interactive = interactive
         self.drawn = 0
 
-    def draw(self, jobs: list[dict[str, Any]]) -> None:
+    def draw(self, jobs: list[Job]) -> None:
         if not self.interactive:
             return
         width = shutil.get_terminal_size((100, 20)).columns - 1
@@ -32,7 +33,7 @@ class ProgressView:
         self.drawn = len(jobs)
         self.out.flush()
 
-    def note(self, job: dict[str, Any]) -> None:
+    def note(self, job: Job) -> None:
         """A status change, printed as a line of its own when not redrawing."""
         if not self.interactive:
             error = job.get("error")
@@ -41,10 +42,10 @@ class ProgressView:
                   file=self.out, flush=True)
 
 
-Ask = Callable[[dict[str, Any]], Awaitable[None]]
+Ask = Callable[[Job], Awaitable[None]]
 
 
-async def follow(stream: AsyncGenerator[dict[str, Any], None], jobs: dict[str, dict[str, Any]],
+async def follow(stream: AsyncGenerator[dict[str, Any], None], jobs: dict[str, Job],
                  out: TextIO = sys.stdout, ask: Ask | None = None) -> int:
     """Apply events to ``jobs`` until all are final; returns the exit status.
 
@@ -77,7 +78,7 @@ async def follow(stream: AsyncGenerator[dict[str, Any], None], jobs: dict[str, d
         if item.get("type") == "snapshot":
             for job in (item.get("snapshot") or {}).get("jobs", []):
                 if job.get("id") in jobs:
-                    jobs[job["id"]].update(job)
+                    merge(jobs[job["id"]], job)
                     await settle(job["id"])
         else:
             job_id = str(item.get("job"))
@@ -90,7 +91,7 @@ async def follow(stream: AsyncGenerator[dict[str, Any], None], jobs: dict[str, d
             elif kind == "job.removed":
                 jobs[job_id]["status"] = "cancelled"
             elif kind in ("job.progress", "job.updated", "job.status", "job.added"):
-                jobs[job_id].update(data)
+                merge(jobs[job_id], data)
             if kind in ("job.status", "job.removed"):
                 await settle(job_id)
         view.draw([jobs[j] for j in order])

@@ -5,7 +5,8 @@ while mypy checks every producer (engine, store) and consumer (RPC, clients).
 
 from __future__ import annotations
 
-from typing import Any, NotRequired, TypedDict
+from collections.abc import Mapping
+from typing import Any, NotRequired, TypedDict, cast
 
 # [start, end, done]: bytes start..end (exclusive) of which ``done`` are on disk.
 Segment = list[int]
@@ -76,7 +77,7 @@ class Job(TypedDict):
     speed: float
     eta: float | None
     connections: int
-    segments: list[Segment]  # in jobs.get and detail events; [] elsewhere
+    segments: NotRequired[list[Segment]]  # full in jobs.get and detail events; [] or absent elsewhere
     error: JobError | None
     created_at: str
     started_at: str | None
@@ -94,3 +95,8 @@ class JobPage(TypedDict):
     cursor: str | None
     total_capped: NotRequired[bool]
 
+
+
+def merge(job: Job, changes: Mapping[str, Any]) -> None:
+    """Apply an event's changed fields (``job.updated``, ``job.progress``…) to a client's Job."""
+    cast(dict[str, Any], job).update(changes)

@@ -7,7 +7,9 @@ never sees a dict that the engine is still changing.
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import Any, cast
+
+from idmd.protocol.models import Job
 
 # The Job fields kept in columns, in the order of JOB_COLUMNS' placeholders.
 JOB_COLUMNS = (
@@ -78,7 +80,7 @@ def job_to_row(job: dict[str, Any]) -> tuple[Any, ...]:
     return tuple(values)
 
 
-def row_to_job(row: tuple[Any, ...] | Any) -> dict[str, Any]:
+def row_to_job(row: tuple[Any, ...] | Any) -> Job:
     """A Job dict from a row selected with SELECT_JOB (no segments, no state)."""
     job: dict[str, Any] = {}
     extra: dict[str, Any] = {}
@@ -94,7 +96,17 @@ def row_to_job(row: tuple[Any, ...] | Any) -> dict[str, Any]:
     job["speed"] = 0
     job["eta"] = None
     job.update(extra)
-    return job
+    return cast(Job, job)  # the columns are a Job's fields, written by job_to_row
+
+
+class StoredJob(Job):
+    """A Job as the engine reads it back: with the runners' private resume ``state``."""
+
+    state: dict[str, Any]
+
+
+def stored_job(job: Job, state: str | None) -> StoredJob:
+    return {**job, "state": json.loads(state) if state else {}}
 
 
 def segments_to_rows(job_id: str, segments: Segments) -> list[tuple[str, int, int, int, int]]:

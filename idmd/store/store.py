@@ -8,14 +8,14 @@ with their own connection, which WAL lets proceed while the writer commits.
 from __future__ import annotations
 
 import asyncio
-import json
 import sqlite3
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 from idmd.protocol.jobs import FINISHED
+from idmd.protocol.models import JobPage
 from idmd.protocol.params import check_listing
 from idmd.store import query as q
 from idmd.store.listing import list_page
@@ -23,10 +23,12 @@ from idmd.store.rows import (
     SELECT_JOB,
     UPSERT_JOB,
     Segments,
+    StoredJob,
     job_to_row,
     row_to_job,
     segments_to_rows,
     state_to_json,
+    stored_job,
 )
 from idmd.store.schema import StoreError, connect, describe
 from idmd.store.writer import Waiter, Writer
@@ -180,34 +182,29 @@ class Store:
 
         return await asyncio.get_running_loop().run_in_executor(self._reads, run)
 
-    async def get_job(self, job_id: str) -> dict[str, Any] | None:
+    async def get_job(self, job_id: str) -> StoredJob | None:
         """The Job with ``segments`` and ``state`` (the engine's, not for clients), or None."""
 
-        def read(conn: sqlite3.Connection) -> dict[str, Any] | None:
+        def read(conn: sqlite3.Connection) -> StoredJob | None:
             row = conn.execute(f"SELECT state, {_COLUMNS} WHERE id = ?", (job_id,)).fetchone()
             if row is None:
                 return None
-            job = row_to_job(row[1:])
-            job["state"] = json.loads(row[0]) if row[0] else {}
+            job = stored_job(row_to_job(row[1:]), row[0])
             job["segments"] = _segments(conn, [job_id]).get(job_id, [])
             return job
 
         return await self._read(read)
 
-    async def load_unfinished(self) -> list[dict[str, Any]]:
+    async def load_unfinished(self) -> list[StoredJob]:
         """Jobs not completed, failed or cancelled, oldest first, with ``segments`` and ``state``."""
 
-        def read(conn: sqlite3.Connection) -> list[dict[str, Any]]:
+        def read(conn: sqlite3.Connection) -> list[StoredJob]:
             marks = ", ".join("?" * len(_FINISHED))
             rows = conn.execute(
                 f"SELECT state, {_COLUMNS} WHERE status NOT IN ({marks}) ORDER BY created_at, id",
                 _FINISHED,
             ).fetchall()
-            jobs = []
-            for state, *rest in rows:
-                job = row_to_job(rest)
-                job["state"] = json.loads(state) if state else {}
-                jobs.append(job)
+            jobs = [stored_job(row_to_job(rest), state) for state, *rest in rows]
             segments = _segments(conn, [job["id"] for job in jobs])
             for job in jobs:
                 job["segments"] = segments.get(job["id"], [])
@@ -222,7 +219,7 @@ class Store:
         limit: int = 100,
         cursor: str | None = None,
         order: str = "-created_at",
-    ) -> dict[str, Any]:
+    ) -> JobPage:
         """One page of history: {jobs (without segments), total, cursor of the next page or None}.
 
         ``total`` counts every match, except that a text search stops counting at
@@ -235,14 +232,15 @@ class Store:
         sort = q.parse_order(listing.order)
         after = q.decode_cursor(cursor, sort) if cursor else None
 
-        def read(conn: sqlite3.Connection) -> dict[str, Any]:
+        def read(conn: sqlite3.Connection) -> JobPage:
             page = list_page(conn, selection, sort, after, limit)
             jobs = [row_to_job(row) for row in page.rows[:limit]]
             next_cursor = None
             if len(page.rows) > limit:
                 last = jobs[-1]
-                next_cursor = q.encode_cursor(sort, last[sort.key] or "", last["id"])
-            result = {"jobs": jobs, "total": page.total, "cursor": next_cursor}
+                key = cast(Mapping[str, Any], last)[sort.key]  # one of ORDER_KEYS, a Job field
+                next_cursor = q.encode_cursor(sort, key or "", last["id"])
+            result: JobPage = {"jobs": jobs, "total": page.total, "cursor": next_cursor}
             if page.capped:
                 result["total_capped"] = True
             return result
