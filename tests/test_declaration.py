@@ -26,7 +26,7 @@ from idmd.engine import Engine
 from idmd.events import EventBus
 from idmd.paths import resolve_paths
 from idmd.protocol.options import BY_NAME, OPTIONS, UPDATABLE, Kind, Option, Update
-from idmd.protocol.params import IDS, ITEMS, LISTING, ORDER_KEYS, ORDERS
+from idmd.protocol.params import IDS, ITEMS, LISTING, ORDER_KEYS, ORDERS, SUBSCRIBE
 from idmd.rpc.api import build_dispatcher
 from idmd.rpc.pairing_registry import PairingRegistry
 from idmd.rpc.peer import Peer, RpcState
@@ -198,6 +198,17 @@ async def test_id_lists_follow_the_declaration(call: Call) -> None:
         assert refused(await call(method, {"ids": ["x"] * (IDS.high + 1)}), "ids"), method
         assert (await call(method, {"ids": ["nope"]}))["error"]["code"] == -32004, method
     assert refused(await call("jobs.resolve_duplicate", {"id": "nope", "action": "ask"}), "action")
+
+
+async def test_subscription_parameters_follow_the_declaration(call: Call) -> None:
+    since = SUBSCRIBE["since"]
+    for value in (since.low, since.high, None):
+        assert "result" in await call("events.subscribe", {"since": value}), value
+    for value in (since.low - 1, since.high + 1, 1.5, float("nan"), float("inf"), True):
+        reply = await call("events.subscribe", {"since": value})
+        assert reply["error"]["code"] == -32602 and reply["error"]["data"]["param"] == "since", value
+    assert "result" in await call("events.subscribe", {"types": list(SUBSCRIBE["types"].choices)})
+    assert refused(await call("events.subscribe", {"types": ["job.nope"]}), "types")
 
 
 def test_the_cli_has_a_flag_for_every_option_that_sets_it() -> None:

@@ -1,6 +1,6 @@
 """The ``jobs.*`` parameters other than the options, declared once: the URL,
 id lists, ``add_many`` items, the listing's filters and the duplicate
-decision, with their ranges and defaults.
+decision, with their ranges and defaults; and ``events.subscribe``'s.
 
 The engine checks what it is given with these functions (the RPC layer only
 binds JSON to the method's annotations), and the store draws the listing's
@@ -17,6 +17,7 @@ from urllib.parse import urlsplit
 from idmd.protocol import checks
 from idmd.protocol.checks import bad
 from idmd.protocol.errors import InvalidParams, UrlNotSupported
+from idmd.protocol.events import EventType
 from idmd.protocol.jobs import Status
 from idmd.protocol.models import JobOptions
 from idmd.protocol.options import MAX_URL, check_options
@@ -50,6 +51,11 @@ LISTING: dict[str, Param] = {
     "limit": Param("limit", "jobs per page", default=100, low=1, high=1000),
     "cursor": Param("cursor", "the page after the one that returned this cursor"),
     "order": Param("order", "the sort key, '-' first for descending", default="-created_at", choices=ORDERS),
+}
+
+SUBSCRIBE: dict[str, Param] = {
+    "since": Param("since", "replay every retained event after this seq; null: none", low=0, high=2**63 - 1),
+    "types": Param("types", "only these event types", choices=tuple(str(t) for t in EventType)),
 }
 
 
@@ -144,3 +150,13 @@ def check_listing(
         cursor,
         checks.choice("-created_at" if order is None else order, "order", spec["order"].choices),
     )
+
+
+def check_subscription(since: Any, types: Any) -> None:
+    """``events.subscribe``'s ``since`` (a seq or null) and ``types`` (event type names or null)."""
+    spec = SUBSCRIBE
+    if since is not None:
+        checks.integer(since, "since", spec["since"].low, spec["since"].high)
+    for value in types or []:
+        if value not in spec["types"].choices:
+            raise bad("types", "must list event types among " + ", ".join(spec["types"].choices))

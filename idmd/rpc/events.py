@@ -5,11 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 from idmd.events.subscriber import Subscriber
-from idmd.protocol.checks import bad
-from idmd.protocol.events import Event, EventType
+from idmd.protocol.events import Event
+from idmd.protocol.params import check_subscription
 from idmd.rpc.namespace import Namespace
-
-EVENT_TYPES = tuple(str(t) for t in EventType)
 
 
 class Events(Namespace):
@@ -29,11 +27,7 @@ class Events(Namespace):
         ``detail`` (default: ``jobs``) names the jobs whose progress carries segments.
         ``batch``: events waiting together may arrive as one array of notifications.
         """
-        if since is not None and since < 0:
-            raise bad("since", "must be a seq >= 0 or null")
-        for value in types or []:
-            if value not in EVENT_TYPES:
-                raise bad("types", "must list event types among " + ", ".join(EVENT_TYPES))
+        check_subscription(since, types)
         bus = self._ctx.bus
         engine = self._engine
         replay: list[Event]
