@@ -8,10 +8,13 @@ config. Each key is documented in ``FIELDS`` (the man page and
 from __future__ import annotations
 
 import dataclasses
+import math
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+from idmd.protocol.jobs import DUPLICATE_ACTIONS
 
 
 class ConfigError(ValueError):
@@ -69,7 +72,7 @@ class Config:
             raise ConfigError("stall_timeout must be > 0")
         if self.retries < 0:
             raise ConfigError("retries must be >= 0")
-        if self.on_duplicate not in ("rename", "overwrite", "skip", "ask"):
+        if self.on_duplicate not in DUPLICATE_ACTIONS:
             raise ConfigError("on_duplicate must be rename, overwrite, skip or ask")
         if self.event_retention < 4096:
             raise ConfigError("event_retention must be at least 4096")
@@ -102,11 +105,17 @@ def _coerce(key: str, value: Any) -> Any:
         if kind == "int":
             if isinstance(value, bool) or not isinstance(value, (int, str)):
                 raise TypeError
-            return int(value)
+            number = int(value)
+            if not -(2**63) <= number < 2**63:  # what TOML and SQLite can hold
+                raise ConfigError(f"config key {key!r} is out of range")
+            return number
         if kind == "float":
             if isinstance(value, bool) or not isinstance(value, (int, float, str)):
                 raise TypeError
-            return float(value)
+            real = float(value)
+            if not math.isfinite(real):
+                raise ConfigError(f"config key {key!r} must be a finite number")
+            return real
         if kind == "str":
             if not isinstance(value, str):
                 raise TypeError

@@ -211,6 +211,15 @@ async def test_subscription_parameters_follow_the_declaration(call: Call) -> Non
     assert refused(await call("events.subscribe", {"types": ["job.nope"]}), "types")
 
 
+async def test_config_numbers_must_be_finite_and_in_range(call: Call) -> None:
+    for key, value in (("stall_timeout", float("nan")), ("stall_timeout", float("inf")), ("stall_timeout", "nan"),
+                       ("speed_limit", 2**64), ("retries", 2**63)):
+        reply = await call("config.set", {"patch": {key: value}})
+        assert reply.get("error", {}).get("code") == -32602, (key, value, reply)
+        assert reply["error"]["data"]["param"] == f"patch.{key}"
+    assert (await call("config.get", {}))["result"]["stall_timeout"] == Config().stall_timeout
+
+
 def test_the_cli_has_a_flag_for_every_option_that_sets_it() -> None:
     parser = build_parser()
     for option in OPTIONS:

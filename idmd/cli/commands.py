@@ -18,6 +18,7 @@ from idmd.core.human import human_size
 from idmd.protocol.errors import RpcError
 from idmd.protocol.models import Job, JobPage
 from idmd.protocol.options import OPTIONS, Kind
+from idmd.protocol.params import DECISIONS
 
 
 def _print_json(value: Any) -> None:
@@ -86,7 +87,6 @@ async def add(client: Client, args: argparse.Namespace) -> int:
     return max(status, outcome)
 
 
-RESOLUTIONS = ("rename", "overwrite", "skip")
 
 
 async def _ask_duplicate(client: Client, job: Job) -> None:
@@ -98,9 +98,9 @@ async def _ask_duplicate(client: Client, job: Job) -> None:
               f"`idm resolve {job['id']} rename|overwrite|skip`", file=sys.stderr, flush=True)
         return
     answer = ""
-    while answer not in RESOLUTIONS:
+    while answer not in DECISIONS:
         reply = await asyncio.to_thread(input, f"\n{name} exists: [r]ename, [o]verwrite or [s]kip? ")
-        answer = next((r for r in RESOLUTIONS if reply.strip().lower() in (r, r[0])), "")
+        answer = next((r for r in DECISIONS if reply.strip().lower() in (r, r[0])), "")
     await client.call("jobs.resolve_duplicate", {"id": job["id"], "action": answer})
 
 

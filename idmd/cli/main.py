@@ -16,6 +16,7 @@ from idmd.client.discovery import read_token
 from idmd.protocol.errors import RpcError
 from idmd.protocol.jobs import Status
 from idmd.protocol.options import OPTIONS, Kind
+from idmd.protocol.params import DECISIONS
 
 Command = Callable[[Client, argparse.Namespace], Awaitable[int]]
 
@@ -84,7 +85,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     resolve = sub.add_parser("resolve", help="answer a download that waits because its file exists")
     resolve.add_argument("id")
-    resolve.add_argument("action", choices=["rename", "overwrite", "skip"])
+    resolve.add_argument("action", choices=DECISIONS)
 
     sub.add_parser("token", help="print the token (for the browser extension's options page)")
     return parser
