@@ -1,7 +1,9 @@
-"""The protocol's shared types: error codes, event names, job statuses.
+"""The protocol's shared types: error codes, event names, job statuses, the
+Job's shape, and the declaration of every job option and parameter.
 
 Imported by the daemon, the client library, the CLI and the TUI; it imports
-nothing but the standard library.
+nothing but the standard library and the pure core (``idmd.core``: file
+names, checksums).
 """
 
 PROTOCOL_VERSION = 1

@@ -2,13 +2,12 @@
 
 Each takes a decoded JSON value and its path (``options.connections``) and
 returns the clean value, or raises ``InvalidParams`` (-32602) whose message and
-``data.param`` name that path. JSON is taken for what it is: a bool is not an
-integer, and NaN or an infinity is not a number.
+``data.param`` name that path. JSON is taken for what it is: neither a bool nor
+a float (NaN, an infinity, 8.0) is an integer.
 """
 
 from __future__ import annotations
 
-import math
 from typing import Any
 
 from idmd.protocol.errors import InvalidParams
@@ -22,15 +21,6 @@ def bad(path: str, message: str) -> InvalidParams:
 def integer(value: Any, path: str, low: int, high: int) -> int:
     if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
         raise bad(path, f"must be an integer from {low} to {high}")
-    return value
-
-
-def number(value: Any, path: str, low: float, high: float) -> float:
-    """A finite number in ``low..high`` (NaN and infinities are refused)."""
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
-        raise bad(path, f"must be a number from {low:g} to {high:g}")
-    if not math.isfinite(value) or not low <= value <= high:
-        raise bad(path, f"must be a finite number from {low:g} to {high:g}")
     return value
 
 

@@ -1,4 +1,5 @@
-"""Job statuses, the allowed transitions between them, and option validation.
+"""Job statuses, the allowed transitions between them, and the choices of some
+options (declared in full in idmd/protocol/options.py).
 
 Pure: the engine, the RPC layer and the clients share these names.
 """

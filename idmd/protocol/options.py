@@ -33,14 +33,14 @@ _FORBIDDEN_HEADERS = frozenset({"host", "range", "content-length", "transfer-enc
 class Kind(StrEnum):
     """How an option's value is checked (and how the CLI takes it)."""
 
-    TEXT = "string"
-    FILENAME = "file name"
-    INTEGER = "integer"
+    TEXT = "text"  # a one-line string of at most max_length characters
+    FILENAME = "filename"  # text, sanitised into a safe file name
+    INTEGER = "integer"  # low..high
     BOOLEAN = "boolean"
-    CHOICE = "choice"
-    HEADERS = "object"
-    COOKIES = "string or object"
-    CHECKSUM = "checksum"
+    CHOICE = "choice"  # one of choices
+    HEADERS = "headers"  # an object of header names to one-line values
+    COOKIES = "cookies"  # a Cookie header string, or an object of names to values
+    CHECKSUM = "checksum"  # ALGO=HEX, normalised
 
 
 class Update(StrEnum):
