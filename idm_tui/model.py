@@ -81,7 +81,9 @@ class JobModel:
 
     # -- feeding -------------------------------------------------------------------
 
-    def apply_snapshot(self, jobs: Iterable[Job], seq: int | None = None, reset: bool = True) -> Change:
+    def apply_snapshot(
+        self, jobs: Iterable[Job], seq: int | None = None, reset: bool = True
+    ) -> Change:
         """Take the daemon's current state.
 
         Unfinished jobs missing from the snapshot are gone; finished ones stay,

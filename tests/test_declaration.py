@@ -36,12 +36,19 @@ ROOT = Path(__file__).resolve().parent.parent
 URL = "http://127.0.0.1:9/file.bin"  # never fetched: every job here is added paused
 Call = Callable[[str, dict[str, Any]], Coroutine[Any, Any, dict[str, Any]]]
 
-_UPDATE = {Update.NEVER: "no", Update.LIVE: "yes", Update.STOPPED: "unless downloading or completed"}
+_UPDATE = {
+    Update.NEVER: "no",
+    Update.LIVE: "yes",
+    Update.STOPPED: "unless downloading or completed",
+}
 
 
 def options_table() -> str:
     """The Markdown table of OPTIONS that docs/protocol.md must hold verbatim."""
-    rows = ["| option | type | values | default | `jobs.update` | meaning |", "| --- | --- | --- | --- | --- | --- |"]
+    rows = [
+        "| option | type | values | default | `jobs.update` | meaning |",
+        "| --- | --- | --- | --- | --- | --- |",
+    ]
     for o in OPTIONS:
         if o.choices:
             values = ", ".join(f"`{c}`" for c in o.choices)
@@ -52,7 +59,8 @@ def options_table() -> str:
         else:
             values = ""
         default = "" if o.default is None else f"`{json.dumps(o.default)}`"
-        rows.append(f"| `{o.name}` | {o.json_type} | {values} | {default} | {_UPDATE[o.update]} | {o.help} |")
+        cells = (f"`{o.name}`", o.json_type, values, default, _UPDATE[o.update], o.help)
+        rows.append("| " + " | ".join(cells) + " |")
     return "\n".join(rows)
 
 
@@ -60,15 +68,31 @@ def invalid_values(option: Option) -> list[Any]:
     """Values outside the option's declared type or range."""
     common: list[Any] = [None, [], float("nan")]
     if option.kind is Kind.INTEGER:
-        return common + [option.low - 1, option.high + 1, 2**64, -(2**64), float("inf"), float("-inf"),
-                         1.5, float(option.low), True, str(option.low)]
+        return common + [
+            option.low - 1,
+            option.high + 1,
+            2**64,
+            -(2**64),
+            float("inf"),
+            float("-inf"),
+            1.5,
+            float(option.low),
+            True,
+            str(option.low),
+        ]
     if option.kind is Kind.CHOICE:
         return common + ["nope", option.choices[0].upper(), True, 1]
     if option.kind is Kind.BOOLEAN:
         return common + ["true", 1, 0]
     if option.kind is Kind.HEADERS:
-        return common + ["X: 1", {"Bad Name": "1"}, {"X": "a\nb"}, {"Range": "bytes=0-"}, {"X": 1},
-                        {f"X-{n}": "1" for n in range(65)}]
+        return common + [
+            "X: 1",
+            {"Bad Name": "1"},
+            {"X": "a\nb"},
+            {"Range": "bytes=0-"},
+            {"X": 1},
+            {f"X-{n}": "1" for n in range(65)},
+        ]
     if option.kind is Kind.COOKIES:
         return common + [5, "a=1\r\nX: 2", {"a": 1}, "x" * 65537]
     if option.kind is Kind.CHECKSUM:
@@ -106,7 +130,9 @@ async def call(tmp_path: Path) -> AsyncIterator[Call]:
     ids = iter(range(1, 1 << 30))
 
     async def calling(method: str, params: dict[str, Any]) -> dict[str, Any]:
-        reply = await dispatcher.handle({"jsonrpc": "2.0", "id": next(ids), "method": method, "params": params}, peer)
+        reply = await dispatcher.handle(
+            {"jsonrpc": "2.0", "id": next(ids), "method": method, "params": params}, peer
+        )
         assert isinstance(reply, dict)
         return reply
 
@@ -139,25 +165,35 @@ async def test_the_engine_accepts_every_declared_option_through_rpc(call: Call) 
 async def test_values_outside_the_declaration_are_refused_naming_the_option(call: Call) -> None:
     for option in OPTIONS:
         for value in invalid_values(option):
-            reply = await call("jobs.add", {"url": URL, "options": {"start": "paused", option.name: value}})
+            reply = await call(
+                "jobs.add", {"url": URL, "options": {"start": "paused", option.name: value}}
+            )
             assert refused(reply, f"options.{option.name}"), (option.name, value, reply)
     listing = (await call("jobs.list", {}))["result"]
     assert listing["total"] == 0  # nothing refused was added
 
 
 async def test_add_many_items_and_probe_use_the_same_declaration(call: Call) -> None:
-    reply = await call("jobs.add_many", {"items": [
-        {"url": URL, "options": {"start": "paused", "playlist": True}},
-        {"url": URL, "options": {"connections": ITEMS.high}},
-        {"url": URL, "options": {"priority": float("nan")}},
-    ]})
+    reply = await call(
+        "jobs.add_many",
+        {
+            "items": [
+                {"url": URL, "options": {"start": "paused", "playlist": True}},
+                {"url": URL, "options": {"connections": ITEMS.high}},
+                {"url": URL, "options": {"priority": float("nan")}},
+            ]
+        },
+    )
     first, second, third = reply["result"]
     assert first["options"]["playlist"] is True
     assert second["error"]["data"]["param"] == "items[1].options.connections"
     assert third["error"]["data"]["param"] == "items[2].options.priority"
     for items in ([], [{"url": URL}] * (ITEMS.high + 1)):
         assert refused(await call("jobs.add_many", {"items": items}), "items")
-    assert refused(await call("jobs.probe", {"url": URL, "options": {"speed_limit": -1}}), "options.speed_limit")
+    assert refused(
+        await call("jobs.probe", {"url": URL, "options": {"speed_limit": -1}}),
+        "options.speed_limit",
+    )
 
 
 async def test_jobs_update_changes_exactly_the_declared_options(call: Call) -> None:
@@ -206,14 +242,21 @@ async def test_subscription_parameters_follow_the_declaration(call: Call) -> Non
         assert "result" in await call("events.subscribe", {"since": value}), value
     for value in (since.low - 1, since.high + 1, 1.5, float("nan"), float("inf"), True):
         reply = await call("events.subscribe", {"since": value})
-        assert reply["error"]["code"] == -32602 and reply["error"]["data"]["param"] == "since", value
+        assert reply["error"]["code"] == -32602 and reply["error"]["data"]["param"] == "since", (
+            value
+        )
     assert "result" in await call("events.subscribe", {"types": list(SUBSCRIBE["types"].choices)})
     assert refused(await call("events.subscribe", {"types": ["job.nope"]}), "types")
 
 
 async def test_config_numbers_must_be_finite_and_in_range(call: Call) -> None:
-    for key, value in (("stall_timeout", float("nan")), ("stall_timeout", float("inf")), ("stall_timeout", "nan"),
-                       ("speed_limit", 2**64), ("retries", 2**63)):
+    for key, value in (
+        ("stall_timeout", float("nan")),
+        ("stall_timeout", float("inf")),
+        ("stall_timeout", "nan"),
+        ("speed_limit", 2**64),
+        ("retries", 2**63),
+    ):
         reply = await call("config.set", {"patch": {key: value}})
         assert reply.get("error", {}).get("code") == -32602, (key, value, reply)
         assert reply["error"]["data"]["param"] == f"patch.{key}"
@@ -243,11 +286,23 @@ def test_the_tui_add_form_offers_the_declared_choices() -> None:
 
 def test_docs_protocol_lists_every_option_and_parameter() -> None:
     text = (ROOT / "docs/protocol.md").read_text(encoding="utf-8")
-    assert options_table() in text, "docs/protocol.md's options table differs from:\n" + options_table()
-    orders = re.search(r"`order` is one of (.*?), each optionally\s+prefixed with `-`", text, re.DOTALL)
+    assert options_table() in text, (
+        "docs/protocol.md's options table differs from:\n" + options_table()
+    )
+    orders = re.search(
+        r"`order` is one of (.*?), each optionally\s+prefixed with `-`", text, re.DOTALL
+    )
     assert orders is not None and re.findall(r"`([^`]+)`", orders.group(1)) == list(ORDER_KEYS)
-    rows = {line.split("|")[1].strip(): line for line in text.splitlines() if line.startswith("| `jobs.")}
-    assert set(re.findall(r"`(\w+)`", rows["`jobs.update`"].split("|")[2])) == {"id", "patch", *UPDATABLE}
+    rows = {
+        line.split("|")[1].strip(): line
+        for line in text.splitlines()
+        if line.startswith("| `jobs.")
+    }
+    assert set(re.findall(r"`(\w+)`", rows["`jobs.update`"].split("|")[2])) == {
+        "id",
+        "patch",
+        *UPDATABLE,
+    }
     limit = LISTING["limit"]
     assert f"`limit` ({limit.low}–{limit.high}, default {limit.default})" in rows["`jobs.list`"]
     assert f"({ITEMS.low}–{ITEMS.high})" in rows["`jobs.add_many`"]

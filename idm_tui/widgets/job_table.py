@@ -178,7 +178,8 @@ class JobTable(ScrollView, can_focus=True):
         width = self._name_width()
         cached = self._cells.get(job_id)
         if cached is None or cached[0] != width:
-            cached = self._cells[job_id] = (width, row_cells(self._jobs.get(job_id) or cast(Job, {"id": job_id}), width))
+            job = self._jobs.get(job_id) or cast(Job, {"id": job_id})
+            cached = self._cells[job_id] = (width, row_cells(job, width))
         return cached[1]
 
     def render_line(self, y: int) -> Strip:

@@ -22,7 +22,7 @@ Command = Callable[[Client, argparse.Namespace], Awaitable[int]]
 
 
 def add_option_flags(parser: argparse.ArgumentParser) -> None:
-    """One flag per job option, from the declaration (idmd.protocol.options); dest is the option's name."""
+    """One flag per job option, from idmd.protocol.options; its dest is the option's name."""
     for option in OPTIONS:
         kwargs: dict[str, Any] = {"dest": option.name, "help": option.flag.help}
         if option.flag.metavar:

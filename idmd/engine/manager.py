@@ -190,7 +190,9 @@ class Engine:
                 await probe_media(url, clean)
         return self.create(url, clean, kind).to_dict()
 
-    def create(self, url: str, options: JobOptions, kind: str, playlist: PlaylistEntry | None = None) -> Job:
+    def create(
+        self, url: str, options: JobOptions, kind: str, playlist: PlaylistEntry | None = None
+    ) -> Job:
         """A new job from a checked URL and options (``add``, playlist entries)."""
         job = Job(id=new_job_id(), url=url, options=options, kind=kind, playlist=playlist)
         if options.get("filename"):

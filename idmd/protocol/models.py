@@ -77,7 +77,9 @@ class Job(TypedDict):
     speed: float
     eta: float | None
     connections: int
-    segments: NotRequired[list[Segment]]  # full in jobs.get and detail events; [] or absent elsewhere
+    segments: NotRequired[
+        list[Segment]
+    ]  # full in jobs.get and detail events; [] or absent elsewhere
     error: JobError | None
     created_at: str
     started_at: str | None
@@ -94,7 +96,6 @@ class JobPage(TypedDict):
     total: int
     cursor: str | None
     total_capped: NotRequired[bool]
-
 
 
 def merge(job: Job, changes: Mapping[str, Any]) -> None:

@@ -27,7 +27,9 @@ MAX_URL = 8192
 MAX_HEADERS = 64
 _HEADER_NAME = re.compile(r"^[!#$%&'*+.^_`|~0-9A-Za-z-]+$")
 # Set by idmd for every request: a job cannot override them.
-_FORBIDDEN_HEADERS = frozenset({"host", "range", "content-length", "transfer-encoding", "connection"})
+_FORBIDDEN_HEADERS = frozenset(
+    {"host", "range", "content-length", "transfer-encoding", "connection"}
+)
 
 
 class Kind(StrEnum):
@@ -77,8 +79,12 @@ class Option:
     @property
     def json_type(self) -> str:
         """The JSON type a client sends."""
-        return {Kind.INTEGER: "integer", Kind.BOOLEAN: "boolean", Kind.HEADERS: "object",
-                Kind.COOKIES: "string or object"}.get(self.kind, "string")
+        return {
+            Kind.INTEGER: "integer",
+            Kind.BOOLEAN: "boolean",
+            Kind.HEADERS: "object",
+            Kind.COOKIES: "string or object",
+        }.get(self.kind, "string")
 
     @property
     def span(self) -> str:
@@ -141,44 +147,142 @@ def _checksum(value: Any, path: str) -> str:
 
 
 OPTIONS: tuple[Option, ...] = (
-    Option("dir", Kind.TEXT, "the folder to download into (default: the daemon's download folder)",
-           Flag(("-d", "--dir"), "DIR", "download folder"), "/tmp/idm-example"),
-    Option("filename", Kind.FILENAME, "the file name (unsafe characters are replaced)",
-           Flag(("-o", "--filename"), "NAME", "file name (one URL)"), "example.bin", max_length=1024,
-           update=Update.STOPPED),
-    Option("connections", Kind.INTEGER, "connections for this job (default: the config's connections)",
-           Flag(("-c", "--connections"), "N", "connections per download (1-32)"), 4, low=1, high=32,
-           update=Update.LIVE),
-    Option("quality", Kind.CHOICE, "media quality: the best at most that high, or audio only",
-           Flag(("-q", "--quality"), None, "media quality"), "720p", default="best", choices=QUALITIES),
-    Option("format", Kind.TEXT, "a raw yt-dlp format selection; overrides quality",
-           Flag(("--format",), None, "a raw yt-dlp format string (overrides --quality)"), "bestvideo+bestaudio",
-           max_length=1024),
-    Option("headers", Kind.HEADERS, "extra request headers, an object of names to values",
-           Flag(("-H", "--header"), "'NAME: VALUE'", "extra request header"), {"X-Example": "1"}),
-    Option("cookies", Kind.COOKIES, "cookies to send: a Cookie header string or an object of names to values",
-           Flag(("--cookies",), "'NAME=VALUE; ...'", "Cookie header"), "session=abc"),
-    Option("referer", Kind.TEXT, "the Referer header to send",
-           Flag(("--referer",), None, "Referer header"), "https://example.org/", max_length=MAX_URL),
-    Option("user_agent", Kind.TEXT, "the User-Agent header to send",
-           Flag(("--user-agent",), "TEXT", "User-Agent header"), "Example/1.0", max_length=1024),
-    Option("checksum", Kind.CHECKSUM, "verify the finished file: sha256=HEX, sha1=HEX, md5=HEX or sha512=HEX",
-           Flag(("--checksum",), "ALGO=HEX", "verify the file (sha256=HEX, sha1, md5 or sha512)"), "md5=" + "0" * 32),
-    Option("start", Kind.CHOICE, "start as soon as a slot is free (now), wait in the queue, or paused",
-           Flag(("--start",), None, "now, queued or paused"), "paused", default="now", choices=START_MODES),
-    Option("priority", Kind.INTEGER, "higher runs first; equal priorities run oldest first",
-           Flag(("--priority",), "N", "higher runs first (-1000-1000)"), 5, default=0, low=-1000, high=1000,
-           update=Update.LIVE),
-    Option("on_duplicate", Kind.CHOICE, "what to do when the file exists (default: the config's on_duplicate)",
-           Flag(("--on-duplicate",), None, "when the file exists"), "rename", choices=DUPLICATE_ACTIONS),
-    Option("mode", Kind.CHOICE, "auto: decide from the URL and the response; http: a plain file; media: yt-dlp",
-           Flag(("--mode",), None, "http, media or auto (default)"), "http", default="auto", choices=MODES),
-    Option("speed_limit", Kind.INTEGER, "bytes per second for this job, 0: no limit of its own",
-           Flag(("--speed-limit",), "BYTES", "bytes per second, 0: none"), 1_000_000, default=0, low=0,
-           high=1 << 40, update=Update.LIVE),
-    Option("playlist", Kind.BOOLEAN, "a playlist URL becomes one job per entry (true) or fails the job (false)",
-           Flag(("--playlist",), None, "a playlist URL: one job per entry (--no-playlist: fail)"), False,
-           default=True),
+    Option(
+        "dir",
+        Kind.TEXT,
+        "the folder to download into (default: the daemon's download folder)",
+        Flag(("-d", "--dir"), "DIR", "download folder"),
+        "/tmp/idm-example",
+    ),
+    Option(
+        "filename",
+        Kind.FILENAME,
+        "the file name (unsafe characters are replaced)",
+        Flag(("-o", "--filename"), "NAME", "file name (one URL)"),
+        "example.bin",
+        max_length=1024,
+        update=Update.STOPPED,
+    ),
+    Option(
+        "connections",
+        Kind.INTEGER,
+        "connections for this job (default: the config's connections)",
+        Flag(("-c", "--connections"), "N", "connections per download (1-32)"),
+        4,
+        low=1,
+        high=32,
+        update=Update.LIVE,
+    ),
+    Option(
+        "quality",
+        Kind.CHOICE,
+        "media quality: the best at most that high, or audio only",
+        Flag(("-q", "--quality"), None, "media quality"),
+        "720p",
+        default="best",
+        choices=QUALITIES,
+    ),
+    Option(
+        "format",
+        Kind.TEXT,
+        "a raw yt-dlp format selection; overrides quality",
+        Flag(("--format",), None, "a raw yt-dlp format string (overrides --quality)"),
+        "bestvideo+bestaudio",
+        max_length=1024,
+    ),
+    Option(
+        "headers",
+        Kind.HEADERS,
+        "extra request headers, an object of names to values",
+        Flag(("-H", "--header"), "'NAME: VALUE'", "extra request header"),
+        {"X-Example": "1"},
+    ),
+    Option(
+        "cookies",
+        Kind.COOKIES,
+        "cookies to send: a Cookie header string or an object of names to values",
+        Flag(("--cookies",), "'NAME=VALUE; ...'", "Cookie header"),
+        "session=abc",
+    ),
+    Option(
+        "referer",
+        Kind.TEXT,
+        "the Referer header to send",
+        Flag(("--referer",), None, "Referer header"),
+        "https://example.org/",
+        max_length=MAX_URL,
+    ),
+    Option(
+        "user_agent",
+        Kind.TEXT,
+        "the User-Agent header to send",
+        Flag(("--user-agent",), "TEXT", "User-Agent header"),
+        "Example/1.0",
+        max_length=1024,
+    ),
+    Option(
+        "checksum",
+        Kind.CHECKSUM,
+        "verify the finished file: sha256=HEX, sha1=HEX, md5=HEX or sha512=HEX",
+        Flag(("--checksum",), "ALGO=HEX", "verify the file (sha256=HEX, sha1, md5 or sha512)"),
+        "md5=" + "0" * 32,
+    ),
+    Option(
+        "start",
+        Kind.CHOICE,
+        "start as soon as a slot is free (now), wait in the queue, or paused",
+        Flag(("--start",), None, "now, queued or paused"),
+        "paused",
+        default="now",
+        choices=START_MODES,
+    ),
+    Option(
+        "priority",
+        Kind.INTEGER,
+        "higher runs first; equal priorities run oldest first",
+        Flag(("--priority",), "N", "higher runs first (-1000-1000)"),
+        5,
+        default=0,
+        low=-1000,
+        high=1000,
+        update=Update.LIVE,
+    ),
+    Option(
+        "on_duplicate",
+        Kind.CHOICE,
+        "what to do when the file exists (default: the config's on_duplicate)",
+        Flag(("--on-duplicate",), None, "when the file exists"),
+        "rename",
+        choices=DUPLICATE_ACTIONS,
+    ),
+    Option(
+        "mode",
+        Kind.CHOICE,
+        "auto: decide from the URL and the response; http: a plain file; media: yt-dlp",
+        Flag(("--mode",), None, "http, media or auto (default)"),
+        "http",
+        default="auto",
+        choices=MODES,
+    ),
+    Option(
+        "speed_limit",
+        Kind.INTEGER,
+        "bytes per second for this job, 0: no limit of its own",
+        Flag(("--speed-limit",), "BYTES", "bytes per second, 0: none"),
+        1_000_000,
+        default=0,
+        low=0,
+        high=1 << 40,
+        update=Update.LIVE,
+    ),
+    Option(
+        "playlist",
+        Kind.BOOLEAN,
+        "a playlist URL becomes one job per entry (true) or fails the job (false)",
+        Flag(("--playlist",), None, "a playlist URL: one job per entry (--no-playlist: fail)"),
+        False,
+        default=True,
+    ),
 )
 BY_NAME: dict[str, Option] = {option.name: option for option in OPTIONS}
 UPDATABLE: tuple[str, ...] = tuple(o.name for o in OPTIONS if o.update is not Update.NEVER)

@@ -25,7 +25,7 @@ from idmd.protocol.options import MAX_URL, check_options
 
 @dataclass(frozen=True)
 class Param:
-    """One ``jobs.*`` parameter: its range or choices, default and help (docs and tests use them)."""
+    """One ``jobs.*`` parameter: range or choices, default and help (docs and tests use them)."""
 
     name: str
     help: str
@@ -44,23 +44,29 @@ DECISIONS = ("rename", "overwrite", "skip")
 URL = Param("url", "an http or https URL", high=MAX_URL)
 IDS = Param("ids", "job ids", low=1, high=10_000)
 ITEMS = Param("items", "{url, options} objects for jobs.add_many", low=1, high=1000)
-ACTION = Param("action", "the decision for a job waiting because its file exists", choices=DECISIONS)
+ACTION = Param(
+    "action", "the decision for a job waiting because its file exists", choices=DECISIONS
+)
 LISTING: dict[str, Param] = {
     "status": Param("status", "only jobs in these statuses", choices=STATUSES),
     "query": Param("query", "words that must all appear in the file name or URL", high=1000),
     "limit": Param("limit", "jobs per page", default=100, low=1, high=1000),
     "cursor": Param("cursor", "the page after the one that returned this cursor"),
-    "order": Param("order", "the sort key, '-' first for descending", default="-created_at", choices=ORDERS),
+    "order": Param(
+        "order", "the sort key, '-' first for descending", default="-created_at", choices=ORDERS
+    ),
 }
 
 SUBSCRIBE: dict[str, Param] = {
-    "since": Param("since", "replay every retained event after this seq; null: none", low=0, high=2**63 - 1),
+    "since": Param(
+        "since", "replay every retained event after this seq; null: none", low=0, high=2**63 - 1
+    ),
     "types": Param("types", "only these event types", choices=tuple(str(t) for t in EventType)),
 }
 
 
 def check_url(url: Any, path: str = "url") -> str:
-    """The URL, stripped; refuses anything but an absolute http(s) URL with a host (-32010 for a scheme)."""
+    """The URL, stripped: an absolute http(s) URL with a host (another scheme is -32010)."""
     if not isinstance(url, str) or not url.strip() or len(url.strip()) > MAX_URL:
         raise bad(path, f"must be a URL of 1 to {MAX_URL} characters")
     url = url.strip()
@@ -110,8 +116,12 @@ def check_items(items: Any) -> list[Item | InvalidParams | UrlNotSupported]:
             unknown = set(item) - {"url", "options"}
             if unknown:
                 raise bad(f"{path}.{min(unknown)}", "unknown key (url, options)")
-            checked.append(Item(check_url(item.get("url"), f"{path}.url"),
-                                check_options(item.get("options"), f"{path}.options")))
+            checked.append(
+                Item(
+                    check_url(item.get("url"), f"{path}.url"),
+                    check_options(item.get("options"), f"{path}.options"),
+                )
+            )
         except (InvalidParams, UrlNotSupported) as exc:
             checked.append(exc)
     return checked
@@ -129,7 +139,11 @@ class Listing:
 
 
 def check_listing(
-    status: Any = None, query: Any = None, limit: Any = 100, cursor: Any = None, order: Any = "-created_at"
+    status: Any = None,
+    query: Any = None,
+    limit: Any = 100,
+    cursor: Any = None,
+    order: Any = "-created_at",
 ) -> Listing:
     spec = LISTING
     if isinstance(status, str):
@@ -137,7 +151,10 @@ def check_listing(
     statuses: list[str] = []
     for value in status or []:
         if value not in spec["status"].choices:
-            raise bad("status", f"unknown status {value!r}: must list statuses among " + ", ".join(STATUSES))
+            raise bad(
+                "status",
+                f"unknown status {value!r}: must list statuses among " + ", ".join(STATUSES),
+            )
         statuses.append(value)
     if query is not None and (not isinstance(query, str) or len(query) > spec["query"].high):
         raise bad("query", f"must be a string of at most {spec['query'].high} characters")

@@ -22,7 +22,9 @@ class Jobs(Namespace):
         """Queue a download; returns the Job."""
         return await self._engine.add(url, options)
 
-    async def add_many(self, items: builtins.list[dict[str, Any]]) -> builtins.list[Job | ItemError]:
+    async def add_many(
+        self, items: builtins.list[dict[str, Any]]
+    ) -> builtins.list[Job | ItemError]:
         """Queue several downloads; each item gives a Job or ``{"error": {...}}``."""
         return await self._engine.add_many(items)
 

@@ -59,7 +59,8 @@ class ToyEngine:
         return dict(job)
 
     async def add_many(self, items: list[dict]) -> list[dict]:
-        return [await self.add(i.url, dict(i.options)) if isinstance(i, Item) else {"error": i.to_dict()}
+        return [await self.add(i.url, dict(i.options)) if isinstance(i, Item)
+                else {"error": i.to_dict()}
                 for i in check_items(items)]
 
     def get(self, job_id: str) -> dict:
