@@ -8,9 +8,21 @@ a float (NaN, an infinity, 8.0) is an integer.
 
 from __future__ import annotations
 
+import re
+from collections.abc import Mapping
 from typing import Any
 
+from idmd.core.checksum import parse_checksum
+from idmd.core.filenames import sanitize
 from idmd.protocol.errors import InvalidParams
+
+MAX_URL = 8192
+MAX_HEADERS = 64
+_HEADER_NAME = re.compile(r"^[!#$%&'*+.^_`|~0-9A-Za-z-]+$")
+# Set by idmd for every request: a job cannot override them.
+_FORBIDDEN_HEADERS = frozenset(
+    {"host", "range", "content-length", "transfer-encoding", "connection"}
+)
 
 
 def bad(path: str, message: str) -> InvalidParams:
@@ -50,3 +62,42 @@ def string_list(value: Any, path: str, low: int, high: int, limit: int, what: st
     for item in value:
         one_line(item, path, limit)
     return value
+
+
+def filename(text: str, path: str) -> str:
+    """``text`` made a safe file name (see idmd.core.filenames); refused when nothing is left."""
+    name = sanitize(text, fallback="")
+    if not name:
+        raise bad(path, "nothing is left after removing unsafe characters")
+    return name
+
+
+def headers(value: Any, path: str) -> dict[str, str]:
+    if not isinstance(value, Mapping) or len(value) > MAX_HEADERS:
+        raise bad(path, f"must be an object of at most {MAX_HEADERS} header names to values")
+    for name, text in value.items():
+        if not isinstance(name, str) or not _HEADER_NAME.match(name):
+            raise bad(path, f"{name!r} is not a header name")
+        if name.lower() in _FORBIDDEN_HEADERS:
+            raise bad(path, f"{name} is set by idmd")
+        one_line(text, path, MAX_URL)
+    return dict(value)
+
+
+def cookies(value: Any, path: str) -> str | dict[str, str]:
+    if isinstance(value, Mapping):
+        for name, text in value.items():
+            if not isinstance(name, str):
+                raise bad(path, "must be an object of strings or a Cookie header string")
+            one_line(text, path, MAX_URL)
+        return dict(value)
+    return one_line(value, path, 65536)
+
+
+def checksum(value: Any, path: str) -> str:
+    if not isinstance(value, str):
+        raise bad(path, "must be a string like sha256=HEX")
+    try:
+        return str(parse_checksum(value))
+    except ValueError as exc:
+        raise bad(path, str(exc)) from None

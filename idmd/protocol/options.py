@@ -10,26 +10,15 @@ TUI and the engine to this table. To add an option, see docs/internals.md
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
-from idmd.core.checksum import parse_checksum
-from idmd.core.filenames import sanitize
 from idmd.protocol import checks
-from idmd.protocol.checks import bad
+from idmd.protocol.checks import MAX_URL, bad
 from idmd.protocol.jobs import DUPLICATE_ACTIONS, MODES, QUALITIES, START_MODES
 from idmd.protocol.models import JobOptions
-
-MAX_URL = 8192
-MAX_HEADERS = 64
-_HEADER_NAME = re.compile(r"^[!#$%&'*+.^_`|~0-9A-Za-z-]+$")
-# Set by idmd for every request: a job cannot override them.
-_FORBIDDEN_HEADERS = frozenset(
-    {"host", "range", "content-length", "transfer-encoding", "connection"}
-)
 
 
 class Kind(StrEnum):
@@ -102,48 +91,13 @@ class Option:
         if self.kind is Kind.BOOLEAN:
             return checks.boolean(value, path)
         if self.kind is Kind.HEADERS:
-            return _headers(value, path)
+            return checks.headers(value, path)
         if self.kind is Kind.COOKIES:
-            return _cookies(value, path)
+            return checks.cookies(value, path)
         if self.kind is Kind.CHECKSUM:
-            return _checksum(value, path)
+            return checks.checksum(value, path)
         text = checks.one_line(value, path, self.max_length)
-        if self.kind is Kind.FILENAME:
-            text = sanitize(text, fallback="")
-            if not text:
-                raise bad(path, "nothing is left after removing unsafe characters")
-        return text
-
-
-def _headers(value: Any, path: str) -> dict[str, str]:
-    if not isinstance(value, Mapping) or len(value) > MAX_HEADERS:
-        raise bad(path, f"must be an object of at most {MAX_HEADERS} header names to values")
-    for name, text in value.items():
-        if not isinstance(name, str) or not _HEADER_NAME.match(name):
-            raise bad(path, f"{name!r} is not a header name")
-        if name.lower() in _FORBIDDEN_HEADERS:
-            raise bad(path, f"{name} is set by idmd")
-        checks.one_line(text, path, MAX_URL)
-    return dict(value)
-
-
-def _cookies(value: Any, path: str) -> str | dict[str, str]:
-    if isinstance(value, Mapping):
-        for name, text in value.items():
-            if not isinstance(name, str):
-                raise bad(path, "must be an object of strings or a Cookie header string")
-            checks.one_line(text, path, MAX_URL)
-        return dict(value)
-    return checks.one_line(value, path, 65536)
-
-
-def _checksum(value: Any, path: str) -> str:
-    if not isinstance(value, str):
-        raise bad(path, "must be a string like sha256=HEX")
-    try:
-        return str(parse_checksum(value))
-    except ValueError as exc:
-        raise bad(path, str(exc)) from None
+        return checks.filename(text, path) if self.kind is Kind.FILENAME else text
 
 
 OPTIONS: tuple[Option, ...] = (

@@ -15,12 +15,12 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from idmd.protocol import checks
-from idmd.protocol.checks import bad
+from idmd.protocol.checks import MAX_URL, bad
 from idmd.protocol.errors import InvalidParams, UrlNotSupported
 from idmd.protocol.events import EventType
 from idmd.protocol.jobs import Status
 from idmd.protocol.models import JobOptions
-from idmd.protocol.options import MAX_URL, check_options
+from idmd.protocol.options import check_options
 
 
 @dataclass(frozen=True)
