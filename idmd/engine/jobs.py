@@ -10,7 +10,7 @@ import secrets
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from idmd.core.segments import Segment, from_lists, total_done
 from idmd.protocol.jobs import Status
@@ -113,7 +113,7 @@ class Job:
         job = cls(
             id=str(data["id"]),
             url=str(data["url"]),
-            options=dict(data.get("options") or {}),  # type: ignore[arg-type]  # checked when added
+            options=cast(JobOptions, dict(data.get("options") or {})),  # checked when added
             kind=str(data.get("kind") or "http"),
             status=Status(data.get("status") or "queued"),
             filename=str(data.get("filename") or ""),

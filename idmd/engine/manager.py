@@ -214,7 +214,7 @@ class Engine:
                     raise item
                 results.append(await self._add(item.url, item.options))
             except RpcError as exc:
-                results.append({"error": exc.to_dict()})  # type: ignore[typeddict-item]
+                results.append({"error": exc.to_dict()})
         return results
 
     def get(self, job_id: str) -> JobDict:

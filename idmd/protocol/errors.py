@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from idmd.protocol.models import ErrorObject
+
 
 class RpcError(Exception):
     code: int = -32603
@@ -18,8 +20,8 @@ class RpcError(Exception):
         self.detail = message or self.message
         self.data = data
 
-    def to_dict(self) -> dict[str, Any]:
-        error: dict[str, Any] = {"code": self.code, "message": self.detail}
+    def to_dict(self) -> ErrorObject:
+        error: ErrorObject = {"code": self.code, "message": self.detail}
         if self.data is not None:
             error["data"] = self.data
         return error

@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import Any
+from typing import Any, cast
 
 from idmd.protocol import checks
 from idmd.protocol.checks import MAX_URL, bad
@@ -254,7 +254,7 @@ def check_options(options: Any, path: str = "options") -> JobOptions:
         if option is None:
             raise bad(f"{path}.{key}", "unknown option (known: " + ", ".join(BY_NAME) + ")")
         clean[key] = option.check(value, f"{path}.{key}")
-    return clean  # type: ignore[return-value]  # every key and value was checked against BY_NAME
+    return cast(JobOptions, clean)  # every key and value was checked against BY_NAME
 
 
 def check_patch(patch: Any) -> JobOptions:
