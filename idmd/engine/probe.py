@@ -1,34 +1,34 @@
 """``jobs.probe``: what a URL is before it is added (a file, or media for yt-dlp).
 
 One ranged GET whose headers are read and whose body is not; pages and
-stream manifests go on to the media probe (yt-dlp, in a worker process).
+stream manifests go on to the media probe when media support is installed.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
+import aiohttp
+
+from idmd.config import Config
 from idmd.core.filenames import choose_filename
 from idmd.engine.http.errors import FetchError
 from idmd.engine.http.fetch import open_response
 from idmd.engine.http.response import looks_like_media, read_headers
-from idmd.engine.media import probe_media
+from idmd.engine.lifecycle import media_module
 from idmd.engine.options import request_headers
 from idmd.engine.runner import media_probe_result
 from idmd.protocol.errors import UrlNotSupported
 
-if TYPE_CHECKING:
-    from idmd.engine.manager import Engine
 
-
-async def probe_url(engine: Engine, url: str, options: dict[str, Any]) -> dict[str, Any]:
+async def probe_url(session: aiohttp.ClientSession, config: Config, url: str, options: dict[str, Any]) -> dict[str, Any]:
     mode = options.get("mode", "auto")
     if mode == "media":
-        return media_probe_result(await probe_media(url, options))
-    headers = request_headers(options, engine.config.user_agent)
+        return media_probe_result(await media_module(required=True).probe_media(url, options))
+    headers = request_headers(options, config.user_agent)
     try:
         # bytes=0-0: a range-capable server says the size in Content-Range and sends one byte.
-        response = await open_response(engine.session, url, headers, 0, 1, engine.config.stall_timeout)
+        response = await open_response(session, url, headers, 0, 1, config.stall_timeout)
     except FetchError as exc:
         raise UrlNotSupported(exc.message, data={"reason": exc.code}) from None
     try:
@@ -36,16 +36,17 @@ async def probe_url(engine: Engine, url: str, options: dict[str, Any]) -> dict[s
     finally:
         response.close()
     if mode == "auto" and looks_like_media(info.content_type, info.final_url):
-        try:
-            return media_probe_result(await probe_media(url, options))
-        except UrlNotSupported:
-            pass  # not media after all: describe it as the file it is
+        media = media_module(required=False)
+        if media is not None:
+            try:
+                return media_probe_result(await media.probe_media(url, options))
+            except UrlNotSupported:
+                pass  # not media after all: describe it as the file it is
     return {
         "kind": "file",
         "url": url,
         "final_url": info.final_url,
-        "filename": choose_filename(info.final_url, info.content_disposition, options.get("filename"),
-                                    info.content_type),
+        "filename": choose_filename(info.final_url, info.content_disposition, options.get("filename")),
         "size": info.size,
         "resumable": info.ranges,
         "content_type": info.content_type,
