@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import os
 import time
 from pathlib import Path
 from typing import Any
@@ -20,6 +19,7 @@ import aiohttp
 from idmd.config import Config
 from idmd.core.tokenbucket import TokenBucket
 from idmd.engine import lifecycle
+from idmd.engine.actions import JobActions
 from idmd.engine.jobcontext import ContextServices, RunContext
 from idmd.engine.jobs import Job, new_job_id
 from idmd.engine.limits import HostSlots, RateLimiter
@@ -32,7 +32,7 @@ from idmd.engine.run import JobRun, RunServices
 from idmd.engine.runner import JobError
 from idmd.engine.ticker import Ticker
 from idmd.events import EventBus
-from idmd.protocol.errors import InvalidParams, NoSuchJob, NotAllowed, RpcError
+from idmd.protocol.errors import InvalidParams, NoSuchJob, RpcError
 from idmd.protocol.events import EventType
 from idmd.protocol.jobs import Status
 
@@ -56,6 +56,7 @@ class Engine:
                                          self.hosts, self.reservations)
         self._runs = RunServices(self.queue, bus, self.ticker, self.reservations, self._context, self._add_entry,
                                  self.schedule)
+        self.actions = JobActions(self.queue, store, bus, self.download_dir, self.schedule)
         self._session: aiohttp.ClientSession | None = None
         self._ticker_task: asyncio.Task[None] | None = None
         self._stopping = False
@@ -132,15 +133,6 @@ class Engine:
 
     def _add_entry(self, url: str, options: dict[str, Any], playlist: dict[str, Any] | None) -> Job:
         return self.create(url, options, "media", playlist)
-
-    async def _stop_run(self, job: Job) -> None:
-        run = self.queue.run_of(job.id)
-        if run is not None:
-            await run.stop()
-
-    def _discard_partial(self, job: Job) -> None:
-        lifecycle.discard_partial(job, self.download_dir)
-        self.store.checkpoint(job.id, 0, [], {})
 
     # -- the API -----------------------------------------------------------------------------
     async def probe(self, url: str, options: dict) -> dict:
@@ -225,28 +217,28 @@ class Engine:
         return {**result, "jobs": live}
 
     async def pause(self, ids: Ids) -> JobDicts:
-        return [await self._pause(await self._load(i)) for i in _ids(ids)]
+        return [await self.actions.pause(await self._load(i)) for i in _ids(ids)]
 
     async def resume(self, ids: Ids) -> JobDicts:
-        return [self._resume(await self._load(i)) for i in _ids(ids)]
+        return [self.actions.resume(await self._load(i)) for i in _ids(ids)]
 
     async def cancel(self, ids: Ids) -> JobDicts:
-        return [await self._cancel(await self._load(i)) for i in _ids(ids)]
+        return [await self.actions.cancel(await self._load(i)) for i in _ids(ids)]
 
     async def retry(self, ids: Ids) -> JobDicts:
-        return [self._retry(await self._load(i)) for i in _ids(ids)]
+        return [self.actions.retry(await self._load(i)) for i in _ids(ids)]
 
     async def remove(self, ids: Ids, delete_files: bool = False) -> None:
         jobs = [await self._load(i) for i in _ids(ids)]
         for job in jobs:
-            await self._remove(job, delete_files)
+            await self.actions.remove(job, delete_files)
         await self.store.delete_jobs([job.id for job in jobs])
 
     async def update(self, job_id: str, patch: dict) -> dict:
-        return self._update(await self._load(job_id), patch)
+        return self.actions.update(await self._load(job_id), patch)
 
     async def resolve_duplicate(self, job_id: str, action: str) -> dict:
-        return self._resolve_duplicate(await self._load(job_id), action)
+        return self.actions.resolve_duplicate(await self._load(job_id), action)
 
     def snapshot(self) -> JobDicts:
         return [job.to_dict() for job in self.queue]
@@ -259,95 +251,6 @@ class Engine:
             "speed": round(sum(j.speed for j in queue.running_jobs() if j.status == Status.DOWNLOADING)),
             "totals": {**queue.totals, "downloaded": self.ticker.session_bytes},
         }
-
-    # -- the actions: the status changes before a run is stopped, so runners tell pause from cancel
-    async def _pause(self, job: Job) -> dict:
-        if job.status in (Status.DOWNLOADING, Status.QUEUED):
-            self.queue.set_status(job, Status.PAUSED)
-            await self._stop_run(job)
-        elif job.status != Status.PAUSED:
-            raise NotAllowed(f"a {job.status} job cannot be paused", data={"id": job.id})
-        return job.to_dict()
-
-    def _resume(self, job: Job) -> dict:
-        if job.status == Status.PAUSED:
-            self.queue.set_status(job, Status.QUEUED)
-            self.schedule()
-        elif job.status not in (Status.QUEUED, Status.DOWNLOADING):
-            raise NotAllowed(f"a {job.status} job cannot be resumed (retry a failed one)", data={"id": job.id})
-        return job.to_dict()
-
-    async def _cancel(self, job: Job) -> dict:
-        if job.status == Status.COMPLETED:
-            raise NotAllowed("a completed job cannot be cancelled", data={"id": job.id})
-        if job.status != Status.CANCELLED:
-            self.queue.set_status(job, Status.CANCELLED)
-            await self._stop_run(job)
-            self._discard_partial(job)
-        return job.to_dict()
-
-    def _retry(self, job: Job) -> dict:
-        if job.status not in (Status.FAILED, Status.CANCELLED):
-            raise NotAllowed(f"only failed or cancelled jobs can be retried, not {job.status}", data={"id": job.id})
-        self.queue.set_status(job, Status.QUEUED, None)
-        self.schedule()
-        return job.to_dict()
-
-    async def _remove(self, job: Job, delete_files: bool) -> None:
-        if self.queue.run_of(job.id) is not None:
-            self.queue.mark(job, Status.CANCELLED)  # the runner sees a cancel; no status event, the job goes
-            await self._stop_run(job)
-        if job.status != Status.COMPLETED:
-            self._discard_partial(job)
-        if delete_files and job.status == Status.COMPLETED and job.path:
-            try:
-                os.unlink(job.path)
-            except FileNotFoundError:
-                pass
-            except OSError as exc:
-                log.warning("cannot delete %s: %s", job.path, exc)
-        self.queue.drop(job.id)
-        self.bus.emit(EventType.JOB_REMOVED, job.id, {"deleted_files": bool(delete_files)})
-
-    def _update(self, job: Job, patch: Any) -> dict:
-        if not isinstance(patch, dict) or not patch:
-            raise InvalidParams("patch must be a non-empty object", data={"param": "patch"})
-        unknown = sorted(set(patch) - lifecycle.UPDATABLE)
-        if unknown:
-            raise InvalidParams(f"{unknown[0]} cannot be changed", data={"param": unknown[0]})
-        clean = check_options(patch)
-        changed: dict[str, Any] = {}
-        if "filename" in clean:
-            if job.status in (Status.DOWNLOADING, Status.COMPLETED):
-                raise NotAllowed(f"the name of a {job.status} job cannot be changed", data={"id": job.id})
-            lifecycle.rename_part(job, clean["filename"])
-            job.filename = changed["filename"] = clean["filename"]
-        job.options.update(clean)
-        changed["options"] = job.options
-        run = self.queue.run_of(job.id)
-        if run is not None and "speed_limit" in clean:
-            run.set_rate(clean["speed_limit"])
-        self.queue.reprioritised(job)
-        self.store.save_job(job.to_store())
-        self.store.checkpoint(job.id, job.done, job.segment_lists(), job.state)
-        self.bus.emit(EventType.JOB_UPDATED, job.id, changed)
-        self.schedule()
-        return job.to_dict()
-
-    def _resolve_duplicate(self, job: Job, action: str) -> dict:
-        if action not in ("rename", "overwrite", "skip"):
-            raise InvalidParams("action must be rename, overwrite or skip", data={"param": "action"})
-        if job.status != Status.WAITING:
-            raise NotAllowed(f"job {job.id} is not waiting for a decision", data={"id": job.id})
-        job.state["on_duplicate"] = action
-        if action == "skip":
-            self.bus.emit(EventType.JOB_LOG, job.id, {"level": "info", "message": "the file exists: skipped"})
-            self.queue.set_status(job, Status.COMPLETED)
-        else:
-            self.queue.set_status(job, Status.QUEUED)
-            self.store.checkpoint(job.id, job.done, job.segment_lists(), job.state)
-            self.schedule()
-        return job.to_dict()
 
 
 def _ids(ids: Any) -> list[str]:
