@@ -63,7 +63,7 @@ class Subscriber:
         """
         if self.overflowed:
             return False
-        # The hot path of fan-out (every event, every subscriber): locals and inlined checks.
+        # The careful path of fan-out: every event, for each subscriber that is behind.
         kind, job = event.type, event.job
         if not self.filter.wants(event):
             return True
