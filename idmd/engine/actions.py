@@ -26,12 +26,12 @@ log = logging.getLogger(__name__)
 
 
 class JobActions:
-    def __init__(self, queue: JobQueue, store: Any, bus: EventBus, download_dir: Path,
+    def __init__(self, queue: JobQueue, store: Any, bus: EventBus, download_dir: Callable[[], Path],
                  schedule: Callable[[], None]) -> None:
         self._queue = queue
         self._store = store
         self._bus = bus
-        self._download_dir = download_dir
+        self._download_dir = download_dir  # the daemon's folder now (a config reload changes it)
         self._schedule = schedule
 
     async def pause(self, job: Job) -> dict:
@@ -128,5 +128,7 @@ class JobActions:
             await run.stop()
 
     def _discard_partial(self, job: Job) -> None:
-        lifecycle.discard_partial(job, self._download_dir)
+        had_bytes = lifecycle.discard_partial(job, self._download_dir())
         self._store.checkpoint(job.id, 0, [], {})
+        if had_bytes:  # clients still show the old progress otherwise
+            self._bus.emit(EventType.JOB_UPDATED, job.id, {"done": 0})

@@ -33,8 +33,9 @@ def media_module(required: bool) -> Any:
     return module
 
 
-def discard_partial(job: Job, default_dir: Path) -> None:
-    """Delete what a job downloaded so far and forget its progress (the caller checkpoints)."""
+def discard_partial(job: Job, default_dir: Path) -> bool:
+    """Delete what a job downloaded so far and forget its progress (the caller checkpoints);
+    whether it had bytes."""
     part = job.state.get("http", {}).get("part")
     if part:
         Path(part).unlink(missing_ok=True)
@@ -43,7 +44,8 @@ def discard_partial(job: Job, default_dir: Path) -> None:
         media.discard_partial(job.download_dir or default_dir, job.id)
     job.state = {}
     job.segments = []
-    job.done = 0
+    had_bytes, job.done = job.done, 0
+    return bool(had_bytes)
 
 
 def rename_part(job: Job, name: str) -> None:

@@ -56,7 +56,7 @@ class Engine:
                                          self.hosts, self.reservations)
         self._runs = RunServices(self.queue, bus, self.ticker, self.reservations, self._context, self._add_entry,
                                  self.schedule)
-        self.actions = JobActions(self.queue, store, bus, self.download_dir, self.schedule)
+        self.actions = JobActions(self.queue, store, bus, lambda: self.download_dir, self.schedule)
         self._session: aiohttp.ClientSession | None = None
         self._ticker_task: asyncio.Task[None] | None = None
         self._stopping = False
@@ -104,6 +104,11 @@ class Engine:
         self.global_bucket.set_rate(config.speed_limit, time.monotonic())
         self.hosts.limit = config.max_connections_per_host
         self.schedule()
+
+    def set_download_dir(self, folder: Path) -> None:
+        """New jobs without a folder of their own go to ``folder`` (config reload); running
+        jobs keep the folder they started in."""
+        self.download_dir = Path(folder)
 
     def folder(self, wanted: Path | None) -> Path:
         """The job's folder, absolute, resolved and created (cached: one mkdir per folder)."""

@@ -104,7 +104,12 @@ class JobQueue:
             job.finished_at = changed["finished_at"] = None
         if status != Status.DOWNLOADING:
             job.speed, job.eta, job.connections = 0.0, None, 0
-        self._store.save_job(job.to_store())
+        row = job.to_store()
+        if status == Status.COMPLETED:
+            # The last periodic checkpoint is up to a second old: store the segments whole.
+            job.mark_complete()
+            row.update(done=job.done, segments=job.segment_lists())
+        self._store.save_job(row)
         self._bus.emit(EventType.JOB_STATUS, job.id, {"status": str(status), "error": error})
         if changed:
             self._bus.emit(EventType.JOB_UPDATED, job.id, changed)
