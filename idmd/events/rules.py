@@ -27,14 +27,12 @@ def ends_job(event: Event) -> bool:
 class EventFilter:
     """``types`` and ``jobs`` of a subscription (None: all); events without a job always pass."""
 
-    __slots__ = ("jobs", "types")
+    __slots__ = ("jobs", "key", "types")
 
     def __init__(self, jobs: Iterable[str] | None = None, types: Iterable[str] | None = None) -> None:
         self.jobs = frozenset(jobs) if jobs is not None else None
         self.types = frozenset(EventType(t) for t in types) if types is not None else None
-
-    def key(self) -> Hashable:
-        return (self.types, self.jobs)
+        self.key: Hashable = (self.types, self.jobs)  # equal filters select the same events
 
     def wants(self, event: Event) -> bool:
         return (self.types is None or event.type in self.types) and (

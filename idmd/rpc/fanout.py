@@ -90,7 +90,7 @@ class Hub:
             sub, link = subscription.subscriber, peer.link
             if (shared and link.raw_frames and subscription.active and not subscription.ready and not len(sub)
                     and (subscription.shared or self._rejoins(peer, subscription, progress))):
-                key = (sub.filter.key(), subscription.detail, peer.codec, subscription.batch, len(events))
+                key = (sub.filter.key, subscription.detail, peer.codec, subscription.batch, len(events))
                 group = ready.get(key)
                 if group is None:
                     frames = self._frames(sub.filter.select(events), peer.codec, subscription.detail,
