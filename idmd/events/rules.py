@@ -72,10 +72,6 @@ class RateWindow:
             return float("-inf")
         return sent[0] + self.window
 
-    def latest(self) -> float:
-        """When the last recorded progress went out (-inf: none)."""
-        return max((sent[-1] for sent in self._sent.values() if sent), default=float("-inf"))
-
     def record(self, job: str | None, now: float) -> None:
         if not self.rate:
             return
@@ -87,13 +83,6 @@ class RateWindow:
     def allows(self, jobs: Iterable[str | None], now: float) -> bool:
         """Whether each of ``jobs`` may send one progress now."""
         return not any(self.too_soon(job, now) for job in jobs)
-
-    def adopt(self, other: RateWindow) -> None:
-        """Count ``other``'s sends as ours too (a client that got a shared stream goes on alone)."""
-        for job, theirs in other._sent.items():
-            mine = self._sent.get(job)
-            merged = sorted({*(mine or ()), *theirs})
-            self._sent[job] = deque(merged[-self.rate:], maxlen=self.rate)
 
     def forget(self, job: str | None) -> None:
         """Drop a finished or removed job's memory (keeps the dict small)."""

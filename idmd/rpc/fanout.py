@@ -26,7 +26,7 @@ from idmd.rpc.codec import CodecName
 from idmd.rpc.wire import EventFrames, combine, ws_frame
 
 if TYPE_CHECKING:
-    from idmd.rpc.peer import Peer, Subscription
+    from idmd.rpc.peer import Peer
 
 MAX_BATCH = 256  # events per batch frame
 
@@ -73,11 +73,14 @@ class Hub:
         burst, self._pending = self._pending, []
         if not burst:
             return
-        now = self._clock()
         progress = {e.job for e in burst if e.type is EventType.JOB_PROGRESS and e.job is not None}
         # A burst carries at most one progress per job once coalesced (the engine's tick keeps
         # them at 10 Hz); one over the rate takes the careful path, which holds the excess back.
+        now = self._clock()
         shared = self._rate.allows(progress, now)
+        if shared:
+            for job in progress:
+                self._rate.record(job, now)
         ready: dict[Hashable, tuple[list[str | bytes], bytes]] = {}
         for peer in list(self.peers):
             subscription = peer.subscription
@@ -88,8 +91,7 @@ class Hub:
             if not events:
                 continue
             sub, link = subscription.subscriber, peer.link
-            if (shared and link.raw_frames and subscription.active and not subscription.ready and not len(sub)
-                    and (subscription.shared or self._rejoins(peer, subscription, progress))):
+            if shared and link.raw_frames and subscription.active and not subscription.ready and not len(sub):
                 key = (sub.filter.key, subscription.detail, peer.codec, subscription.batch, len(events))
                 group = ready.get(key)
                 if group is None:
@@ -102,38 +104,12 @@ class Hub:
                     subscription.ready.extend(group[0])
                     link.wake()
                 continue
-            if subscription.shared:  # on its own from here: what the shared path sent counts
-                sub.rate.adopt(self._rate)
-                subscription.shared = False
-            subscription.rejoin_at = None
-            peer_now = peer.now()
+            now = peer.now()
             for event in events:
-                if not sub.offer(event, peer_now):
+                if not sub.offer(event, now):
                     peer.close_too_slow()
                     break
             link.wake()
-        if shared and ready:
-            for job in progress:
-                self._rate.record(job, now)
-
-    @staticmethod
-    def _rejoins(peer: Peer, subscription: Subscription, progress: set[str]) -> bool:
-        """Whether a peer back from the careful path may take this burst's shared frames.
-
-        Until the progress it sent on its own is a window old, its own window counts
-        too (and records what it gets); after that the hub's window alone keeps its rate.
-        """
-        rate, now = subscription.subscriber.rate, peer.now()
-        if subscription.rejoin_at is None:
-            subscription.rejoin_at = rate.latest() + rate.window
-        if now >= subscription.rejoin_at:
-            subscription.shared = True
-            return True
-        if not rate.allows(progress, now):
-            return False
-        for job in progress:
-            rate.record(job, now)
-        return True
 
     def _frames(self, events: list[Event], codec: CodecName, detail: frozenset[str], batch: bool) -> list[str | bytes]:
         encoded = [self.frames.frame(e, codec, e.job in detail) for e in events]

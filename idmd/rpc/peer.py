@@ -97,10 +97,6 @@ class Subscription:
     batch: bool  # the client takes several events in one array frame
     start_seq: int  # events up to this seq came through the replay (or are before "now")
     active: bool = False  # events flow once the subscribe reply is queued before them
-    # How the rate is kept: ``shared`` while the hub's frames come and the hub's window counts;
-    # coming back from the careful path, the peer's own window counts too until ``rejoin_at``.
-    shared: bool = False
-    rejoin_at: float | None = None
     ready: deque[str | bytes] = field(default_factory=deque)  # frames the hub made, sent before the queue
 
     def next_frames(self, frames: EventFrames, variant: Variant, now: float, limit: int) -> list[str | bytes]:
