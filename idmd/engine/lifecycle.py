@@ -1,4 +1,4 @@
-"""What the engine's actions do to a job's files and options, and where media support comes from.
+"""What the engine's actions do to a job's files and options.
 
 Kept apart from ``Engine`` (which owns the state) and from ``JobRun`` (which
 owns one run): these helpers change only the ``Job`` and the files handed to
@@ -7,14 +7,10 @@ them, so the engine's modules import this one and never the other way round.
 
 from __future__ import annotations
 
-import importlib
-import importlib.util
 from pathlib import Path
-from types import ModuleType
-from typing import Any
 
 from idmd.engine.jobs import Job
-from idmd.protocol.errors import UrlNotSupported
+from idmd.engine.media import discard_partial as discard_media
 
 UPDATABLE = frozenset({"priority", "connections", "speed_limit", "filename"})
 
@@ -23,25 +19,14 @@ def is_manifest_url(url: str) -> bool:
     return url.split("?", 1)[0].lower().endswith((".m3u8", ".mpd"))
 
 
-def media_module(required: bool) -> Any:
-    """``idmd.engine.media`` if installed; None (or UrlNotSupported when ``required``) if not."""
-    if importlib.util.find_spec("idmd.engine.media") is None:
-        if required:
-            raise UrlNotSupported("media downloads are not available in this idmd")
-        return None
-    module: ModuleType = importlib.import_module("idmd.engine.media")
-    return module
-
-
 def discard_partial(job: Job, default_dir: Path) -> bool:
     """Delete what a job downloaded so far and forget its progress (the caller checkpoints);
     whether it had bytes."""
     part = job.state.get("http", {}).get("part")
     if part:
         Path(part).unlink(missing_ok=True)
-    media = media_module(required=False) if job.kind == "media" else None
-    if media is not None and hasattr(media, "discard_partial"):
-        media.discard_partial(job.download_dir or default_dir, job.id)
+    if job.kind == "media":
+        discard_media(job.download_dir or default_dir, job.id)
     job.state = {}
     job.segments = []
     had_bytes, job.done = job.done, 0

@@ -1,7 +1,7 @@
 """``jobs.probe``: what a URL is before it is added (a file, or media for yt-dlp).
 
 One ranged GET whose headers are read and whose body is not; pages and
-stream manifests go on to the media probe when media support is installed.
+stream manifests go on to the media probe (yt-dlp, in a worker process).
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from idmd.core.filenames import choose_filename
 from idmd.engine.http.errors import FetchError
 from idmd.engine.http.fetch import open_response
 from idmd.engine.http.response import looks_like_media, read_headers
-from idmd.engine.lifecycle import media_module
+from idmd.engine.media import probe_media
 from idmd.engine.options import request_headers
 from idmd.engine.runner import media_probe_result
 from idmd.protocol.errors import UrlNotSupported
@@ -24,7 +24,7 @@ from idmd.protocol.errors import UrlNotSupported
 async def probe_url(session: aiohttp.ClientSession, config: Config, url: str, options: dict[str, Any]) -> dict[str, Any]:
     mode = options.get("mode", "auto")
     if mode == "media":
-        return media_probe_result(await media_module(required=True).probe_media(url, options))
+        return media_probe_result(await probe_media(url, options))
     headers = request_headers(options, config.user_agent)
     try:
         # bytes=0-0: a range-capable server says the size in Content-Range and sends one byte.
@@ -36,17 +36,16 @@ async def probe_url(session: aiohttp.ClientSession, config: Config, url: str, op
     finally:
         response.close()
     if mode == "auto" and looks_like_media(info.content_type, info.final_url):
-        media = media_module(required=False)
-        if media is not None:
-            try:
-                return media_probe_result(await media.probe_media(url, options))
-            except UrlNotSupported:
-                pass  # not media after all: describe it as the file it is
+        try:
+            return media_probe_result(await probe_media(url, options))
+        except UrlNotSupported:
+            pass  # not media after all: describe it as the file it is
     return {
         "kind": "file",
         "url": url,
         "final_url": info.final_url,
-        "filename": choose_filename(info.final_url, info.content_disposition, options.get("filename")),
+        "filename": choose_filename(info.final_url, info.content_disposition, options.get("filename"),
+                                    info.content_type),
         "size": info.size,
         "resumable": info.ranges,
         "content_type": info.content_type,

@@ -19,8 +19,8 @@ from typing import Any
 from idmd.engine.http.errors import NotAFile
 from idmd.engine.http.runner import HttpRunner
 from idmd.engine.jobs import Job
-from idmd.engine.lifecycle import media_module
 from idmd.engine.limits import RateLimiter
+from idmd.engine.media import MediaRunner, PlaylistFound
 from idmd.engine.placement import Reservations
 from idmd.engine.queue import JobQueue
 from idmd.engine.runner import JobContext, JobError, NeedsDecision, Skipped
@@ -100,12 +100,14 @@ class JobRun:
                 ctx.log(f"{exc.path.name} exists: skipped")
                 ctx.update(path=str(exc.path), filename=exc.path.name)
                 queue.set_status(job, Status.COMPLETED)
-        except JobError as exc:
-            entries = exc.items() if exc.code == "playlist" and hasattr(exc, "items") else None
+        except PlaylistFound as exc:
+            entries = exc.items()
             if entries and job.status == Status.DOWNLOADING and ctx is not None:
                 self._expand_playlist(ctx, entries)
             else:
                 self._fail(exc.to_dict())
+        except JobError as exc:
+            self._fail(exc.to_dict())
         except RpcError as exc:
             self._fail({"code": "unsupported", "message": exc.detail})
         except asyncio.CancelledError:
@@ -137,17 +139,14 @@ async def run_runner(ctx: JobContext) -> None:
     """Hand the job to its runner; an HTTP URL that turns out to be a page goes to media."""
     job = ctx.job
     if job.kind == "media":
-        module = media_module(required=False)
-        if module is None:
-            raise JobError("unsupported", "media downloads are not available in this idmd")
-        await module.MediaRunner().run(ctx)
+        await MediaRunner().run(ctx)
         return
     try:
         await HttpRunner().run(ctx)
+        unused = [f"options.{key}" for key in ("quality", "format") if job.options.get(key)]
+        if unused:
+            ctx.log(f"{' and '.join(unused)} not used: the URL is a plain file, not media", "warning")
     except NotAFile as exc:
-        module = media_module(required=False)
-        if module is None:
-            raise JobError("not_a_file", f"the URL is {exc.content_type}, not a file") from None
         ctx.log(f"the URL serves {exc.content_type}: downloading it as media")
         ctx.update(kind="media")
-        await module.MediaRunner().run(ctx)
+        await MediaRunner().run(ctx)
