@@ -42,9 +42,6 @@ class HostSlots:
         self._used: dict[str, int] = defaultdict(int)
         self._freed = asyncio.Event()
 
-    def used(self, host: str) -> int:
-        return self._used.get(host, 0)
-
     def try_acquire(self, host: str) -> bool:
         if self._used[host] >= self.limit:
             return False

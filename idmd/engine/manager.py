@@ -1,8 +1,9 @@
 """``Engine``: the one Python API of downloads that the RPC layer exposes one to one.
 
-Keeps the jobs in memory, validates requests, moves jobs through the status
-machine and emits the events. Running a job is ``lifecycle.py``'s job;
-moving bytes is the runners'.
+It validates requests and owns the shared parts: the job table and the
+status machine are the ``JobQueue``'s, each running job's task, limiter and
+reserved names its ``JobRun``'s; the engine starts runs when the queue has
+room and asks the owners for every change. Moving bytes is the runners'.
 """
 
 from __future__ import annotations
@@ -19,26 +20,27 @@ import aiohttp
 from idmd.config import Config
 from idmd.core.tokenbucket import TokenBucket
 from idmd.engine import lifecycle
-from idmd.engine.jobs import Job, new_job_id, now_iso
+from idmd.engine.actions import JobActions
+from idmd.engine.jobcontext import ContextServices, RunContext
+from idmd.engine.jobs import Job, new_job_id
 from idmd.engine.limits import HostSlots, RateLimiter
 from idmd.engine.media import probe_media
 from idmd.engine.placement import Reservations
 from idmd.engine.probe import probe_url
+from idmd.engine.queue import JobQueue
+from idmd.engine.run import JobRun, RunServices
 from idmd.engine.runner import JobError
-from idmd.engine.scheduler import pick
 from idmd.engine.ticker import Ticker
 from idmd.events import EventBus
-from idmd.protocol.errors import NoSuchJob, NotAllowed, RpcError
+from idmd.protocol.errors import NoSuchJob, RpcError
 from idmd.protocol.events import EventType
-from idmd.protocol.jobs import FINISHED, Status, can_move
+from idmd.protocol.jobs import Status
 from idmd.protocol.models import ItemError, JobOptions, JobPage, PlaylistEntry
 from idmd.protocol.models import Job as JobDict
-from idmd.protocol.models import JobError as ErrorInfo
 from idmd.protocol.options import check_options, check_patch
 from idmd.protocol.params import Item, check_action, check_ids, check_items, check_url
 
 log = logging.getLogger(__name__)
-RECENT_FINISHED = 200  # finished jobs kept in memory for snapshots and get()
 JobDicts = list[JobDict]  # (``Engine.list`` hides the builtin inside the class)
 Ids = list[str]
 
@@ -49,14 +51,16 @@ class Engine:
         self.download_dir = Path(download_dir)
         self.store = store
         self.bus = bus
-        self.jobs: dict[str, Job] = {}
-        self.tasks: dict[str, asyncio.Task[None]] = {}
-        self.limiters: dict[str, RateLimiter] = {}
+        self.queue = JobQueue(store, bus)
         self.global_bucket = TokenBucket(config.speed_limit, time.monotonic())
         self.hosts = HostSlots(config.max_connections_per_host)
         self.reservations = Reservations()
-        self.ticker = Ticker(bus, lambda: [self.jobs[i] for i in list(self.tasks) if i in self.jobs], self.stats)
-        self.totals = {"completed": 0, "failed": 0}
+        self.ticker = Ticker(bus, self.queue.running_jobs, self.stats)
+        self._contexts = ContextServices(lambda: self.config, lambda: self.session, bus, store, self.ticker.touch,
+                                         self.hosts, self.reservations)
+        self._runs = RunServices(self.queue, bus, self.ticker, self.reservations, self._context, self._add_entry,
+                                 self.schedule)
+        self.actions = JobActions(self.queue, store, bus, lambda: self.download_dir, self.schedule)
         self._session: aiohttp.ClientSession | None = None
         self._ticker_task: asyncio.Task[None] | None = None
         self._stopping = False
@@ -81,18 +85,15 @@ class Engine:
             if job.status == Status.DOWNLOADING:
                 job.status = Status.QUEUED  # interrupted: it resumes from its checkpoint
                 self.store.save_job(job.to_store())
-            self.jobs[job.id] = job
+            self.queue.put(job)
         self._ticker_task = asyncio.create_task(self.ticker.run())
         self.schedule()
 
     async def stop(self) -> None:
         """Stop every job where it is (checkpointed, parts kept): the next start resumes them."""
         self._stopping = True
-        tasks = list(self.tasks.values())
-        for task in tasks:
-            task.cancel()
-        await asyncio.gather(*tasks, return_exceptions=True)
-        for job in self.jobs.values():
+        await asyncio.gather(*(run.stop() for run in self.queue.runs()))
+        for job in self.queue:
             if job.status == Status.DOWNLOADING:
                 self.store.save_job(job.to_store())
         if self._ticker_task is not None:
@@ -126,55 +127,28 @@ class Engine:
         self._folders[folder] = folder.resolve()
         return self._folders[folder]
 
-    # -- scheduling ------------------------------------------------------------------------
+    # -- running -----------------------------------------------------------------------------
     def schedule(self) -> None:
-        """Start queued jobs while fewer than ``max_active`` run (priority, then age)."""
+        """Start queued jobs while fewer than ``max_active`` run (priority, then age): O(log n) each."""
         if self._stopping:
             return
-        for job in pick(self.jobs.values(), len(self.tasks), self.config.max_active):
-            self.set_status(job, Status.DOWNLOADING)
-            self.tasks[job.id] = asyncio.create_task(lifecycle.run_job(self, job), name=f"job-{job.id}")
+        for job in self.queue.next_to_start(self.config.max_active):
+            self.queue.set_status(job, Status.DOWNLOADING)
+            limiter = RateLimiter(self.global_bucket, int(job.options.get("speed_limit") or 0))
+            JobRun(job, limiter, self._runs).start()
 
-    def set_status(self, job: Job, status: Status, error: ErrorInfo | None = None) -> None:
-        if job.status == status and job.error == error:
-            return
-        if job.status != status and not can_move(job.status, status):
-            raise NotAllowed(f"a {job.status} job cannot become {status}", data={"status": str(job.status)})
-        job.status = status
-        job.error = error
-        changed: dict[str, Any] = {}
-        if status == Status.DOWNLOADING and job.started_at is None:
-            job.started_at = changed["started_at"] = now_iso()
-        if status in FINISHED:
-            job.finished_at = changed["finished_at"] = now_iso()
-            if status in (Status.COMPLETED, Status.FAILED):
-                self.totals[str(status)] += 1
-            self._trim_finished()
-        elif job.finished_at is not None:
-            job.finished_at = changed["finished_at"] = None
-        if status != Status.DOWNLOADING:
-            job.speed, job.eta, job.connections = 0.0, None, 0
-        row = job.to_store()
-        if status == Status.COMPLETED:
-            # The last periodic checkpoint is up to a second old: store the segments whole.
-            job.mark_complete()
-            row.update(done=job.done, segments=job.segment_lists())
-        self.store.save_job(row)
-        self.bus.emit(EventType.JOB_STATUS, job.id, {"status": str(status), "error": error})
-        if changed:
-            self.bus.emit(EventType.JOB_UPDATED, job.id, changed)
+    def _context(self, job: Job, limiter: RateLimiter) -> RunContext:
+        return RunContext(self._contexts, job, limiter, self.folder(job.download_dir))
 
-    def _trim_finished(self) -> None:
-        finished = [j for j in self.jobs.values() if j.status in FINISHED]
-        for job in finished[: max(0, len(finished) - RECENT_FINISHED)]:
-            del self.jobs[job.id]
+    def _add_entry(self, url: str, options: JobOptions, playlist: PlaylistEntry | None) -> Job:
+        return self.create(url, options, "media", playlist)
 
     # -- the API -----------------------------------------------------------------------------
     # Each method checks what it is given against the declaration in idmd.protocol
     # (options, params): the RPC layer only binds JSON to its annotations.
     async def probe(self, url: str, options: Mapping[str, Any] | None = None) -> dict[str, Any]:
         url = check_url(url)
-        return await probe_url(self, url, check_options(options))
+        return await probe_url(self.session, self.config, url, check_options(options))
 
     async def add(self, url: str, options: Mapping[str, Any] | None = None) -> JobDict:
         return await self._add(check_url(url), check_options(options))
@@ -199,7 +173,7 @@ class Engine:
             job.filename = options["filename"]
         if options.get("start") == "paused":
             job.status = Status.PAUSED
-        self.jobs[job.id] = job
+        self.queue.put(job)
         self.store.save_job(job.to_store())
         self.bus.emit(EventType.JOB_ADDED, job.id, dict(job.to_dict()))
         self.schedule()
@@ -218,26 +192,26 @@ class Engine:
         return results
 
     def get(self, job_id: str) -> JobDict:
-        job = self.jobs.get(job_id)
+        job = self.queue.get(job_id)
         if job is None:
             raise NoSuchJob(f"no job {job_id!r}", data={"id": job_id})
         return job.to_dict()
 
     async def fetch(self, job_id: str) -> JobDict:
         """Like ``get``, but also finds finished jobs that are only in the history."""
-        if job_id in self.jobs:
+        if job_id in self.queue:
             return self.get(job_id)
         return (await self._load(job_id)).to_dict()
 
     async def _load(self, job_id: str) -> Job:
-        job = self.jobs.get(job_id)
+        job = self.queue.get(job_id)
         if job is not None:
             return job
         data = await self.store.get_job(job_id) if isinstance(job_id, str) else None
         if data is None:
             raise NoSuchJob(f"no job {job_id!r}", data={"id": job_id})
         job = Job.from_store(data)
-        self.jobs[job.id] = job
+        self.queue.put(job)
         return job
 
     async def list(
@@ -252,46 +226,46 @@ class Engine:
         result: JobPage = await self.store.list_jobs(status, query, limit, cursor, order)
         jobs: JobDicts = []
         for job in result["jobs"]:
-            live = self.jobs.get(job["id"])
+            live = self.queue.get(job["id"])
             jobs.append({**job, **live.to_dict(segments=False)} if live is not None else job)
         result["jobs"] = jobs
         return result
 
     async def pause(self, ids: Ids) -> JobDicts:
-        return [await lifecycle.pause(self, await self._load(i)) for i in check_ids(ids)]
+        return [await self.actions.pause(await self._load(i)) for i in check_ids(ids)]
 
     async def resume(self, ids: Ids) -> JobDicts:
-        return [lifecycle.resume(self, await self._load(i)) for i in check_ids(ids)]
+        return [self.actions.resume(await self._load(i)) for i in check_ids(ids)]
 
     async def cancel(self, ids: Ids) -> JobDicts:
-        return [await lifecycle.cancel(self, await self._load(i)) for i in check_ids(ids)]
+        return [await self.actions.cancel(await self._load(i)) for i in check_ids(ids)]
 
     async def retry(self, ids: Ids) -> JobDicts:
-        return [lifecycle.retry(self, await self._load(i)) for i in check_ids(ids)]
+        return [self.actions.retry(await self._load(i)) for i in check_ids(ids)]
 
     async def remove(self, ids: Ids, delete_files: bool = False) -> None:
         jobs = [await self._load(i) for i in check_ids(ids)]
         for job in jobs:
-            await lifecycle.remove(self, job, delete_files)
+            await self.actions.remove(job, delete_files)
         await self.store.delete_jobs([job.id for job in jobs])
 
     async def update(self, job_id: str, patch: Mapping[str, Any]) -> JobDict:
         clean = check_patch(patch)
-        return await lifecycle.update(self, await self._load(job_id), clean)
+        return self.actions.update(await self._load(job_id), clean)
 
     async def resolve_duplicate(self, job_id: str, action: str) -> JobDict:
         action = check_action(action)
-        return lifecycle.resolve_duplicate(self, await self._load(job_id), action)
+        return self.actions.resolve_duplicate(await self._load(job_id), action)
 
     def snapshot(self) -> JobDicts:
-        return [job.to_dict() for job in self.jobs.values()]
+        return [job.to_dict() for job in self.queue]
 
     def stats(self) -> dict[str, Any]:
-        active = [j for j in self.jobs.values() if j.status == Status.DOWNLOADING]
+        queue = self.queue
         return {
-            "active": len(active),
-            "queued": sum(1 for j in self.jobs.values() if j.status == Status.QUEUED),
-            "speed": round(sum(j.speed for j in active)),
-            "totals": {**self.totals, "downloaded": self.ticker.session_bytes},
+            "active": queue.count(Status.DOWNLOADING),
+            "queued": queue.count(Status.QUEUED),
+            "speed": round(sum(j.speed for j in queue.running_jobs() if j.status == Status.DOWNLOADING)),
+            "totals": {**queue.totals, "downloaded": self.ticker.session_bytes},
         }
 

@@ -6,8 +6,11 @@ stream manifests go on to the media probe (yt-dlp, in a worker process).
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
+import aiohttp
+
+from idmd.config import Config
 from idmd.core.filenames import choose_filename
 from idmd.engine.http.errors import FetchError
 from idmd.engine.http.fetch import open_response
@@ -18,18 +21,15 @@ from idmd.engine.runner import media_probe_result
 from idmd.protocol.errors import UrlNotSupported
 from idmd.protocol.models import JobOptions
 
-if TYPE_CHECKING:
-    from idmd.engine.manager import Engine
 
-
-async def probe_url(engine: Engine, url: str, options: JobOptions) -> dict[str, Any]:
+async def probe_url(session: aiohttp.ClientSession, config: Config, url: str, options: JobOptions) -> dict[str, Any]:
     mode = options.get("mode", "auto")
     if mode == "media":
         return media_probe_result(await probe_media(url, options))
-    headers = request_headers(options, engine.config.user_agent)
+    headers = request_headers(options, config.user_agent)
     try:
         # bytes=0-0: a range-capable server says the size in Content-Range and sends one byte.
-        response = await open_response(engine.session, url, headers, 0, 1, engine.config.stall_timeout)
+        response = await open_response(session, url, headers, 0, 1, config.stall_timeout)
     except FetchError as exc:
         raise UrlNotSupported(exc.message, data={"reason": exc.code}) from None
     try:

@@ -93,12 +93,16 @@ class JobContext(Protocol):
         url: str,
         headers: Mapping[str, str] | None = None,
         filename: str | None = None,
+        *,
+        detect_media: bool = False,
     ) -> Path:
         """Fetch ``url`` with the segmented HTTP engine into this job's folder.
 
         ``filename`` is sanitised and de-duplicated per ``on_duplicate``; progress,
         checkpoints, resume and limits all apply to this job. Returns the final
-        path (the file is complete and verified). Raises ``JobError``.
+        path (the file is complete and verified). Raises ``JobError``, and with
+        ``detect_media`` ``NotAFile`` when the first response is a page or a
+        stream manifest (mode ``auto``: the job then goes to the media runner).
         """
         ...
 

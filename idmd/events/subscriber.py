@@ -1,7 +1,9 @@
-"""One subscriber's bounded event queue: filtering, progress coalescing, overflow.
+"""One subscriber's bounded event queue: the delivery rules of ``rules.py`` applied
+to one client that may fall behind.
 
 Pure (no sockets, no clock of its own: callers pass ``now``) so the rules are
-tested alone. The RPC writer task drains it; the bus listener only offers.
+tested alone. The transport's writer (WebSocket or SSE) drains it; the fan-out
+only offers.
 
 Rules (docs/protocol.md, Events): a coalesced event (``job.progress`` per job,
 ``stats``) replaces a still-queued copy, moving to the back so the queue stays
@@ -18,8 +20,8 @@ from __future__ import annotations
 from collections import deque
 from collections.abc import Iterable
 
+from idmd.events.rules import RATE, WINDOW, EventFilter, RateWindow, ends_job
 from idmd.protocol.events import COALESCED, Event, EventType
-from idmd.protocol.jobs import FINISHED
 
 Key = tuple[EventType, str | None]
 
@@ -37,29 +39,21 @@ class Subscriber:
         limit: int = 1024,
         jobs: Iterable[str] | None = None,
         types: Iterable[str] | None = None,
-        rate: int = 10,
-        window: float = 1.0,
+        rate: int = RATE,
+        window: float = WINDOW,
     ) -> None:
         self.limit = limit
-        self.jobs = frozenset(jobs) if jobs is not None else None
-        self.types = frozenset(EventType(t) for t in types) if types is not None else None
-        self.rate = rate  # 0: no limit
-        self.window = window
+        self.filter = EventFilter(jobs, types)
+        self.rate = RateWindow(rate, window)  # job.progress per job (rate 0: no limit)
         self.overflowed = False
         self.dropped = 0  # non-critical events lost to a full queue
         self._queue: deque[_Slot] = deque()
         self._live = 0
         self._queued: dict[Key, _Slot] = {}  # coalesced events still in the queue
         self._held: dict[Key, Event] = {}  # progress that arrived too early
-        self._sent: dict[Key, deque[float]] = {}  # the last ``rate`` send times per job
 
     def __len__(self) -> int:
         return self._live + len(self._held)
-
-    def wants(self, event: Event) -> bool:
-        if self.types is not None and event.type not in self.types:
-            return False
-        return self.jobs is None or event.job is None or event.job in self.jobs
 
     def offer(self, event: Event, now: float, *, replay: bool = False) -> bool:
         """Queue ``event`` if wanted; False when a critical event did not fit (overflow).
@@ -69,18 +63,15 @@ class Subscriber:
         """
         if self.overflowed:
             return False
-        # The hot path of fan-out (every event, every subscriber): locals and inlined checks.
+        # The careful path of fan-out: every event, for each subscriber that is behind.
         kind, job = event.type, event.job
-        if (self.types is not None and kind not in self.types) or (
-            self.jobs is not None and job is not None and job not in self.jobs
-        ):
+        if not self.filter.wants(event):
             return True
         held = self._held
         if held and job is not None:
             self._release_job(job, except_key=(kind, job))
-        if job is not None and (kind is EventType.JOB_REMOVED or (
-                kind is EventType.JOB_STATUS and event.data.get("status") in FINISHED)):
-            self.forget_job(job)
+        if ends_job(event):
+            self.rate.forget(job)
         if kind in COALESCED:
             key = (kind, job)
             if held:
@@ -89,7 +80,7 @@ class Subscriber:
             if old is not None:  # the newest copy wins and moves to the back, keeping seq order
                 old.event = None
                 self._live -= 1
-            elif not replay and kind is EventType.JOB_PROGRESS and self._too_soon(key, now):
+            elif not replay and kind is EventType.JOB_PROGRESS and self.rate.too_soon(job, now):
                 held[key] = event
                 return True
             if self._live >= self.limit and not replay:
@@ -120,11 +111,8 @@ class Subscriber:
                 key = (event.type, event.job)
                 if self._queued.get(key) is slot:
                     del self._queued[key]
-                if event.type is EventType.JOB_PROGRESS and self.rate:
-                    sent = self._sent.get(key)
-                    if sent is None:
-                        sent = self._sent[key] = deque(maxlen=self.rate)
-                    sent.append(now)
+                if event.type is EventType.JOB_PROGRESS:
+                    self.rate.record(event.job, now)
             return event
         return None
 
@@ -132,23 +120,7 @@ class Subscriber:
         """When the earliest held progress event may be sent, on the caller's clock."""
         if not self._held:
             return None
-        return min(self._due(key) for key in self._held)
-
-    def forget_job(self, job: str) -> None:
-        """Drop the rate-limit memory of a removed job (keeps the dict small)."""
-        self._sent.pop((EventType.JOB_PROGRESS, job), None)
-
-    def _too_soon(self, key: Key, now: float) -> bool:
-        sent = self._sent.get(key)
-        if sent is None or len(sent) < self.rate:  # with rate 0 nothing is recorded: never too soon
-            return False
-        return now + 1e-6 < sent[0] + self.window  # the tolerance absorbs float rounding of tick times
-
-    def _due(self, key: Key) -> float:
-        sent = self._sent.get(key)
-        if not self.rate or sent is None or len(sent) < self.rate:
-            return float("-inf")
-        return sent[0] + self.window
+        return min(self.rate.due(job) for _, job in self._held)
 
     def _append(self, event: Event) -> _Slot:
         slot = _Slot(event)
@@ -159,7 +131,7 @@ class Subscriber:
     def _release_due(self, now: float) -> None:
         if not self._held:
             return
-        due = [k for k in self._held if not self._too_soon(k, now)]
+        due = [k for k in self._held if not self.rate.too_soon(k[1], now)]
         for key in sorted(due, key=lambda k: self._held[k].seq):
             self._queued[key] = self._append(self._held.pop(key))
 

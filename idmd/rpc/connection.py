@@ -1,7 +1,8 @@
 """One WebSocket connection: a reader that dispatches frames and a writer task
 that drains the peer's outbox and subscription. The engine never waits on a
 socket: the hub (``fanout.py``) writes an event frame at once only to an idle
-socket with nothing buffered, and otherwise queues it for the writer."""
+socket with nothing buffered, and otherwise queues it for the writer. The
+connection is its peer's ``Link``."""
 
 from __future__ import annotations
 
@@ -14,10 +15,10 @@ from typing import Any
 from aiohttp import WSMsgType, web
 
 from idmd.protocol.errors import InternalError, ParseError
-from idmd.rpc.codec import decode, encode
+from idmd.rpc.codec import CodecName, decode, encode
 from idmd.rpc.dispatcher import Dispatcher, error_response
 from idmd.rpc.fanout import MAX_BATCH
-from idmd.rpc.peer import CLOSE_TOO_SLOW, CLOSE_UNAUTHORIZED, Peer
+from idmd.rpc.peer import CLOSE_TOO_SLOW, CLOSE_UNAUTHORIZED, Peer, RpcState
 from idmd.rpc.wire import EventFrames, combine
 
 log = logging.getLogger(__name__)
@@ -29,12 +30,14 @@ CLOSE_GRACE = 2.0  # seconds the writer gets to flush before a close is forced
 
 
 class Connection:
-    def __init__(self, ws: web.WebSocketResponse, peer: Peer, dispatcher: Dispatcher, frames: EventFrames,
-                 transport: asyncio.Transport | None = None) -> None:
+    raw_frames = True  # takes the hub's ready-made WebSocket frames
+
+    def __init__(self, ws: web.WebSocketResponse, state: RpcState, codec: CodecName, remote: str,
+                 dispatcher: Dispatcher, frames: EventFrames, transport: asyncio.Transport | None = None) -> None:
         self.ws = ws
         self._transport = transport
         self._idle = False  # the writer waits for work: nothing of ours is half-sent
-        self.peer = peer
+        self.peer = Peer(state, self, codec, asyncio.get_running_loop().time, remote)
         self.dispatcher = dispatcher
         self.frames = frames
         self._wakeup = asyncio.Event()
@@ -46,9 +49,6 @@ class Connection:
     async def run(self) -> None:
         loop = asyncio.get_running_loop()
         peer = self.peer
-        peer.wake = self._wakeup.set
-        peer.on_close = self._closing
-        peer.write_now = self._write_now
         self._writer = asyncio.create_task(self._write(), name="idmd-rpc-writer")
         timer = loop.call_later(HELLO_TIMEOUT, self._hello_timeout)
         try:
@@ -116,17 +116,18 @@ class Connection:
                     await self._send(peer.outbox.popleft())
                 if peer.close_code is not None:
                     break
-                if peer.event_frames:  # the hub's shared frames come before anything queued since
-                    await self._send(peer.event_frames.popleft())
+                subscription = peer.subscription
+                if subscription is not None and subscription.ready:  # the hub's frames come first
+                    await self._send(subscription.ready.popleft())
                     continue
-                sub = peer.subscriber
-                if sub is not None and peer.active:
-                    frames = self._pending_events(loop.time())
+                if subscription is not None and subscription.active:
+                    limit = MAX_BATCH if subscription.batch else 1
+                    frames = subscription.next_frames(self.frames, peer.codec, loop.time(), limit)
                     if frames:
                         await self._send(frames[0] if len(frames) == 1 else combine(peer.codec, frames))
                         continue
                 timeout = None
-                due = sub.next_due() if sub is not None and peer.active else None
+                due = subscription.next_due() if subscription is not None else None
                 if due is not None:
                     timeout = max(0.0, due - loop.time())
                 self._idle = True
@@ -142,28 +143,17 @@ class Connection:
         except (ConnectionError, RuntimeError):
             pass  # the client went away; the reader notices and cleans up
 
-    def _pending_events(self, now: float) -> list[str | bytes]:
-        """The next event's frame, or up to MAX_BATCH of them when the client takes batches."""
-        peer = self.peer
-        sub = peer.subscriber
-        assert sub is not None
-        frames: list[str | bytes] = []
-        limit = MAX_BATCH if peer.batch else 1
-        while len(frames) < limit:
-            event = sub.pop(now)
-            if event is None:
-                break
-            frames.append(self.frames.frame(event, peer.codec, event.job in peer.detail))
-        return frames
+    def wake(self) -> None:
+        self._wakeup.set()
 
-    def _write_now(self, frame: bytes) -> bool:
+    def write_now(self, frame: bytes) -> bool:
         """Write a ready frame at once when that cannot interleave with our own writes:
         the writer is idle (every frame it sent is whole in the transport) and the
         transport has nothing buffered (no back-pressure to respect)."""
         transport = self._transport
         peer = self.peer
         if (not self._idle or transport is None or transport.is_closing() or self.ws.closed
-                or peer.close_code is not None or peer.outbox or peer.event_frames
+                or peer.close_code is not None or peer.outbox or (peer.subscription and peer.subscription.ready)
                 or transport.get_write_buffer_size()):
             return False
         transport.write(frame)
@@ -175,7 +165,7 @@ class Connection:
         else:
             await self.ws.send_bytes(frame)
 
-    def _closing(self) -> None:
+    def closing(self) -> None:
         if self._watchdog is None:
             self._watchdog = asyncio.get_running_loop().create_task(self._force_close())
 

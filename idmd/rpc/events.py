@@ -41,8 +41,7 @@ class Events(Namespace):
             wanted = set(jobs)
             snapshot_jobs = [j for j in snapshot_jobs if j.get("id") in wanted]
         sub = Subscriber(self._state.queue_limit, jobs, types)
-        self._peer.subscribe(sub, replay, frozenset(detail if detail is not None else jobs or ()))
-        self._peer.batch = batch
+        self._peer.subscribe(sub, replay, frozenset(detail if detail is not None else jobs or ()), batch)
         return {"seq": seq, "reset": reset, "snapshot": {"jobs": snapshot_jobs, "stats": engine.stats()}}
 
     def unsubscribe(self) -> bool:

@@ -1,8 +1,9 @@
 """One connection's state, shared by the dispatcher and the transport.
 
 The namespaces change it (authenticated, subscription, close); the transport's
-writer task drains it. Nothing here touches a socket: ``wake`` tells the writer
-there is something to send.
+writer task drains it. Nothing here touches a socket: the transport hands the
+peer its ``Link`` when it makes it, and ``link.wake`` tells the writer there is
+something to send.
 """
 
 from __future__ import annotations
@@ -13,14 +14,14 @@ import time
 from collections import deque
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from idmd.events.subscriber import Subscriber
 from idmd.protocol.events import Event
 from idmd.rpc.codec import CodecName, encode
 from idmd.rpc.fanout import Hub
 from idmd.rpc.pairing_registry import PairingRegistry
-from idmd.rpc.wire import EventFrames
+from idmd.rpc.wire import EventFrames, Variant
 
 if TYPE_CHECKING:
     from idmd.context import DaemonContext
@@ -57,10 +58,70 @@ class RpcState:
         return own or paired is not None, None if own else paired
 
 
+class Link(Protocol):
+    """What a transport does for its peer, handed to the peer when it is made."""
+
+    raw_frames: bool  # takes the hub's ready-made WebSocket frames (not SSE: its own encoding)
+
+    def wake(self) -> None:
+        """There is something to send (a reply, events, a close)."""
+
+    def write_now(self, frame: bytes) -> bool:
+        """Write one ready WebSocket frame at once if the socket is idle; False: queue it instead."""
+
+    def closing(self) -> None:
+        """The peer was closed: start closing the transport."""
+
+
+class Detached:
+    """The link of a peer without a transport (the dispatcher's tests): nothing is sent."""
+
+    raw_frames = True
+
+    def wake(self) -> None:
+        pass
+
+    def write_now(self, frame: bytes) -> bool:
+        return False
+
+    def closing(self) -> None:
+        pass
+
+
+@dataclass(eq=False)
+class Subscription:
+    """A connection's subscription: its rules' queue (``Subscriber``) and how its frames are made."""
+
+    subscriber: Subscriber
+    detail: frozenset[str]  # jobs whose progress keeps its segments
+    batch: bool  # the client takes several events in one array frame
+    start_seq: int  # events up to this seq came through the replay (or are before "now")
+    active: bool = False  # events flow once the subscribe reply is queued before them
+    ready: deque[str | bytes] = field(default_factory=deque)  # frames the hub made, sent before the queue
+
+    def next_frames(self, frames: EventFrames, variant: Variant, now: float, limit: int) -> list[str | bytes]:
+        """Up to ``limit`` encoded events due from the queue (the transport's writer sends them)."""
+        out: list[str | bytes] = []
+        sub = self.subscriber
+        while len(out) < limit:
+            event = sub.pop(now)
+            if event is None:
+                break
+            out.append(frames.frame(event, variant, event.job in self.detail))
+        return out
+
+    def next_due(self) -> float | None:
+        """When a held event may go (None: wait for a wake-up); only once active."""
+        return self.subscriber.next_due() if self.active else None
+
+
 class Peer:
-    def __init__(self, state: RpcState, codec: CodecName = "json", now: Callable[[], float] = time.monotonic,
-                 remote: str = "") -> None:
+    """One client connection: who it is, its replies (``outbox``) and its subscription."""
+
+    def __init__(self, state: RpcState, link: Link | None = None, codec: CodecName = "json",
+                 now: Callable[[], float] = time.monotonic, remote: str = "") -> None:
         self.state = state
+        self.link: Link = link or Detached()
         self.codec: CodecName = codec
         self.remote = remote
         self.now = now
@@ -69,50 +130,34 @@ class Peer:
         self.client_id: str | None = None  # a paired client's id; None for the daemon token
         self.close_code: int | None = None
         self.close_reason = ""
-        self.subscriber: Subscriber | None = None
-        self.detail: frozenset[str] = frozenset()  # jobs whose progress keeps its segments
-        self.active = False  # events flow once the subscribe reply is queued before them
-        self.batch = False  # the client takes several events in one array frame
-        self.fast = True  # may take the hub's shared frames (not SSE: its own encoding)
-        self.start_seq = 0  # events up to this seq came through the replay (or are before "now")
-        self.event_frames: deque[str | bytes] = deque()  # ready-made frames from the hub
-        # Writes one ready WebSocket frame straight to the socket if the writer is idle and
-        # nothing is buffered (False: queue it instead); set by the transport.
-        self.write_now: Callable[[bytes], bool] = lambda frame: False
         self.outbox: deque[str | bytes] = deque()  # encoded replies and messages for this peer only
-        self.wake: Callable[[], None] = lambda: None  # the writer has something to send
-        self.on_close: Callable[[], None] = lambda: None  # the transport starts closing
+        self.subscription: Subscription | None = None
 
-    def subscribe(self, sub: Subscriber, replay: Iterable[Event], detail: frozenset[str]) -> None:
+    def subscribe(self, sub: Subscriber, replay: Iterable[Event], detail: frozenset[str], batch: bool) -> None:
         """Replace the subscription: replay first, then live events (no gap: no await between)."""
         self.unsubscribe()
         now = self.now()
         for event in replay:
             sub.offer(event, now, replay=True)
-        self.subscriber = sub
-        self.detail = detail
-        self.active = False
-        self.start_seq = self.state.ctx.bus.seq
+        self.subscription = Subscription(sub, detail, batch, self.state.ctx.bus.seq)
         self.state.hub.add(self)
 
     def activate(self) -> None:
-        if self.subscriber is not None and not self.active:
-            self.active = True
-            self.wake()
+        if self.subscription is not None and not self.subscription.active:
+            self.subscription.active = True
+            self.link.wake()
 
     def close_too_slow(self) -> None:
         self.close(CLOSE_TOO_SLOW, "too slow to receive critical events; reconnect with the last seq")
 
     def unsubscribe(self) -> None:
         self.state.hub.remove(self)
-        self.subscriber = None
-        self.active = False
-        self.event_frames.clear()
+        self.subscription = None
 
     def send(self, message: Any) -> None:
         """Queue a message (a reply, or an event for this peer only such as pairing.approved)."""
         self.outbox.append(encode(self.codec, message))
-        self.wake()
+        self.link.wake()
 
     def close(self, code: int, reason: str = "") -> None:
         if self.close_code is None:
@@ -120,8 +165,8 @@ class Peer:
                 log.info("closing the connection from %s (%s): %s", self.remote or "?", code, reason)
             self.close_code = code
             self.close_reason = reason
-            self.wake()
-            self.on_close()
+            self.link.wake()
+            self.link.closing()
 
     def release(self) -> None:
         """The connection is gone: no listener, no pending pairing left behind."""

@@ -5,14 +5,11 @@ the protocol itself lives in the transport-free dispatcher and namespaces."""
 from __future__ import annotations
 
 import asyncio
-import logging
-from collections.abc import AsyncIterator
 
 from aiohttp import web
 
 from idmd.context import DAEMON
 from idmd.protocol import MAX_FRAME
-from idmd.protocol.events import EventType
 from idmd.rpc.api import build_dispatcher
 from idmd.rpc.codec import SUBPROTOCOLS
 from idmd.rpc.connection import Connection
@@ -20,10 +17,8 @@ from idmd.rpc.dispatcher import Dispatcher
 from idmd.rpc.guard import bearer_token, host_allowed, origin_allowed
 from idmd.rpc.pairing_registry import PairingRegistry
 from idmd.rpc.peer import CLOSE_GOING_AWAY, Peer, RpcState
-from idmd.rpc.sse import serve_sse
+from idmd.rpc.sse import EventStream
 from idmd.rpc.wire import EventFrames
-
-log = logging.getLogger(__name__)
 
 RPC = web.AppKey("idmd_rpc", RpcState)
 DISPATCHER = web.AppKey("idmd_rpc_dispatcher", Dispatcher)
@@ -41,7 +36,6 @@ def setup_rpc(app: web.Application, *, queue_limit: int = 1024, wrong_token_dela
     app.router.add_get("/rpc", rpc_handler)
     app.router.add_get("/events", sse_handler)
     app.on_shutdown.append(_close_all)
-    app.cleanup_ctx.append(_stats_ticker)
 
 
 def check_request(request: web.Request, state: RpcState) -> None:
@@ -71,14 +65,16 @@ async def rpc_handler(request: web.Request) -> web.StreamResponse:
     check_request(request, state)
     ws = web.WebSocketResponse(protocols=tuple(SUBPROTOCOLS), max_msg_size=MAX_FRAME, timeout=5.0)
     codec = SUBPROTOCOLS.get(ws.can_prepare(request).protocol or "", "json")
-    peer = Peer(state, codec, asyncio.get_running_loop().time, request.remote or "")
+    transport = request.transport if isinstance(request.transport, asyncio.Transport) else None
+    connection = Connection(ws, state, codec, request.remote or "", request.app[DISPATCHER], request.app[FRAMES],
+                            transport)
+    peer = connection.peer
     if not await _bearer(request, state, peer):
         raise web.HTTPUnauthorized(text="wrong token\n")
     await ws.prepare(request)
     state.peers.add(peer)
     try:
-        transport = request.transport if isinstance(request.transport, asyncio.Transport) else None
-        await Connection(ws, peer, request.app[DISPATCHER], request.app[FRAMES], transport).run()
+        await connection.run()
     finally:
         peer.release()
     return ws
@@ -87,46 +83,21 @@ async def rpc_handler(request: web.Request) -> web.StreamResponse:
 async def sse_handler(request: web.Request) -> web.StreamResponse:
     state = request.app[RPC]
     check_request(request, state)
-    peer = Peer(state, "json", asyncio.get_running_loop().time, request.remote or "")
+    stream = EventStream(request, state, request.app[FRAMES])
     if bearer_token(request.headers.get("Authorization")) is None:
         raise web.HTTPUnauthorized(text="send the token as Authorization: Bearer TOKEN\n")
-    if not await _bearer(request, state, peer):
+    if not await _bearer(request, state, stream.peer):
         raise web.HTTPUnauthorized(text="wrong token\n")
-    state.peers.add(peer)
+    state.peers.add(stream.peer)
     try:
-        return await serve_sse(request, peer, request.app[FRAMES])
+        return await stream.serve()
     finally:
-        peer.release()
+        stream.peer.release()
 
 
 async def _close_all(app: web.Application) -> None:
     for peer in list(app[RPC].peers):
         peer.close(CLOSE_GOING_AWAY, "idmd is stopping")
-
-
-async def _stats_ticker(app: web.Application) -> AsyncIterator[None]:
-    """A ``stats`` event each second unless the engine emits its own: the
-    browser's worker needs text traffic, and UIs show the totals. Watches the
-    bus's retained events rather than listening, so it holds no listener."""
-    ctx = app[DAEMON]
-
-    async def tick() -> None:
-        seen, mine = ctx.bus.seq, -1
-        while True:
-            await asyncio.sleep(1.0)  # a clock, not a wait for some event
-            recent, _ = ctx.bus.replay(seen)
-            seen = ctx.bus.seq
-            if any(e.type is EventType.STATS and e.seq != mine for e in recent):
-                return  # the engine emits them
-            if ctx.engine is not None:
-                try:
-                    mine = ctx.bus.emit(EventType.STATS, None, ctx.engine.stats()).seq
-                except Exception:
-                    log.exception("stats failed")
-
-    task = asyncio.create_task(tick(), name="idmd-stats")
-    yield
-    task.cancel()
 
 
 __all__ = ["RPC", "setup_rpc"]

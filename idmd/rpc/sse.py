@@ -15,7 +15,7 @@ from aiohttp import web
 
 from idmd.protocol.errors import RpcError
 from idmd.rpc.events import Events
-from idmd.rpc.peer import Peer
+from idmd.rpc.peer import Peer, RpcState
 from idmd.rpc.wire import EventFrames
 
 
@@ -37,33 +37,52 @@ def _list(request: web.Request, name: str) -> list[str] | None:
     return [v for v in raw.split(",") if v] if raw else None
 
 
-async def serve_sse(request: web.Request, peer: Peer, frames: EventFrames) -> web.StreamResponse:
-    loop = asyncio.get_running_loop()
-    wakeup = asyncio.Event()
-    peer.wake = wakeup.set
-    peer.fast = False  # SSE frames are encoded differently: always through the subscriber
-    jobs = _list(request, "jobs")
-    try:
-        result = Events(peer.state, peer).subscribe(since=_since(request), jobs=jobs, types=_list(request, "types"))
-    except RpcError as exc:
-        raise web.HTTPBadRequest(text=f"{exc.detail}\n") from None
-    response = web.StreamResponse(headers={"Content-Type": "text/event-stream", "Cache-Control": "no-cache",
-                                           "X-Accel-Buffering": "no"})
-    await response.prepare(request)
-    snapshot = json.dumps(result, separators=(",", ":"), ensure_ascii=False, default=str)
-    await response.write(f"event: snapshot\ndata: {snapshot}\n\n".encode())
-    peer.activate()
-    with contextlib.suppress(ConnectionError, RuntimeError):
-        while peer.close_code is None:
-            wakeup.clear()
-            sub = peer.subscriber
-            assert sub is not None
-            event = sub.pop(loop.time())
-            if event is not None:
-                frame = frames.frame(event, "sse", event.job in peer.detail)
-                await response.write(frame.encode() if isinstance(frame, str) else frame)
-                continue
-            due = sub.next_due()
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(wakeup.wait(), None if due is None else max(0.0, due - loop.time()))
-    return response
+class EventStream:
+    """One SSE response and its peer; it is the peer's ``Link`` (SSE frames are
+    encoded for SSE, so the hub's ready-made WebSocket frames never come here)."""
+
+    raw_frames = False
+
+    def __init__(self, request: web.Request, state: RpcState, frames: EventFrames) -> None:
+        self._request = request
+        self._frames = frames
+        self._wakeup = asyncio.Event()
+        self.peer = Peer(state, self, "json", asyncio.get_running_loop().time, request.remote or "")
+
+    def wake(self) -> None:
+        self._wakeup.set()
+
+    def write_now(self, frame: bytes) -> bool:
+        return False
+
+    def closing(self) -> None:
+        pass  # the loop in ``serve`` ends when it sees the close code
+
+    async def serve(self) -> web.StreamResponse:
+        request, peer = self._request, self.peer
+        loop = asyncio.get_running_loop()
+        jobs = _list(request, "jobs")
+        try:
+            result = Events(peer.state, peer).subscribe(since=_since(request), jobs=jobs,
+                                                        types=_list(request, "types"))
+        except RpcError as exc:
+            raise web.HTTPBadRequest(text=f"{exc.detail}\n") from None
+        response = web.StreamResponse(headers={"Content-Type": "text/event-stream", "Cache-Control": "no-cache",
+                                               "X-Accel-Buffering": "no"})
+        await response.prepare(request)
+        snapshot = json.dumps(result, separators=(",", ":"), ensure_ascii=False, default=str)
+        await response.write(f"event: snapshot\ndata: {snapshot}\n\n".encode())
+        peer.activate()
+        with contextlib.suppress(ConnectionError, RuntimeError):
+            while peer.close_code is None and (subscription := peer.subscription) is not None:
+                self._wakeup.clear()
+                frames = subscription.next_frames(self._frames, "sse", loop.time(), 1)
+                if frames:
+                    frame = frames[0]
+                    await response.write(frame.encode() if isinstance(frame, str) else frame)
+                    continue
+                due = subscription.next_due()
+                with contextlib.suppress(TimeoutError):
+                    timeout = None if due is None else max(0.0, due - loop.time())
+                    await asyncio.wait_for(self._wakeup.wait(), timeout)
+        return response

@@ -9,12 +9,12 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from idmd.engine.jobcontext import RunContext
+    from idmd.engine.runner import JobContext
 
 
 class HttpRunner:
-    async def run(self, ctx: RunContext) -> None:  # type: ignore[override]
+    async def run(self, ctx: JobContext) -> None:
         job = ctx.job
         detect = (job.options.get("mode") or "auto") == "auto"
-        path = await ctx.fetch(job.url, None, job.options.get("filename"), detect_media=detect)
+        path = await ctx.download_file(job.url, None, job.options.get("filename"), detect_media=detect)
         job.path = str(path)
