@@ -11,6 +11,8 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
+from idmd.core.text import valid_text
+
 if TYPE_CHECKING:
     import aiohttp
 
@@ -27,6 +29,7 @@ class JobError(Exception):
     """
 
     def __init__(self, code: str, message: str) -> None:
+        message = valid_text(message)  # reason phrases, tool output: raw bytes become text
         super().__init__(message)
         self.code = code
         self.message = message

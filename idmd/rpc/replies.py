@@ -1,0 +1,58 @@
+"""Replies made into frames, one request at a time: a reply that cannot be
+encoded (text that is not valid Unicode, a NaN) becomes -32603 for its own
+id, and a frame never grows past ``MAX_REPLY`` (the items that would push it
+over are refused -32011), so one request can neither silence a connection
+nor make the daemon build a frame of gigabytes."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from idmd.protocol import MAX_REPLY
+from idmd.protocol.errors import InternalError, LimitReached
+from idmd.rpc.codec import CodecName, encode
+from idmd.rpc.dispatcher import error_response
+from idmd.rpc.wire import combine
+
+log = logging.getLogger(__name__)
+
+ENCODE_ERRORS = (TypeError, ValueError, OverflowError)  # UnicodeEncodeError is a ValueError
+
+
+def _id_of(reply: Any) -> Any:
+    request_id = reply.get("id") if isinstance(reply, dict) else None
+    return request_id if isinstance(request_id, (str, int, float)) and not isinstance(request_id, bool) else None
+
+
+def _error(codec: CodecName, request_id: Any, error: InternalError | LimitReached) -> str | bytes:
+    try:
+        return encode(codec, error_response(request_id, error))
+    except ENCODE_ERRORS:  # the id itself is what cannot be encoded
+        return encode(codec, error_response(None, error))
+
+
+def _one(codec: CodecName, reply: Any, budget: int) -> str | bytes:
+    try:
+        frame = encode(codec, reply)
+    except ENCODE_ERRORS:
+        log.exception("the reply to id %r could not be encoded", _id_of(reply))
+        return _error(codec, _id_of(reply), InternalError("the reply could not be encoded"))
+    if len(frame) > budget:
+        return _error(codec, _id_of(reply), LimitReached(
+            f"the reply would exceed {MAX_REPLY // (1 << 20)} MiB; ask for less (a smaller limit, a shorter batch)"))
+    return frame
+
+
+def encode_reply(codec: CodecName, reply: dict[str, Any] | list[dict[str, Any]],
+                 limit: int = MAX_REPLY) -> str | bytes:
+    """The frame for a reply or a batch of replies; never raises for what a handler returned."""
+    if not isinstance(reply, list):
+        return _one(codec, reply, limit)
+    frames: list[str | bytes] = []
+    budget = limit - len(reply) - 2  # the array's commas and brackets
+    for item in reply:
+        frame = _one(codec, item, budget)
+        budget -= len(frame)
+        frames.append(frame)
+    return combine(codec, frames)
