@@ -57,6 +57,8 @@ async def run_job(engine: Engine, job: Job) -> None:
     except Skipped as exc:
         if job.status == Status.DOWNLOADING:
             ctx.log(f"{exc.path.name} exists: skipped")
+            job.state["skipped"] = True  # the file is not ours: jobs.remove {delete_files} keeps it
+            engine.store.checkpoint(job.id, job.done, job.segment_lists(), job.state)
             ctx.update(path=str(exc.path), filename=exc.path.name)
             engine.set_status(job, Status.COMPLETED)
     except PlaylistFound as exc:
@@ -182,7 +184,7 @@ async def remove(engine: Engine, job: Job, delete_files: bool) -> None:
         await _stop_task(engine, job)
     if job.status != Status.COMPLETED:
         _discard_partial(engine, job)
-    if delete_files and job.status == Status.COMPLETED and job.path:
+    if delete_files and job.status == Status.COMPLETED and job.path and not job.state.get("skipped"):
         try:
             os.unlink(job.path)
         except FileNotFoundError:
@@ -240,6 +242,8 @@ def resolve_duplicate(engine: Engine, job: Job, action: str) -> dict:
         raise NotAllowed(f"job {job.id} is not waiting for a decision", data={"id": job.id})
     job.state["on_duplicate"] = action
     if action == "skip":
+        job.state["skipped"] = True  # the existing file is the user's: never deleted with the job
+        engine.store.checkpoint(job.id, job.done, job.segment_lists(), job.state)
         engine.bus.emit(EventType.JOB_LOG, job.id, {"level": "info", "message": "the file exists: skipped"})
         engine.set_status(job, Status.COMPLETED)
     else:

@@ -27,6 +27,7 @@ from idmd.protocol.errors import (
     Unauthorized,
 )
 from idmd.rpc.peer import CLOSE_UNAUTHORIZED, Peer, RpcState
+from idmd.rpc.scope import check_method
 from idmd.rpc.typecheck import describe, matches
 
 log = logging.getLogger(__name__)
@@ -129,6 +130,7 @@ class Dispatcher:
         if not peer.authenticated and name not in PUBLIC_METHODS:
             peer.close(CLOSE_UNAUTHORIZED, "not authenticated")
             raise Unauthorized("authenticate first with session.hello {token, client}")
+        check_method(peer, name)
         kwargs = self._bind(method, params)
         instance = method.namespace(self.state, peer)
         result = getattr(instance, method.name)(**kwargs)

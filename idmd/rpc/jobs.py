@@ -9,6 +9,7 @@ from idmd.protocol.errors import RpcError
 from idmd.protocol.jobs import Status
 from idmd.rpc.namespace import Namespace
 from idmd.rpc.params import bad, check_ids, check_options, check_patch, check_url
+from idmd.rpc.scope import check_options_dir
 
 ORDERS = ("created_at", "-created_at", "finished_at", "-finished_at", "filename", "-filename", "size", "-size")
 MAX_BATCH = 1000
@@ -21,7 +22,9 @@ class Jobs(Namespace):
 
     async def add(self, url: str, options: dict[str, Any] | None = None) -> dict[str, Any]:
         """Queue a download; returns the Job."""
-        return await self._engine.add(check_url(url), check_options(options))
+        checked = check_options(options)
+        check_options_dir(self._peer, self._ctx, checked)
+        return await self._engine.add(check_url(url), checked)
 
     async def add_many(self, items: list[dict[str, Any]]) -> list[dict[str, Any]]:
         """Queue several downloads; each item gives a Job or ``{"error": {...}}``."""
@@ -40,8 +43,9 @@ class Jobs(Namespace):
                 options = item.get("options")
                 if options is not None and not isinstance(options, dict):
                     raise bad(f"items[{index}].options", "must be an object")
-                checked.append({"url": check_url(url, f"items[{index}].url"),
-                                "options": check_options(options, f"items[{index}].options")})
+                clean = check_options(options, f"items[{index}].options")
+                check_options_dir(self._peer, self._ctx, clean, f"items[{index}].options")
+                checked.append({"url": check_url(url, f"items[{index}].url"), "options": clean})
             except RpcError as exc:
                 errors[index] = {"error": exc.to_dict()}
                 checked.append(None)

@@ -48,7 +48,8 @@ def check_request(request: web.Request, state: RpcState) -> None:
     """Host (DNS rebinding) and Origin (web pages) checks, before any upgrade."""
     if not host_allowed(request.headers.get("Host"), state.ctx.port):
         raise web.HTTPForbidden(text="forbidden Host\n")
-    if not origin_allowed(request.headers.get("Origin"), state.ctx.config.allowed_origins):
+    config = state.ctx.config
+    if not origin_allowed(request.headers.get("Origin"), config.allowed_origins, config.extension_ids):
         raise web.HTTPForbidden(text="forbidden Origin\n")
 
 
