@@ -17,6 +17,7 @@ from idmd.core.text import valid_text
 
 MAX_NAME_BYTES = 200  # well under the usual 255, leaving room for " (N)" and ".part"
 FALLBACK = "download"
+MAX_UNIQUE = 10_000  # "name (N).ext" tried before giving up: a bound, never an endless loop
 _RESERVED_WINDOWS = {"CON", "PRN", "AUX", "NUL", *(f"COM{i}" for i in range(1, 10)), *(f"LPT{i}" for i in range(1, 10))}
 _BAD_CHARS = re.compile(r'[\x00-\x1f\x7f-\x9f/\\:*?"<>|]')
 
@@ -65,12 +66,11 @@ def unique_name(name: str, taken: Callable[[str], bool]) -> str:
     if not taken(name):
         return name
     stem, ext = split_ext(name)
-    n = 1
-    while True:
+    for n in range(1, MAX_UNIQUE):
         candidate = _truncate(f"{stem} ({n}){ext}", MAX_NAME_BYTES + 8)
         if not taken(candidate):
             return candidate
-        n += 1
+    raise FileExistsError(f"{name}: {MAX_UNIQUE - 1} numbered names are taken")
 
 
 def _params(header: str) -> dict[str, str]:
