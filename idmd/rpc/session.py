@@ -43,9 +43,10 @@ class Session(Namespace):
             pending = self._state.pairing.resume(resume, self._peer)
         else:
             info = client_info(client)
-            pending = self._state.pairing.request(info, self._peer)
-            self._ctx.bus.emit(EventType.PAIRING_REQUESTED, None,
-                               {"code": pending.code, "client": info, "expires_at": pending.expires_at})
+            pending, new = self._state.pairing.request(info, self._peer)
+            if new:  # once per code, and outside the replay buffer: anyone can ask, job events must stay
+                self._ctx.bus.emit(EventType.PAIRING_REQUESTED, None, {
+                    "code": pending.code, "client": info, "expires_at": pending.expires_at}, retain=False)
         return {"code": pending.code, "expires_at": pending.expires_at, "resume": pending.resume_key}
 
     def ping(self) -> str:
