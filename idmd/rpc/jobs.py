@@ -5,7 +5,7 @@ from __future__ import annotations
 import builtins  # ``list`` is also a method here
 from typing import Any, Literal
 
-from idmd.protocol.errors import RpcError
+from idmd.protocol.errors import LimitReached, RpcError
 from idmd.protocol.jobs import Status
 from idmd.rpc.namespace import Namespace
 from idmd.rpc.params import bad, check_ids, check_options, check_patch, check_url
@@ -13,6 +13,7 @@ from idmd.rpc.scope import check_options_dir
 
 ORDERS = ("created_at", "-created_at", "finished_at", "-finished_at", "filename", "-filename", "size", "-size")
 MAX_BATCH = 1000
+MAX_JOBS = 10_000  # jobs held by the engine (unfinished and recent); beyond, jobs.add is refused -32011
 
 
 class Jobs(Namespace):
@@ -24,6 +25,7 @@ class Jobs(Namespace):
         """Queue a download; returns the Job."""
         checked = check_options(options)
         check_options_dir(self._peer, self._ctx, checked)
+        self._room_for(1)
         return await self._engine.add(check_url(url), checked)
 
     async def add_many(self, items: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -50,8 +52,15 @@ class Jobs(Namespace):
                 errors[index] = {"error": exc.to_dict()}
                 checked.append(None)
         good = [c for c in checked if c is not None]
+        self._room_for(len(good))
         added = iter(await self._engine.add_many(good) if good else [])
         return [errors[i] if c is None else next(added) for i, c in enumerate(checked)]
+
+    def _room_for(self, count: int) -> None:
+        held = len(self._engine.jobs)
+        if held + count > MAX_JOBS:
+            raise LimitReached(f"{held} jobs are held, at most {MAX_JOBS}: remove some first (jobs.remove)",
+                               {"limit": MAX_JOBS})
 
     async def get(self, id: str) -> dict[str, Any]:
         """The Job with its segments; finished jobs are found in the history too."""

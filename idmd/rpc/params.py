@@ -24,7 +24,11 @@ def check_url(url: str, param: str = "url") -> str:
     url = url.strip()
     if not url or len(url) > MAX_URL:
         raise bad(param, f"must be a URL of 1 to {MAX_URL} characters")
-    parts = urlsplit(url)
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018 - raises ValueError for a bad port
+    except ValueError as exc:  # "http://[::1/": a malformed URL is the caller's error, not ours
+        raise bad(param, f"is not a valid URL: {exc}") from None
     if parts.scheme.lower() not in ("http", "https") or not parts.netloc:
         raise UrlNotSupported(f"only http and https URLs can be downloaded, not {url[:100]!r}", {"param": param})
     return url

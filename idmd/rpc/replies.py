@@ -38,10 +38,17 @@ def _one(codec: CodecName, reply: Any, budget: int) -> str | bytes:
     except ENCODE_ERRORS:
         log.exception("the reply to id %r could not be encoded", _id_of(reply))
         return _error(codec, _id_of(reply), InternalError("the reply could not be encoded"))
-    if len(frame) > budget:
+    if _size(frame, budget) > budget:
         return _error(codec, _id_of(reply), LimitReached(
             f"the reply would exceed {MAX_REPLY // (1 << 20)} MiB; ask for less (a smaller limit, a shorter batch)"))
     return frame
+
+
+def _size(frame: str | bytes, budget: int) -> int:
+    """Bytes on the wire; a str is only encoded to count when it could be near the budget."""
+    if isinstance(frame, bytes) or len(frame) * 4 <= budget or frame.isascii():
+        return len(frame)
+    return len(frame.encode("utf-8"))
 
 
 def encode_reply(codec: CodecName, reply: dict[str, Any] | list[dict[str, Any]],
@@ -53,6 +60,6 @@ def encode_reply(codec: CodecName, reply: dict[str, Any] | list[dict[str, Any]],
     budget = limit - len(reply) - 2  # the array's commas and brackets
     for item in reply:
         frame = _one(codec, item, budget)
-        budget -= len(frame)
+        budget -= _size(frame, budget)
         frames.append(frame)
     return combine(codec, frames)

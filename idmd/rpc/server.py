@@ -60,7 +60,7 @@ async def _bearer(request: web.Request, state: RpcState, peer: Peer) -> bool:
         return True
     valid, client_id = state.check_token(token)
     if not valid:
-        await asyncio.sleep(state.wrong_token_delay)
+        await state.wrong_token_pause()
         return False
     peer.authenticated = True
     peer.client_id = client_id
@@ -70,7 +70,8 @@ async def _bearer(request: web.Request, state: RpcState, peer: Peer) -> bool:
 async def rpc_handler(request: web.Request) -> web.StreamResponse:
     state = request.app[RPC]
     check_request(request, state)
-    ws = web.WebSocketResponse(protocols=tuple(SUBPROTOCOLS), max_msg_size=MAX_FRAME, timeout=5.0)
+    ws = web.WebSocketResponse(protocols=tuple(SUBPROTOCOLS), max_msg_size=MAX_FRAME + 1,
+                              timeout=5.0)  # + 1: aiohttp refuses a frame *of* max_msg_size; ours may be 1 MiB
     codec = SUBPROTOCOLS.get(ws.can_prepare(request).protocol or "", "json")
     peer = Peer(state, codec, asyncio.get_running_loop().time, request.remote or "")
     if not await _bearer(request, state, peer):

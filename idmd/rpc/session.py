@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from typing import Any
 
 from idmd import __version__
@@ -20,7 +19,7 @@ class Session(Namespace):
         valid, client_id = self._state.check_token(token)
         if not valid:
             # A wrong token costs time, so guessing is slow; then the connection closes.
-            await asyncio.sleep(self._state.wrong_token_delay)
+            await self._state.wrong_token_pause()
             self._peer.close(CLOSE_UNAUTHORIZED, "wrong token")
             raise Unauthorized("wrong token")
         self._peer.authenticated = True
