@@ -96,7 +96,7 @@ class Connection:
         else:
             reply = await self.dispatcher.handle(message, peer)
         if reply is not None:
-            peer.outbox.append(encode_reply(peer.codec, reply))
+            peer.outbox.append(await encode_reply(peer.codec, reply))
             if len(peer.outbox) > MAX_OUTBOX:
                 peer.close(CLOSE_TOO_SLOW, "not reading replies")
             self._wakeup.set()

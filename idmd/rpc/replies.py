@@ -6,6 +6,7 @@ nor make the daemon build a frame of gigabytes."""
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from typing import Any
 
@@ -32,15 +33,21 @@ def _error(codec: CodecName, request_id: Any, error: InternalError | LimitReache
         return encode(codec, error_response(None, error))
 
 
+def _too_large(codec: CodecName, reply: Any) -> str | bytes:
+    return _error(codec, _id_of(reply), LimitReached(
+        f"the reply would exceed {MAX_REPLY // (1 << 20)} MiB; ask for less (a smaller limit, a shorter batch)"))
+
+
 def _one(codec: CodecName, reply: Any, budget: int) -> str | bytes:
+    if budget <= 0:
+        return _too_large(codec, reply)  # not even encoded: the frame is full
     try:
         frame = encode(codec, reply)
     except ENCODE_ERRORS:
         log.exception("the reply to id %r could not be encoded", _id_of(reply))
         return _error(codec, _id_of(reply), InternalError("the reply could not be encoded"))
     if _size(frame, budget) > budget:
-        return _error(codec, _id_of(reply), LimitReached(
-            f"the reply would exceed {MAX_REPLY // (1 << 20)} MiB; ask for less (a smaller limit, a shorter batch)"))
+        return _too_large(codec, reply)
     return frame
 
 
@@ -51,14 +58,17 @@ def _size(frame: str | bytes, budget: int) -> int:
     return len(frame.encode("utf-8"))
 
 
-def encode_reply(codec: CodecName, reply: dict[str, Any] | list[dict[str, Any]],
-                 limit: int = MAX_REPLY) -> str | bytes:
-    """The frame for a reply or a batch of replies; never raises for what a handler returned."""
+async def encode_reply(codec: CodecName, reply: dict[str, Any] | list[dict[str, Any]],
+                       limit: int = MAX_REPLY) -> str | bytes:
+    """The frame for a reply or a batch of replies; never raises for what a handler returned.
+    A batch is encoded item by item with a pause between them for other clients."""
     if not isinstance(reply, list):
         return _one(codec, reply, limit)
     frames: list[str | bytes] = []
     budget = limit - len(reply) - 2  # the array's commas and brackets
-    for item in reply:
+    for index, item in enumerate(reply):
+        if index:
+            await asyncio.sleep(0)
         frame = _one(codec, item, budget)
         budget -= _size(frame, budget)
         frames.append(frame)

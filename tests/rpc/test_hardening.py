@@ -67,9 +67,9 @@ async def test_a_nan_in_job_options_is_refused_naming_it(toy: ToyDaemon) -> None
         await peer.close()
 
 
-def test_a_reply_holding_nan_or_a_lone_surrogate_is_an_internal_error_for_its_own_id() -> None:
+async def test_a_reply_holding_nan_or_a_lone_surrogate_is_an_internal_error_for_its_own_id() -> None:
     for bad in (float("nan"), "x\udcff"):
-        frame = encode_reply("json", [{"jsonrpc": "2.0", "id": 7, "result": bad},
+        frame = await encode_reply("json", [{"jsonrpc": "2.0", "id": 7, "result": bad},
                                       {"jsonrpc": "2.0", "id": 8, "result": "fine"}])
         replies = strict(frame)  # type: ignore[arg-type]
         assert replies[0] == {"jsonrpc": "2.0", "id": 7, "error": {"code": -32603,
@@ -125,10 +125,10 @@ async def test_a_long_batch_is_refused_and_a_short_one_lets_others_through(toy: 
         await peer.close()
 
 
-def test_a_reply_never_grows_past_the_cap() -> None:
+async def test_a_reply_never_grows_past_the_cap() -> None:
     big = "x" * (MAX_REPLY // 3)
     replies = [{"jsonrpc": "2.0", "id": i, "result": big} for i in range(5)]
-    frame = encode_reply("json", replies)
+    frame = await encode_reply("json", replies)
     assert len(frame.encode()) <= MAX_REPLY  # type: ignore[union-attr]
     decoded = strict(frame)  # type: ignore[arg-type]
     assert [r.get("error", {}).get("code") for r in decoded] == [None, None, -32011, -32011, -32011]
