@@ -20,7 +20,7 @@ import msgpack
 from idmd.rpc.api import NAMESPACES
 from tests.daemon_process import DaemonProcess
 from tests.hostile_http import RawHttpServer, response
-from tests.rpc.wsutil import RawPeer, connect
+from tests.rpc.wsutil import RawPeer, connect, strict_json
 
 SEED = int(os.environ.get("IDM_FUZZ_SEED", "11"))
 FRAMES = 1200  # per codec; the whole test stays well under 30 s
@@ -36,13 +36,6 @@ HOSTILE_STRINGS = ["", "../../etc/passwd", "..", "/etc", "~", "CON", "a" * 5000,
 RAW_TOKENS = ["NaN", "Infinity", "-Infinity", "1e400", "-1e400", "1" + "0" * 40, "-0", "1.5e-400",
               '"\\udcff"', '"\\ud800"', '"\\ud83d\\ude00"', '"\\u0000"', "9223372036854775808"]
 
-
-def strict_json(text: str) -> Any:
-    def refuse(constant: str) -> Any:
-        raise AssertionError(f"{constant} in a reply")
-
-    text.encode("utf-8")  # a lone surrogate cannot be sent
-    return json.loads(text, parse_constant=refuse)
 
 
 class Generator:

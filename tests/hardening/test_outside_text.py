@@ -4,7 +4,6 @@ client nor fail a job; a frame that cannot be encoded is answered for its own id
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
 
@@ -12,16 +11,7 @@ import pytest
 
 from tests.daemon_process import DaemonProcess
 from tests.hostile_http import RawHttpServer, response
-from tests.rpc.wsutil import RawPeer, connect
-
-
-def strict_json(text: str) -> Any:
-    def refuse(constant: str) -> Any:
-        raise ValueError(f"{constant} is not JSON")
-
-    data = json.loads(text, parse_constant=refuse)
-    text.encode("utf-8")  # a lone surrogate cannot be sent as UTF-8
-    return data
+from tests.rpc.wsutil import RawPeer, connect, strict_json
 
 
 async def _job_events(peer: RawPeer, job_id: str, status: str) -> dict[str, Any]:

@@ -6,7 +6,6 @@ batches and replies are bounded, wrong tokens are slowed down globally."""
 from __future__ import annotations
 
 import asyncio
-import json
 import time
 from typing import Any
 
@@ -15,21 +14,13 @@ import pytest
 from idmd.protocol import MAX_BATCH_REQUESTS, MAX_FRAME, MAX_REPLY
 from idmd.rpc.replies import encode_reply
 from tests.rpc.toy import ToyDaemon
-from tests.rpc.wsutil import RawPeer, connect
-
-
-def strict(text: str) -> Any:
-    def refuse(constant: str) -> Any:
-        raise ValueError(f"{constant} is not JSON")
-
-    text.encode("utf-8")  # a lone surrogate would raise here
-    return json.loads(text, parse_constant=refuse)
+from tests.rpc.wsutil import RawPeer, connect, strict_json
 
 
 async def raw(peer: RawPeer, frame: str) -> Any:
     await peer.ws.send_str(frame)
     msg = await peer.ws.receive(5)
-    return strict(msg.data)
+    return strict_json(msg.data)
 
 
 @pytest.mark.parametrize("request_id", ["NaN", "Infinity", "-Infinity", "1e400", "1" + "0" * 30])
@@ -71,7 +62,7 @@ async def test_a_reply_holding_nan_or_a_lone_surrogate_is_an_internal_error_for_
     for bad in (float("nan"), "x\udcff"):
         frame = await encode_reply("json", [{"jsonrpc": "2.0", "id": 7, "result": bad},
                                       {"jsonrpc": "2.0", "id": 8, "result": "fine"}])
-        replies = strict(frame)  # type: ignore[arg-type]
+        replies = strict_json(frame)  # type: ignore[arg-type]
         assert replies[0] == {"jsonrpc": "2.0", "id": 7, "error": {"code": -32603,
                                                                    "message": "the reply could not be encoded"}}
         assert replies[1]["result"] == "fine"
@@ -130,7 +121,7 @@ async def test_a_reply_never_grows_past_the_cap() -> None:
     replies = [{"jsonrpc": "2.0", "id": i, "result": big} for i in range(5)]
     frame = await encode_reply("json", replies)
     assert len(frame.encode()) <= MAX_REPLY  # type: ignore[union-attr]
-    decoded = strict(frame)  # type: ignore[arg-type]
+    decoded = strict_json(frame)  # type: ignore[arg-type]
     assert [r.get("error", {}).get("code") for r in decoded] == [None, None, -32011, -32011, -32011]
 
 
