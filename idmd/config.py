@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from idmd.core.origins import valid_extension_id
 from idmd.protocol.jobs import DUPLICATE_ACTIONS
 
 
@@ -36,12 +37,15 @@ class Config:
     on_duplicate: str = "rename"
     user_agent: str = ""
     allowed_origins: tuple[str, ...] = field(default_factory=tuple)
+    allowed_dirs: tuple[str, ...] = field(default_factory=tuple)
+    extension_ids: tuple[str, ...] = field(default_factory=tuple)
     event_retention: int = 4096
     log_level: str = "info"
 
     def to_dict(self) -> dict[str, Any]:
         data = dataclasses.asdict(self)
-        data["allowed_origins"] = list(self.allowed_origins)
+        for key in _LISTS:
+            data[key] = list(data[key])
         return data
 
     def patched(self, patch: dict[str, Any]) -> Config:
@@ -66,16 +70,24 @@ class Config:
             raise ConfigError("max_connections_per_host must be 1..256")
         if self.min_split < 64 * 1024:
             raise ConfigError("min_split must be at least 65536")
-        if self.speed_limit < 0:
-            raise ConfigError("speed_limit must be >= 0 (0: no limit)")
-        if self.stall_timeout <= 0:
-            raise ConfigError("stall_timeout must be > 0")
-        if self.retries < 0:
-            raise ConfigError("retries must be >= 0")
+        if self.min_split > MAX_BYTES:
+            raise ConfigError(f"min_split must be at most {MAX_BYTES}")
+        if not 0 <= self.speed_limit <= MAX_BYTES:
+            raise ConfigError(f"speed_limit must be 0..{MAX_BYTES} (0: no limit)")
+        if not 0 < self.stall_timeout <= 86400:
+            raise ConfigError("stall_timeout must be a number of seconds > 0 and at most 86400")
+        if not 0 <= self.retries <= 1000:
+            raise ConfigError("retries must be 0..1000")
         if self.on_duplicate not in DUPLICATE_ACTIONS:
             raise ConfigError("on_duplicate must be rename, overwrite, skip or ask")
-        if self.event_retention < 4096:
-            raise ConfigError("event_retention must be at least 4096")
+        if not 4096 <= self.event_retention <= 1 << 20:
+            raise ConfigError("event_retention must be 4096..1048576")
+        for folder in self.allowed_dirs:
+            if not Path(folder).is_absolute():
+                raise ConfigError(f"allowed_dirs must list absolute folders, not {folder!r}")
+        for ext_id in self.extension_ids:
+            if not valid_extension_id(ext_id):
+                raise ConfigError(f"extension_ids: {ext_id!r} is not a Chrome (32 letters a-p) or Firefox (UUID) id")
 
 
 FIELDS: dict[str, str] = {
@@ -92,18 +104,22 @@ FIELDS: dict[str, str] = {
     "on_duplicate": "rename, overwrite, skip or ask when the file exists",
     "user_agent": "User-Agent sent when a job names none",
     "allowed_origins": "extra Origins (besides browser extensions) allowed to connect",
+    "allowed_dirs": "absolute folders a paired client (the browser extension) may download to, besides download_dir",
+    "extension_ids": "browser extension ids allowed to connect and pair (empty: any well-formed id)",
     "event_retention": "events kept for replay (at least 4096)",
     "log_level": "debug, info, warning or error",
 }
 
 _TYPES = {f.name: f.type for f in dataclasses.fields(Config)}
+_LISTS = tuple(name for name, kind in _TYPES.items() if kind == "tuple[str, ...]")
+MAX_BYTES = 1 << 40  # bounds sizes and rates: 1 TiB (per second) is beyond any real link
 
 
 def _coerce(key: str, value: Any) -> Any:
     kind = _TYPES[key]
     try:
         if kind == "int":
-            if isinstance(value, bool) or not isinstance(value, (int, str)):
+            if isinstance(value, bool) or not isinstance(value, (int, str)) or len(str(value)) > 20:
                 raise TypeError
             number = int(value)
             if not -(2**63) <= number < 2**63:  # what TOML and SQLite can hold
@@ -113,8 +129,8 @@ def _coerce(key: str, value: Any) -> Any:
             if isinstance(value, bool) or not isinstance(value, (int, float, str)):
                 raise TypeError
             real = float(value)
-            if not math.isfinite(real):
-                raise ConfigError(f"config key {key!r} must be a finite number")
+            if not math.isfinite(real):  # NaN or inf would reach every subscriber as bare tokens
+                raise ValueError
             return real
         if kind == "str":
             if not isinstance(value, str):

@@ -95,11 +95,17 @@ def main(argv: list[str] | None = None) -> int:
     return EXIT_OK
 
 
+HEADER_TIMEOUT = 5.0  # seconds a connection may take to send its request (and stay idle between them)
+
+
 async def _serve(ctx: DaemonContext) -> None:
     from idmd.app import create_app  # the engine's imports are paid after argument parsing
 
     _handle_signals(ctx)  # before READY: a service manager may send SIGTERM the moment it sees it
-    runner = web.AppRunner(create_app(ctx), handle_signals=False, shutdown_timeout=1.0)
+    # keepalive_timeout also bounds a connection that never completes its request headers
+    # (aiohttp arms it at connect): half-sent requests cannot be held open for an hour.
+    runner = web.AppRunner(create_app(ctx), handle_signals=False, shutdown_timeout=1.0,
+                           keepalive_timeout=HEADER_TIMEOUT)
     await runner.setup()
     try:
         site = web.TCPSite(runner, ctx.config.host, ctx.config.port)

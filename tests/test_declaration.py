@@ -56,6 +56,8 @@ def options_table() -> str:
             values = o.span
         elif o.kind in (Kind.TEXT, Kind.FILENAME):
             values = f"at most {o.max_length} characters"
+        elif o.kind is Kind.FOLDER:
+            values = f"an absolute folder, at most {o.max_length} characters"
         else:
             values = ""
         default = "" if o.default is None else f"`{json.dumps(o.default)}`"
@@ -98,6 +100,8 @@ def invalid_values(option: Option) -> list[Any]:
     if option.kind is Kind.CHECKSUM:
         return common + [5, "sha256=xyz", "crc32=00000000", "md5=" + "0" * 31]
     bad_text = common + [5, True, {"a": "b"}, "a\nb", "a\0b", "x" * (option.max_length + 1)]
+    if option.kind is Kind.FOLDER:
+        return bad_text + ["rel/sub", "~/x", ""]
     return bad_text + (["../", "..."] if option.kind is Kind.FILENAME else [])
 
 
@@ -110,6 +114,8 @@ def valid_values(option: Option) -> list[Any]:
         return [True, False]
     if option.kind in (Kind.TEXT, Kind.FILENAME):
         return [option.example, "x" * option.max_length]
+    if option.kind is Kind.FOLDER:
+        return [option.example, "/" + "x" * (option.max_length - 1)]
     return [option.example]
 
 

@@ -4,6 +4,7 @@ connections and whether to start now. Probe errors are shown in place."""
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from textual import work
@@ -155,7 +156,7 @@ class AddScreen(ModalScreen[None]):
         options: dict[str, Any] = {}
         folder = self.query_one("#dir", Input).value.strip()
         if folder:
-            options["dir"] = folder
+            options["dir"] = str(Path(folder).expanduser().absolute())  # the daemon refuses relative folders
         connections = self.query_one("#connections", Input).value.strip()
         if connections.isdigit():
             options["connections"] = int(connections)

@@ -13,7 +13,7 @@ from typing import Any
 import aiohttp
 
 from idmd.client.errors import ClientError, ConnectionLost, DaemonNotRunning
-from idmd.protocol import MAX_FRAME
+from idmd.protocol import MAX_REPLY
 from idmd.protocol.errors import error_from_dict
 from idmd.rpc.codec import SUBPROTOCOL_OF, CodecName, decode, encode
 
@@ -39,7 +39,7 @@ class Link:
                    on_lost: Callable[[Link, str], None]) -> Link:
         """Connect; DaemonNotRunning when nothing answers, ClientError when the daemon refuses."""
         try:
-            ws = await session.ws_connect(url, protocols=[SUBPROTOCOL_OF[codec]], max_msg_size=MAX_FRAME,
+            ws = await session.ws_connect(url, protocols=[SUBPROTOCOL_OF[codec]], max_msg_size=MAX_REPLY + 1,
                                           timeout=aiohttp.ClientWSTimeout(ws_close=2.0))
         except aiohttp.WSServerHandshakeError as exc:
             raise ClientError(f"idmd refused the connection at {url}: HTTP {exc.status}") from None

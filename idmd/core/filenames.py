@@ -13,15 +13,18 @@ import unicodedata
 from collections.abc import Callable
 from urllib.parse import unquote, unquote_to_bytes, urlsplit
 
+from idmd.core.text import valid_text
+
 MAX_NAME_BYTES = 200  # well under the usual 255, leaving room for " (N)" and ".part"
 FALLBACK = "download"
+MAX_UNIQUE = 10_000  # "name (N).ext" tried before giving up: a bound, never an endless loop
 _RESERVED_WINDOWS = {"CON", "PRN", "AUX", "NUL", *(f"COM{i}" for i in range(1, 10)), *(f"LPT{i}" for i in range(1, 10))}
 _BAD_CHARS = re.compile(r'[\x00-\x1f\x7f-\x9f/\\:*?"<>|]')
 
 
 def sanitize(name: str, fallback: str = FALLBACK) -> str:
     """A safe single path component for ``name``; ``fallback`` when nothing is left."""
-    name = unicodedata.normalize("NFC", name)
+    name = unicodedata.normalize("NFC", valid_text(name))
     # Keep only the last component whatever the separator, so "../../x" is "x".
     name = re.split(r"[/\\]", name)[-1]
     name = _BAD_CHARS.sub("_", name)
@@ -63,12 +66,11 @@ def unique_name(name: str, taken: Callable[[str], bool]) -> str:
     if not taken(name):
         return name
     stem, ext = split_ext(name)
-    n = 1
-    while True:
+    for n in range(1, MAX_UNIQUE):
         candidate = _truncate(f"{stem} ({n}){ext}", MAX_NAME_BYTES + 8)
         if not taken(candidate):
             return candidate
-        n += 1
+    raise FileExistsError(f"{name}: {MAX_UNIQUE - 1} numbered names are taken")
 
 
 def _params(header: str) -> dict[str, str]:
@@ -87,6 +89,8 @@ def parse_content_disposition(header: str | None) -> str | None:
     """The file name a Content-Disposition header gives (not yet sanitised), or None."""
     if not header:
         return None
+    # Raw bytes in the header (Latin-1 names from old servers) arrive as surrogate escapes;
+    # decode them as browsers do: UTF-8 when valid, else Latin-1 (RFC 6266 appendix C).
     params = _params(header)
     extended = params.get("filename*")
     if extended:
@@ -94,10 +98,16 @@ def parse_content_disposition(header: str | None) -> str | None:
         _lang, _, encoded = rest.partition("'")
         if _ or encoded:
             try:
-                return unquote_to_bytes(encoded).decode(charset or "utf-8")
-            except (LookupError, UnicodeDecodeError):
-                pass
-    plain = params.get("filename")
+                raw = unquote_to_bytes(encoded.encode("utf-8", "surrogateescape"))  # the bytes as sent
+            except UnicodeEncodeError:
+                raw = unquote_to_bytes(valid_text(encoded))
+            try:
+                return raw.decode(charset.strip() or "utf-8")
+            except LookupError:
+                pass  # an unknown charset: the plain filename, if any
+            except UnicodeDecodeError:
+                return raw.decode("latin-1")
+    plain = valid_text(params.get("filename") or "")
     if plain:
         # Many servers percent-encode UTF-8 into plain filename; decode when it is valid.
         if "%" in plain:
@@ -115,7 +125,7 @@ def filename_from_url(url: str) -> str | None:
     last = path.rstrip("/").rsplit("/", 1)[-1] if path.strip("/") else ""
     if not last:
         return None
-    return unquote(last, errors="replace")
+    return unquote(valid_text(last), errors="replace")
 
 
 def choose_filename(url: str, content_disposition: str | None, explicit: str | None = None,

@@ -73,7 +73,7 @@ class JobActions:
             await self._stop_run(job)
         if job.status != Status.COMPLETED:
             self._discard_partial(job)
-        if delete_files and job.status == Status.COMPLETED and job.path:
+        if delete_files and job.status == Status.COMPLETED and job.path and not job.state.get("skipped"):
             try:
                 os.unlink(job.path)
             except FileNotFoundError:
@@ -108,6 +108,8 @@ class JobActions:
             raise NotAllowed(f"job {job.id} is not waiting for a decision", data={"id": job.id})
         job.state["on_duplicate"] = action
         if action == "skip":
+            job.state["skipped"] = True  # the existing file is the user's: never deleted with the job
+            self._store.checkpoint(job.id, job.done, job.segment_lists(), job.state)
             self._bus.emit(EventType.JOB_LOG, job.id, {"level": "info", "message": "the file exists: skipped"})
             self._queue.set_status(job, Status.COMPLETED)
         else:

@@ -56,8 +56,8 @@ class Job:
 
     @property
     def download_dir(self) -> Path | None:
-        folder = self.options.get("dir")
-        return Path(folder).expanduser() if folder else None
+        folder = self.options.get("dir")  # absolute: the RPC edge refuses relative folders and ~
+        return Path(folder) if folder else None
 
     def segment_lists(self) -> list[list[int]]:
         return [s.as_list() for s in self.segments]

@@ -150,8 +150,10 @@ class Engine:
         url = check_url(url)
         return await probe_url(self.session, self.config, url, check_options(options))
 
-    async def add(self, url: str, options: Mapping[str, Any] | None = None) -> JobDict:
-        return await self._add(check_url(url), check_options(options))
+    async def add(self, url: str, options: Mapping[str, Any] | None = None,
+                  roots: Sequence[Path] | None = None) -> JobDict:
+        """``roots``: the only folders ``options.dir`` may name (a paired client's), None for any."""
+        return await self._add(check_url(url), check_options(options, roots=roots))
 
     async def _add(self, url: str, clean: JobOptions) -> JobDict:
         mode = clean.get("mode", "auto")
@@ -179,10 +181,11 @@ class Engine:
         self.schedule()
         return job
 
-    async def add_many(self, items: Sequence[Mapping[str, Any]]) -> list[JobDict | ItemError]:
+    async def add_many(self, items: Sequence[Mapping[str, Any]],
+                       roots: Sequence[Path] | None = None) -> list[JobDict | ItemError]:
         """Each item added on its own: a Job, or ``{"error": …}`` for an item that cannot be."""
         results: list[JobDict | ItemError] = []
-        for item in check_items(items):
+        for item in check_items(items, roots):
             try:
                 if not isinstance(item, Item):
                     raise item
@@ -190,6 +193,10 @@ class Engine:
             except RpcError as exc:
                 results.append({"error": exc.to_dict()})
         return results
+
+    def held(self) -> int:
+        """How many jobs the engine holds in memory (unfinished and recently finished)."""
+        return len(self.queue)
 
     def get(self, job_id: str) -> JobDict:
         job = self.queue.get(job_id)

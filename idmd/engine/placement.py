@@ -6,6 +6,7 @@ never write the same ``.part``; ``on_duplicate`` decides for existing files.
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 from idmd.core.filenames import choose_filename, unique_name
@@ -24,7 +25,8 @@ class Reservations:
         holder = self._held.get(str(path))
         if holder is not None and holder != job_id:
             return True
-        return path.exists() or path.with_name(name + ".part").exists()
+        # lexists: a symlink, dangling or not, is an existing file (never written through)
+        return os.path.lexists(path) or os.path.lexists(path.with_name(name + ".part"))
 
     def hold(self, path: Path, job_id: str) -> None:
         self._held[str(path)] = job_id
@@ -51,7 +53,7 @@ def place(
     if name in ("", ".", "..") or target.parent != folder:  # cannot happen after sanitising
         name = "download"
         target = folder / name
-    exists = target.exists()
+    exists = os.path.lexists(target)
     busy = reservations.taken(folder, name, job_id) and not exists
     overwrite = False
     if busy or (exists and on_duplicate == "rename"):

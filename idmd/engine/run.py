@@ -100,6 +100,8 @@ class JobRun:
         except Skipped as exc:
             if job.status == Status.DOWNLOADING and ctx is not None:
                 ctx.log(f"{exc.path.name} exists: skipped")
+                job.state["skipped"] = True  # the file is not ours: jobs.remove {delete_files} keeps it
+                ctx.checkpoint()
                 ctx.update(path=str(exc.path), filename=exc.path.name)
                 queue.set_status(job, Status.COMPLETED)
         except PlaylistFound as exc:

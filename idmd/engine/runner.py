@@ -11,6 +11,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
+from idmd.core.text import valid_text
 from idmd.protocol.models import JobError as ErrorInfo
 
 if TYPE_CHECKING:
@@ -29,6 +30,7 @@ class JobError(Exception):
     """
 
     def __init__(self, code: str, message: str) -> None:
+        message = valid_text(message)  # reason phrases, tool output: raw bytes become text
         super().__init__(message)
         self.code = code
         self.message = message

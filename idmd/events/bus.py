@@ -35,10 +35,14 @@ class EventBus:
     def listener_count(self) -> int:
         return len(self._listeners)
 
-    def emit(self, type: EventType, job: str | None = None, data: dict[str, Any] | None = None) -> Event:
+    def emit(self, type: EventType, job: str | None = None, data: dict[str, Any] | None = None,
+             retain: bool = True) -> Event:
+        """Send an event to every listener; ``retain=False`` keeps it out of the replay buffer
+        (pairing requests, which anyone can cause, must not push job events out of it)."""
         self._seq += 1
         event = Event(self._seq, EventType(type), job, time.time(), data or {})
-        self._retained.append(event)
+        if retain:
+            self._retained.append(event)
         for listener in list(self._listeners):
             try:
                 listener(event)

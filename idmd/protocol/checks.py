@@ -9,11 +9,13 @@ a float (NaN, an infinity, 8.0) is an integer.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
+from pathlib import Path
 from typing import Any
 
 from idmd.core.checksum import parse_checksum
 from idmd.core.filenames import sanitize
+from idmd.core.folders import FolderRefused, absolute_folder, check_folder
 from idmd.protocol.errors import InvalidParams
 
 MAX_URL = 8192
@@ -62,6 +64,23 @@ def string_list(value: Any, path: str, low: int, high: int, limit: int, what: st
     for item in value:
         one_line(item, path, limit)
     return value
+
+
+def folder(text: str, path: str) -> str:
+    """An absolute folder, normalised: the daemon's working directory and ``~`` mean
+    nothing to a client, so a relative folder is refused (see idmd.core.folders)."""
+    try:
+        return str(absolute_folder(text))
+    except FolderRefused as exc:
+        raise bad(path, str(exc)) from None
+
+
+def confined(text: str, path: str, roots: Iterable[Path]) -> str:
+    """``folder`` held inside ``roots`` (a paired client: the download folder and allowed_dirs)."""
+    try:
+        return str(check_folder(text, roots))
+    except FolderRefused as exc:
+        raise bad(path, str(exc)) from None
 
 
 def filename(text: str, path: str) -> str:

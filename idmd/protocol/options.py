@@ -10,9 +10,10 @@ TUI and the engine to this table. To add an option, see docs/internals.md
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from enum import StrEnum
+from pathlib import Path
 from typing import Any, cast
 
 from idmd.protocol import checks
@@ -26,6 +27,7 @@ class Kind(StrEnum):
 
     TEXT = "text"  # a one-line string of at most max_length characters
     FILENAME = "filename"  # text, sanitised into a safe file name
+    FOLDER = "folder"  # text, an absolute folder
     INTEGER = "integer"  # low..high
     BOOLEAN = "boolean"
     CHOICE = "choice"  # one of choices
@@ -97,13 +99,15 @@ class Option:
         if self.kind is Kind.CHECKSUM:
             return checks.checksum(value, path)
         text = checks.one_line(value, path, self.max_length)
+        if self.kind is Kind.FOLDER:
+            return checks.folder(text, path)
         return checks.filename(text, path) if self.kind is Kind.FILENAME else text
 
 
 OPTIONS: tuple[Option, ...] = (
     Option(
         "dir",
-        Kind.TEXT,
+        Kind.FOLDER,
         "the folder to download into (default: the daemon's download folder)",
         Flag(("-d", "--dir"), "DIR", "download folder"),
         "/tmp/idm-example",
@@ -242,8 +246,9 @@ BY_NAME: dict[str, Option] = {option.name: option for option in OPTIONS}
 UPDATABLE: tuple[str, ...] = tuple(o.name for o in OPTIONS if o.update is not Update.NEVER)
 
 
-def check_options(options: Any, path: str = "options") -> JobOptions:
-    """A clean copy of ``options`` (None: none); InvalidParams names the first bad one."""
+def check_options(options: Any, path: str = "options", roots: Iterable[Path] | None = None) -> JobOptions:
+    """A clean copy of ``options`` (None: none); InvalidParams names the first bad one.
+    ``roots``: the only folders ``dir`` may be in (a paired client's), None for any."""
     if options is None:
         return {}
     if not isinstance(options, Mapping):
@@ -254,6 +259,8 @@ def check_options(options: Any, path: str = "options") -> JobOptions:
         if option is None:
             raise bad(f"{path}.{key}", "unknown option (known: " + ", ".join(BY_NAME) + ")")
         clean[key] = option.check(value, f"{path}.{key}")
+    if roots is not None and "dir" in clean:
+        clean["dir"] = checks.confined(clean["dir"], f"{path}.dir", roots)
     return cast(JobOptions, clean)  # every key and value was checked against BY_NAME
 
 

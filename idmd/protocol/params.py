@@ -9,8 +9,9 @@ limits and orders from ``LISTING``. See idmd/protocol/options.py for the options
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -103,7 +104,7 @@ class Item:
     options: JobOptions
 
 
-def check_items(items: Any) -> list[Item | InvalidParams | UrlNotSupported]:
+def check_items(items: Any, roots: Iterable[Path] | None = None) -> list[Item | InvalidParams | UrlNotSupported]:
     """Each item checked on its own: an Item, or the error that item gets (the others still run)."""
     if not isinstance(items, list) or not ITEMS.low <= len(items) <= ITEMS.high:
         raise bad(ITEMS.name, f"must list {ITEMS.low} to {ITEMS.high} {{url, options}} objects")
@@ -119,7 +120,7 @@ def check_items(items: Any) -> list[Item | InvalidParams | UrlNotSupported]:
             checked.append(
                 Item(
                     check_url(item.get("url"), f"{path}.url"),
-                    check_options(item.get("options"), f"{path}.options"),
+                    check_options(item.get("options"), f"{path}.options", roots),
                 )
             )
         except (InvalidParams, UrlNotSupported) as exc:

@@ -8,6 +8,7 @@ from typing import Any
 from idmd.config import ConfigError
 from idmd.protocol.checks import bad
 from idmd.rpc.namespace import Namespace
+from idmd.rpc.scope import check_config_patch
 
 log = logging.getLogger(__name__)
 
@@ -19,6 +20,7 @@ class Config(Namespace):
 
     def set(self, patch: dict[str, Any]) -> dict[str, Any]:
         """Apply ``patch`` at once where possible and keep it (runtime.toml); returns the effective config."""
+        check_config_patch(self._peer, patch)
         try:
             restart = self._ctx.patch_config(patch)
         except ConfigError as exc:

@@ -14,11 +14,12 @@ from typing import Any
 
 from aiohttp import WSMsgType, web
 
-from idmd.protocol.errors import InternalError, ParseError
-from idmd.rpc.codec import CodecName, decode, encode
+from idmd.protocol.errors import ParseError
+from idmd.rpc.codec import CodecName, decode
 from idmd.rpc.dispatcher import Dispatcher, error_response
 from idmd.rpc.fanout import MAX_BATCH
-from idmd.rpc.peer import CLOSE_TOO_SLOW, CLOSE_UNAUTHORIZED, Peer, RpcState
+from idmd.rpc.peer import CLOSE_INTERNAL_ERROR, CLOSE_TOO_SLOW, CLOSE_UNAUTHORIZED, Peer, RpcState
+from idmd.rpc.replies import encode_reply
 from idmd.rpc.wire import EventFrames, combine
 
 log = logging.getLogger(__name__)
@@ -95,12 +96,7 @@ class Connection:
         else:
             reply = await self.dispatcher.handle(message, peer)
         if reply is not None:
-            try:
-                frame = encode(peer.codec, reply)
-            except (TypeError, ValueError, OverflowError):
-                log.exception("a reply could not be encoded")
-                frame = encode(peer.codec, error_response(None, InternalError()))
-            peer.outbox.append(frame)
+            peer.outbox.append(await encode_reply(peer.codec, reply))
             if len(peer.outbox) > MAX_OUTBOX:
                 peer.close(CLOSE_TOO_SLOW, "not reading replies")
             self._wakeup.set()
@@ -142,6 +138,11 @@ class Connection:
             await self.ws.close(code=peer.close_code, message=peer.close_reason.encode()[:120])
         except (ConnectionError, RuntimeError):
             pass  # the client went away; the reader notices and cleans up
+        except Exception:  # a bug: never a silent socket that no longer answers
+            log.exception("the writer for %s failed; closing the connection", peer.remote or "?")
+            peer.close(CLOSE_INTERNAL_ERROR, "internal error")
+            with contextlib.suppress(Exception):
+                await self.ws.close(code=CLOSE_INTERNAL_ERROR, message=b"internal error")
 
     def wake(self) -> None:
         self._wakeup.set()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import importlib.metadata
 import os
 import shutil
@@ -13,12 +14,20 @@ from idmd import __version__
 from idmd.rpc.namespace import Namespace
 
 
+# Both are looked up once per daemon: on every call they cost milliseconds (a metadata scan,
+# a PATH search), and a batch of daemon.info calls would hold the event loop for a minute.
+@functools.cache
 def _yt_dlp_version() -> str | None:
     # From the package metadata: importing yt_dlp in the daemon costs 0.2 s and 25 MB.
     try:
         return importlib.metadata.version("yt-dlp")
     except importlib.metadata.PackageNotFoundError:
         return None
+
+
+@functools.cache
+def _ffmpeg() -> str | None:
+    return shutil.which("ffmpeg")
 
 
 class Daemon(Namespace):
@@ -42,7 +51,7 @@ class Daemon(Namespace):
                 "downloads": str(ctx.download_dir),
             },
             "yt_dlp": _yt_dlp_version(),
-            "ffmpeg": shutil.which("ffmpeg"),
+            "ffmpeg": _ffmpeg(),
         }
 
     def stats(self) -> dict[str, Any]:

@@ -10,12 +10,14 @@ parameter. Unexpected exceptions become -32603 without a traceback.
 
 from __future__ import annotations
 
+import asyncio
 import inspect
 import logging
 import typing
 from dataclasses import dataclass
 from typing import Any
 
+from idmd.protocol import MAX_BATCH_REQUESTS
 from idmd.protocol.errors import (
     InternalError,
     InvalidParams,
@@ -25,6 +27,7 @@ from idmd.protocol.errors import (
     Unauthorized,
 )
 from idmd.rpc.peer import CLOSE_UNAUTHORIZED, Peer, RpcState
+from idmd.rpc.scope import check_method
 from idmd.rpc.typecheck import describe, matches
 
 log = logging.getLogger(__name__)
@@ -73,8 +76,13 @@ class Dispatcher:
         if isinstance(message, list):
             if not message:
                 return error_response(None, InvalidRequest("empty batch"))
+            if len(message) > MAX_BATCH_REQUESTS:
+                return error_response(None, InvalidRequest(
+                    f"a batch may hold at most {MAX_BATCH_REQUESTS} requests, not {len(message)}"))
             replies = []
-            for item in message:
+            for index, item in enumerate(message):
+                if index:
+                    await asyncio.sleep(0)  # other clients' requests run between the items
                 reply = await self._one(item, peer)
                 if reply is not None:
                     replies.append(reply)
@@ -94,6 +102,8 @@ class Dispatcher:
         try:
             method = self._validate(request)
             result = await self._call(method, request.get("params"), peer, request["method"])
+        except InvalidRequest as exc:
+            return error_response(request_id, exc)  # not a valid notification either: JSON-RPC answers id null
         except RpcError as exc:
             if is_notification:
                 return None
@@ -120,6 +130,7 @@ class Dispatcher:
         if not peer.authenticated and name not in PUBLIC_METHODS:
             peer.close(CLOSE_UNAUTHORIZED, "not authenticated")
             raise Unauthorized("authenticate first with session.hello {token, client}")
+        check_method(peer, name)
         kwargs = self._bind(method, params)
         instance = method.namespace(self.state, peer)
         result = getattr(instance, method.name)(**kwargs)

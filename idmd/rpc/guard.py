@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-EXTENSION_SCHEMES = ("chrome-extension://", "moz-extension://")
+from idmd.core.origins import extension_id
 
 
 def host_allowed(host: str | None, port: int) -> bool:
@@ -16,15 +16,16 @@ def host_allowed(host: str | None, port: int) -> bool:
     return host in {f"127.0.0.1:{port}", f"localhost:{port}", f"[::1]:{port}"}
 
 
-def origin_allowed(origin: str | None, allowed: Iterable[str] = ()) -> bool:
-    """No Origin (curl, the CLI), a browser extension, or one configured in allowed_origins."""
+def origin_allowed(origin: str | None, allowed: Iterable[str] = (), extension_ids: Iterable[str] = ()) -> bool:
+    """No Origin (curl, the CLI), a well-formed browser extension Origin (one of
+    ``extension_ids`` when that pins some), or one configured in allowed_origins."""
     if origin is None:
         return True
     origin = origin.strip()
-    lowered = origin.lower()
-    for scheme in EXTENSION_SCHEMES:
-        if lowered.startswith(scheme) and len(origin) > len(scheme):
-            return True
+    ext_id = extension_id(origin)
+    if ext_id is not None:
+        pinned = set(extension_ids)
+        return not pinned or ext_id in pinned
     return origin in set(allowed)
 
 

@@ -7,10 +7,15 @@ values against the declaration in idmd.protocol (options, params), once.
 from __future__ import annotations
 
 import builtins  # ``list`` is also a method here
+from pathlib import Path
 from typing import Any
 
+from idmd.protocol.errors import LimitReached
 from idmd.protocol.models import ItemError, Job, JobPage
 from idmd.rpc.namespace import Namespace
+from idmd.rpc.scope import is_paired, writable_roots
+
+MAX_JOBS = 10_000  # jobs held by the engine (unfinished and recent); beyond, jobs.add is refused -32011
 
 
 class Jobs(Namespace):
@@ -20,13 +25,25 @@ class Jobs(Namespace):
 
     async def add(self, url: str, options: dict[str, Any] | None = None) -> Job:
         """Queue a download; returns the Job."""
-        return await self._engine.add(url, options)
+        self._room_for(1)
+        return await self._engine.add(url, options, self._roots())
 
     async def add_many(
         self, items: builtins.list[dict[str, Any]]
     ) -> builtins.list[Job | ItemError]:
         """Queue several downloads; each item gives a Job or ``{"error": {...}}``."""
-        return await self._engine.add_many(items)
+        self._room_for(len(items) if isinstance(items, builtins.list) else 0)
+        return await self._engine.add_many(items, self._roots())
+
+    def _roots(self) -> builtins.list[Path] | None:
+        """A paired client may only download into the download folder and allowed_dirs."""
+        return writable_roots(self._ctx) if is_paired(self._peer) else None
+
+    def _room_for(self, count: int) -> None:
+        held = self._engine.held()
+        if held + count > MAX_JOBS:
+            raise LimitReached(f"{held} jobs are held, at most {MAX_JOBS}: remove some first (jobs.remove)",
+                               {"limit": MAX_JOBS})
 
     async def get(self, id: str) -> Job:
         """The Job with its segments; finished jobs are found in the history too."""

@@ -30,6 +30,8 @@ log = logging.getLogger(__name__)
 CODE_TTL = 120.0  # seconds a pairing code stays valid
 RESUME_GRACE = 45.0  # seconds a code outlives its connection, for the same client to resume it
 MAX_PENDING = 16  # pending codes at once: stops a page from flooding the approval prompt
+NEW_CODES_BURST = 8  # new codes handed out at once, then one per NEW_CODE_INTERVAL (all connections)
+NEW_CODE_INTERVAL = 5.0
 
 
 @dataclass
@@ -72,6 +74,8 @@ class PairingRegistry:
         self.path = path
         self._clock = clock
         self._pending: dict[str, Pending] = {}
+        self._allowance = float(NEW_CODES_BURST)  # a token bucket for new codes
+        self._stamp = clock()
         self._clients: dict[str, PairedClient] = self._load()
 
     def _load(self) -> dict[str, PairedClient]:
@@ -104,19 +108,28 @@ class PairingRegistry:
 
     # -- codes ----------------------------------------------------------------------
 
-    def request(self, client: dict[str, str], owner: object) -> Pending:
+    def request(self, client: dict[str, str], owner: object) -> tuple[Pending, bool]:
+        """The owner's pending code and whether it is new (a connection holds one code; asking
+        again returns it). New codes are rate-limited across all connections."""
         self._expire()
         for pending in self._pending.values():
             if pending.owner is owner:
-                return pending
+                return pending, False
         if len(self._pending) >= MAX_PENDING:
             raise LimitReached("too many pairing requests are waiting; approve or deny some first")
+        now = self._clock()
+        self._allowance = min(float(NEW_CODES_BURST), self._allowance + (now - self._stamp) / NEW_CODE_INTERVAL)
+        self._stamp = now
+        if self._allowance < 1:
+            wait = (1 - self._allowance) * NEW_CODE_INTERVAL
+            raise LimitReached(f"too many pairing requests; try again in {wait:.0f} s", {"retry_after": round(wait, 1)})
+        self._allowance -= 1
         code = f"{secrets.randbelow(1_000_000):06d}"
         while code in self._pending:
             code = f"{secrets.randbelow(1_000_000):06d}"
-        pending = Pending(code, client, self._clock() + CODE_TTL, owner, secrets.token_urlsafe(24))
+        pending = Pending(code, client, now + CODE_TTL, owner, secrets.token_urlsafe(24))
         self._pending[code] = pending
-        return pending
+        return pending, True
 
     def take(self, code: str) -> Pending:
         """Remove and return the pending request; InvalidParams when unknown or expired."""

@@ -8,6 +8,7 @@ something to send.
 
 from __future__ import annotations
 
+import asyncio
 import hmac
 import logging
 import time
@@ -31,6 +32,7 @@ log = logging.getLogger(__name__)
 CLOSE_UNAUTHORIZED = 4401
 CLOSE_TOO_SLOW = 4408
 CLOSE_GOING_AWAY = 1001
+CLOSE_INTERNAL_ERROR = 1011
 
 
 @dataclass
@@ -44,6 +46,13 @@ class RpcState:
     wrong_token_delay: float = 1.0  # seconds a wrong token costs (slows guessing)
     frames: EventFrames = field(default_factory=EventFrames)
     _hub: Hub | None = None
+    _wrong_tokens: asyncio.Lock = field(default_factory=asyncio.Lock)
+
+    async def wrong_token_pause(self) -> None:
+        """Wait ``wrong_token_delay`` after a wrong token, one failure at a time across all
+        connections: 100 parallel guesses run at one per delay, not 100 per delay."""
+        async with self._wrong_tokens:
+            await asyncio.sleep(self.wrong_token_delay)
 
     @property
     def hub(self) -> Hub:

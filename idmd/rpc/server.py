@@ -42,7 +42,8 @@ def check_request(request: web.Request, state: RpcState) -> None:
     """Host (DNS rebinding) and Origin (web pages) checks, before any upgrade."""
     if not host_allowed(request.headers.get("Host"), state.ctx.port):
         raise web.HTTPForbidden(text="forbidden Host\n")
-    if not origin_allowed(request.headers.get("Origin"), state.ctx.config.allowed_origins):
+    config = state.ctx.config
+    if not origin_allowed(request.headers.get("Origin"), config.allowed_origins, config.extension_ids):
         raise web.HTTPForbidden(text="forbidden Origin\n")
 
 
@@ -53,7 +54,7 @@ async def _bearer(request: web.Request, state: RpcState, peer: Peer) -> bool:
         return True
     valid, client_id = state.check_token(token)
     if not valid:
-        await asyncio.sleep(state.wrong_token_delay)
+        await state.wrong_token_pause()
         return False
     peer.authenticated = True
     peer.client_id = client_id
@@ -63,7 +64,8 @@ async def _bearer(request: web.Request, state: RpcState, peer: Peer) -> bool:
 async def rpc_handler(request: web.Request) -> web.StreamResponse:
     state = request.app[RPC]
     check_request(request, state)
-    ws = web.WebSocketResponse(protocols=tuple(SUBPROTOCOLS), max_msg_size=MAX_FRAME, timeout=5.0)
+    ws = web.WebSocketResponse(protocols=tuple(SUBPROTOCOLS), max_msg_size=MAX_FRAME + 1,
+                              timeout=5.0)  # + 1: aiohttp refuses a frame *of* max_msg_size; ours may be 1 MiB
     codec = SUBPROTOCOLS.get(ws.can_prepare(request).protocol or "", "json")
     transport = request.transport if isinstance(request.transport, asyncio.Transport) else None
     connection = Connection(ws, state, codec, request.remote or "", request.app[DISPATCHER], request.app[FRAMES],

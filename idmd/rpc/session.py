@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from typing import Any
 
 from idmd import __version__
@@ -20,7 +19,7 @@ class Session(Namespace):
         valid, client_id = self._state.check_token(token)
         if not valid:
             # A wrong token costs time, so guessing is slow; then the connection closes.
-            await asyncio.sleep(self._state.wrong_token_delay)
+            await self._state.wrong_token_pause()
             self._peer.close(CLOSE_UNAUTHORIZED, "wrong token")
             raise Unauthorized("wrong token")
         self._peer.authenticated = True
@@ -43,9 +42,10 @@ class Session(Namespace):
             pending = self._state.pairing.resume(resume, self._peer)
         else:
             info = client_info(client)
-            pending = self._state.pairing.request(info, self._peer)
-            self._ctx.bus.emit(EventType.PAIRING_REQUESTED, None,
-                               {"code": pending.code, "client": info, "expires_at": pending.expires_at})
+            pending, new = self._state.pairing.request(info, self._peer)
+            if new:  # once per code, and outside the replay buffer: anyone can ask, job events must stay
+                self._ctx.bus.emit(EventType.PAIRING_REQUESTED, None, {
+                    "code": pending.code, "client": info, "expires_at": pending.expires_at}, retain=False)
         return {"code": pending.code, "expires_at": pending.expires_at, "resume": pending.resume_key}
 
     def ping(self) -> str:

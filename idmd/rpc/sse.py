@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
 
 from aiohttp import web
 
+from idmd.core.text import scrub
 from idmd.protocol.errors import RpcError
+from idmd.rpc.codec import to_json
 from idmd.rpc.events import Events
 from idmd.rpc.peer import Peer, RpcState
 from idmd.rpc.wire import EventFrames
@@ -70,7 +71,10 @@ class EventStream:
         response = web.StreamResponse(headers={"Content-Type": "text/event-stream", "Cache-Control": "no-cache",
                                                "X-Accel-Buffering": "no"})
         await response.prepare(request)
-        snapshot = json.dumps(result, separators=(",", ":"), ensure_ascii=False, default=str)
+        try:
+            snapshot = to_json(result)
+        except (TypeError, ValueError, OverflowError):  # text that is not valid Unicode slipped in
+            snapshot = to_json(scrub(result))
         await response.write(f"event: snapshot\ndata: {snapshot}\n\n".encode())
         peer.activate()
         with contextlib.suppress(ConnectionError, RuntimeError):

@@ -3,12 +3,15 @@ Assistant's pattern): fan-out to 100 clients costs one encoding, not 100."""
 
 from __future__ import annotations
 
-import json
+import logging
 from collections import OrderedDict
 from typing import Any, Literal
 
+from idmd.core.text import scrub
 from idmd.protocol.events import Event, EventType
-from idmd.rpc.codec import CodecName, encode
+from idmd.rpc.codec import CodecName, encode, to_json
+
+log = logging.getLogger(__name__)
 
 Variant = CodecName | Literal["sse"]
 
@@ -71,10 +74,20 @@ class EventFrames:
                 self._cache.popitem(last=False)
         return frame
 
-    @staticmethod
-    def _encode(event: Event, codec: Variant, detail: bool) -> str | bytes:
+    @classmethod
+    def _encode(cls, event: Event, codec: Variant, detail: bool) -> str | bytes:
         message = event_message(event, detail)
+        try:
+            return cls._encode_message(event, codec, message)
+        except (TypeError, ValueError, OverflowError):
+            # Text that is not valid Unicode, or a NaN, slipped in: the event still goes out
+            # (a critical job.status must not be lost), with the bad values made valid.
+            log.exception("event %s %s had to be cleaned to be sent", event.seq, event.type)
+            return cls._encode_message(event, codec, scrub(message))
+
+    @staticmethod
+    def _encode_message(event: Event, codec: Variant, message: Any) -> str | bytes:
         if codec == "sse":
-            data = json.dumps(message["params"], separators=(",", ":"), ensure_ascii=False, default=str)
+            data = to_json(message["params"])
             return f"id: {event.seq}\nevent: {event.type}\ndata: {data}\n\n"
         return encode(codec, message)

@@ -114,7 +114,7 @@ async def test_watch_prints_events_as_json_lines(daemon: DaemonProcess, files: F
 
 
 async def test_pair_approve_gives_the_extension_a_token(daemon: DaemonProcess) -> None:
-    extension = await connect(daemon.url, headers={"Origin": "chrome-extension://abcdefghijklmnop"})
+    extension = await connect(daemon.url, headers={"Origin": "chrome-extension://abcdefghijklmnopabcdefghijklmnop"})
     code = (await extension.call("session.pair", {"client": {"name": "Chrome", "version": "0.1"}}))["result"]["code"]
     listed = await idm("pair", "list", home=daemon.home)
     assert code in listed.out and "Chrome" in listed.out

@@ -99,9 +99,11 @@ def test_pairing_gives_the_waiting_connection_its_own_revocable_token(tmp_path: 
     dispatcher, state = make(tmp_path)
     waiting, admin = Peer(state), authed(state)
     state.peers.update({waiting, admin})
+    heard: list = []
+    state.ctx.bus.listen(heard.append)
     code = run(dispatcher, {"jsonrpc": "2.0", "id": 1, "method": "session.pair",
                             "params": {"client": {"name": "Chrome", "version": "1.0"}}}, waiting)["result"]["code"]
-    assert state.ctx.bus.replay(0)[0][-1].data["code"] == code  # pairing.requested for the TUI
+    assert heard[-1].data["code"] == code  # pairing.requested for the TUI (live, not in the replay buffer)
     pending = run(dispatcher, {"jsonrpc": "2.0", "id": 2, "method": "pairing.list"}, admin)["result"]["pending"]
     assert [p["code"] for p in pending] == [code]
     assert run(dispatcher, {"jsonrpc": "2.0", "id": 3, "method": "pairing.approve", "params": [code]}, admin)["result"]
@@ -124,7 +126,7 @@ def test_pairing_gives_the_waiting_connection_its_own_revocable_token(tmp_path: 
 def test_pairing_codes_expire(tmp_path: Path) -> None:
     now = [1000.0]
     registry = PairingRegistry(tmp_path / "clients.json", clock=lambda: now[0])
-    pending = registry.request({"name": "x", "version": ""}, object())
+    pending, _ = registry.request({"name": "x", "version": ""}, object())
     now[0] += 121
     assert registry.pending() == []
     with pytest.raises(InvalidParams):
@@ -168,7 +170,7 @@ def test_an_orphaned_code_lasts_only_the_grace_period(tmp_path: Path) -> None:
     now = [1000.0]
     registry = PairingRegistry(tmp_path / "clients.json", clock=lambda: now[0])
     owner = object()
-    pending = registry.request({"name": "x", "version": ""}, owner)
+    pending, _ = registry.request({"name": "x", "version": ""}, owner)
     registry.drop_owner(owner)
     now[0] += 44
     assert [p["code"] for p in registry.pending()] == [pending.code]

@@ -61,7 +61,8 @@ async def test_a_web_page_origin_is_refused_before_the_upgrade(toy: ToyDaemon, o
     assert info.value.status == 403
 
 
-@pytest.mark.parametrize("origin", ["chrome-extension://abcdefghijklmnop", "moz-extension://1234-5678"])
+@pytest.mark.parametrize("origin", ["chrome-extension://abcdefghijklmnopabcdefghijklmnop",
+                                    "moz-extension://0f3c1e2a-5b6d-4c7e-8f90-123456789abc"])
 async def test_extension_origins_are_allowed(toy: ToyDaemon, origin: str) -> None:
     peer = await connect(toy.url, token=toy.token, headers={"Origin": origin})
     await peer.close()
@@ -213,7 +214,7 @@ async def test_a_connection_waiting_for_pairing_outlives_the_hello_timeout(
         fired.set()
 
     monkeypatch.setattr(connection.Connection, "_hello_timeout", spy)
-    waiting = await connect(toy.url, headers={"Origin": "chrome-extension://abcdefghijklmnop"})
+    waiting = await connect(toy.url, headers={"Origin": "chrome-extension://abcdefghijklmnopabcdefghijklmnop"})
     code = (await waiting.call("session.pair", {"client": {"name": "Chrome"}}))["result"]["code"]
     await asyncio.wait_for(fired.wait(), 5)  # the 10 s (here 50 ms) deadline has passed
     admin = await connect(toy.url, token=toy.token)

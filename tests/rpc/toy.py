@@ -47,8 +47,8 @@ class ToyEngine:
         return {"kind": "file", "filename": url.rsplit("/", 1)[-1], "size": 10, "resumable": True,
                 "formats": [], "qualities": [], "entries": []}
 
-    async def add(self, url: str, options: dict | None = None) -> dict:
-        url, options = check_url(url), dict(check_options(options))
+    async def add(self, url: str, options: dict | None = None, roots: Any = None) -> dict:
+        url, options = check_url(url), dict(check_options(options, roots=roots))
         job_id = f"j{next(self._ids)}"
         job = {"id": job_id, "url": url, "kind": "http", "status": "queued", "filename": url.rsplit("/", 1)[-1],
                "path": None, "size": None, "done": 0, "speed": 0, "eta": None, "connections": options.get(
@@ -58,10 +58,13 @@ class ToyEngine:
         self.bus.emit(EventType.JOB_ADDED, job_id, dict(job))
         return dict(job)
 
-    async def add_many(self, items: list[dict]) -> list[dict]:
+    async def add_many(self, items: list[dict], roots: Any = None) -> list[dict]:
         return [await self.add(i.url, dict(i.options)) if isinstance(i, Item)
                 else {"error": i.to_dict()}
-                for i in check_items(items)]
+                for i in check_items(items, roots)]
+
+    def held(self) -> int:
+        return len(self.jobs)
 
     def get(self, job_id: str) -> dict:
         if job_id not in self.jobs:

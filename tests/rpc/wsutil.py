@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import itertools
+import json
 from typing import Any
 
 import aiohttp
@@ -11,6 +12,15 @@ import aiohttp
 from idmd.rpc.codec import decode, encode
 
 PROTOCOLS = {"json": "idm.v1.json", "msgpack": "idm.v1.msgpack"}
+
+
+def strict_json(text: str) -> Any:
+    """``text`` parsed as a strict JSON parser would: no NaN or Infinity, valid UTF-8 only."""
+    def refuse(constant: str) -> Any:
+        raise ValueError(f"{constant} is not JSON")
+
+    text.encode("utf-8")  # a lone surrogate cannot be sent as UTF-8
+    return json.loads(text, parse_constant=refuse)
 
 
 class RawPeer:

@@ -13,6 +13,8 @@ import socket
 
 import aiohttp
 
+from idmd.core.text import valid_text
+
 RETRIABLE_STATUS = frozenset({408, 425, 429, 500, 502, 503, 504, 520, 521, 522, 523, 524})
 
 
@@ -23,6 +25,7 @@ class FetchError(Exception):
     code = "network"
 
     def __init__(self, message: str, retry_after: float | None = None) -> None:
+        message = valid_text(message)  # a raw byte in a reason phrase must not reach a frame
         super().__init__(message)
         self.message = message
         self.retry_after = retry_after

@@ -40,10 +40,13 @@ class PartFile:
 
     @classmethod
     def open(cls, path: Path, size: int | None, fresh: bool) -> PartFile:
-        flags = os.O_RDWR | os.O_CREAT | getattr(os, "O_CLOEXEC", 0)
+        # O_NOFOLLOW: a NAME.part symlink planted in the folder must not redirect the bytes.
+        flags = os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW | getattr(os, "O_CLOEXEC", 0)
         try:
             fd = os.open(path, flags | (os.O_TRUNC if fresh else 0), 0o644)
         except OSError as exc:
+            if exc.errno == errno.ELOOP:
+                raise JobError("io", f"{path.name} is a symbolic link; idmd does not write through links") from None
             raise io_error(exc, f"creating {path.name}") from None
         part = cls(path, fd)
         if size:
@@ -113,7 +116,10 @@ def _free_name(target: Path) -> Path:
     from idmd.core.filenames import unique_name
 
     folder = target.parent
-    return folder / unique_name(target.name, lambda n: (folder / n).exists())
+    return folder / unique_name(target.name, lambda n: os.path.lexists(folder / n))  # a dangling link is taken
+
+
+MAX_MOVE_ATTEMPTS = 100  # names taken again and again while we try: give up rather than spin
 
 
 def move_into_place(part: Path, target: Path, overwrite: bool) -> Path:
@@ -123,9 +129,9 @@ def move_into_place(part: Path, target: Path, overwrite: bool) -> Path:
     overwrite), ``name (N).ext`` is taken instead.
     """
     if overwrite:
-        os.replace(part, target)
+        os.replace(part, target)  # replaces a symlink itself, never what it points to
         return target
-    while True:
+    for _attempt in range(MAX_MOVE_ATTEMPTS):
         try:
             os.link(part, target)  # fails with EEXIST instead of replacing: no race
         except FileExistsError:
@@ -134,9 +140,10 @@ def move_into_place(part: Path, target: Path, overwrite: bool) -> Path:
         except OSError as exc:
             if exc.errno not in (errno.EPERM, errno.EXDEV, errno.ENOTSUP, errno.EOPNOTSUPP):
                 raise
-            if target.exists():
+            if os.path.lexists(target):
                 target = _free_name(target)
             os.replace(part, target)
             return target
         part.unlink()
         return target
+    raise JobError("io", f"cannot find a free name for {target.name} in {target.parent}")
