@@ -1,8 +1,9 @@
 """One connection: send a (ranged) GET, check the answer, stream bytes to disk.
 
-Bytes are gathered into buffers of at least 64 KiB before each positional
-write (system calls are the cost); a segment whose end moves down (another
-connection took its far half) stops at the new end.
+The chunks the HTTP client hands over are gathered (up to 256 KiB) and written
+with one positional ``pwritev``, without first being copied into one buffer:
+copies and system calls are the cost. A segment whose end moves down
+(another connection took its far half) stops at the new end.
 """
 
 from __future__ import annotations
@@ -17,13 +18,14 @@ import aiohttp
 from idmd.core.backoff import parse_retry_after, retry_wait
 from idmd.core.segments import Segment
 from idmd.engine.http.errors import FetchError, HttpStatusError, RangesUnsupported, from_exception
-from idmd.engine.http.partfile import PartFile
+from idmd.engine.http.partfile import PartFile, io_error
 from idmd.engine.limits import RateLimiter
 from idmd.engine.runner import JobContext, JobError
 
-FLUSH_BYTES = (
-    256 * 1024
-)  # never more than min_split (>= 64 KiB), so a split never lands inside a buffer
+# Bytes gathered before one positional write: fewer system calls. A split landing inside
+# the gathered bytes is harmless (they are cut at the segment's end before the write).
+FLUSH_BYTES = 256 * 1024
+IOV_MAX = 1024  # buffers per pwritev (the Linux limit)
 # A slow connection writes what it has at least this often, so progress moves on slow links too.
 FLUSH_SECONDS = 0.5
 OVERLAP_WAIT = 1.0  # seconds to wait for the overlap bytes past a finished segment
@@ -109,7 +111,7 @@ async def stream_into(
     raises ``RangeMismatch``; True is returned when they were the same.
     ``until_eof``: the size is unknown; the segment's end follows the data.
     """
-    buffer = bytearray()
+    pending = Pending()
     content = response.content
     pos = segment.pos if start is None else start
     flushed_at = time.monotonic()
@@ -117,13 +119,11 @@ async def stream_into(
     def flush() -> None:
         nonlocal pos, flushed_at
         flushed_at = time.monotonic()
-        if not buffer:
+        if not pending.size:
             return
-        part.write(pos, buffer)
-        pos += len(buffer)
+        n = pending.write(part, pos)
+        pos += n
         segment.done = max(segment.done, pos - segment.start)
-        n = len(buffer)
-        buffer.clear()
         on_write(n)
 
     try:
@@ -132,7 +132,7 @@ async def stream_into(
                 return False  # another stream on this segment got there first
             # A slow link: when nothing more arrives for FLUSH_SECONDS, write what is buffered
             # so the progress the user sees (and the checkpoint) moves on.
-            wait = flushed_at + FLUSH_SECONDS - time.monotonic() if buffer else None
+            wait = flushed_at + FLUSH_SECONDS - time.monotonic() if pending.size else None
             deadline = asyncio.timeout(max(wait, 0.0) if wait is not None else None)
             try:
                 async with deadline:
@@ -140,41 +140,86 @@ async def stream_into(
             except Exception as exc:  # noqa: BLE001 - a reset, a timeout, a short body: one FetchError
                 if deadline.expired():
                     if not until_eof:
-                        del buffer[max(segment.end - pos, 0) :]
+                        pending.keep(segment.end - pos)
                     flush()
                     continue
                 raise from_exception(exc) from None
             if not chunk:
                 break
             await limiter.consume(len(chunk))
+            pending.add(chunk)
             if until_eof:
-                buffer += chunk
-                segment.end = max(segment.end, pos + len(buffer))
-                if len(buffer) >= FLUSH_BYTES:
-                    flush()
-                continue
-            buffer += chunk
-            room = segment.end - pos
-            if room <= len(buffer):
-                extra = bytes(buffer[max(room, 0) :])
-                del buffer[max(room, 0) :]
+                segment.end = max(segment.end, pos + pending.size)
+            elif segment.end - pos <= pending.size:
                 end = segment.end
+                extra = pending.keep(end - pos)
                 flush()
-                if check is not None and room >= 0:
+                if check is not None and pos == end:
                     return await _compare_past_end(content, extra, part, end, check(end))
                 return False
-            if len(buffer) >= FLUSH_BYTES:
+            if pending.size >= FLUSH_BYTES:
                 flush()
     finally:
         # On cancel (pause, stop) the bytes already received are kept too.
-        if buffer:
-            del buffer[max(segment.end - pos, 0) :]
+        if pending.size:
+            pending.keep(segment.end - pos)
             flush()
     if not until_eof and segment.pos < segment.end:
         raise FetchError(
             f"the server closed the connection at byte {pos} of a range ending at {segment.end}"
         )
     return False
+
+
+class Pending:
+    """Chunks received and not yet written, written with one ``pwritev`` (no copy into one buffer)."""
+
+    def __init__(self) -> None:
+        self.chunks: list[bytes | memoryview] = []
+        self.size = 0
+
+    def add(self, chunk: bytes) -> None:
+        self.chunks.append(chunk)
+        self.size += len(chunk)
+
+    def keep(self, limit: int) -> bytes:
+        """Drop everything past the first ``limit`` bytes; return what was dropped."""
+        limit = max(limit, 0)
+        if self.size <= limit:
+            return b""
+        kept: list[bytes | memoryview] = []
+        dropped: list[bytes | memoryview] = []
+        room = limit
+        for chunk in self.chunks:
+            if room >= len(chunk):
+                kept.append(chunk)
+                room -= len(chunk)
+            else:
+                view = memoryview(chunk)
+                if room:
+                    kept.append(view[:room])
+                dropped.append(view[room:])
+                room = 0
+        self.chunks, self.size = kept, limit
+        return b"".join(dropped)
+
+    def write(self, part: PartFile, offset: int) -> int:
+        """Write every chunk at ``offset`` and forget them; returns the bytes written."""
+        total = self.size
+        views = [memoryview(c) for c in self.chunks]
+        try:
+            while views:
+                written = os.pwritev(part.fd, views[:IOV_MAX], offset)
+                offset += written
+                while views and written >= len(views[0]):
+                    written -= len(views[0])
+                    views.pop(0)
+                if written:
+                    views[0] = views[0][written:]
+        except OSError as exc:
+            raise io_error(exc, f"writing {part.path.name}") from None
+        self.chunks, self.size = [], 0
+        return total
 
 
 async def _compare_past_end(
