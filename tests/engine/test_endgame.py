@@ -68,6 +68,28 @@ async def test_a_later_range_that_stalls_halfway_does_not_hold_the_job(tmp_path:
         await close_harness(h)
 
 
+async def test_a_range_whose_headers_never_come_does_not_hold_the_job(tmp_path: Path, site: Site) -> None:
+    silent: list[int] = []
+
+    async def handler(request: web.Request) -> web.StreamResponse:
+        asked = requested_range(request, len(DATA))
+        if asked and asked[0] > 0 and not silent:
+            silent.append(asked[0])  # accepted, then not a byte: not even the status line
+            await site.release.wait()
+        return await serve(request, DATA)
+
+    site.route("/mute.bin", handler)
+    await site.start()
+    h = await make_harness(tmp_path, **SLOW)
+    try:
+        job = await h.download(site.url("/mute.bin"), timeout=20.0, connections=4)
+        assert job["status"] == "completed", job["error"]
+        assert sha256((h.downloads / "mute.bin").read_bytes()) == sha256(DATA)
+        assert silent
+    finally:
+        await close_harness(h)
+
+
 async def test_a_crawling_connection_is_overtaken(tmp_path: Path, site: Site) -> None:
     crawl = {"sent": 0, "asked": 0, "finished": False}
 

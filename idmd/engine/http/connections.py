@@ -145,8 +145,6 @@ class Connections(KnownFile):
                 segment = work.segment
                 progress = segment.done
                 try:
-                    if work.response is None:
-                        await self._open(work)
                     if await self._stream(wid, work):
                         self.checked.add(segment.end)
                 except FetchError as exc:
@@ -182,24 +180,29 @@ class Connections(KnownFile):
             self.changed.set()
 
     async def _stream(self, wid: int, work: Work) -> bool:
-        """Copy ``work``'s response into its segment; True if the boundary past its end was compared.
+        """Open ``work``'s response if needed and copy it into its segment; True if the boundary
+        past its end was compared.
 
-        The copy runs as its own task so that the winner of a duplicated
-        segment can cancel the loser (which then simply looks for more work).
+        Opening and copying run as their own task so that the winner of a
+        duplicated segment can cancel the loser, even one still waiting for
+        its response headers (the loser then simply looks for more work).
         """
-        assert work.response is not None
-        segment, stop = work.segment, work.stop
-        overlap = overlap_for(stop - work.start) if stop is not None else 0
+        segment = work.segment
 
-        def check(end: int) -> int:
-            neighbour = next((s for s in self.job.segments if s.start == end), None)
-            if stop is None or neighbour is None:
-                return 0
-            return min(overlap, stop - end, neighbour.done)
+        async def open_and_copy() -> bool:
+            if work.response is None:
+                await self._open(work)
+            assert work.response is not None
+            stop = work.stop
+            overlap = overlap_for(stop - work.start) if stop is not None else 0
 
-        now = time.monotonic()
-        task = asyncio.ensure_future(
-            stream_into(
+            def check(end: int) -> int:
+                neighbour = next((s for s in self.job.segments if s.start == end), None)
+                if stop is None or neighbour is None:
+                    return 0
+                return min(overlap, stop - end, neighbour.done)
+
+            return await stream_into(
                 work.response,
                 segment,
                 self.part,
@@ -209,7 +212,9 @@ class Connections(KnownFile):
                 start=work.start,
                 check=check if self.ranges and self.size else None,
             )
-        )
+
+        now = time.monotonic()
+        task = asyncio.ensure_future(open_and_copy())
         stream = self.streams[wid] = Stream(segment, task, now, now)
         try:
             await asyncio.wait([task])
