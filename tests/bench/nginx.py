@@ -58,8 +58,9 @@ def self_signed(folder: Path) -> tuple[Path, Path]:
     folder.mkdir(parents=True, exist_ok=True)
     cert, key = folder / "cert.pem", folder / "key.pem"
     subprocess.run(
-        [openssl, "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2", "-subj", "/CN=127.0.0.1",
-         "-addext", "subjectAltName=IP:127.0.0.1", "-keyout", str(key), "-out", str(cert)],
+        [openssl, "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2"]
+        + ["-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1"]
+        + ["-keyout", str(key), "-out", str(cert)],
         check=True,
         capture_output=True,
     )
@@ -172,7 +173,9 @@ def nginx(
         for extra in (throttled, tls):
             if extra:
                 _wait_listening(extra[0], process, work / "error.log")
-        yield Nginx(root, port, throttled[0] if throttled else None, process, tls[0] if tls else None)
+        yield Nginx(
+            root, port, throttled[0] if throttled else None, process, tls[0] if tls else None
+        )
     finally:
         process.terminate()
         try:

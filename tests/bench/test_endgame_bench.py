@@ -1,4 +1,5 @@
-"""The endgame (issue 12): an 8 MiB file whose first response stalls forever, and one crawling connection.
+"""The endgame (issue 12): an 8 MiB file whose first response stalls forever,
+and one whose connection crawls.
 
 The server is an aiohttp server on 127.0.0.1 that misbehaves on purpose (the
 engine tests' ``tests/engine/servers.py``); the engine runs in-process with
@@ -81,9 +82,13 @@ async def test_stalled_and_crawling_connections(tmp_path: Path) -> None:
             runs.append(await _once(tmp_path, case, index))
     ok = statistics.median(times["ok"])
     load = os.getloadavg()[0]
-    print(f"\nendgame, 8 MiB, 8 connections, stall timeout 30 s (median of {ROUNDS}, load {load:.1f})")
+    print(
+        f"\nendgame, 8 MiB, 8 connections, stall timeout 30 s "
+        f"(median of {ROUNDS}, load {load:.1f})"
+    )
     for case, runs in times.items():
         median = statistics.median(runs)
         each = ", ".join(f"{r:.2f}" for r in runs)
-        print(f"{case:6} {median:6.2f} s  ({median / ok:5.1f}x the well-behaved server; runs {each})")
+        ratio = median / ok
+        print(f"{case:6} {median:6.2f} s  ({ratio:5.1f}x the well-behaved server; runs {each})")
     print(f"target: stalled file <= 3 s: {statistics.median(times['stall']):.2f} s")

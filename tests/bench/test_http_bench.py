@@ -314,7 +314,8 @@ async def test_many_small_files_as_users_run_them(
         }
     )
     medians = bench.table(
-        f"5. {SMALL_COUNT} files of {SMALL_SIZE // 1024} KiB over {scheme.upper()}, as users run them",
+        f"5. {SMALL_COUNT} files of {SMALL_SIZE // 1024} KiB over {scheme.upper()}, "
+        "as users run them",
         SMALL_COUNT * SMALL_SIZE,
         "aria2c -i LIST",
     )

@@ -19,7 +19,9 @@ tails = st.builds(
 
 
 @given(st.lists(tails, max_size=12), st.floats(0, 1e10, allow_nan=False))
-def test_a_pick_is_an_unfinished_tail_with_room_for_one_more_stream(items: list[Tail], helper: float) -> None:
+def test_a_pick_is_an_unfinished_tail_with_room_for_one_more_stream(
+    items: list[Tail], helper: float
+) -> None:
     chosen = pick_duplicate(items, helper)
     if chosen is not None:
         assert items[chosen].remaining > 0
@@ -29,7 +31,9 @@ def test_a_pick_is_an_unfinished_tail_with_room_for_one_more_stream(items: list[
 
 
 @given(st.lists(tails, max_size=12), st.integers(1, 1 << 30), st.floats(0, 1e10, allow_nan=False))
-def test_a_stalled_tail_is_always_taken_over(items: list[Tail], remaining: int, helper: float) -> None:
+def test_a_stalled_tail_is_always_taken_over(
+    items: list[Tail], remaining: int, helper: float
+) -> None:
     stalled = Tail(remaining=remaining, rate=1e6, silent=SILENT_SECONDS, streams=1)
     chosen = pick_duplicate([*items, stalled], helper)
     assert chosen is not None

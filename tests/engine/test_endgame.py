@@ -1,4 +1,5 @@
-"""The end of a download: a stalled or crawling connection never holds the job, a lying 206 is caught.
+"""The end of a download: a stalled or crawling connection never holds the job;
+a lying 206 is caught.
 
 Each server misbehaves on one connection only; the job must finish at the pace
 of the others (long before the stall timeout, which is set far away here) and
@@ -21,7 +22,9 @@ DATA = payload(8 * 1024 * 1024)
 SLOW = {"stall_timeout": 120.0, "min_split": 1024 * 1024}
 
 
-async def test_a_first_response_that_stalls_does_not_hold_the_job(tmp_path: Path, site: Site) -> None:
+async def test_a_first_response_that_stalls_does_not_hold_the_job(
+    tmp_path: Path, site: Site
+) -> None:
     stalled: list[int] = []
 
     async def handler(request: web.Request) -> web.StreamResponse:
@@ -46,14 +49,17 @@ async def test_a_first_response_that_stalls_does_not_hold_the_job(tmp_path: Path
         await close_harness(h)
 
 
-async def test_a_later_range_that_stalls_halfway_does_not_hold_the_job(tmp_path: Path, site: Site) -> None:
+async def test_a_later_range_that_stalls_halfway_does_not_hold_the_job(
+    tmp_path: Path, site: Site
+) -> None:
     ranged: list[int] = []
 
     async def handler(request: web.Request) -> web.StreamResponse:
         asked = requested_range(request, len(DATA))
         if asked and asked[0] > 0 and not ranged:
             ranged.append(asked[0])  # the first ranged request after the probe: silent halfway
-            return await serve(request, DATA, stall_after=(asked[1] - asked[0]) // 2, stall=site.release)
+            half = (asked[1] - asked[0]) // 2
+            return await serve(request, DATA, stall_after=half, stall=site.release)
         return await serve(request, DATA)
 
     site.route("/half.bin", handler)
@@ -68,7 +74,9 @@ async def test_a_later_range_that_stalls_halfway_does_not_hold_the_job(tmp_path:
         await close_harness(h)
 
 
-async def test_a_range_whose_headers_never_come_does_not_hold_the_job(tmp_path: Path, site: Site) -> None:
+async def test_a_range_whose_headers_never_come_does_not_hold_the_job(
+    tmp_path: Path, site: Site
+) -> None:
     silent: list[int] = []
 
     async def handler(request: web.Request) -> web.StreamResponse:

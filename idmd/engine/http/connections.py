@@ -263,7 +263,8 @@ class Connections(KnownFile):
             if chosen is not None:
                 segment = running[chosen]
                 self.ctx.log(
-                    f"connection {wid} also fetches the last {segment.remaining} bytes before {segment.end} (endgame)",
+                    f"connection {wid} also fetches the last {segment.remaining} bytes "
+                    f"before {segment.end} (endgame)",
                     "info",
                 )
                 return Work(segment, duplicate=True)

@@ -101,7 +101,7 @@ async def stream_into(
     start: int | None = None,
     check: Callable[[int], int] | None = None,
 ) -> bool:
-    """Copy the body into ``segment`` until its (moving) end; raises ``FetchError`` if it ends early.
+    """Copy the body into ``segment`` until its (moving) end; ``FetchError`` if it ends early.
 
     The body's first byte belongs at ``start`` (default: the segment's position);
     another stream may work on the same segment (the endgame's duplicate), so
@@ -137,7 +137,8 @@ async def stream_into(
             try:
                 async with deadline:
                     chunk = await content.readany()
-            except Exception as exc:  # noqa: BLE001 - a reset, a timeout, a short body: one FetchError
+            # A reset, a timeout, a short body: one FetchError.
+            except Exception as exc:  # noqa: BLE001
                 if deadline.expired():
                     if not until_eof:
                         pending.keep(segment.end - pos)
@@ -172,7 +173,7 @@ async def stream_into(
 
 
 class Pending:
-    """Chunks received and not yet written, written with one ``pwritev`` (no copy into one buffer)."""
+    """Chunks received and not yet written: one ``pwritev``, no copy into one buffer."""
 
     def __init__(self) -> None:
         self.chunks: list[bytes | memoryview] = []
