@@ -2,7 +2,8 @@
 
 Serves a folder over HTTP and, optionally, the same server again through the
 stream module with ``proxy_download_rate`` per connection (a server that caps
-each TCP connection, which is what makes more connections faster). nginx
+each TCP connection, which is what makes more connections faster), and over
+HTTPS with a given certificate (``self_signed`` makes one for 127.0.0.1). nginx
 cannot listen on port 0, so free ports are found by binding a socket first.
 """
 
@@ -36,17 +37,46 @@ class Nginx:
     port: int
     throttled_port: int | None
     process: subprocess.Popen[bytes]
+    tls_port: int | None = None
 
-    def url(self, name: str, *, throttled: bool = False) -> str:
+    def url(self, name: str, *, throttled: bool = False, tls: bool = False) -> str:
+        if tls:
+            if self.tls_port is None:
+                raise ValueError("this nginx was started without a certificate")
+            return f"https://127.0.0.1:{self.tls_port}/{name}"
         port = self.throttled_port if throttled else self.port
         if port is None:
             raise ValueError("this nginx was started without download_rate")
         return f"http://127.0.0.1:{port}/{name}"
 
 
-def config(root: Path, work: Path, port: int, throttled: tuple[int, str] | None) -> str:
+def self_signed(folder: Path) -> tuple[Path, Path]:
+    """(certificate, key) for 127.0.0.1, made with openssl; the certificate is its own CA."""
+    openssl = shutil.which("openssl")
+    if openssl is None:
+        pytest.skip("openssl is not installed (CI installs it)")
+    folder.mkdir(parents=True, exist_ok=True)
+    cert, key = folder / "cert.pem", folder / "key.pem"
+    subprocess.run(
+        [openssl, "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2"]
+        + ["-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1"]
+        + ["-keyout", str(key), "-out", str(cert)],
+        check=True,
+        capture_output=True,
+    )
+    return cert, key
+
+
+def config(
+    root: Path,
+    work: Path,
+    port: int,
+    throttled: tuple[int, str] | None,
+    tls: tuple[int, Path, Path] | None = None,
+) -> str:
     """nginx.conf text: static files from ``root`` on ``port``; with ``throttled``
-    (port, rate), a stream proxy in front of it capping each connection."""
+    (port, rate), a stream proxy in front of it capping each connection; with
+    ``tls`` (port, certificate, key), the same files over HTTPS."""
     temp = "\n".join(
         f"    {kind}_temp_path {work / kind};"
         for kind in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi")
@@ -68,6 +98,12 @@ def config(root: Path, work: Path, port: int, throttled: tuple[int, str] | None)
         "    default_type application/octet-stream;",
         temp,
         f"    server {{ listen 127.0.0.1:{port}; root {root}; }}",
+        (
+            f"    server {{ listen 127.0.0.1:{tls[0]} ssl; root {root}; "
+            f"ssl_certificate {tls[1]}; ssl_certificate_key {tls[2]}; }}"
+            if tls
+            else ""
+        ),
         "}",
     ]
     if throttled:
@@ -102,7 +138,13 @@ def _wait_listening(
 
 
 @contextmanager
-def nginx(root: Path, work: Path, *, download_rate: str | None = None) -> Iterator[Nginx]:
+def nginx(
+    root: Path,
+    work: Path,
+    *,
+    download_rate: str | None = None,
+    certificate: tuple[Path, Path] | None = None,
+) -> Iterator[Nginx]:
     """Run nginx serving ``root`` until the block ends; skips when nginx (or its
     stream module, when ``download_rate`` is given) is not installed."""
     binary = shutil.which("nginx") or (
@@ -118,7 +160,8 @@ def nginx(root: Path, work: Path, *, download_rate: str | None = None) -> Iterat
     port = free_port()
     throttled = (free_port(), download_rate) if download_rate else None
     conf = work / "nginx.conf"
-    conf.write_text(config(root, work, port, throttled))
+    tls = (free_port(), *certificate) if certificate else None
+    conf.write_text(config(root, work, port, throttled, tls))
     process = subprocess.Popen(
         [binary, "-p", str(work), "-c", str(conf), "-e", str(work / "error.log")],
         stdin=subprocess.DEVNULL,
@@ -127,9 +170,12 @@ def nginx(root: Path, work: Path, *, download_rate: str | None = None) -> Iterat
     )
     try:
         _wait_listening(port, process, work / "error.log")
-        if throttled:
-            _wait_listening(throttled[0], process, work / "error.log")
-        yield Nginx(root, port, throttled[0] if throttled else None, process)
+        for extra in (throttled, tls):
+            if extra:
+                _wait_listening(extra[0], process, work / "error.log")
+        yield Nginx(
+            root, port, throttled[0] if throttled else None, process, tls[0] if tls else None
+        )
     finally:
         process.terminate()
         try:

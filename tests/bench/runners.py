@@ -41,12 +41,21 @@ def tool(name: str) -> str:
     return path
 
 
-def run_tool(argv: list[str], cwd: Path, timeout: float = 1800) -> Result:
-    """Run a downloader to completion; fails the benchmark if it fails or hangs."""
+def run_tool(
+    argv: list[str], cwd: Path, timeout: float = 1800, env: dict[str, str] | None = None
+) -> Result:
+    """Run a downloader to completion; fails the benchmark if it fails or hangs.
+
+    ``env``: variables added to this process's environment."""
     with tempfile.TemporaryFile() as errors:  # a file, not a pipe: a chatty tool cannot block
         started = time.perf_counter()
         process = subprocess.Popen(
-            argv, cwd=cwd, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=errors
+            argv,
+            cwd=cwd,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=errors,
+            env=dict(os.environ, **env) if env else None,
         )
         watchdog = threading.Timer(timeout, process.kill)
         watchdog.start()
@@ -76,12 +85,14 @@ def rss_bytes(pid: int) -> int:
     raise AssertionError(f"no VmRSS for pid {pid}")
 
 
-def start_daemon(home: Path, config: str = "") -> tuple[DaemonProcess, float]:
+def start_daemon(
+    home: Path, config: str = "", env: dict[str, str] | None = None
+) -> tuple[DaemonProcess, float]:
     """A real idmd and the seconds from exec to READY (it listens by then)."""
     home.mkdir(parents=True, exist_ok=True)
     (home / "config.toml").write_text(config)
     started = time.perf_counter()
-    daemon = DaemonProcess(home).start()
+    daemon = DaemonProcess(home, env=env or {}).start()
     return daemon, time.perf_counter() - started
 
 

@@ -4,6 +4,14 @@
 2. the same file through nginx's stream module capping each connection at
    4 MiB/s: idmd with 8, 16 and 32 connections vs ``aria2c -x16 -s16 -k1M``;
 3. 500 files of 256 KiB: idmd vs ``aria2c -j16 -i LIST`` and wget2;
+4. (issue 12) the big file over HTTPS (nginx with a self-signed certificate
+   that idmd trusts through ``SSL_CERT_FILE``, the others through their CA
+   option) vs aria2c, wget2 and curl;
+5. (issue 12) the 500 small files as users run them, over HTTP and HTTPS: a
+   daemon with its default settings and ``idm add -w URL...`` vs ``wget2 -i
+   LIST`` and ``aria2c -i LIST`` with their defaults; idm's CPU is the
+   daemon's plus the CLI's, and its files are fsync'ed before "completed"
+   (the others' are not);
 plus the idle daemon's RSS and its start-to-listening time.
 
 Targets: (1) wall <= 1.1x aria2c's, CPU <= 1.5x; (2) 16 connections >= aria2c's
@@ -21,13 +29,14 @@ import hashlib
 import os
 import shutil
 import statistics
+import sys
 from collections.abc import Awaitable, Callable, Iterator
 from functools import partial
 from pathlib import Path
 
 import pytest
 
-from tests.bench.nginx import Nginx, nginx
+from tests.bench.nginx import Nginx, nginx, self_signed
 from tests.bench.runners import (
     MiB,
     Result,
@@ -69,14 +78,33 @@ def files(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
 
 
 @pytest.fixture(scope="module")
-def server(files: Path) -> Iterator[Nginx]:
-    with nginx(files / "www", files / "nginx", download_rate="4m") as running:
+def certificate(files: Path) -> tuple[Path, Path]:
+    return self_signed(files / "tls")
+
+
+@pytest.fixture(scope="module")
+def server(files: Path, certificate: tuple[Path, Path]) -> Iterator[Nginx]:
+    with nginx(
+        files / "www", files / "nginx", download_rate="4m", certificate=certificate
+    ) as running:
         yield running
 
 
 @pytest.fixture(scope="module")
-def daemon(files: Path) -> Iterator[DaemonProcess]:
-    running, _ = start_daemon(files / "idm-home", IDMD_CONFIG)
+def daemon(files: Path, certificate: tuple[Path, Path]) -> Iterator[DaemonProcess]:
+    running, _ = start_daemon(
+        files / "idm-home", IDMD_CONFIG, env={"SSL_CERT_FILE": str(certificate[0])}
+    )
+    yield running
+    running.stop()
+
+
+@pytest.fixture(scope="module")
+def default_daemon(files: Path, certificate: tuple[Path, Path]) -> Iterator[DaemonProcess]:
+    """A daemon with its default settings, as a user runs it."""
+    running, _ = start_daemon(
+        files / "idm-home-default", "", env={"SSL_CERT_FILE": str(certificate[0])}
+    )
     yield running
     running.stop()
 
@@ -169,6 +197,7 @@ async def test_one_big_file_no_limit(files: Path, server: Nginx, daemon: DaemonP
         f"targets: wall <= 1.1x aria2c's: {ours[0] / theirs[0]:.2f}x; "
         f"cpu <= 1.5x: {ours[1] / theirs[1]:.2f}x"
     )
+    best_peer_ratios(medians, "idmd, 8 connections", wall=1.2, cpu=1.5)
 
 
 async def test_one_big_file_capped_per_connection(
@@ -215,6 +244,98 @@ async def test_many_small_files(files: Path, server: Nginx, daemon: DaemonProces
     print(
         f"target: wall <= 1.2x aria2c's: {medians['idmd (16 at once)'][0] / medians[aria2][0]:.2f}x"
     )
+
+
+async def test_one_big_file_https(
+    files: Path, server: Nginx, daemon: DaemonProcess, certificate: tuple[Path, Path]
+) -> None:
+    url, ca = server.url("big.bin", tls=True), str(certificate[0])
+    aria2c, wget2, curl = tool("aria2c"), tool("wget2"), tool("curl")
+    bench = Bench(files, {"big.bin": SIZE}, files / "www" / "big.bin")
+    aria2 = "aria2c -x8 -s8 -k1M"
+    await bench.run(
+        {
+            "idmd, 8 connections": idmd(daemon, [url], connections=8),
+            aria2: lambda d: external(
+                [aria2c, "-x8", "-s8", "-k1M", *ARIA2, f"--ca-certificate={ca}", "-d", str(d), url],
+                d,
+            ),
+            "wget2": lambda d: external(
+                [wget2, "-q", f"--ca-certificate={ca}", "-O", str(d / "big.bin"), url], d
+            ),
+            "curl": lambda d: external(
+                [curl, "-sS", "--cacert", ca, "-o", str(d / "big.bin"), url], d
+            ),
+        }
+    )
+    medians = bench.table(f"4. {SIZE / MiB:.0f} MiB over HTTPS, no limit", SIZE, aria2)
+    best_peer_ratios(medians, "idmd, 8 connections", wall=1.2, cpu=1.5)
+
+
+async def user_idm_add(daemon: DaemonProcess, urls: list[str], folder: Path) -> Result:
+    """``idm add -w -d FOLDER URL...`` against a running daemon: wall of the CLI; CPU of the
+    CLI plus the daemon's during the run."""
+    assert daemon.proc is not None
+    beside = Path(sys.executable).with_name("idm")  # the CLI of the venv that runs the tests
+    idm = [str(beside) if beside.exists() else tool("idm")]
+    before = cpu_seconds(daemon.proc.pid)
+    result = await asyncio.to_thread(
+        run_tool, [*idm, "add", "-w", "-d", str(folder), *urls], folder, 1800,
+        {"IDM_HOME": str(daemon.home)},
+    )
+    return Result(result.wall, result.cpu + cpu_seconds(daemon.proc.pid) - before)
+
+
+@pytest.mark.parametrize("scheme", ["http", "https"])
+async def test_many_small_files_as_users_run_them(
+    files: Path,
+    server: Nginx,
+    default_daemon: DaemonProcess,
+    certificate: tuple[Path, Path],
+    scheme: str,
+) -> None:
+    tls = scheme == "https"
+    urls = [server.url(f"small/{index:03d}.bin", tls=tls) for index in range(SMALL_COUNT)]
+    listing = files / f"urls-{scheme}.txt"
+    listing.write_text("\n".join(urls) + "\n")
+    ca = [f"--ca-certificate={certificate[0]}"] if tls else []
+    aria2c, wget2 = tool("aria2c"), tool("wget2")
+    bench = Bench(files, {f"{index:03d}.bin": SMALL_SIZE for index in range(SMALL_COUNT)}, None)
+    quiet = ["--console-log-level=error", "--summary-interval=0"]
+    await bench.run(
+        {
+            "idm add -w (defaults)": partial(user_idm_add, default_daemon, urls),
+            "aria2c -i LIST": lambda d: external(
+                [aria2c, *quiet, *ca, "-i", str(listing), "-d", str(d)], d
+            ),
+            "wget2 -i LIST": lambda d: external(
+                [wget2, "-q", *ca, "-i", str(listing), "-P", str(d)], d
+            ),
+        }
+    )
+    medians = bench.table(
+        f"5. {SMALL_COUNT} files of {SMALL_SIZE // 1024} KiB over {scheme.upper()}, "
+        "as users run them",
+        SMALL_COUNT * SMALL_SIZE,
+        "aria2c -i LIST",
+    )
+    best_peer_ratios(medians, "idm add -w (defaults)", wall=2.0, cpu=None)
+
+
+def best_peer_ratios(
+    medians: dict[str, tuple[float, float]], ours: str, wall: float, cpu: float | None
+) -> None:
+    """Print idm's wall and CPU as ratios to the best peer of the run, against the targets."""
+    peers = {name: m for name, m in medians.items() if name != ours}
+    best_wall = min(peers.items(), key=lambda item: item[1][0])
+    best_cpu = min(peers.items(), key=lambda item: item[1][1])
+    line = (
+        f"targets (ratio to the best peer): wall {medians[ours][0] / best_wall[1][0]:.2f}x "
+        f"{best_wall[0]} (target <= {wall}x)"
+    )
+    if cpu is not None:
+        line += f"; cpu {medians[ours][1] / best_cpu[1][1]:.2f}x {best_cpu[0]} (target <= {cpu}x)"
+    print(line)
 
 
 def test_idle_daemon(tmp_path: Path) -> None:

@@ -1,13 +1,15 @@
 """One connection: send a (ranged) GET, check the answer, stream bytes to disk.
 
-Bytes are gathered into buffers of at least 64 KiB before each positional
-write (system calls are the cost); a segment whose end moves down (another
-connection took its far half) stops at the new end.
+The chunks the HTTP client hands over are gathered (up to 256 KiB) and written
+with one positional ``pwritev``, without first being copied into one buffer:
+copies and system calls are the cost. A segment whose end moves down
+(another connection took its far half) stops at the new end.
 """
 
 from __future__ import annotations
 
 import asyncio
+import os
 import time
 from collections.abc import Callable, Mapping
 
@@ -16,13 +18,17 @@ import aiohttp
 from idmd.core.backoff import parse_retry_after, retry_wait
 from idmd.core.segments import Segment
 from idmd.engine.http.errors import FetchError, HttpStatusError, RangesUnsupported, from_exception
-from idmd.engine.http.partfile import PartFile
+from idmd.engine.http.partfile import PartFile, io_error
 from idmd.engine.limits import RateLimiter
 from idmd.engine.runner import JobContext, JobError
 
-FLUSH_BYTES = 256 * 1024  # never more than min_split (>= 64 KiB), so a split never lands inside a buffer
+# Bytes gathered before one positional write: fewer system calls. A split landing inside
+# the gathered bytes is harmless (they are cut at the segment's end before the write).
+FLUSH_BYTES = 256 * 1024
+IOV_MAX = 1024  # buffers per pwritev (the Linux limit)
 # A slow connection writes what it has at least this often, so progress moves on slow links too.
 FLUSH_SECONDS = 0.5
+OVERLAP_WAIT = 1.0  # seconds to wait for the overlap bytes past a finished segment
 
 
 def timeout_for(stall: float) -> aiohttp.ClientTimeout:
@@ -46,7 +52,9 @@ async def open_response(
     if start is not None:
         request_headers["Range"] = f"bytes={start}-{'' if end is None else end - 1}"
     try:
-        response = await session.get(url, headers=request_headers, timeout=timeout_for(stall), allow_redirects=True)
+        response = await session.get(
+            url, headers=request_headers, timeout=timeout_for(stall), allow_redirects=True
+        )
     except Exception as exc:  # noqa: BLE001 - every network failure becomes one readable FetchError
         raise from_exception(exc) from None
     if response.status in (200, 206):
@@ -66,7 +74,9 @@ async def first_response(
     attempts = 0
     while True:
         try:
-            return await open_response(ctx.session, url, headers, start, None, ctx.config.stall_timeout)
+            return await open_response(
+                ctx.session, url, headers, start, None, ctx.config.stall_timeout
+            )
         except FetchError as exc:
             attempts += 1
             if not exc.retriable or attempts > ctx.config.retries:
@@ -76,71 +86,168 @@ async def first_response(
             await asyncio.sleep(wait)
 
 
+class RangeMismatch(RangesUnsupported):
+    """Two responses disagree about the same bytes: the server's ranges cannot be trusted."""
+
+
 async def stream_into(
     response: aiohttp.ClientResponse,
     segment: Segment,
     part: PartFile,
     limiter: RateLimiter,
-    on_write: Callable[[], None],
+    on_write: Callable[[int], None],
     until_eof: bool = False,
-) -> None:
-    """Copy the body into ``segment`` until its (moving) end; raises ``FetchError`` if it ends early.
+    *,
+    start: int | None = None,
+    check: Callable[[int], int] | None = None,
+) -> bool:
+    """Copy the body into ``segment`` until its (moving) end; ``FetchError`` if it ends early.
 
+    The body's first byte belongs at ``start`` (default: the segment's position);
+    another stream may work on the same segment (the endgame's duplicate), so
+    this one stops as soon as the segment is finished by either. ``check(end)``
+    says how many bytes past the segment's end to read and compare with what
+    is on disk there (the neighbour's first bytes; 0: none); a difference
+    raises ``RangeMismatch``; True is returned when they were the same.
     ``until_eof``: the size is unknown; the segment's end follows the data.
     """
-    buffer = bytearray()
+    pending = Pending()
     content = response.content
+    pos = segment.pos if start is None else start
     flushed_at = time.monotonic()
+
+    def flush() -> None:
+        nonlocal pos, flushed_at
+        flushed_at = time.monotonic()
+        if not pending.size:
+            return
+        n = pending.write(part, pos)
+        pos += n
+        segment.done = max(segment.done, pos - segment.start)
+        on_write(n)
+
     try:
         while True:
+            if not until_eof and segment.finished:
+                return False  # another stream on this segment got there first
             # A slow link: when nothing more arrives for FLUSH_SECONDS, write what is buffered
             # so the progress the user sees (and the checkpoint) moves on.
-            wait = flushed_at + FLUSH_SECONDS - time.monotonic() if buffer else None
+            wait = flushed_at + FLUSH_SECONDS - time.monotonic() if pending.size else None
             deadline = asyncio.timeout(max(wait, 0.0) if wait is not None else None)
             try:
                 async with deadline:
                     chunk = await content.readany()
-            except Exception as exc:  # noqa: BLE001 - a reset, a timeout, a short body: one FetchError
+            # A reset, a timeout, a short body: one FetchError.
+            except Exception as exc:  # noqa: BLE001
                 if deadline.expired():
                     if not until_eof:
-                        del buffer[max(segment.end - segment.pos, 0) :]
-                    _flush(buffer, segment, part, on_write)
-                    flushed_at = time.monotonic()
+                        pending.keep(segment.end - pos)
+                    flush()
                     continue
                 raise from_exception(exc) from None
             if not chunk:
                 break
             await limiter.consume(len(chunk))
+            pending.add(chunk)
             if until_eof:
-                buffer += chunk
-                segment.end = max(segment.end, segment.pos + len(buffer))
-                if len(buffer) >= FLUSH_BYTES:
-                    _flush(buffer, segment, part, on_write)
-                    flushed_at = time.monotonic()
-                continue
-            room = segment.end - segment.pos - len(buffer)
-            if room <= len(chunk):
-                buffer += chunk[: max(room, 0)]
-                del buffer[max(segment.end - segment.pos, 0) :]
-                _flush(buffer, segment, part, on_write)
-                return
-            buffer += chunk
-            if len(buffer) >= FLUSH_BYTES:
-                _flush(buffer, segment, part, on_write)
-                flushed_at = time.monotonic()
+                segment.end = max(segment.end, pos + pending.size)
+            elif segment.end - pos <= pending.size:
+                end = segment.end
+                extra = pending.keep(end - pos)
+                flush()
+                if check is not None and pos == end:
+                    return await _compare_past_end(content, extra, part, end, check(end))
+                return False
+            if pending.size >= FLUSH_BYTES:
+                flush()
     finally:
         # On cancel (pause, stop) the bytes already received are kept too.
-        if buffer:
-            del buffer[max(segment.end - segment.pos, 0) :]
-            _flush(buffer, segment, part, on_write)
+        if pending.size:
+            pending.keep(segment.end - pos)
+            flush()
     if not until_eof and segment.pos < segment.end:
-        raise FetchError(f"the server closed the connection at byte {segment.pos} of a range ending at {segment.end}")
+        raise FetchError(
+            f"the server closed the connection at byte {pos} of a range ending at {segment.end}"
+        )
+    return False
 
 
-def _flush(buffer: bytearray, segment: Segment, part: PartFile, on_write: Callable[[], None]) -> None:
-    if not buffer:
-        return
-    part.write(segment.pos, buffer)
-    segment.done += len(buffer)
-    buffer.clear()
-    on_write()
+class Pending:
+    """Chunks received and not yet written: one ``pwritev``, no copy into one buffer."""
+
+    def __init__(self) -> None:
+        self.chunks: list[bytes | memoryview] = []
+        self.size = 0
+
+    def add(self, chunk: bytes) -> None:
+        self.chunks.append(chunk)
+        self.size += len(chunk)
+
+    def keep(self, limit: int) -> bytes:
+        """Drop everything past the first ``limit`` bytes; return what was dropped."""
+        limit = max(limit, 0)
+        if self.size <= limit:
+            return b""
+        kept: list[bytes | memoryview] = []
+        dropped: list[bytes | memoryview] = []
+        room = limit
+        for chunk in self.chunks:
+            if room >= len(chunk):
+                kept.append(chunk)
+                room -= len(chunk)
+            else:
+                view = memoryview(chunk)
+                if room:
+                    kept.append(view[:room])
+                dropped.append(view[room:])
+                room = 0
+        self.chunks, self.size = kept, limit
+        return b"".join(dropped)
+
+    def write(self, part: PartFile, offset: int) -> int:
+        """Write every chunk at ``offset`` and forget them; returns the bytes written."""
+        total = self.size
+        views = [memoryview(c) for c in self.chunks]
+        try:
+            while views:
+                written = os.pwritev(part.fd, views[:IOV_MAX], offset)
+                offset += written
+                while views and written >= len(views[0]):
+                    written -= len(views[0])
+                    views.pop(0)
+                if written:
+                    views[0] = views[0][written:]
+        except OSError as exc:
+            raise io_error(exc, f"writing {part.path.name}") from None
+        self.chunks, self.size = [], 0
+        return total
+
+
+async def _compare_past_end(
+    content: aiohttp.StreamReader, extra: bytes, part: PartFile, end: int, length: int
+) -> bool:
+    """Read ``length`` bytes past ``end`` (``extra`` already came) and compare them with the disk.
+
+    False when they could not be read soon (the segment itself is complete; the
+    boundary is then checked by ``connections.py`` at the end).
+    """
+    if length <= 0:
+        return False
+    got = bytearray(extra)
+    try:
+        async with asyncio.timeout(OVERLAP_WAIT):
+            while len(got) < length:
+                chunk = await content.readany()
+                if not chunk:
+                    return False
+                got += chunk
+    except Exception:  # noqa: BLE001 - a reset or a slow server: just not checked here
+        return False
+    same_as_disk(part, end, bytes(got[:length]))
+    return True
+
+
+def same_as_disk(part: PartFile, offset: int, data: bytes) -> None:
+    """Raise ``RangeMismatch`` unless ``data`` is what the part file holds at ``offset``."""
+    if os.pread(part.fd, len(data), offset) != data:
+        raise RangeMismatch(f"the server sent different bytes for the same range at byte {offset}")
