@@ -128,7 +128,6 @@ async def _websocket(request: web.Request) -> web.WebSocketResponse:
     app = request.app
     rpc = app[FACE]
     ws = web.WebSocketResponse(max_msg_size=MAX_FRAME, heartbeat=30.0)
-    await ws.prepare(request)
     outbox: deque[str] = deque()
     wake = asyncio.Event()
     # Notifications come from job.status events only; the subscriber bounds the queue
@@ -141,7 +140,13 @@ async def _websocket(request: web.Request) -> web.WebSocketResponse:
         elif len(sub):
             wake.set()
 
+    # Listening before the upgrade completes: a client that saw it misses no notification.
     remove = app[DAEMON].bus.listen(offer)
+    try:
+        await ws.prepare(request)
+    except BaseException:
+        remove()
+        raise
     writer = asyncio.create_task(_write(ws, rpc, sub, outbox, wake), name="idmd-aria2-writer")
     app[SOCKETS].open.add(ws)
     try:
