@@ -65,6 +65,10 @@ class Face:
             raise Aria2Error(f"GID {gid} is not found") from None
 
 
-def translate(exc: RpcError) -> Aria2Error:
-    """An idm error as aria2 reports every failure: code 1 and the message."""
-    return Aria2Error(exc.detail)
+    def translate(self, exc: RpcError) -> Aria2Error:
+        """An idm error as aria2 reports every failure: code 1 and the message, a
+        missing job named by its GID."""
+        data = exc.data if isinstance(exc.data, dict) else {}
+        if isinstance(exc, NoSuchJob) and isinstance(data.get("id"), str):
+            return Aria2Error(f"GID {self.gids.gid(data['id'])} is not found")
+        return Aria2Error(exc.detail)

@@ -15,7 +15,7 @@ from typing import Any
 
 from idmd.aria2.args import MAX_ITEMS, Args
 from idmd.aria2.errors import Aria2Error, InvalidRequest, Unauthorized
-from idmd.aria2.face import Face, translate
+from idmd.aria2.face import Face
 from idmd.aria2.methods import METHODS, NOTIFICATIONS, SYSTEM, Call
 from idmd.protocol.errors import RpcError
 
@@ -81,7 +81,7 @@ class Aria2Rpc:
         try:
             return await handler(call)
         except RpcError as exc:
-            raise translate(exc) from None
+            raise self.face.translate(exc) from None
         except Aria2Error:
             raise
         except Exception:  # a bug must not reach the client as a traceback

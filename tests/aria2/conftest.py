@@ -99,6 +99,24 @@ async def call(daemon: DaemonProcess, method: str, *params: Any, token: bool = T
     return await jsonrpc(daemon, {"jsonrpc": "2.0", "id": "t", "method": method, "params": full})
 
 
+async def add_and_wait(daemon: DaemonProcess, url: str, timeout: float = 30.0) -> str:
+    """``aria2.addUri`` over a WebSocket, then wait for its ``onDownloadComplete``; the GID."""
+    async with aiohttp.ClientSession() as session, \
+            session.ws_connect(f"http://127.0.0.1:{daemon.port}/jsonrpc") as ws:
+        await ws.send_json({"jsonrpc": "2.0", "id": 1, "method": "aria2.addUri",
+                            "params": [f"token:{daemon.token}", [url]]})
+        gid = None
+        async with asyncio.timeout(timeout):
+            async for message in ws:
+                data = json.loads(message.data)
+                if data.get("id") == 1:
+                    gid = data["result"]
+                elif data.get("method") == "aria2.onDownloadComplete" and gid is not None \
+                        and data["params"][0]["gid"] == gid:
+                    return gid
+    raise AssertionError(f"{url} did not complete")
+
+
 @dataclass
 class Notifications:
     """aria2p's ``listen_to_notifications`` on a thread; every (type, gid) lands in ``received``."""
