@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 from idmd.aria2.errors import Aria2Error
 from idmd.aria2.gid import Gids
+from idmd.aria2.tracker import Tracker
 from idmd.protocol.errors import NoSuchJob, RpcError
 from idmd.rpc.config import Config as ConfigNamespace
 from idmd.rpc.daemon import Daemon as DaemonNamespace
@@ -22,6 +23,7 @@ if TYPE_CHECKING:
 @dataclass
 class Face:
     state: RpcState
+    tracker: Tracker
     gids: Gids = field(default_factory=Gids)
 
     @property

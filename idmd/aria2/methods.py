@@ -19,6 +19,8 @@ from idmd.aria2.errors import Aria2Error
 from idmd.aria2.face import Face
 from idmd.aria2.queue import priority_for, queue_key, target_index, window
 from idmd.aria2.status import STOPPED, WAITING, aria2_status, files, uris
+from idmd.aria2.wire import Raw, dumps
+from idmd.protocol.errors import NoSuchJob
 from idmd.rpc.peer import Peer
 
 log = logging.getLogger(__name__)
@@ -124,33 +126,72 @@ async def get_servers(c: Call) -> list[dict[str, Any]]:
 async def tell_active(c: Call) -> list[dict[str, Any]]:
     c.args.at_most(1)
     keys = c.args.strings(0, "keys", required=False)
-    return _render(c, [j for j in c.face.engine.snapshot() if j["status"] == "downloading"], keys)
+    engine = c.face.engine
+    jobs = []
+    for job_id in list(c.face.tracker.active):
+        try:
+            jobs.append(engine.get(job_id))
+        except NoSuchJob:
+            continue  # removed since: the tracker hears of it next
+    return _render(c, [j for j in jobs if j["status"] == "downloading"], keys)
 
 
-async def tell_waiting(c: Call) -> list[dict[str, Any]]:
+async def _listed(c: Call, key: tuple[Any, ...], jobs: Any, keys: list[str] | None) -> Raw:
+    """A long list, encoded once per generation (see tracker.py)."""
+    tracker = c.face.tracker
+    cache_key = (*key, tuple(keys) if keys is not None else None)
+    found = tracker.cached(cache_key)
+    if found is not None:
+        return found
+    generation = tracker.generation
+    rendered = Raw(dumps(_render(c, await jobs(), keys)))
+    return tracker.keep(cache_key, rendered, generation)
+
+
+async def tell_waiting(c: Call) -> Raw:
     c.args.at_most(3)
     offset, num = c.args.integer(0, "offset"), c.args.integer(1, "num")
     keys = c.args.strings(2, "keys", required=False)
-    return _render(c, window(_waiting(c), offset, num), keys)
+
+    async def jobs() -> list[dict[str, Any]]:
+        return window(_waiting(c), offset, num)
+    return await _listed(c, ("waiting", offset, num), jobs, keys)
 
 
-async def tell_stopped(c: Call) -> list[dict[str, Any]]:
+async def tell_stopped(c: Call) -> Raw:
     c.args.at_most(3)
     offset, num = c.args.integer(0, "offset"), c.args.integer(1, "num")
     keys = c.args.strings(2, "keys", required=False)
-    return _render(c, await _stopped(c, offset, num), keys)
+
+    async def jobs() -> list[dict[str, Any]]:
+        return await _stopped(c, offset, num)
+    return await _listed(c, ("stopped", offset, num), jobs, keys)
+
+
+async def _stopped_total(c: Call) -> int:
+    tracker = c.face.tracker
+    found = tracker.cached(("stopped-total",))
+    if found is None:
+        generation = tracker.generation
+        page = await c.face.engine.list(list(STOPPED), None, 1, None, "-finished_at")
+        found = tracker.keep(("stopped-total",), int(page["total"]), generation)
+    return int(found)
 
 
 async def global_stat(c: Call) -> dict[str, str]:
     c.args.at_most(0)
-    engine = c.face.engine
-    jobs = engine.snapshot()
-    stopped = (await engine.list(list(STOPPED), None, 1, None, "-finished_at"))["total"]
+    engine, tracker = c.face.engine, c.face.tracker
+    waiting = tracker.cached(("waiting-count",))
+    if waiting is None:
+        generation = tracker.generation
+        count = sum(1 for j in engine.snapshot() if j["status"] in WAITING)
+        waiting = tracker.keep(("waiting-count",), count, generation)
+    stopped = await _stopped_total(c)
     return {
         "downloadSpeed": str(engine.stats()["speed"]),
         "uploadSpeed": "0",
-        "numActive": str(sum(1 for j in jobs if j["status"] == "downloading")),
-        "numWaiting": str(sum(1 for j in jobs if j["status"] in WAITING)),
+        "numActive": str(len(tracker.active)),
+        "numWaiting": str(waiting),
         "numStopped": str(min(stopped, 1000)),
         "numStoppedTotal": str(stopped),
     }

@@ -20,6 +20,8 @@ from idmd.aria2.errors import Aria2Error, InvalidRequest, ParseError
 from idmd.aria2.face import Face
 from idmd.aria2.notify import TYPES, notification
 from idmd.aria2.rpc import Aria2Rpc, error_reply
+from idmd.aria2.tracker import Tracker
+from idmd.aria2.wire import encode
 from idmd.context import DAEMON
 from idmd.events.subscriber import Subscriber
 from idmd.protocol import MAX_FRAME
@@ -47,12 +49,17 @@ SOCKETS = web.AppKey("idmd_aria2_sockets", Sockets)
 
 def setup_aria2(app: web.Application) -> None:
     """Mount ``/jsonrpc``; ``setup_rpc(app)`` must have run (tokens and state are shared)."""
-    app[FACE] = Aria2Rpc(Face(app[RPC]))
+    tracker = Tracker(app[DAEMON].bus)  # from now on, so it sees the engine start jobs
+    app[FACE] = Aria2Rpc(Face(app[RPC], tracker))
     app[SOCKETS] = Sockets()
     app.router.add_post(PATH, post_handler)
     app.router.add_get(PATH, get_handler)
     app.router.add_route("OPTIONS", PATH, preflight_handler)
     app.on_shutdown.append(_close_sockets)
+
+    async def stop_tracking(app: web.Application) -> None:
+        tracker.stop()
+    app.on_cleanup.append(stop_tracking)
 
 
 def own_origin(origin: str, port: int) -> bool:
@@ -76,8 +83,7 @@ def _check(request: web.Request) -> dict[str, str]:
 
 
 def _json(body: Any, cors: dict[str, str], status: int = 200) -> web.Response:
-    text = json.dumps(body, ensure_ascii=False, separators=(",", ":"))
-    return web.Response(text=text, status=status, content_type=CONTENT_TYPE, headers=cors)
+    return web.Response(text=encode(body), status=status, content_type=CONTENT_TYPE, headers=cors)
 
 
 def _decode(text: str | bytes) -> Any:
@@ -157,7 +163,7 @@ async def _websocket(request: web.Request) -> web.WebSocketResponse:
                 reply: Any = await rpc.handle(_decode(msg.data), request.remote or "")
             except Aria2Error as exc:
                 reply = error_reply(None, exc)
-            outbox.append(json.dumps(reply, ensure_ascii=False, separators=(",", ":")))
+            outbox.append(encode(reply))
             wake.set()
             if len(outbox) > MAX_OUTBOX:
                 await ws.close(code=CLOSE_TOO_SLOW, message=b"not reading replies")
