@@ -17,7 +17,7 @@ from idmd.aria2 import options as opts
 from idmd.aria2.args import Args
 from idmd.aria2.errors import Aria2Error
 from idmd.aria2.face import Face
-from idmd.aria2.queue import priority_for, queue_key, target_index, window
+from idmd.aria2.queue import priority_for, queue_key, renumber, target_index, window
 from idmd.aria2.status import STOPPED, WAITING, aria2_status, files, uris
 from idmd.aria2.wire import Raw, dumps
 from idmd.protocol.errors import NoSuchJob
@@ -302,7 +302,12 @@ async def _move(c: Call, job_id: str, pos: int, how: str) -> int:
     wanted = priority_for(job, queue, target)
     if wanted != int((job.get("options") or {}).get("priority") or 0):
         await c.face.jobs(c.peer).update(job_id, {"priority": wanted})
-    return next(i for i, j in enumerate(_waiting(c)) if j["id"] == job_id)
+    landed = next(i for i, j in enumerate(_waiting(c)) if j["id"] == job_id)
+    if landed != target:  # ties left no room: number the whole queue in the order asked for
+        for other, value in renumber([*queue[:target], job, *queue[target:]]).items():
+            await c.face.jobs(c.peer).update(other, {"priority": value})
+        landed = next(i for i, j in enumerate(_waiting(c)) if j["id"] == job_id)
+    return landed
 
 
 async def change_position(c: Call) -> int:

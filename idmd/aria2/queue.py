@@ -39,7 +39,8 @@ def target_index(current: int, count: int, pos: int, how: str) -> int:
 
 def priority_for(job: dict[str, Any], others: list[dict[str, Any]], index: int) -> int:
     """A priority that puts ``job`` at ``index`` among ``others`` (the queue without it),
-    as near as whole priorities and ages allow; the caller reports where it landed."""
+    as near as whole priorities and ages allow (ties of priority leave no room between
+two jobs: then ``renumber``)."""
     before = others[index - 1] if index > 0 else None
     after = others[index] if index < len(others) else None
     created = str(job.get("created_at") or "")
@@ -59,3 +60,14 @@ def priority_for(job: dict[str, Any], others: list[dict[str, Any]], index: int) 
         else:
             wanted = low if created < str(after.get("created_at") or "") else high
     return max(PRIORITY_MIN, min(PRIORITY_MAX, wanted))
+
+
+def renumber(order: list[dict[str, Any]]) -> dict[str, int]:
+    """Priorities that make ``order`` the queue's order exactly, centred on 0: only
+    the jobs whose priority changes (at most 2,001 jobs fit the priority range)."""
+    if len(order) > PRIORITY_MAX - PRIORITY_MIN + 1:
+        return {}
+    top = (len(order) - 1) // 2
+    wanted = {str(job["id"]): top - index for index, job in enumerate(order)}
+    return {job_id: p for job_id, p in wanted.items()
+            if p != priority(next(j for j in order if str(j["id"]) == job_id))}

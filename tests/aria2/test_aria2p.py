@@ -128,3 +128,16 @@ async def test_idm_clients_and_aria2_clients_see_the_same_jobs(idmd: DaemonProce
         assert (await run(api.get_download, gid)).status == "complete"
         await client.call("jobs.resume", {"ids": [job_id]})
         await notifications.wait_for("complete", added.gid)
+
+
+async def test_change_position_reorders_the_waiting_queue(idmd: DaemonProcess, files: Files) -> None:
+    api = api_for(idmd)
+    gids = [(await run(api.add_uris, [files.url("two.bin") + f"?{n}"], {"pause": "true"})).gid for n in range(4)]
+    order = [d.gid for d in await run(api.get_downloads)]
+    assert order == gids
+    assert await run(api.client.change_position, gids[3], 1, "POS_SET") == 1
+    assert await run(api.client.change_position, gids[0], 0, "POS_END") == 3
+    assert await run(api.client.change_position, gids[2], -1, "POS_CUR") == 1
+    waiting = (await call(idmd, "aria2.tellWaiting", 0, 10, ["gid"]))["result"]
+    assert [w["gid"] for w in waiting] == [gids[3], gids[2], gids[1], gids[0]]
+    assert (await call(idmd, "aria2.tellWaiting", -1, 2, ["gid"]))["result"] == [{"gid": gids[0]}, {"gid": gids[1]}]
