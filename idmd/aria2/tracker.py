@@ -15,6 +15,7 @@ from idmd.protocol.events import Event, EventType
 
 QUIET = frozenset({EventType.JOB_PROGRESS, EventType.STATS, EventType.JOB_LOG})
 MAX_CACHED = 64  # distinct (method, window, keys) answers kept per generation
+MAX_CACHED_CHARS = 16 << 20  # and at most this much encoded text (a 1,000-job list is about 0.5 MB)
 
 
 class Tracker:
@@ -22,6 +23,7 @@ class Tracker:
         self.active: dict[str, None] = {}  # ids of downloading jobs, in the order they started
         self.generation = 0
         self._cache: dict[Hashable, Any] = {}
+        self._chars = 0
         self.stop: Callable[[], None] = bus.listen(self._on_event)
 
     def _on_event(self, event: Event) -> None:
@@ -29,6 +31,7 @@ class Tracker:
             return
         self.generation += 1
         self._cache.clear()
+        self._chars = 0
         if event.job is None:
             return
         if event.type is EventType.JOB_STATUS and event.data.get("status") == "downloading":
@@ -41,6 +44,9 @@ class Tracker:
 
     def keep(self, key: Hashable, value: Any, generation: int) -> Any:
         """Keep ``value`` if nothing changed since ``generation`` (taken before computing it)."""
-        if generation == self.generation and len(self._cache) < MAX_CACHED:
+        size = len(getattr(value, "text", ""))
+        if (generation == self.generation and len(self._cache) < MAX_CACHED
+                and self._chars + size <= MAX_CACHED_CHARS):
             self._cache[key] = value
+            self._chars += size
         return value

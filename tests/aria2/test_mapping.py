@@ -116,3 +116,28 @@ def test_windows_and_moves_in_the_queue() -> None:
 def test_encode_splices_raw_json() -> None:
     reply = {"id": 1, "result": [[Raw('[{"gid":"a"}]')], {"x": "\0raw0\0"}]}
     assert json.loads(encode(reply)) == {"id": 1, "result": [[[{"gid": "a"}]], {"x": "\0raw0\0"}]}
+
+
+def test_the_tracker_follows_active_jobs_and_drops_answers_on_any_change_but_progress() -> None:
+    from idmd.aria2.tracker import Tracker
+    from idmd.events import EventBus
+    from idmd.protocol.events import EventType
+
+    bus = EventBus()
+    tracker = Tracker(bus)
+    bus.emit(EventType.JOB_STATUS, "a", {"status": "downloading"})
+    bus.emit(EventType.JOB_STATUS, "b", {"status": "downloading"})
+    tracker.keep("list", Raw("[]"), tracker.generation)
+    bus.emit(EventType.JOB_PROGRESS, "a", {"done": 5})
+    bus.emit(EventType.STATS, None, {})
+    assert tracker.cached("list") == Raw("[]")
+    stale = tracker.generation
+    bus.emit(EventType.JOB_UPDATED, "c", {"priority": 3})
+    assert tracker.cached("list") is None
+    tracker.keep("list", Raw("[1]"), stale)  # computed before the change: not kept
+    assert tracker.cached("list") is None
+    bus.emit(EventType.JOB_STATUS, "a", {"status": "completed"})
+    bus.emit(EventType.JOB_REMOVED, "b", {})
+    assert tracker.active == {}
+    tracker.stop()
+    assert bus.listener_count == 0
