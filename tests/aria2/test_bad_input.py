@@ -4,6 +4,8 @@ Each gets an aria2-shaped error and nothing changes in the daemon."""
 
 from __future__ import annotations
 
+import base64
+import json
 import time
 from typing import Any
 
@@ -131,6 +133,11 @@ async def test_batches_multicall_tokens_and_frames(idmd: DaemonProcess, populate
                 assert is_aria2_error(await response.json(content_type=None), -32600), body
         async with session.get(url, params={"method": "aria2.getVersion", "id": "1", "params": "%%%"}) as response:
             assert (await response.json(content_type=None))["error"]["code"] == -32700
+        encoded = base64.b64encode(json.dumps([token, populated[0], ["status"]]).encode()).decode()
+        query = {"method": "aria2.tellStatus", "id": "g", "params": encoded}
+        async with session.get(url, params=query) as response:  # aria2's GET form works
+            assert await response.json(content_type=None) == {"jsonrpc": "2.0", "id": "g",
+                                                               "result": {"status": "complete"}}
         async with session.get(url, params={"method": "aria2.getVersion", "jsoncallback": "cb"}) as response:
             assert response.status == 400
         async with session.ws_connect(url) as ws:
