@@ -10,15 +10,14 @@ an option it cannot apply).
 from __future__ import annotations
 
 import base64
-import re
 from collections.abc import Mapping
 from typing import Any
 
 from idmd.aria2.errors import Aria2Error
+from idmd.core.units import UnitError
+from idmd.core.units import parse_size as parse_units
 
 MAX_CONNECTIONS = 32  # idm's ceiling for connections per job
-_SIZE = re.compile(r"^\s*(\d+)\s*([KkMmGg]?)\s*$")
-_UNITS = {"": 1, "k": 1 << 10, "m": 1 << 20, "g": 1 << 30}
 _CHECKSUM_TYPES = {"sha-256": "sha256", "sha-1": "sha1", "md5": "md5"}
 
 # Options a job takes (aria2.addUri, changeOption) and the global ones (changeGlobalOption).
@@ -43,11 +42,11 @@ def _text(name: str, value: Any) -> str:
 
 
 def parse_size(name: str, value: Any) -> int:
-    """aria2's sizes: ``1048576``, ``1024K``, ``1M``, ``1G``."""
-    match = _SIZE.match(_text(name, value))
-    if not match:
-        raise Aria2Error(f"option {name}: {value!r} is not a size (like 500K or 2M)")
-    return int(match.group(1)) * _UNITS[match.group(2).lower()]
+    """aria2's sizes (``1048576``, ``1024K``, ``1M``), read as idm reads every size."""
+    try:
+        return parse_units(_text(name, value))
+    except UnitError as exc:
+        raise Aria2Error(f"option {name}: {exc}") from None
 
 
 def parse_int(name: str, value: Any) -> int:
