@@ -7,6 +7,7 @@ from collections.abc import AsyncIterator
 
 from aiohttp import web
 
+from idmd.aria2.server import setup_aria2
 from idmd.context import DAEMON, DaemonContext
 from idmd.engine import Engine
 from idmd.rpc.server import setup_rpc
@@ -36,4 +37,5 @@ def create_app(ctx: DaemonContext) -> web.Application:
     app.cleanup_ctx.append(_store_ctx)
     app.cleanup_ctx.append(_engine_ctx)
     setup_rpc(app)
+    setup_aria2(app)  # aria2's JSON-RPC at /jsonrpc, on the same engine and tokens
     return app

@@ -51,6 +51,13 @@ def test_the_core_and_protocol_do_no_io() -> None:
     assert offenders("idmd/protocol", forbidden + ("idmd.engine", "idmd.rpc")) == []
 
 
+def test_the_aria2_face_is_transport_free_but_for_its_server() -> None:
+    # Only server.py knows aiohttp; and the face reaches the engine through its public
+    # API and idm's namespaces, never its modules (docs/internals.md).
+    assert offenders("idmd/aria2", ("aiohttp",), allow=("idmd/aria2/server.py",)) == []
+    assert [f for f in offenders("idmd/aria2", ("idmd.engine",)) if not f.endswith("imports idmd.engine")] == []
+
+
 def test_the_daemon_imports_no_textual_and_yt_dlp_only_in_the_worker() -> None:
     assert offenders("idmd", ("textual",)) == []
     assert offenders("idmd", ("yt_dlp",), allow=("idmd/engine/media_worker.py",)) == []
