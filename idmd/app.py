@@ -9,6 +9,7 @@ from aiohttp import web
 
 from idmd.context import DAEMON, DaemonContext
 from idmd.engine import Engine
+from idmd.engine.lifecycle import warm_media
 from idmd.rpc.server import setup_rpc
 from idmd.store import Store
 
@@ -25,6 +26,7 @@ async def _engine_ctx(app: web.Application) -> AsyncIterator[None]:
     assert ctx.store is not None
     ctx.engine = Engine(ctx.config, ctx.download_dir, ctx.store, ctx.bus)
     await ctx.engine.start()
+    warm_media(ctx.engine)  # a media worker warms up while the daemon waits for its first job
     yield
     # Graceful: every job checkpointed, parts kept, so the next start resumes.
     await ctx.engine.stop()

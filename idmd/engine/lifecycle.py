@@ -18,7 +18,7 @@ from idmd.engine.http.runner import HttpRunner
 from idmd.engine.jobcontext import RunContext
 from idmd.engine.jobs import Job
 from idmd.engine.limits import RateLimiter
-from idmd.engine.media import MediaRunner, PlaylistFound, discard_partial
+from idmd.engine.media import MediaRunner, MediaService, PlaylistFound, discard_partial
 from idmd.engine.options import check_options
 from idmd.engine.runner import JobError, NeedsDecision, Skipped
 from idmd.protocol.errors import InvalidParams, NotAllowed, RpcError
@@ -36,6 +36,18 @@ def is_manifest_url(url: str) -> bool:
     return url.split("?", 1)[0].lower().endswith((".m3u8", ".mpd"))
 
 
+def media_service(engine: Engine) -> MediaService:
+    """The engine's ``MediaService`` (warm workers, extractions kept from add to run), made on first use."""
+    if engine.media is None:
+        engine.media = MediaService()
+    return engine.media
+
+
+def warm_media(engine: Engine) -> None:
+    """Have a warm media worker ready before the first media job (the daemon calls this once started)."""
+    media_service(engine).warm()
+
+
 async def run_job(engine: Engine, job: Job) -> None:
     """The job's task: started by ``Engine.schedule`` with the job already ``downloading``."""
     limiter = RateLimiter(engine.global_bucket, int(job.options.get("speed_limit") or 0))
@@ -43,7 +55,7 @@ async def run_job(engine: Engine, job: Job) -> None:
     engine.ticker.begin(job)
     try:
         ctx = RunContext(engine, job, limiter)
-        await _run(ctx)
+        await _run(engine, ctx)
         if job.status == Status.DOWNLOADING:
             if job.size is not None:
                 job.done = job.size
@@ -102,10 +114,10 @@ def _fail(engine: Engine, job: Job, error: dict[str, str]) -> None:
         engine.set_status(job, Status.FAILED, error)
 
 
-async def _run(ctx: RunContext) -> None:
+async def _run(engine: Engine, ctx: RunContext) -> None:
     job = ctx.job
     if job.kind == "media":
-        await MediaRunner().run(ctx)
+        await MediaRunner(media_service(engine)).run(ctx)
         return
     try:
         await HttpRunner().run(ctx)
@@ -115,7 +127,7 @@ async def _run(ctx: RunContext) -> None:
     except NotAFile as exc:
         ctx.log(f"the URL serves {exc.content_type}: downloading it as media")
         ctx.update(kind="media")
-        await MediaRunner().run(ctx)
+        await MediaRunner(media_service(engine)).run(ctx)
 
 
 async def _stop_task(engine: Engine, job: Job) -> None:

@@ -20,7 +20,7 @@ from idmd.core.tokenbucket import TokenBucket
 from idmd.engine import lifecycle
 from idmd.engine.jobs import Job, new_job_id, now_iso
 from idmd.engine.limits import HostSlots, RateLimiter
-from idmd.engine.media import probe_media
+from idmd.engine.media import MediaService
 from idmd.engine.options import check_options, check_url
 from idmd.engine.placement import Reservations
 from idmd.engine.probe import probe_url
@@ -56,6 +56,7 @@ class Engine:
         self._ticker_task: asyncio.Task[None] | None = None
         self._stopping = False
         self._folders: dict[Path, Path] = {}
+        self.media: MediaService | None = None  # made on first use (lifecycle.media_service)
 
     # -- lifecycle -------------------------------------------------------------------------
     @property
@@ -96,6 +97,8 @@ class Engine:
         await self.store.flush()
         if self._session is not None:
             await self._session.close()
+        if self.media is not None:
+            await self.media.close()  # the warm media worker goes with the engine
 
     def apply_config(self, config: Config) -> None:
         self.config = config
@@ -178,8 +181,8 @@ class Engine:
             kind = "media"
             if mode == "media":
                 # Asked for media explicitly: a URL yt-dlp cannot take is refused now (-32010),
-                # not turned into a job that can only fail.
-                await probe_media(url, clean)
+                # not turned into a job that can only fail. The extraction is kept for the job.
+                await lifecycle.media_service(self).extract(url, clean, self.config.user_agent)
         return self.create(url, clean, kind).to_dict()
 
     def create(self, url: str, options: dict, kind: str, playlist: dict | None = None) -> Job:

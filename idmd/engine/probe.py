@@ -12,6 +12,7 @@ from idmd.core.filenames import choose_filename
 from idmd.engine.http.errors import FetchError
 from idmd.engine.http.fetch import open_response
 from idmd.engine.http.response import looks_like_media, read_headers
+from idmd.engine.lifecycle import media_service
 from idmd.engine.media import probe_media
 from idmd.engine.options import request_headers
 from idmd.engine.runner import media_probe_result
@@ -24,7 +25,7 @@ if TYPE_CHECKING:
 async def probe_url(engine: Engine, url: str, options: dict[str, Any]) -> dict[str, Any]:
     mode = options.get("mode", "auto")
     if mode == "media":
-        return media_probe_result(await probe_media(url, options))
+        return media_probe_result(await _probe_media(engine, url, options))
     headers = request_headers(options, engine.config.user_agent)
     try:
         # bytes=0-0: a range-capable server says the size in Content-Range and sends one byte.
@@ -37,7 +38,7 @@ async def probe_url(engine: Engine, url: str, options: dict[str, Any]) -> dict[s
         response.close()
     if mode == "auto" and looks_like_media(info.content_type, info.final_url):
         try:
-            return media_probe_result(await probe_media(url, options))
+            return media_probe_result(await _probe_media(engine, url, options))
         except UrlNotSupported:
             pass  # not media after all: describe it as the file it is
     return {
@@ -53,3 +54,8 @@ async def probe_url(engine: Engine, url: str, options: dict[str, Any]) -> dict[s
         "qualities": [],
         "entries": [],
     }
+
+
+async def _probe_media(engine: Engine, url: str, options: dict[str, Any]) -> dict[str, Any]:
+    """yt-dlp's view of the URL, from a warm worker; the extraction is kept for a ``jobs.add`` that follows."""
+    return await probe_media(url, options, media_service(engine), engine.config.user_agent)

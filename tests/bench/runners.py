@@ -41,12 +41,12 @@ def tool(name: str) -> str:
     return path
 
 
-def run_tool(argv: list[str], cwd: Path, timeout: float = 1800) -> Result:
+def run_tool(argv: list[str], cwd: Path, timeout: float = 1800, env: dict[str, str] | None = None) -> Result:
     """Run a downloader to completion; fails the benchmark if it fails or hangs."""
     with tempfile.TemporaryFile() as errors:  # a file, not a pipe: a chatty tool cannot block
         started = time.perf_counter()
         process = subprocess.Popen(
-            argv, cwd=cwd, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=errors
+            argv, cwd=cwd, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=errors, env=env
         )
         watchdog = threading.Timer(timeout, process.kill)
         watchdog.start()

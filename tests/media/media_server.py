@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import subprocess
 import threading
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -72,6 +73,8 @@ class MediaServer:
     hold: str = "_002"  # /hold/ files whose path has this wait for the gate (HLS's third segment)
     rate: int = 0  # /slow/ responses: bytes per second per connection
     requests: list[tuple[str, str | None]] = field(default_factory=list)
+    # (time.perf_counter(), path) as each file response starts its body: when media bytes first flowed.
+    bodies: list[tuple[float, str]] = field(default_factory=list)
     port: int = 0
     _loop: asyncio.AbstractEventLoop | None = None
     _gate: asyncio.Event | None = None
@@ -147,6 +150,7 @@ class MediaServer:
             assert self._gate is not None
             await self._gate.wait()
         await response.prepare(request)
+        self.bodies.append((time.perf_counter(), request.path))
         pos = start
         while pos < end:
             if mode == "gate" and pos >= self.gate_at:

@@ -16,7 +16,7 @@ from urllib.parse import urlsplit
 import aiohttp
 
 from idmd.core.backoff import retry_wait
-from idmd.core.segments import Segment, split_largest, take_unowned, total_done
+from idmd.core.segments import Segment, split_floor, split_largest, take_unowned, total_done
 from idmd.engine.http.errors import FetchError, RangesUnsupported, ValidatorChanged
 from idmd.engine.http.fetch import open_response, stream_into
 from idmd.engine.http.partfile import PartFile
@@ -149,7 +149,8 @@ class Connections(KnownFile):
     def _next_segment(self, wid: int) -> Segment | None:
         segment = take_unowned(self.job.segments)
         if segment is None and self.ranges:
-            segment = split_largest(self.job.segments, self.ctx.config.min_split)
+            floor = split_floor(self.size, self.connections, self.ctx.config.min_split)  # small files too
+            segment = split_largest(self.job.segments, floor)
         if segment is not None:
             segment.owner = wid
         return segment
