@@ -27,6 +27,7 @@ class WorkerPool:
         self._expiry: asyncio.TimerHandle | None = None
         self._refill: asyncio.Task[None] | None = None
         self._reaping: set[asyncio.Task[None]] = set()
+        self._lent: set[Spawned] = set()  # taken by probes, expected back: no spare is needed meanwhile
         self._closed = False
         self.spawned = 0  # workers started so far (the daemon log and the tests read it)
 
@@ -43,26 +44,39 @@ class WorkerPool:
         A worker that will not come back is replaced at once, so the next
         request finds a warm one again.
         """
+        if self._refill is not None and not self._refill.done():
+            await asyncio.shield(self._refill)  # a spare is being started: a few ms, and it may be warm already
         worker = self.idle
         self._idle = None
         self._cancel_expiry()
         if worker is None:
             worker = await self._start()
-        if not comes_back:
+        if comes_back:
+            self._lent.add(worker)
+        else:
             self.fill()
         return worker
 
     def give_back(self, worker: Spawned) -> bool:
         """Keep ``worker`` as the idle one; False when it is not wanted (the caller lets it go)."""
+        self._lent.discard(worker)
         if self._closed or not worker.alive or self.idle is not None:
             return False
         self._idle = worker
         self._arm_expiry()
         return True
 
+    def lost(self, worker: Spawned) -> None:
+        """A worker taken with ``comes_back`` will not come back (it failed or was stopped)."""
+        if worker in self._lent:
+            self._lent.discard(worker)
+            self.fill()
+
     def fill(self) -> None:
-        """Start a spare in the background unless one is idle or starting."""
-        if self._closed or self.idle is not None or (self._refill is not None and not self._refill.done()):
+        """Start a spare in the background unless one is idle, starting, or about to come back."""
+        if self._closed or self.idle is not None or self._lent:
+            return
+        if self._refill is not None and not self._refill.done():
             return
         self._refill = asyncio.create_task(self._start_spare(), name="media-spare")
 

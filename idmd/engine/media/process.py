@@ -200,7 +200,11 @@ class WorkerProcess:
     async def stop(self, grace: float = STOP_GRACE) -> None:
         """SIGTERM (the worker stops at the next progress hook), then SIGKILL."""
         worker = self._worker
-        if worker is None or self._released or not worker.alive:
+        if worker is None or self._released:
+            return
+        if self.pool is not None:
+            self.pool.lost(worker)
+        if not worker.alive:
             return
         proc = worker.proc
         try:
