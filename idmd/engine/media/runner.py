@@ -26,15 +26,13 @@ from idmd.engine.media.request import (
     media_filename,
 )
 from idmd.engine.media.service import Extraction, MediaService
-from idmd.engine.media.timing import Phases
+from idmd.engine.media.timing import Phases, watch_first_byte
 from idmd.engine.runner import JobError, NeedsDecision, Skipped
 
 if TYPE_CHECKING:
-    from idmd.engine.jobs import Job
     from idmd.engine.runner import JobContext
 
 CHECKPOINT_EVERY = 1.0  # seconds between checkpoints while a worker reports progress
-FIRST_BYTE_LOOK = 0.01  # seconds between looks at a direct download's first bytes
 # Errors that asking the site again cannot fix; any other failure of a handed-over
 # extraction (an expired URL: 403, 404, 410, a broken fragment) extracts again.
 FINAL_CODES = frozenset({"no_space", "io", "checksum", "geo", "age", "login", "unsupported", "playlist"})
@@ -61,19 +59,6 @@ class PlaylistFound(JobError):
             {"url": e["url"], "playlist": {**self.playlist, "index": e.get("index", i), "count": count}}
             for i, e in enumerate(self.entries, 1)
         ]
-
-
-async def _first_byte(job: Job, phases: Phases) -> None:
-    """Notes when the HTTP engine's first response arrives, its body right behind it.
-
-    The engine reports bytes to the engine, not to this runner, and only per
-    written buffer; its first response sets the job's segments (a resume's
-    are there already, so its first written bytes count instead).
-    """
-    before, resumed = job.done, bool(job.segments)
-    while job.done <= before and (resumed or not job.segments):
-        await asyncio.sleep(FIRST_BYTE_LOOK)
-    phases.first_byte()
 
 
 class _Retry(Exception):
@@ -218,7 +203,7 @@ class MediaRunner:
     ) -> None:
         """One plain file: the engine's segmented downloader fetches it, as it would any file."""
         job = ctx.job
-        watch = asyncio.create_task(_first_byte(job, phases))
+        watch = asyncio.create_task(watch_first_byte(job, phases))
         try:
             job.path = str(await ctx.download_file(direct["url"], direct.get("headers"), state["name"]))
         finally:

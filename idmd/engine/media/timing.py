@@ -7,8 +7,15 @@ long as it did.
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from idmd.engine.jobs import Job
+
+FIRST_BYTE_LOOK = 0.01  # seconds between looks at a direct download's first bytes
 
 
 def _mib(size: int) -> str:
@@ -48,3 +55,16 @@ class Phases:
             self._merge_at = None
         else:
             self.transferred(size)
+
+
+async def watch_first_byte(job: Job, phases: Phases) -> None:
+    """Notes when the HTTP engine's first response arrives, its body right behind it.
+
+    The engine reports bytes to the engine, not to this runner, and only per
+    written buffer; its first response sets the job's segments (a resume's
+    are there already, so its first written bytes count instead).
+    """
+    before, resumed = job.done, bool(job.segments)
+    while job.done <= before and (resumed or not job.segments):
+        await asyncio.sleep(FIRST_BYTE_LOOK)
+    phases.first_byte()
