@@ -26,6 +26,7 @@ async def _engine_ctx(app: web.Application) -> AsyncIterator[None]:
     assert ctx.store is not None
     ctx.engine = Engine(ctx.config, ctx.download_dir, ctx.store, ctx.bus)
     await ctx.engine.start()
+    ctx.engine.warm_media()  # a media worker warms up while the daemon waits for its first job
     yield
     # Graceful: every job checkpointed, parts kept, so the next start resumes.
     await ctx.engine.stop()

@@ -5,12 +5,13 @@ through ``/jsonrpc`` passes the same checks as one added through ``/rpc``."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from idmd.aria2.errors import Aria2Error
 from idmd.aria2.gid import Gids
 from idmd.aria2.tracker import Tracker
 from idmd.protocol.errors import NoSuchJob, RpcError
+from idmd.protocol.models import Job
 from idmd.rpc.config import Config as ConfigNamespace
 from idmd.rpc.daemon import Daemon as DaemonNamespace
 from idmd.rpc.jobs import Jobs as JobsNamespace
@@ -39,7 +40,7 @@ class Face:
 
     def caller(self, client_id: str | None, remote: str) -> Peer:
         """The identity of one authorised call, as idm's namespaces expect it."""
-        peer = Peer(self.state, "json", remote=remote)
+        peer = Peer(self.state, remote=remote)
         peer.authenticated = True
         peer.client_id = client_id
         return peer
@@ -59,7 +60,7 @@ class Face:
             raise Aria2Error(f"GID {gid} is not found")
         return job_id
 
-    async def job(self, gid: str) -> dict[str, Any]:
+    async def job(self, gid: str) -> Job:
         """The job a GID stands for, from memory or the history."""
         try:
             return await self.engine.fetch(self.job_id(gid))

@@ -8,7 +8,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import os
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -21,6 +21,7 @@ from idmd.aria2.queue import priority_for, queue_key, renumber, target_index, wi
 from idmd.aria2.status import STOPPED, WAITING, aria2_status, files, uris
 from idmd.aria2.wire import Raw, dumps
 from idmd.protocol.errors import NoSuchJob
+from idmd.protocol.models import Job
 from idmd.rpc.peer import Peer
 
 log = logging.getLogger(__name__)
@@ -46,21 +47,21 @@ def _ignored(names: list[str], where: str) -> None:
         log.info("aria2 %s: ignored options idm has no feature for: %s", where, ", ".join(names))
 
 
-def _render(c: Call, jobs: list[dict[str, Any]], keys: list[str] | None) -> list[dict[str, Any]]:
+def _render(c: Call, jobs: Sequence[Mapping[str, Any]], keys: list[str] | None) -> list[dict[str, Any]]:
     gid, folder = c.face.gids.gid, c.face.default_dir
     return [aria2_status(job, gid(job["id"]), folder, keys) for job in jobs]
 
 
-def _waiting(c: Call) -> list[dict[str, Any]]:
+def _waiting(c: Call) -> list[Job]:
     return sorted((j for j in c.face.engine.snapshot() if j["status"] in WAITING), key=queue_key)
 
 
-async def _stopped(c: Call, offset: int, num: int) -> list[dict[str, Any]]:
+async def _stopped(c: Call, offset: int, num: int) -> list[Job]:
     """Finished jobs in aria2's order (oldest first; a negative offset counts back from the newest)."""
     if num <= 0:
         return []
     order, skip = ("finished_at", offset) if offset >= 0 else ("-finished_at", -offset - 1)
-    found: list[dict[str, Any]] = []
+    found: list[Job] = []
     cursor = None
     while len(found) < skip + num:
         page = await c.face.engine.list(list(STOPPED), None, min(PAGE, skip + num - len(found)), cursor, order)
@@ -127,7 +128,7 @@ async def tell_active(c: Call) -> list[dict[str, Any]]:
     c.args.at_most(1)
     keys = c.args.strings(0, "keys", required=False)
     engine = c.face.engine
-    jobs = []
+    jobs: list[Job] = []
     for job_id in list(c.face.tracker.active):
         try:
             jobs.append(engine.get(job_id))
@@ -153,7 +154,7 @@ async def tell_waiting(c: Call) -> Raw:
     offset, num = c.args.integer(0, "offset"), c.args.integer(1, "num")
     keys = c.args.strings(2, "keys", required=False)
 
-    async def jobs() -> list[dict[str, Any]]:
+    async def jobs() -> list[Job]:
         return window(_waiting(c), offset, num)
     return await _listed(c, ("waiting", offset, num), jobs, keys)
 
@@ -163,7 +164,7 @@ async def tell_stopped(c: Call) -> Raw:
     offset, num = c.args.integer(0, "offset"), c.args.integer(1, "num")
     keys = c.args.strings(2, "keys", required=False)
 
-    async def jobs() -> list[dict[str, Any]]:
+    async def jobs() -> list[Job]:
         return await _stopped(c, offset, num)
     return await _listed(c, ("stopped", offset, num), jobs, keys)
 

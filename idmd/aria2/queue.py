@@ -5,17 +5,18 @@ priority, then age, as ``idmd.engine.scheduler`` does)."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from typing import Any, TypeVar
 
 T = TypeVar("T")
 PRIORITY_MIN, PRIORITY_MAX = -1000, 1000
 
 
-def priority(job: dict[str, Any]) -> int:
+def priority(job: Mapping[str, Any]) -> int:
     return int((job.get("options") or {}).get("priority") or 0)
 
 
-def queue_key(job: dict[str, Any]) -> tuple[int, str]:
+def queue_key(job: Mapping[str, Any]) -> tuple[int, str]:
     return -priority(job), str(job.get("created_at") or "")
 
 
@@ -37,7 +38,7 @@ def target_index(current: int, count: int, pos: int, how: str) -> int:
     return max(0, min(count - 1, base + pos))
 
 
-def priority_for(job: dict[str, Any], others: list[dict[str, Any]], index: int) -> int:
+def priority_for(job: Mapping[str, Any], others: Sequence[Mapping[str, Any]], index: int) -> int:
     """A priority that puts ``job`` at ``index`` among ``others`` (the queue without it),
     as near as whole priorities and ages allow (ties of priority leave no room between
 two jobs: then ``renumber``)."""
@@ -62,7 +63,7 @@ two jobs: then ``renumber``)."""
     return max(PRIORITY_MIN, min(PRIORITY_MAX, wanted))
 
 
-def renumber(order: list[dict[str, Any]]) -> dict[str, int]:
+def renumber(order: Sequence[Mapping[str, Any]]) -> dict[str, int]:
     """Priorities that make ``order`` the queue's order exactly, centred on 0: only
     the jobs whose priority changes (at most 2,001 jobs fit the priority range)."""
     if len(order) > PRIORITY_MAX - PRIORITY_MIN + 1:

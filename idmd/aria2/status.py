@@ -8,7 +8,7 @@ for are computed, so a poll with a ``keys`` filter stays cheap.
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Collection
+from collections.abc import Callable, Collection, Mapping
 from typing import Any
 
 STATUS = {
@@ -35,7 +35,7 @@ PIECE = 1 << 20  # aria2's piece length for HTTP downloads
 MAX_PIECES = 4096  # beyond that the piece length doubles, keeping the bitfield short
 
 
-def error_code(error: dict[str, Any] | None) -> str:
+def error_code(error: Mapping[str, Any] | None) -> str:
     if not error:
         return "1"
     code = str(error.get("code") or "")
@@ -57,7 +57,7 @@ def piece_length(size: int) -> int:
     return length
 
 
-def done_ranges(job: dict[str, Any]) -> list[tuple[int, int]]:
+def done_ranges(job: Mapping[str, Any]) -> list[tuple[int, int]]:
     """The byte ranges on disk: each segment's done prefix, or one stream from 0."""
     segments = job.get("segments") or []
     if segments:
@@ -66,7 +66,7 @@ def done_ranges(job: dict[str, Any]) -> list[tuple[int, int]]:
     return [(0, done)] if done else []
 
 
-def bitfield(job: dict[str, Any], size: int, length: int) -> str:
+def bitfield(job: Mapping[str, Any], size: int, length: int) -> str:
     """aria2's bitfield: one bit per piece, set when the whole piece is on disk."""
     count = -(-size // length)
     if job.get("status") == "completed":
@@ -87,21 +87,21 @@ def bitfield(job: dict[str, Any], size: int, length: int) -> str:
     ).hex()
 
 
-def job_dir(job: dict[str, Any], default_dir: str) -> str:
+def job_dir(job: Mapping[str, Any], default_dir: str) -> str:
     path = job.get("path")
     if path:
         return os.path.dirname(path)
     return str((job.get("options") or {}).get("dir") or default_dir)
 
 
-def job_path(job: dict[str, Any], default_dir: str) -> str:
+def job_path(job: Mapping[str, Any], default_dir: str) -> str:
     if job.get("path"):
         return str(job["path"])
     name = job.get("filename") or ""
     return os.path.join(job_dir(job, default_dir), name) if name else ""
 
 
-def files(job: dict[str, Any], default_dir: str) -> list[dict[str, Any]]:
+def files(job: Mapping[str, Any], default_dir: str) -> list[dict[str, Any]]:
     """``files[]``: one file per job, its URL as the only URI."""
     running = job.get("status") == "downloading"
     return [{
@@ -114,12 +114,12 @@ def files(job: dict[str, Any], default_dir: str) -> list[dict[str, Any]]:
     }]
 
 
-def uris(job: dict[str, Any]) -> list[dict[str, str]]:
+def uris(job: Mapping[str, Any]) -> list[dict[str, str]]:
     used = "used" if job.get("status") == "downloading" else "waiting"
     return [{"uri": str(job.get("url", "")), "status": used}]
 
 
-Field = Callable[[dict[str, Any], str, str], Any]
+Field = Callable[[Mapping[str, Any], str, str], Any]
 
 FIELDS: dict[str, Field] = {
     "gid": lambda j, gid, d: gid,
@@ -140,7 +140,7 @@ FIELDS: dict[str, Field] = {
 KEYS = (*FIELDS, "bitfield", "errorCode", "errorMessage")
 
 
-def aria2_status(job: dict[str, Any], gid: str, default_dir: str,
+def aria2_status(job: Mapping[str, Any], gid: str, default_dir: str,
                  keys: Collection[str] | None = None) -> dict[str, Any]:
     """The aria2 status struct of ``job``; with ``keys``, only those keys (aria2's filter)."""
     wanted = KEYS if not keys else keys

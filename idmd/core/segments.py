@@ -67,6 +67,22 @@ def take_unowned(segments: Sequence[Segment]) -> Segment | None:
     return None
 
 
+SMALLEST_SPLIT = 256 * 1024  # below this a piece costs more in requests than it can gain
+
+
+def split_floor(size: int | None, connections: int, min_split: int) -> int:
+    """The smallest piece to split off for a file of ``size`` over ``connections``.
+
+    ``min_split`` for a big file; for a small one, less, so that it still gets
+    its connections (a 3.6 MiB clip from a server that caps each connection
+    is otherwise two streams): pieces of about ``size / (2 * connections)``,
+    never below ``SMALLEST_SPLIT`` unless ``min_split`` itself is.
+    """
+    if not size or connections <= 1:
+        return min_split
+    return min(min_split, max(SMALLEST_SPLIT, size // (2 * connections)))
+
+
 def split_largest(segments: list[Segment], min_split: int) -> Segment | None:
     """Cut the far half off the largest remaining segment; the new piece is returned.
 

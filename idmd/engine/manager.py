@@ -24,7 +24,7 @@ from idmd.engine.actions import JobActions
 from idmd.engine.jobcontext import ContextServices, RunContext
 from idmd.engine.jobs import Job, new_job_id
 from idmd.engine.limits import HostSlots, RateLimiter
-from idmd.engine.media import probe_media
+from idmd.engine.media import MediaService
 from idmd.engine.placement import Reservations
 from idmd.engine.probe import probe_url
 from idmd.engine.queue import JobQueue
@@ -52,6 +52,7 @@ class Engine:
         self.store = store
         self.bus = bus
         self.queue = JobQueue(store, bus)
+        self.media = MediaService()  # warm yt-dlp workers, extractions kept from add to run
         self.global_bucket = TokenBucket(config.speed_limit, time.monotonic())
         self.hosts = HostSlots(config.max_connections_per_host)
         self.reservations = Reservations()
@@ -59,7 +60,7 @@ class Engine:
         self._contexts = ContextServices(lambda: self.config, lambda: self.session, bus, store, self.ticker.touch,
                                          self.hosts, self.reservations)
         self._runs = RunServices(self.queue, bus, self.ticker, self.reservations, self._context, self._add_entry,
-                                 self.schedule)
+                                 self.schedule, self.media)
         self.actions = JobActions(self.queue, store, bus, lambda: self.download_dir, self.schedule)
         self._session: aiohttp.ClientSession | None = None
         self._ticker_task: asyncio.Task[None] | None = None
@@ -100,8 +101,13 @@ class Engine:
             self._ticker_task.cancel()
             await asyncio.gather(self._ticker_task, return_exceptions=True)
         await self.store.flush()
+        await self.media.close()  # the warm media worker goes with the engine
         if self._session is not None:
             await self._session.close()
+
+    def warm_media(self) -> None:
+        """Have a warm media worker ready before the first media job (called once started)."""
+        self.media.warm()
 
     def apply_config(self, config: Config) -> None:
         self.config = config
@@ -148,7 +154,7 @@ class Engine:
     # (options, params): the RPC layer only binds JSON to its annotations.
     async def probe(self, url: str, options: Mapping[str, Any] | None = None) -> dict[str, Any]:
         url = check_url(url)
-        return await probe_url(self.session, self.config, url, check_options(options))
+        return await probe_url(self.session, self.media, self.config, url, check_options(options))
 
     async def add(self, url: str, options: Mapping[str, Any] | None = None,
                   roots: Sequence[Path] | None = None) -> JobDict:
@@ -162,8 +168,8 @@ class Engine:
             kind = "media"
             if mode == "media":
                 # Asked for media explicitly: a URL yt-dlp cannot take is refused now (-32010),
-                # not turned into a job that can only fail.
-                await probe_media(url, clean)
+                # not turned into a job that can only fail. The extraction is kept for the job.
+                await self.media.extract(url, clean, self.config.user_agent)
         return self.create(url, clean, kind).to_dict()
 
     def create(

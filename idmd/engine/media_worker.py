@@ -1,14 +1,19 @@
 """The media worker: the only module that imports yt_dlp (``python -m idmd.engine.media_worker``).
 
-It reads one JSON request on stdin and writes JSON lines on stdout (info,
+It reads JSON requests on stdin and writes JSON lines on stdout (info,
 progress, log, alive, then result or error), so yt-dlp's weight, hangs and
 crashes stay out of the daemon; the protocol is in docs/internals.md ("Media").
+Started ahead of need, it warms yt-dlp up while it waits (the first
+extraction compiles some 1,800 URL patterns), and after a probe it waits for
+the next request, so the daemon keeps one warm worker instead of paying a
+cold one per request.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import select
 import signal
 import sys
 import threading
@@ -22,6 +27,8 @@ from idmd.core.formats import info_summary
 
 PROGRESS_EVERY = 0.2  # seconds between progress lines; the daemon coalesces anyway
 STOP_WITHIN = 1.0  # seconds after SIGTERM before the worker exits even if yt-dlp is stuck
+INFO_MAX = 2 * 1024 * 1024  # a probe hands its info dict over only below this size (JSON bytes)
+WARM_PAGE = b'<html><head><title>warm</title></head><body><video src="/warm.mp4"></video></body></html>'
 
 
 class Channel:
@@ -207,8 +214,8 @@ def run(request: dict[str, Any], channel: Channel) -> int:
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: _stop_soon(stop))
     params = ydl_params(request, logger)
-    progress = Progress(channel, stop)
-    if mode == "download":
+    progress = Progress(channel, stop) if mode == "download" else None
+    if progress is not None:
         params.update(
             paths={"home": request["dir"], "temp": request["temp_dir"]},
             outtmpl={"default": request["outtmpl"]},
@@ -219,19 +226,25 @@ def run(request: dict[str, Any], channel: Channel) -> int:
         )
     try:
         with yt_dlp.YoutubeDL(params) as ydl:
-            info = ydl.extract_info(request["url"], download=False)
+            handed = request.get("info")
+            if isinstance(handed, dict):
+                # Extracted at add time: only the format selection runs again, no request to the site.
+                info = ydl.process_ie_result(handed, download=False)
+            else:
+                info = ydl.extract_info(request["url"], download=False)
             if info.get("_type") in ("playlist", "multi_video"):
                 channel.send("result", **info_summary(info))  # the runner makes one job per entry
                 return 0
             summary = {**info_summary(info), "chosen": chosen_summary(ydl, info)}
             if mode == "probe":
-                channel.send("result", **summary)
+                channel.send("result", **summary, info=_handover(ydl, info))
                 return 0
             channel.send("info", **summary)
             if request.get("direct_ok") and summary["chosen"]["direct"]:
                 # One file at a plain URL: the daemon's segmented engine fetches it faster.
                 channel.send("result", handoff=True, **summary)
                 return 0
+            assert progress is not None
             chosen = info.get("requested_formats") or [info]
             progress.expected = {str(f.get("format_id")): f.get("filesize") or f.get("filesize_approx") for f in chosen}
             info = ydl.process_ie_result(info, download=True)
@@ -292,17 +305,76 @@ def _die_with_parent() -> None:
         pass  # not Linux: the broken stdout pipe ends the worker instead
 
 
+def _handover(ydl: yt_dlp.YoutubeDL, info: dict[str, Any]) -> dict[str, Any] | None:
+    """The info dict as JSON for a later download request (what ``--load-info-json`` reads), if small."""
+    clean = ydl.sanitize_info(info, remove_private_keys=True)
+    return clean if len(json.dumps(clean, default=str)) <= INFO_MAX else None
+
+
+def warm_up() -> None:
+    """One extraction of a page on a private loopback server, so the first real one finds yt-dlp warm.
+
+    Public API only: whatever yt-dlp caches on first use (URL patterns, the
+    generic extractor's embed detection, format selection) is cached here.
+    """
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    class Page(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            self.send_response(200)
+            self.send_header("Content-Type", "text/html")
+            self.send_header("Content-Length", str(len(WARM_PAGE)))
+            self.end_headers()
+            self.wfile.write(WARM_PAGE)
+
+        def log_message(self, *args: Any) -> None:
+            pass
+
+    with ThreadingHTTPServer(("127.0.0.1", 0), Page) as server:
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+        params = {"quiet": True, "no_warnings": True, "noprogress": True, "proxy": "", "logger": _Silent(),
+                  "extract_flat": "in_playlist", "noplaylist": True, "socket_timeout": 5}
+        try:
+            with yt_dlp.YoutubeDL(params) as ydl:
+                ydl.extract_info(f"http://127.0.0.1:{server.server_port}/warm.html", download=False)
+        except Exception:  # noqa: BLE001, S110 - warming is best effort; a real request still works cold
+            pass
+        finally:
+            server.shutdown()
+
+
+class _Silent:
+    def debug(self, msg: str) -> None:
+        pass
+
+    info = warning = error = debug
+
+
+def _request_waiting() -> bool:
+    return bool(select.select([sys.stdin], [], [], 0)[0])
+
+
 def main() -> int:
     _die_with_parent()
     channel = Channel()
-    try:
-        request = json.loads(sys.stdin.readline() or "null")
-        if not isinstance(request, dict) or request.get("mode") not in ("probe", "download"):
-            raise ValueError("expected one JSON object with mode probe or download")
-    except ValueError as exc:
-        channel.send("error", kind="request", message=str(exc))
-        return 2
-    return run(request, channel)
+    if not _request_waiting():
+        warm_up()  # nobody waits yet: spend the idle time so the first request does not pay it
+    while True:
+        line = sys.stdin.readline()
+        if not line:
+            return 0  # the daemon closed the pipe: nothing more to do
+        try:
+            request = json.loads(line)
+            if not isinstance(request, dict) or request.get("mode") not in ("probe", "download"):
+                raise ValueError("expected one JSON object with mode probe or download")
+        except ValueError as exc:
+            channel.send("error", kind="request", message=str(exc))
+            return 2
+        code = run(request, channel)
+        if request["mode"] != "probe" or code not in (0, 1):
+            return code  # a download leaves threads and files behind: its worker is not reused
+        # After a probe the worker is clean and warm: it waits for the next request.
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)
 
 
 if __name__ == "__main__":

@@ -15,17 +15,21 @@ from idmd.core.filenames import choose_filename
 from idmd.engine.http.errors import FetchError
 from idmd.engine.http.fetch import open_response
 from idmd.engine.http.response import looks_like_media, read_headers
-from idmd.engine.media import probe_media
+from idmd.engine.media import MediaService, probe_media
 from idmd.engine.options import request_headers
 from idmd.engine.runner import media_probe_result
 from idmd.protocol.errors import UrlNotSupported
 from idmd.protocol.models import JobOptions
 
 
-async def probe_url(session: aiohttp.ClientSession, config: Config, url: str, options: JobOptions) -> dict[str, Any]:
+async def probe_url(
+    session: aiohttp.ClientSession, media: MediaService, config: Config, url: str, options: JobOptions
+) -> dict[str, Any]:
+    """What ``url`` is; yt-dlp's view comes from a warm worker, and the extraction is kept
+    for a ``jobs.add`` that follows."""
     mode = options.get("mode", "auto")
     if mode == "media":
-        return media_probe_result(await probe_media(url, options))
+        return media_probe_result(await probe_media(url, options, media, config.user_agent))
     headers = request_headers(options, config.user_agent)
     try:
         # bytes=0-0: a range-capable server says the size in Content-Range and sends one byte.
@@ -38,7 +42,7 @@ async def probe_url(session: aiohttp.ClientSession, config: Config, url: str, op
         response.close()
     if mode == "auto" and looks_like_media(info.content_type, info.final_url):
         try:
-            return media_probe_result(await probe_media(url, options))
+            return media_probe_result(await probe_media(url, options, media, config.user_agent))
         except UrlNotSupported:
             pass  # not media after all: describe it as the file it is
     return {
@@ -54,3 +58,4 @@ async def probe_url(session: aiohttp.ClientSession, config: Config, url: str, op
         "qualities": [],
         "entries": [],
     }
+

@@ -20,7 +20,7 @@ from idmd.engine.http.errors import NotAFile
 from idmd.engine.http.runner import HttpRunner
 from idmd.engine.jobs import Job
 from idmd.engine.limits import RateLimiter
-from idmd.engine.media import MediaRunner, PlaylistFound
+from idmd.engine.media import MediaRunner, MediaService, PlaylistFound
 from idmd.engine.placement import Reservations
 from idmd.engine.queue import JobQueue
 from idmd.engine.runner import JobContext, JobError, NeedsDecision, Skipped
@@ -46,6 +46,7 @@ class RunServices:
     context: Callable[[Job, RateLimiter], JobContext]  # may raise JobError (the folder)
     add_entry: Callable[[str, JobOptions, PlaylistEntry | None], Job]  # a playlist's other entries
     on_end: Callable[[], None]  # a slot is free
+    media: MediaService  # warm yt-dlp workers and the extractions kept for runs
 
 
 class JobRun:
@@ -86,7 +87,7 @@ class JobRun:
         ctx: JobContext | None = None
         try:
             ctx = services.context(job, self.limiter)
-            await run_runner(ctx)
+            await run_runner(ctx, services.media)
             if job.status == Status.DOWNLOADING:
                 if job.size is not None:
                     job.done = job.size
@@ -140,11 +141,11 @@ class JobRun:
             self._services.queue.set_status(self.job, Status.FAILED, error)
 
 
-async def run_runner(ctx: JobContext) -> None:
+async def run_runner(ctx: JobContext, media: MediaService) -> None:
     """Hand the job to its runner; an HTTP URL that turns out to be a page goes to media."""
     job = ctx.job
     if job.kind == "media":
-        await MediaRunner().run(ctx)
+        await MediaRunner(media).run(ctx)
         return
     try:
         await HttpRunner().run(ctx)
@@ -154,4 +155,4 @@ async def run_runner(ctx: JobContext) -> None:
     except NotAFile as exc:
         ctx.log(f"the URL serves {exc.content_type}: downloading it as media")
         ctx.update(kind="media")
-        await MediaRunner().run(ctx)
+        await MediaRunner(media).run(ctx)

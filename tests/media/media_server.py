@@ -3,6 +3,8 @@
 The server runs in its own thread and loop so one instance serves a whole
 session; it honours Range, logs every request, can hold a response at a
 byte offset until a test opens the gate, and can cap each connection's rate.
+``expiring.html`` embeds a URL with a token that only the newest page view
+(or ``expire()``) replaces, like a site whose media URLs expire.
 """
 
 from __future__ import annotations
@@ -10,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import subprocess
 import threading
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -71,7 +74,10 @@ class MediaServer:
     gate_at: int = 256 * 1024  # /gate/ responses stop here until the gate opens
     hold: str = "_002"  # /hold/ files whose path has this wait for the gate (HLS's third segment)
     rate: int = 0  # /slow/ responses: bytes per second per connection
+    token: int = 0  # /t/ responses need ?token= this (expiring.html hands out a new one per view)
     requests: list[tuple[str, str | None]] = field(default_factory=list)
+    # (time.perf_counter(), path) as each file response starts its body: when media bytes first flowed.
+    bodies: list[tuple[float, str]] = field(default_factory=list)
     port: int = 0
     _loop: asyncio.AbstractEventLoop | None = None
     _gate: asyncio.Event | None = None
@@ -82,6 +88,10 @@ class MediaServer:
 
     def ranges(self, path: str) -> list[str | None]:
         return [r for p, r in list(self.requests) if p == path]
+
+    def expire(self) -> None:
+        """Every token handed out so far stops working."""
+        self.token += 1
 
     def set_gate(self, is_open: bool) -> None:
         assert self._loop is not None and self._gate is not None
@@ -101,7 +111,7 @@ class MediaServer:
         loop = self._loop = asyncio.new_event_loop()
         self._gate = asyncio.Event()
         app = web.Application()
-        app.router.add_get("/{mode:f|gate|hold|slow}/{path:.+}", self._file)
+        app.router.add_get("/{mode:f|gate|hold|slow|t}/{path:.+}", self._file)
         app.router.add_get("/{path:[^/]+\\.html}", self._page)
         runner = web.AppRunner(app, access_log=None)
         loop.run_until_complete(runner.setup())
@@ -114,6 +124,11 @@ class MediaServer:
 
     async def _page(self, request: web.Request) -> web.StreamResponse:
         self.requests.append((request.path, None))
+        if request.match_info["path"] == "expiring.html":
+            self.token += 1
+            video = f'<video src="/t/video.mp4?token={self.token}"></video>'
+            page = f"<!doctype html><html><head><title>Expiring video</title></head><body>{video}</body></html>"
+            return web.Response(text=page, content_type="text/html")
         path = self.root / request.match_info["path"]
         if not path.is_file():
             raise web.HTTPNotFound()
@@ -122,6 +137,8 @@ class MediaServer:
     async def _file(self, request: web.Request) -> web.StreamResponse:
         mode, rel = request.match_info["mode"], request.match_info["path"]
         self.requests.append((request.path, request.headers.get("Range")))
+        if mode == "t" and request.query.get("token") != str(self.token):
+            raise web.HTTPForbidden(text="this link has expired")
         path = (self.root / rel).resolve()
         if self.root.resolve() not in path.parents or not path.is_file():
             raise web.HTTPNotFound()
@@ -147,6 +164,7 @@ class MediaServer:
             assert self._gate is not None
             await self._gate.wait()
         await response.prepare(request)
+        self.bodies.append((time.perf_counter(), request.path))
         pos = start
         while pos < end:
             if mode == "gate" and pos >= self.gate_at:

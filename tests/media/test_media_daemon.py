@@ -18,7 +18,7 @@ import pytest
 from idmd.client import Client
 from idmd.engine.media.process import WorkerProcess, WorkerStalled
 from tests.daemon_process import DaemonProcess
-from tests.media.helpers import video_height
+from tests.media.helpers import video_height, worker_pids
 from tests.media.media_server import MediaServer
 
 pytestmark = pytest.mark.media
@@ -108,3 +108,29 @@ async def test_probe_and_download_through_the_daemon(server: MediaServer, daemon
     assert done["status"] == "completed", done["error"]
     assert done["kind"] == "media" and Path(done["path"]).parent == daemon.download_dir
     assert video_height(Path(done["path"])) == 360
+
+
+async def until(condition: Any, timeout: float = 30.0) -> None:
+    """Waits until ``condition()`` holds (a process appearing or going away)."""
+    async with asyncio.timeout(timeout):
+        while not condition():
+            await asyncio.sleep(0.05)
+
+
+async def test_the_daemon_keeps_one_warm_worker_and_takes_it_along_when_it_stops(
+    server: MediaServer, daemon: DaemonProcess
+) -> None:
+    assert daemon.proc is not None
+    parent = daemon.proc.pid
+    await until(lambda: len(worker_pids(parent)) == 1)  # the spare, started once the daemon is up
+    (spare,) = worker_pids(parent)
+    client = await Client.connect(daemon.url, daemon.token, codec="json")
+    try:
+        for page in ("page.html", "hls.html"):
+            probe = await client.call("jobs.probe", {"url": server.url(page), "options": {"mode": "media"}})
+            assert probe["kind"] == "media"
+    finally:
+        await client.close()
+    assert worker_pids(parent) == [spare]  # both probes were answered by the warm one
+    assert daemon.stop() == 0
+    await until(lambda: not Path(f"/proc/{spare}").exists())

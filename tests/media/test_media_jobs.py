@@ -15,27 +15,10 @@ import pytest
 
 from idmd.protocol.errors import UrlNotSupported
 from tests.media.conftest import Jobs, open_jobs
-from tests.media.helpers import kinds, video_height
+from tests.media.helpers import job_workers, kinds, video_height
 from tests.media.media_server import MediaServer
 
 pytestmark = pytest.mark.media
-
-
-def worker_pids() -> list[int]:
-    """This process's media worker children (found through /proc)."""
-    pids = []
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            stat = (entry / "stat").read_text()
-            cmdline = (entry / "cmdline").read_bytes()
-        except OSError:
-            continue
-        ppid = int(stat.rsplit(")", 1)[1].split()[1])
-        if ppid == os.getpid() and b"idmd.engine.media_worker" in cmdline:
-            pids.append(int(entry.name))
-    return pids
 
 
 async def test_probe_of_a_page_embedding_hls_offers_its_qualities(server: MediaServer, jobs: Jobs) -> None:
@@ -77,7 +60,7 @@ async def test_pause_and_resume_continue_the_fragments_already_fetched(server: M
     await jobs.progress(job["id"])
     await jobs.engine.pause([job["id"]])
     assert jobs.engine.get(job["id"])["status"] == "paused"
-    assert worker_pids() == []
+    assert job_workers(jobs.engine) == []
     assert any(name.startswith(".idm-media-") for name in jobs.leftovers())  # the partial data is kept
     server.set_gate(True)
     await jobs.engine.resume([job["id"]])
@@ -105,14 +88,14 @@ async def test_cancel_leaves_no_partial_files(server: MediaServer, jobs: Jobs, p
     await jobs.progress(job["id"])
     await jobs.engine.cancel([job["id"]])
     assert jobs.engine.get(job["id"])["status"] == "cancelled"
-    assert worker_pids() == []
+    assert job_workers(jobs.engine) == []
     assert jobs.leftovers() == []
 
 
 async def test_a_worker_killed_with_sigkill_fails_its_job_and_nothing_else(server: MediaServer, jobs: Jobs) -> None:
     job = await jobs.engine.add(server.url("hold/hls/master.m3u8"), {})
     await jobs.progress(job["id"])
-    (pid,) = worker_pids()
+    (pid,) = job_workers(jobs.engine)
     os.kill(pid, signal.SIGKILL)
     failed = await jobs.status(job["id"], "failed", "completed")
     assert failed["status"] == "failed"

@@ -31,7 +31,7 @@ import aiohttp
 
 from idmd.core.backoff import retry_wait
 from idmd.core.endgame import Tail, overlap_for, pick_duplicate
-from idmd.core.segments import Segment, split_largest, take_unowned, total_done
+from idmd.core.segments import Segment, split_floor, split_largest, take_unowned, total_done
 from idmd.engine.http.errors import FetchError, RangesUnsupported, ValidatorChanged
 from idmd.engine.http.fetch import open_response, same_as_disk, stream_into
 from idmd.engine.http.partfile import PartFile
@@ -313,7 +313,8 @@ class Connections(KnownFile):
     def _next_segment(self, wid: int) -> Segment | None:
         segment = take_unowned(self.job.segments)
         if segment is None and self.ranges:
-            segment = split_largest(self.job.segments, self.ctx.config.min_split)
+            floor = split_floor(self.size, self.connections, self.ctx.config.min_split)  # small files too
+            segment = split_largest(self.job.segments, floor)
         if segment is not None:
             segment.owner = wid
         return segment

@@ -1,10 +1,12 @@
 """Media jobs through yt-dlp, which runs only in worker processes.
 
-The engine imports ``probe_media`` and ``MediaRunner`` from here; this
-package never imports yt_dlp (``idmd.engine.media_worker`` does, in the child).
+The engine imports ``probe_media``, ``MediaService`` and ``MediaRunner``
+from here; this package never imports yt_dlp (``idmd.engine.media_worker``
+does, in the child).
 """
 
 from idmd.engine.media.probe import probe_media
 from idmd.engine.media.runner import MediaRunner, PlaylistFound, discard_partial
+from idmd.engine.media.service import MediaService
 
-__all__ = ["MediaRunner", "PlaylistFound", "discard_partial", "probe_media"]
+__all__ = ["MediaRunner", "MediaService", "PlaylistFound", "discard_partial", "probe_media"]

@@ -1,30 +1,33 @@
-"""``probe_media``: what a URL offers according to yt-dlp, asked of a worker.
+"""``probe_media``: what a URL offers according to yt-dlp, in the shape of ``jobs.probe``.
 
-Called by the engine for ``jobs.probe`` and for ``mode: auto`` decisions;
-a URL yt-dlp cannot handle raises ``UrlNotSupported``.
+Called by the engine for ``jobs.probe`` and ``jobs.add`` (mode media); a URL
+yt-dlp cannot handle raises ``UrlNotSupported``. With the engine's
+``MediaService`` the worker is a warm one and the extraction is kept for the
+job that follows.
 """
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import Mapping
 from typing import Any
 
-from idmd.engine.media.process import run_worker
-from idmd.engine.media.request import base_request, media_filename
-from idmd.protocol.errors import UrlNotSupported
-
-PROBE_TIMEOUT = 60.0  # seconds of worker silence before a probe gives up
+from idmd.engine.media.request import media_filename
+from idmd.engine.media.service import Extraction, MediaService, extract
 
 
-async def probe_media(url: str, options: Mapping[str, Any]) -> dict[str, Any]:
+async def probe_media(
+    url: str, options: Mapping[str, Any], service: MediaService | None = None, user_agent: str = ""
+) -> dict[str, Any]:
     """``{kind, title, filename, size, duration, thumbnail, formats, qualities, entries}``."""
-    request = {**base_request(url, options, shutil.which("ffmpeg")), "mode": "probe"}
-    outcome = await run_worker(request, stall_timeout=PROBE_TIMEOUT)
-    if outcome.result is None:
-        kind = (outcome.error or {}).get("kind") or "crash"
-        raise UrlNotSupported(outcome.message(), data={"reason": kind})
-    result = {k: v for k, v in outcome.result.items() if k != "type"}
+    if service is None:
+        extraction = await extract(url, options, user_agent)
+    else:
+        extraction = await service.extract(url, options, user_agent)
+    return describe(extraction, options)
+
+
+def describe(extraction: Extraction, options: Mapping[str, Any]) -> dict[str, Any]:
+    result = dict(extraction.result)
     chosen = result.pop("chosen", None) or {}
     result.setdefault("entries", [])
     result.setdefault("formats", [])

@@ -25,12 +25,17 @@ from idmd.engine.media.request import (
     format_choice,
     media_filename,
 )
+from idmd.engine.media.service import Extraction, MediaService
+from idmd.engine.media.timing import Phases, watch_first_byte
 from idmd.engine.runner import JobError, NeedsDecision, Skipped
 
 if TYPE_CHECKING:
     from idmd.engine.runner import JobContext
 
 CHECKPOINT_EVERY = 1.0  # seconds between checkpoints while a worker reports progress
+# Errors that asking the site again cannot fix; any other failure of a handed-over
+# extraction (an expired URL: 403, 404, 410, a broken fragment) extracts again.
+FINAL_CODES = frozenset({"no_space", "io", "checksum", "geo", "age", "login", "unsupported", "playlist"})
 TEMP_PREFIX = ".idm-media-"
 
 
@@ -71,35 +76,69 @@ def discard_partial(download_dir: Path, job_id: str) -> None:
 
 
 class MediaRunner:
-    """Implements ``idmd.engine.runner.JobRunner`` for ``kind: media`` jobs."""
+    """Implements ``idmd.engine.runner.JobRunner`` for ``kind: media`` jobs.
+
+    With the engine's ``MediaService``, workers come warm from its pool and
+    the extraction made when the job was added is used instead of a new one.
+    """
+
+    def __init__(self, service: MediaService | None = None) -> None:
+        self.service = service
 
     async def run(self, ctx: JobContext) -> None:
+        phases = Phases(ctx.log)
+        handed = self._handed(ctx)
         attempt = 0
         while True:
             try:
-                await self._attempt(ctx)
+                await self._attempt(ctx, handed, phases)
                 return
-            except _Retry as exc:
+            except (Skipped, PlaylistFound):
+                # The worker is gone by now, so nothing writes into the folder after this.
+                discard_partial(ctx.download_dir, ctx.job.id)
+                raise
+            except (_Retry, JobError) as exc:
+                if handed is not None and not (isinstance(exc, JobError) and exc.code in FINAL_CODES):
+                    # Most likely the URL expired while the job waited: ask the site again, at once.
+                    ctx.log(f"the extraction from add time did not work ({exc}): extracting again", "warning")
+                    handed = None
+                    continue
+                if isinstance(exc, JobError):
+                    raise
                 attempt += 1
                 if attempt > ctx.config.retries:
                     raise JobError("network", f"{exc} (gave up after {attempt} attempts)") from None
                 ctx.log(f"{exc}; retrying ({attempt}/{ctx.config.retries})", "warning")
                 await asyncio.sleep(backoff_delay(attempt, base=1.0))
-            except (Skipped, PlaylistFound):
-                # The worker is gone by now, so nothing writes into the folder after this.
-                discard_partial(ctx.download_dir, ctx.job.id)
-                raise
 
-    async def _attempt(self, ctx: JobContext) -> None:
-        """One worker: it resolves, then hands a direct URL back or downloads itself."""
+    def _request(self, ctx: JobContext) -> dict[str, Any]:
+        return base_request(ctx.job.url, ctx.job.options, shutil.which("ffmpeg"), ctx.config.user_agent)
+
+    def _handed(self, ctx: JobContext) -> Extraction | None:
+        """The extraction made at add time, if it is still there and usable."""
+        if self.service is None:
+            return None
+        extraction = self.service.take(self._request(ctx))
+        if extraction is None or not (extraction.direct or extraction.info):
+            return None
+        return extraction
+
+    async def _attempt(self, ctx: JobContext, handed: Extraction | None, phases: Phases) -> None:
+        """One try: a handed-over direct URL, else a worker that resolves and hands back or downloads."""
         job = ctx.job
         state: dict[str, Any] = job.state.setdefault("media", {})
         ffmpeg = shutil.which("ffmpeg")
+        if handed is not None:
+            phases.extracted(handed.seconds, "when the job was added, handed over")
+            if handed.direct:
+                self._on_info(ctx, handed.result, ffmpeg, state)
+                await self._direct(ctx, handed.direct, state, phases)
+                return
         stall = ctx.config.stall_timeout
         folder = temp_dir(ctx.download_dir, job.id)
         folder.mkdir(parents=True, exist_ok=True)
         fragments = int(job.options.get("connections") or ctx.config.connections)
-        request = base_request(job.url, job.options, ffmpeg, ctx.config.user_agent)
+        request = self._request(ctx)
         request.update(
             mode="download",
             direct_ok=True,
@@ -113,7 +152,10 @@ class MediaRunner:
             outtmpl="media.%(ext)s",
             fragments=fragments,
         )
-        worker = WorkerProcess(request, stall)
+        if handed is not None:
+            request["info"] = handed.info  # yt-dlp picks the format again, without asking the site
+        worker = WorkerProcess(request, stall, pool=self.service.pool if self.service else None)
+        asked = time.monotonic()
         await worker.start()
         last_checkpoint = time.monotonic()
         try:
@@ -121,15 +163,25 @@ class MediaRunner:
                 kind = message.get("type")
                 if kind == "progress":
                     size = message.get("total") or job.size
+                    done = int(message.get("downloaded") or 0)
+                    if done:
+                        phases.first_byte()
                     streams = fragments if message.get("fragment_count") else 1
-                    ctx.progress(int(message.get("downloaded") or 0), size, connections=streams)
+                    ctx.progress(done, size, connections=streams)
                     if time.monotonic() - last_checkpoint >= CHECKPOINT_EVERY:
                         last_checkpoint = time.monotonic()
                         ctx.checkpoint()
                 elif kind == "info":
+                    if handed is None:
+                        how = "warm worker" if worker.reused else "new worker"
+                        phases.extracted(time.monotonic() - asked, how)
                     self._on_info(ctx, message, ffmpeg, state)
                 elif kind == "log":
-                    ctx.log(str(message.get("message")), str(message.get("level") or "info"))
+                    text = str(message.get("message"))
+                    if text.startswith("post-processing") and phases.first_byte_at is not None:
+                        phases.transferred(job.done)
+                        phases.merging()
+                    ctx.log(text, str(message.get("level") or "info"))
         except WorkerStalled as exc:
             raise _Retry(str(exc)) from None
         finally:
@@ -139,13 +191,25 @@ class MediaRunner:
         if result.get("kind") == "playlist":
             raise PlaylistFound(result)
         if result.get("handoff"):
-            # Direct URLs expire, so a direct job resolves again on every run.
             discard_partial(ctx.download_dir, job.id)
-            direct = result["chosen"]["direct"]
-            job.path = str(await ctx.download_file(direct["url"], direct.get("headers"), state["name"]))
+            await self._direct(ctx, result["chosen"]["direct"], state, phases)
             return
         await asyncio.to_thread(self._finish, ctx, Path(result["path"]), state)
         ctx.progress(int(result["size"]), int(result["size"]))
+        phases.finished(int(result["size"]))
+
+    async def _direct(
+        self, ctx: JobContext, direct: dict[str, Any], state: dict[str, Any], phases: Phases
+    ) -> None:
+        """One plain file: the engine's segmented downloader fetches it, as it would any file."""
+        job = ctx.job
+        watch = asyncio.create_task(watch_first_byte(job, phases))
+        try:
+            job.path = str(await ctx.download_file(direct["url"], direct.get("headers"), state["name"]))
+        finally:
+            watch.cancel()
+        phases.first_byte()
+        phases.finished(job.size)
 
     def _on_info(self, ctx: JobContext, summary: dict[str, Any], ffmpeg: str | None, state: dict[str, Any]) -> None:
         """The format is chosen: describe the job and settle its name before bytes flow."""

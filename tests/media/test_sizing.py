@@ -1,0 +1,24 @@
+"""A short clip resolved to a direct URL gets its connections, like a plain file of its size."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from tests.media.conftest import Jobs
+from tests.media.media_server import MediaServer
+
+pytestmark = pytest.mark.media
+MiB = 1024 * 1024
+
+
+async def test_a_short_clip_uses_every_connection(server: MediaServer, jobs: Jobs, media_root: Path) -> None:
+    clip = os.urandom(int(3.6 * MiB))  # yt-dlp does not look inside a direct file
+    (media_root / "clip.mp4").write_bytes(clip)
+    (media_root / "clip.html").write_text('<title>Clip</title><video src="/f/clip.mp4"></video>')
+    done = await jobs.download(server.url("clip.html"), mode="media", connections=8)
+    assert done["status"] == "completed", done["error"]
+    assert Path(done["path"]).read_bytes() == clip
+    assert len(server.ranges("/f/clip.mp4")) == 8  # 2 with a 1 MiB floor
