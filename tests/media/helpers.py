@@ -53,5 +53,5 @@ def worker_pids(parent: int | None = None) -> list[int]:
 
 def job_workers(engine: Any) -> list[int]:
     """The media workers busy for a job: every one but the warm spare waiting in the pool."""
-    idle = engine.media.pool.idle if engine.media is not None else None
+    idle = engine.media.pool.idle
     return [pid for pid in worker_pids() if idle is None or pid != idle.pid]

@@ -12,7 +12,6 @@ from pathlib import Path
 
 import pytest
 
-from idmd.engine.lifecycle import warm_media
 from idmd.engine.media.pool import WorkerPool
 from idmd.engine.media.process import Spawned, run_worker
 from tests.media.conftest import Jobs, open_jobs
@@ -43,7 +42,7 @@ async def test_probes_and_adds_reuse_one_warm_worker(server: MediaServer, jobs: 
 
 
 async def test_the_spare_started_with_the_daemon_serves_the_first_request(server: MediaServer, jobs: Jobs) -> None:
-    warm_media(jobs.engine)
+    jobs.engine.warm_media()
     jobs.engine.media.pool.fill()  # what warm() schedules a moment after start-up
     await jobs.engine.probe(server.url("page.html"), {"mode": "media"})
     spare = jobs.engine.media.pool.idle

@@ -21,4 +21,11 @@ async def test_a_short_clip_uses_every_connection(server: MediaServer, jobs: Job
     done = await jobs.download(server.url("clip.html"), mode="media", connections=8)
     assert done["status"] == "completed", done["error"]
     assert Path(done["path"]).read_bytes() == clip
-    assert len(server.ranges("/f/clip.mp4")) == 8  # 2 with a 1 MiB floor
+    # Segments, not the few KiB the engine reads again at segment boundaries to check them.
+    segments = [r for r in server.ranges("/f/clip.mp4") if _length(r) > 64 * 1024]
+    assert len(segments) == 8  # 2 with a 1 MiB floor
+
+
+def _length(header: str) -> int:
+    start, _, end = header.removeprefix("bytes=").partition("-")
+    return int(end) - int(start) + 1 if end else 1 << 62

@@ -15,10 +15,7 @@ import logging
 import sys
 from collections.abc import AsyncIterator, Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
-
-if TYPE_CHECKING:
-    from idmd.engine.media.pool import WorkerPool
+from typing import Any, Protocol
 
 log = logging.getLogger(__name__)
 
@@ -112,13 +109,23 @@ class Spawned:
         await self.wait()
 
 
+
+class Pool(Protocol):
+    """What a worker run needs from ``idmd.engine.media.pool.WorkerPool`` (which imports this module)."""
+
+    async def take(self, comes_back: bool) -> Spawned: ...
+
+    def give_back(self, worker: Spawned) -> bool: ...
+
+    def lost(self, worker: Spawned) -> None: ...
+
 @dataclass
 class WorkerProcess:
     request: Mapping[str, Any]
     stall_timeout: float = 30.0
     env: Mapping[str, str] | None = None
     startup_timeout: float = STARTUP_TIMEOUT
-    pool: WorkerPool | None = None
+    pool: Pool | None = None
     outcome: WorkerOutcome = field(default_factory=WorkerOutcome)
     _worker: Spawned | None = None
     _released: bool = False  # handed back to the pool: no longer ours to stop
@@ -225,7 +232,7 @@ async def run_worker(
     request: Mapping[str, Any],
     stall_timeout: float = 30.0,
     env: Mapping[str, str] | None = None,
-    pool: WorkerPool | None = None,
+    pool: Pool | None = None,
 ) -> WorkerOutcome:
     """A short worker run (probe, resolve): the outcome; a worker not handed back never outlives it."""
     worker = WorkerProcess(request, stall_timeout, env, pool=pool)
