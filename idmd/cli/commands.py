@@ -8,11 +8,12 @@ import asyncio
 import json
 import os
 import sys
+from pathlib import Path
 from typing import Any
 
-from idmd.cli import exits
+from idmd.cli import exits, inputfile
 from idmd.cli.format import JOB_HEADERS, event_line, job_details, job_row, table
-from idmd.cli.wait import follow
+from idmd.cli.wait import FINAL, follow
 from idmd.client import Client
 from idmd.core.human import human_size
 from idmd.protocol.errors import RpcError
@@ -33,17 +34,40 @@ def job_options(args: argparse.Namespace) -> dict[str, Any]:
         if value is None:
             continue
         options[option.name] = _headers(value) if option.kind is Kind.HEADERS else value
+    return options
+
+
+def _absolute(options: dict[str, Any]) -> dict[str, Any]:
+    """The daemon runs elsewhere: a folder is the user's, resolved against the user's directory."""
     if "dir" in options:
-        # The daemon runs elsewhere: a folder is the user's, resolved against the user's directory.
-        options["dir"] = os.path.abspath(os.path.expanduser(options["dir"]))
+        return {**options, "dir": os.path.abspath(os.path.expanduser(options["dir"]))}
+    return options
+
+
+def add_items(args: argparse.Namespace) -> list[tuple[str, dict[str, Any]]]:
+    """(URL, options) for the URLs on the command line, then those of ``-i FILE``
+    (whose own option lines win over the flags)."""
+    options = job_options(args)
+    items = [(url, options) for url in args.urls]
+    if args.input_file:
+        try:
+            text = sys.stdin.read() if args.input_file == "-" else Path(args.input_file).read_text()
+            entries = inputfile.parse(text)
+        except (OSError, UnicodeDecodeError) as exc:
+            raise SystemExit(f"idm: cannot read {args.input_file}: {exc}") from None
+        except inputfile.InputFileError as exc:
+            raise SystemExit(f"idm: {args.input_file}: {exc}") from None
+        items += [(entry.url, {**options, **entry.options}) for entry in entries]
+    if not items:
+        raise SystemExit("idm: add needs a URL or -i FILE")
     name = options.get("filename")
     if name is not None:
-        if len(getattr(args, "urls", [])) > 1:
+        if len(items) > 1:
             raise SystemExit("idm: -o/--filename names one file: give one URL with it")
         if "/" in name or name in (".", ".."):
             raise SystemExit(f"idm: -o/--filename takes a file name, not a path ({name!r}); "
                              "give the folder with -d/--dir")
-    return options
+    return [(url, _absolute(opts)) for url, opts in items]
 
 
 def _headers(lines: list[str]) -> dict[str, str]:
@@ -57,18 +81,18 @@ def _headers(lines: list[str]) -> dict[str, str]:
 
 
 async def add(client: Client, args: argparse.Namespace) -> int:
-    options = job_options(args)
+    items = add_items(args)
     stream = client.subscribe(types=["job.status", "job.progress", "job.updated", "job.removed", "job.log"]) \
         if args.wait else None
     if stream is not None:
         await anext(stream)  # subscribed before adding, so no event of the new jobs is missed
-    if len(args.urls) == 1:
-        results = [await client.call("jobs.add", {"url": args.urls[0], "options": options})]
+    if len(items) == 1:
+        results = [await client.call("jobs.add", {"url": items[0][0], "options": items[0][1]})]
     else:
-        results = await client.call("jobs.add_many", {"items": [{"url": u, "options": options} for u in args.urls]})
+        results = await client.call("jobs.add_many", {"items": [{"url": u, "options": o} for u, o in items]})
     jobs: dict[str, Job] = {}
     status = exits.OK
-    for url, result in zip(args.urls, results, strict=False):
+    for (url, _), result in zip(items, results, strict=False):
         if "error" in result and "id" not in result:
             print(f"idm: {url}: {result['error'].get('message')}", file=sys.stderr)
             status = exits.ERROR
@@ -76,17 +100,22 @@ async def add(client: Client, args: argparse.Namespace) -> int:
         jobs[result["id"]] = result
         if args.json:
             _print_json(result)
-        elif not args.wait or not sys.stdout.isatty():
-            print(f"{result['id']} {result.get('status')} {result.get('filename') or result.get('url')}")
+        else:
+            print(f"{result['id']} {result.get('status')} {result.get('filename') or result.get('url')}",
+                  flush=True)
     if stream is None or not jobs:
         return status
     try:
         outcome = await follow(stream, jobs, ask=lambda job: _ask_duplicate(client, job))
+    except asyncio.CancelledError:  # Ctrl-C: idm stops watching, the daemon goes on
+        unfinished = [j for j, job in jobs.items() if job.get("status") not in FINAL]
+        if unfinished:
+            print(f"\nidm: stopped watching; the downloads go on in idmd: {' '.join(unfinished)} "
+                  "(idm ls, idm cancel ID)", file=sys.stderr, flush=True)
+        raise
     finally:
         await stream.aclose()
     return max(status, outcome)
-
-
 
 
 async def _ask_duplicate(client: Client, job: Job) -> None:

@@ -13,6 +13,7 @@ from idmd import __version__
 from idmd.cli import commands, exits
 from idmd.client import AuthenticationFailed, Client, ClientError, ConnectionLost, DaemonNotRunning
 from idmd.client.discovery import read_token
+from idmd.core.units import UnitError, parse_size
 from idmd.protocol.errors import RpcError
 from idmd.protocol.jobs import Status
 from idmd.protocol.options import OPTIONS, Kind
@@ -21,13 +22,23 @@ from idmd.protocol.params import DECISIONS
 Command = Callable[[Client, argparse.Namespace], Awaitable[int]]
 
 
+def size_arg(text: str) -> int:
+    """argparse's type for sizes and rates: 500K, 1M, 2.5MiB (the error says the form)."""
+    try:
+        return parse_size(text)
+    except UnitError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
 def add_option_flags(parser: argparse.ArgumentParser) -> None:
     """One flag per job option, from idmd.protocol.options; its dest is the option's name."""
     for option in OPTIONS:
         kwargs: dict[str, Any] = {"dest": option.name, "help": option.flag.help}
         if option.flag.metavar:
             kwargs["metavar"] = option.flag.metavar
-        if option.kind is Kind.INTEGER:
+        if option.sized:
+            kwargs["type"] = size_arg
+        elif option.kind is Kind.INTEGER:
             kwargs["type"] = int
         elif option.kind is Kind.CHOICE:
             kwargs["choices"] = option.choices
@@ -47,7 +58,9 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     add = sub.add_parser("add", help="download URLs")
-    add.add_argument("urls", nargs="+", metavar="URL")
+    add.add_argument("urls", nargs="*", metavar="URL")
+    add.add_argument("-i", "--input-file", metavar="FILE",
+                     help="also the URLs in FILE, one a line (- : standard input); aria2c's form")
     add_option_flags(add)
     add.add_argument("-w", "--wait", action="store_true", help="show progress and wait until done")
     add.add_argument("--json", action="store_true", help="print the jobs as JSON")

@@ -38,7 +38,7 @@ complete -c idm -n "__fish_seen_subcommand_from add" -l on-duplicate -x -a "rena
 complete -c idm -n "__fish_seen_subcommand_from add" -l speed-limit -x -d "bytes per second, 0: none"
 complete -c idm -n "__fish_seen_subcommand_from add" -l playlist -d "a playlist URL: one job per entry"
 complete -c idm -n "__fish_seen_subcommand_from add" -l no-playlist -d "a playlist URL fails instead"
-complete -c idm -n "__fish_seen_subcommand_from add" -l checksum -x -d "sha256=HEX or md5=HEX"
+complete -c idm -n "__fish_seen_subcommand_from add" -l checksum -x -d "sha256=HEX, sha1=HEX, md5=HEX or sha512=HEX"
 complete -c idm -n "__fish_seen_subcommand_from add" -l mode -x -a "auto http media" -d "how to download"
 complete -c idm -n "__fish_seen_subcommand_from add" -l start -x -a "now queued paused" -d "when to start"
 complete -c idm -n "__fish_seen_subcommand_from add" -s w -l wait -d "show progress and wait until done"

@@ -54,7 +54,7 @@ _idm() {
                         '--speed-limit=[bytes per second, 0: none]:bytes per second:' \
                         '(--playlist --no-playlist)--playlist[a playlist URL: one job per entry]' \
                         '(--playlist --no-playlist)--no-playlist[a playlist URL fails instead]' \
-                        '--checksum=[verify the file, sha256=HEX or md5=HEX]:checksum:' \
+                        '--checksum=[verify the file, sha256=HEX, sha1=HEX, md5=HEX or sha512=HEX]:checksum:' \
                         '--mode=[how to download]:mode:(auto http media)' \
                         '--start=[when to start]:start:(now queued paused)' \
                         '(-w --wait)'{-w,--wait}'[show progress and wait until done]' \

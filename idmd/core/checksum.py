@@ -8,7 +8,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-_LENGTHS = {"sha256": 64, "md5": 32, "sha1": 40, "sha512": 128}
+_LENGTHS = {"sha256": 64, "sha1": 40, "md5": 32, "sha512": 128}
+FORMS = ", ".join(f"{name}=HEX" for name in _LENGTHS)  # for messages and help
 
 
 @dataclass(frozen=True)
@@ -26,7 +27,10 @@ def parse_checksum(spec: str) -> Checksum:
     algorithm = algorithm.strip().lower().replace("-", "")
     digest = digest.strip().lower()
     if not sep or algorithm not in _LENGTHS:
-        raise ValueError(f"checksum must be sha256=HEX or md5=HEX, not {spec!r}")
-    if len(digest) != _LENGTHS[algorithm] or not re.fullmatch(r"[0-9a-f]+", digest):
-        raise ValueError(f"a {algorithm} checksum is {_LENGTHS[algorithm]} hex digits")
+        raise ValueError(f"checksum must be {FORMS}, not {spec!r}")
+    if not re.fullmatch(r"[0-9a-f]*", digest):
+        raise ValueError(f"a {algorithm} checksum is hex digits (0-9, a-f), not {digest!r}")
+    if len(digest) != _LENGTHS[algorithm]:
+        raise ValueError(f"a {algorithm} checksum is {_LENGTHS[algorithm]} hex digits, "
+                         f"this one has {len(digest)}")
     return Checksum(algorithm, digest)

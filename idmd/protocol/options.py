@@ -66,6 +66,7 @@ class Option:
     choices: tuple[str, ...] = ()
     max_length: int = 4096
     update: Update = Update.NEVER
+    sized: bool = False  # an INTEGER of bytes (per second): people type it with a unit, 500K
 
     @property
     def json_type(self) -> str:
@@ -226,12 +227,13 @@ OPTIONS: tuple[Option, ...] = (
         "speed_limit",
         Kind.INTEGER,
         "bytes per second for this job, 0: no limit of its own",
-        Flag(("--speed-limit",), "BYTES", "bytes per second, 0: none"),
+        Flag(("--limit", "--speed-limit"), "RATE", "bytes per second (500K, 2M), 0: none"),
         1_000_000,
         default=0,
         low=0,
         high=1 << 40,
         update=Update.LIVE,
+        sized=True,
     ),
     Option(
         "playlist",
