@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from idmd.core.origins import valid_extension_id
+from idmd.core.units import UnitError, parse_size
 from idmd.protocol.jobs import DUPLICATE_ACTIONS
 
 
@@ -97,8 +98,8 @@ FIELDS: dict[str, str] = {
     "max_active": "how many jobs download at once",
     "connections": "default connections per job (1-32)",
     "max_connections_per_host": "connections to one host across all jobs",
-    "min_split": "smallest segment in bytes a connection is given",
-    "speed_limit": "global speed limit in bytes per second (0: none)",
+    "min_split": "smallest segment in bytes a connection is given (1M, 512K)",
+    "speed_limit": "global speed limit in bytes per second, 0: none (\"500K\", \"2M\")",
     "stall_timeout": "seconds without a byte before a connection is replaced",
     "retries": "retries per connection before a job fails",
     "on_duplicate": "rename, overwrite, skip or ask when the file exists",
@@ -113,10 +114,17 @@ FIELDS: dict[str, str] = {
 _TYPES = {f.name: f.type for f in dataclasses.fields(Config)}
 _LISTS = tuple(name for name, kind in _TYPES.items() if kind == "tuple[str, ...]")
 MAX_BYTES = 1 << 40  # bounds sizes and rates: 1 TiB (per second) is beyond any real link
+# Bytes (per second): written with a unit too, "500K", "2M" (idmd.core.units).
+SIZED = frozenset({"min_split", "speed_limit"})
 
 
 def _coerce(key: str, value: Any) -> Any:
     kind = _TYPES[key]
+    if key in SIZED and isinstance(value, str):
+        try:
+            return parse_size(value)
+        except UnitError as exc:
+            raise ConfigError(f"config key {key!r}: {exc}") from None
     try:
         if kind == "int":
             if isinstance(value, bool) or not isinstance(value, (int, str)) or len(str(value)) > 20:

@@ -12,11 +12,14 @@ from pathlib import Path
 from typing import Any
 
 from idmd.cli import exits, inputfile
-from idmd.cli.format import JOB_HEADERS, event_line, job_details, job_row, table
+from idmd.cli.format import event_line, job_details, job_table, table
 from idmd.cli.wait import FINAL, follow
 from idmd.client import Client
-from idmd.core.human import human_size
+from idmd.config import toml_line
+from idmd.core.human import human_size, human_speed
+from idmd.core.units import UnitError, parse_size
 from idmd.protocol.errors import RpcError
+from idmd.protocol.jobs import Status
 from idmd.protocol.models import Job, JobPage
 from idmd.protocol.options import OPTIONS, Kind
 from idmd.protocol.params import DECISIONS
@@ -141,7 +144,7 @@ async def resolve(client: Client, args: argparse.Namespace) -> int:
 
 
 async def ls(client: Client, args: argparse.Namespace) -> int:
-    params: dict[str, Any] = {"limit": args.limit}
+    params: dict[str, Any] = {"limit": args.limit, "order": args.sort}
     if args.status:
         params["status"] = args.status
     if args.query:
@@ -151,8 +154,11 @@ async def ls(client: Client, args: argparse.Namespace) -> int:
         _print_json(result)
         return exits.OK
     jobs = result.get("jobs", [])
+    if args.ids:  # for the shell completions: just the ids
+        print("\n".join(j["id"] for j in jobs))
+        return exits.OK
     if jobs:
-        print(table([job_row(j) for j in jobs], JOB_HEADERS))
+        print(job_table(jobs))
     total = result.get("total", len(jobs))
     if total > len(jobs):
         print(f"({len(jobs)} of {total} shown; use --limit)")
@@ -171,10 +177,42 @@ async def info(client: Client, args: argparse.Namespace) -> int:
     return exits.OK
 
 
+# What --all takes for each bulk command: the jobs it can act on.
+BULK: dict[str, tuple[str, ...]] = {
+    "pause": ("queued", "downloading", "waiting"),
+    "resume": ("paused",),
+    "cancel": ("queued", "downloading", "paused", "waiting"),
+    "retry": ("failed", "cancelled"),
+    "rm": tuple(str(s) for s in Status),
+}
+
+
+async def target_ids(client: Client, args: argparse.Namespace) -> list[str]:
+    """The ids given, or those of every job in ``--status``/the ``--all`` statuses."""
+    every = args.all or args.status
+    if args.ids and every:
+        raise SystemExit(f"idm {args.command}: give IDs or --all/--status, not both")
+    if not every:
+        if not args.ids:
+            raise SystemExit(f"idm {args.command}: give job IDs, --all or --status STATUS")
+        return list(args.ids)
+    params: dict[str, Any] = {"status": list(args.status or BULK[args.command]), "limit": 1000}
+    ids: list[str] = []
+    while True:
+        page: JobPage = await client.call("jobs.list", params)
+        ids += [job["id"] for job in page.get("jobs", [])]
+        if not page.get("cursor") or not page.get("jobs"):
+            return ids
+        params["cursor"] = page["cursor"]
+
+
 async def simple(client: Client, args: argparse.Namespace) -> int:
     """pause / resume / cancel / retry: each id's outcome on a line of its own."""
+    ids = await target_ids(client, args)
+    if not ids:
+        print(f"no {' or '.join(args.status or BULK[args.command])} downloads")
     status = exits.OK
-    for job_id in args.ids:
+    for job_id in ids:
         try:
             jobs: list[Job] = await client.call(f"jobs.{args.command}", {"ids": [job_id]})
         except RpcError as exc:
@@ -187,8 +225,59 @@ async def simple(client: Client, args: argparse.Namespace) -> int:
 
 
 async def rm(client: Client, args: argparse.Namespace) -> int:
-    await client.call("jobs.remove", {"ids": args.ids, "delete_files": args.delete_files})
-    print(f"removed {', '.join(args.ids)}" + (" and their files" if args.delete_files else ""))
+    ids = await target_ids(client, args)
+    if not ids:
+        print(f"no {' or '.join(args.status or BULK['rm'])} downloads")
+        return exits.OK
+    await client.call("jobs.remove", {"ids": ids, "delete_files": args.delete_files})
+    print(f"removed {', '.join(ids)}" + (" and their files" if args.delete_files else ""))
+    return exits.OK
+
+
+async def limit(client: Client, args: argparse.Namespace) -> int:
+    """``idm limit RATE``: all downloads together (config speed_limit, kept across
+    restarts); ``idm limit ID RATE``: one download."""
+    if args.rate is None:
+        args.id, args.rate = None, args.id
+    try:
+        rate = 0 if args.rate.lower() in ("0", "none", "off") else parse_size(args.rate)
+    except UnitError as exc:
+        raise SystemExit(f"idm limit: {exc} (0 or none: no limit)") from None
+    shown = human_speed(rate) if rate else "none"
+    if args.id is None:
+        await client.call("config.set", {"patch": {"speed_limit": rate}})
+        print(f"speed limit of all downloads: {shown}")
+    else:
+        job: Job = await client.call("jobs.update", {"id": args.id, "patch": {"speed_limit": rate}})
+        print(f"{job.get('id')} speed limit: {shown}")
+    return exits.OK
+
+
+async def config(client: Client, args: argparse.Namespace) -> int:
+    """``idm config get [KEY]`` / ``idm config set KEY VALUE``."""
+    current: dict[str, Any] = await client.call("config.get")
+    if args.action == "get":
+        if args.key is None:
+            print("\n".join(toml_line(key, value) for key, value in current.items()))
+        elif args.key not in current:
+            raise SystemExit(f"idm config: no key {args.key!r} (keys: {', '.join(current)})")
+        else:
+            shown = current[args.key]
+            print(", ".join(shown) if isinstance(shown, list) else shown)
+        return exits.OK
+    if args.key is None or args.value is None:
+        raise SystemExit("idm config set needs KEY VALUE")
+    value: Any = args.value
+    if isinstance(current.get(args.key), list):  # allowed_origins: a comma-separated list
+        value = [v.strip() for v in args.value.split(",") if v.strip()]
+    new: dict[str, Any] = await client.call("config.set", {"patch": {args.key: value}})
+    print(toml_line(args.key, new[args.key]))
+    return exits.OK
+
+
+async def stop(client: Client, args: argparse.Namespace) -> int:
+    await client.call("daemon.shutdown")
+    print("idmd is stopping (downloads in progress resume when it starts again)")
     return exits.OK
 
 

@@ -10,7 +10,15 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from idmd.core.human import UNKNOWN, fraction, human_eta, human_percent, human_size, human_speed
+from idmd.core.human import (
+    UNKNOWN,
+    fraction,
+    human_eta,
+    human_percent,
+    human_size,
+    human_speed,
+    local_time,
+)
 from idmd.protocol.models import Job
 
 
@@ -50,14 +58,27 @@ def table(rows: Sequence[Sequence[str]], headers: Sequence[str]) -> str:
 
 
 def job_row(job: Job) -> list[str]:
+    """``idm ls``: ID, STATUS, DONE, SIZE, SPEED, ETA, NAME, then ERROR (see ``job_table``)."""
     done, total, status = job.get("done"), job.get("size"), str(job.get("status", ""))
     progress = human_percent(done, total, status) if total or not done else human_size(done)
+    running = status == "downloading"
+    error = job.get("error")
     return [str(job.get("id", "")), status, progress, human_size(total),
-            human_speed(job.get("speed")) if status == "downloading" else UNKNOWN,
-            str(job.get("filename") or job.get("url") or "")]
+            human_speed(job.get("speed")) if running else UNKNOWN,
+            human_eta(job.get("eta")) if running else UNKNOWN,
+            str(job.get("filename") or job.get("url") or ""),
+            str(error.get("message") or "") if isinstance(error, Mapping) else ""]
 
 
-JOB_HEADERS = ("ID", "STATUS", "DONE", "SIZE", "SPEED", "NAME")
+JOB_HEADERS = ("ID", "STATUS", "DONE", "SIZE", "SPEED", "ETA", "NAME", "ERROR")
+
+
+def job_table(jobs: Sequence[Job]) -> str:
+    """The ``idm ls`` table; the ERROR column only when a job has an error."""
+    rows = [job_row(job) for job in jobs]
+    if any(row[-1] for row in rows):
+        return table(rows, JOB_HEADERS)
+    return table([row[:-1] for row in rows], JOB_HEADERS[:-1])
 
 
 def job_details(job: Job) -> str:
@@ -73,6 +94,8 @@ def job_details(job: Job) -> str:
             value = human_speed(value)
         elif key == "eta":
             value = human_eta(value)
+        elif key.endswith("_at") and value is not None:
+            value = local_time(value)
         lines.append(f"{key + ':':<13}{UNKNOWN if value is None else value}")
     error = job.get("error")
     if error:

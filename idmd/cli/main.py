@@ -13,11 +13,12 @@ from idmd import __version__
 from idmd.cli import commands, exits
 from idmd.client import AuthenticationFailed, Client, ClientError, ConnectionLost, DaemonNotRunning
 from idmd.client.discovery import read_token
+from idmd.completions import PROGS, SHELLS, script
 from idmd.core.units import UnitError, parse_size
 from idmd.protocol.errors import RpcError
 from idmd.protocol.jobs import Status
 from idmd.protocol.options import OPTIONS, Kind
-from idmd.protocol.params import DECISIONS
+from idmd.protocol.params import DECISIONS, ORDER_KEYS, ORDERS
 
 Command = Callable[[Client, argparse.Namespace], Awaitable[int]]
 
@@ -49,6 +50,16 @@ def add_option_flags(parser: argparse.ArgumentParser) -> None:
         parser.add_argument(*option.flag.names, **kwargs)
 
 
+def add_bulk_arguments(parser: argparse.ArgumentParser, command: str) -> None:
+    """IDs (unique prefixes will do), or every job of --all / --status."""
+    parser.add_argument("ids", nargs="*", metavar="ID", help="job ids or unique prefixes of them")
+    parser.add_argument("--all", action="store_true",
+                        help="every " + ", ".join(commands.BULK[command]) + " download"
+                        if command != "rm" else "every download")
+    parser.add_argument("-s", "--status", action="append", choices=[str(s) for s in Status],
+                        help="every download in this status")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="idm", description="Control the idm download daemon (idmd).",
                                      epilog=exits.EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -68,7 +79,10 @@ def build_parser() -> argparse.ArgumentParser:
     ls = sub.add_parser("ls", help="list downloads")
     ls.add_argument("-s", "--status", action="append", choices=[str(s) for s in Status], help="only this status")
     ls.add_argument("-q", "--query", help="search names and URLs")
-    ls.add_argument("-n", "--limit", type=int, default=100)
+    ls.add_argument("-n", "--limit", type=int, default=100, help="at most this many (1-1000)")
+    ls.add_argument("--sort", choices=ORDERS, default="-created_at", metavar="KEY",
+                    help="sort by " + ", ".join(ORDER_KEYS) + "; '-' first: descending (default -created_at)")
+    ls.add_argument("--ids", action="store_true", help="only the ids, one a line")
     ls.add_argument("--json", action="store_true")
 
     info = sub.add_parser("info", help="one download in detail")
@@ -77,11 +91,24 @@ def build_parser() -> argparse.ArgumentParser:
 
     for name, text in (("pause", "pause downloads"), ("resume", "resume downloads"),
                        ("cancel", "cancel downloads"), ("retry", "retry failed or cancelled downloads")):
-        cmd = sub.add_parser(name, help=text)
-        cmd.add_argument("ids", nargs="+", metavar="ID")
+        add_bulk_arguments(sub.add_parser(name, help=text), name)
     rm = sub.add_parser("rm", help="remove downloads from the list")
-    rm.add_argument("ids", nargs="+", metavar="ID")
+    add_bulk_arguments(rm, "rm")
     rm.add_argument("--delete-files", action="store_true", help="also delete the downloaded files")
+
+    limit = sub.add_parser("limit", help="set the speed limit of all downloads or of one",
+                           usage="idm limit [-h] [ID] RATE")
+    limit.add_argument("id", metavar="[ID]", help="a download (default: all downloads together)")
+    limit.add_argument("rate", nargs="?", metavar="RATE", help="bytes per second: 500K, 2M; 0: none")
+
+    config = sub.add_parser("config", help="show or change the daemon's settings")
+    config.add_argument("action", choices=["get", "set"])
+    config.add_argument("key", nargs="?", metavar="KEY")
+    config.add_argument("value", nargs="?", metavar="VALUE")
+
+    sub.add_parser("stop", help="stop the daemon")
+    completion = sub.add_parser("completion", help="print the shell completion script")
+    completion.add_argument("shell", choices=SHELLS)
 
     probe = sub.add_parser("probe", help="what a URL is, without downloading")
     probe.add_argument("url")
@@ -108,6 +135,7 @@ COMMANDS: dict[str, Command] = {
     "add": commands.add, "ls": commands.ls, "info": commands.info, "pause": commands.simple,
     "resume": commands.simple, "cancel": commands.simple, "retry": commands.simple, "rm": commands.rm,
     "probe": commands.probe, "watch": commands.watch, "pair": commands.pair, "resolve": commands.resolve,
+    "limit": commands.limit, "config": commands.config, "stop": commands.stop,
 }
 
 
@@ -149,6 +177,10 @@ def main(argv: list[str] | None = None) -> int:
         print(token)
         return exits.OK
     try:
+        if args.command == "completion":
+            for prog in PROGS:  # idmd's too: both come with the package
+                sys.stdout.write(script(prog, args.shell))
+            return exits.OK
         return asyncio.run(run(args))
     except KeyboardInterrupt:
         return exits.INTERRUPTED

@@ -9,6 +9,7 @@ function answers a non-empty string: an unknown value reads ``–``.
 from __future__ import annotations
 
 import math
+from datetime import UTC, datetime
 
 UNITS = ("B", "KiB", "MiB", "GiB", "TiB", "PiB")
 UNKNOWN = "–"
@@ -66,3 +67,17 @@ def human_percent(done: int | None, size: int | None, status: str = "") -> str:
     if share >= 1.0:
         return "100%"
     return f"{math.floor(share * 1000) / 10:.1f}%"
+
+
+def local_time(stamp: str | None) -> str:
+    """An ISO 8601 time from the daemon (UTC, ``…Z``) in the reader's time zone:
+    ``2026-12-03 03:04:05 CET``; unknown or unreadable -> ``–`` or the text as it came."""
+    if not stamp:
+        return UNKNOWN
+    try:
+        moment = datetime.fromisoformat(stamp)  # reads "Z" since Python 3.11
+    except ValueError:
+        return stamp
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return moment.astimezone().strftime("%Y-%m-%d %H:%M:%S %Z")

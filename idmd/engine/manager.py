@@ -40,6 +40,7 @@ from idmd.protocol.models import Job as JobDict
 from idmd.protocol.options import check_options, check_patch
 from idmd.protocol.params import Item, check_action, check_ids, check_items, check_url
 
+PREFIX_MATCHES = 10  # the matches an ambiguous id prefix's error lists
 log = logging.getLogger(__name__)
 JobDicts = list[JobDict]  # (``Engine.list`` hides the builtin inside the class)
 Ids = list[str]
@@ -220,12 +221,31 @@ class Engine:
         job = self.queue.get(job_id)
         if job is not None:
             return job
+        job_id = await self._by_prefix(job_id)
+        job = self.jobs.get(job_id)
+        if job is not None:
+            return job
         data = await self.store.get_job(job_id) if isinstance(job_id, str) else None
         if data is None:
             raise NoSuchJob(f"no job {job_id!r}", data={"id": job_id})
         job = Job.from_store(data)
         self.queue.put(job)
         return job
+
+    async def _by_prefix(self, job_id: str) -> str:
+        """The one job id that starts with ``job_id`` (a unique prefix is as good as the id);
+        ``job_id`` itself when none does; NoSuchJob listing the matches when several do."""
+        if not isinstance(job_id, str) or not job_id:
+            return job_id
+        await self.store.flush()  # a job added a moment ago is in the history too
+        found = set(await self.store.ids_starting(job_id, PREFIX_MATCHES + 1))
+        found.update(i for i in self.jobs if i.startswith(job_id))
+        matches = sorted(found)
+        if len(matches) > 1:
+            shown = ", ".join(matches[:PREFIX_MATCHES]) + (", …" if len(matches) > PREFIX_MATCHES else "")
+            raise NoSuchJob(f"{job_id!r} is more than one job: {shown}; give more of the id",
+                            data={"id": job_id, "matches": matches[:PREFIX_MATCHES]})
+        return matches[0] if matches else job_id
 
     async def list(
         self,

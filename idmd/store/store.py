@@ -195,6 +195,20 @@ class Store:
 
         return await self._read(read)
 
+    async def ids_starting(self, prefix: str, limit: int) -> list[str]:
+        """Up to ``limit`` job ids that start with ``prefix`` (hex digits), in order.
+
+        GLOB with a constant prefix walks the primary key's index, so this stays quick
+        in a long history."""
+        if not prefix or any(c not in "0123456789abcdef" for c in prefix):
+            return []
+
+        def read(conn: sqlite3.Connection) -> list[str]:
+            sql = "SELECT id FROM jobs WHERE id GLOB ? ORDER BY id LIMIT ?"
+            return [row[0] for row in conn.execute(sql, (prefix + "*", limit))]
+
+        return await self._read(read)
+
     async def load_unfinished(self) -> list[StoredJob]:
         """Jobs not completed, failed or cancelled, oldest first, with ``segments`` and ``state``."""
 

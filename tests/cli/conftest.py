@@ -25,9 +25,10 @@ class Result:
     err: str
 
 
-async def idm(*args: str, home: Path, timeout: float = 60, cwd: Path = ROOT, stdin: str | None = None) -> Result:
-    """Run ``idm ARGS`` (as ``python -m idmd.cli.main``) with IDM_HOME=home (and ``stdin``)."""
-    env = dict(os.environ, IDM_HOME=str(home), COLUMNS="100")
+async def idm(*args: str, home: Path, timeout: float = 60, cwd: Path = ROOT, stdin: str | None = None,
+              env: dict[str, str] | None = None) -> Result:
+    """Run ``idm ARGS`` (as ``python -m idmd.cli.main``) with IDM_HOME=home (and ``stdin``, ``env``)."""
+    env = dict(os.environ, IDM_HOME=str(home), COLUMNS="100", **(env or {}))
     proc = await asyncio.create_subprocess_exec(
         sys.executable, "-m", "idmd.cli.main", *args, cwd=cwd, env=env,
         stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE, stdin=asyncio.subprocess.DEVNULL if stdin is None else asyncio.subprocess.PIPE)

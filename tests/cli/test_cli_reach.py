@@ -1,0 +1,190 @@
+"""``idm`` reaches what the daemon can (issue 13): input files, rates with units,
+limit, config, stop, bulk actions, id prefixes, completion, local times."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import re
+import signal
+import sys
+from collections import Counter
+
+from tests.cli.conftest import PAYLOAD, ROOT, Files, idm
+from tests.cli.test_cli import wait_status
+from tests.daemon_process import DaemonProcess
+
+
+async def _ls(daemon: DaemonProcess, *args: str) -> list[dict]:
+    result = await idm("ls", "--json", *args, home=daemon.home)
+    assert result.status == 0, result
+    return list(json.loads(result.out)["jobs"])
+
+
+async def test_add_reads_urls_and_their_options_from_a_file_and_stdin(
+    daemon: DaemonProcess, files: Files, tmp_path
+) -> None:
+    listing = tmp_path / "urls.txt"
+    listing.write_text(f"# aria2c's form\n{files.url('/file.bin')}\n  out=one.bin\n  split=2\n")
+    piped = f"{files.url('/file.bin')}\n\tout=two.bin\n\tmax-download-limit=50M\n"
+
+    from_file = await idm("add", "-i", str(listing), "--wait", home=daemon.home)
+    from_stdin = await idm("add", "-i", "-", "--wait", home=daemon.home, stdin=piped)
+
+    assert from_file.status == 0 and from_stdin.status == 0, (from_file, from_stdin)
+    assert (daemon.download_dir / "one.bin").read_bytes() == PAYLOAD
+    assert (daemon.download_dir / "two.bin").read_bytes() == PAYLOAD
+    jobs = {j["filename"]: j for j in await _ls(daemon)}
+    assert jobs["one.bin"]["options"]["connections"] == 2
+    assert jobs["two.bin"]["options"]["speed_limit"] == 50 * 1024 * 1024
+    # the ids are printed, also with --wait
+    assert from_file.out.split()[0] == jobs["one.bin"]["id"]
+    assert from_stdin.out.split()[0] == jobs["two.bin"]["id"]
+
+
+async def test_a_bad_input_file_line_is_refused_before_anything_is_added(
+    daemon: DaemonProcess, files: Files
+) -> None:
+    text = f"{files.url('/file.bin')}\n{files.url('/file.bin')}\n  split=lots\n"
+
+    result = await idm("add", "-i", "-", home=daemon.home, stdin=text)
+
+    assert result.status != 0
+    assert "-: line 3: connections wants a whole number" in result.err
+    assert await _ls(daemon) == []
+
+
+async def test_ctrl_c_while_waiting_says_the_downloads_go_on(daemon: DaemonProcess, files: Files) -> None:
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "idmd.cli.main", "add", "--wait", files.url("/slow.bin"), cwd=ROOT,
+        env={**__import__("os").environ, "IDM_HOME": str(daemon.home)},
+        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE, stdin=asyncio.subprocess.DEVNULL)
+    assert proc.stdout is not None
+    job_id = (await asyncio.wait_for(proc.stdout.readline(), 30)).decode().split()[0]
+    await wait_status(daemon, job_id, "downloading")
+
+    proc.send_signal(signal.SIGINT)
+    _, err = await asyncio.wait_for(proc.communicate(), 30)
+
+    assert f"the downloads go on in idmd: {job_id}" in err.decode()
+    assert [j["status"] for j in await _ls(daemon)] == ["downloading"]
+
+
+async def test_limit_and_config_take_rates_with_units(daemon: DaemonProcess, files: Files) -> None:
+    everything = await idm("limit", "500K", home=daemon.home)
+    added = await idm("add", "--start", "paused", files.url("/file.bin"), home=daemon.home)
+    job_id = added.out.split()[0]
+    one = await idm("limit", job_id, "1.5M", home=daemon.home)
+    bad = await idm("limit", "fast", home=daemon.home)
+
+    assert everything.status == 0 and "500 KiB/s" in everything.out, everything
+    assert (await idm("config", "get", "speed_limit", home=daemon.home)).out.strip() == str(500 * 1024)
+    assert one.status == 0, one
+    assert (await _ls(daemon))[0]["options"]["speed_limit"] == 1536 * 1024
+    assert bad.status != 0 and "expected a number of bytes, optionally with a unit" in bad.err
+
+
+async def test_config_get_and_set(daemon: DaemonProcess) -> None:
+    changed = await idm("config", "set", "min_split", "2M", home=daemon.home)
+    wrong = await idm("config", "set", "speed_limit", "quick", home=daemon.home)
+    unknown = await idm("config", "get", "colour", home=daemon.home)
+    whole = await idm("config", "get", home=daemon.home)
+
+    assert changed.status == 0 and changed.out.strip() == "min_split = 2097152", changed
+    assert wrong.status == 1 and "patch.speed_limit" in wrong.err and "500K" in wrong.err, wrong
+    assert unknown.status != 0 and "no key 'colour'" in unknown.err
+    assert "min_split = 2097152" in whole.out.splitlines()
+
+
+async def test_stop_stops_the_daemon(daemon: DaemonProcess) -> None:
+    result = await idm("stop", home=daemon.home)
+
+    assert result.status == 0, result
+    assert daemon.proc is not None
+    assert await asyncio.to_thread(daemon.proc.wait, 30) == 0
+    assert (await idm("ls", home=daemon.home)).status == 3  # not running
+
+
+async def test_bulk_actions_take_all_or_a_status(daemon: DaemonProcess, files: Files) -> None:
+    done = await idm("add", "--wait", files.url("/file.bin"), home=daemon.home)
+    for _ in range(3):
+        await idm("add", "--start", "paused", files.url("/file.bin"), "-o", "p.bin", home=daemon.home)
+
+    cancelled = await idm("cancel", "--all", home=daemon.home)
+    cleared = await idm("rm", "--status", "completed", home=daemon.home)
+    nothing = await idm("retry", "--status", "completed", home=daemon.home)
+    both = await idm("pause", "--all", "abc", home=daemon.home)
+
+    assert done.status == 0
+    assert cancelled.status == 0 and Counter(w for line in cancelled.out.splitlines()
+                                             for w in line.split()[1:]) == {"cancelled": 3}, cancelled
+    assert cleared.status == 0 and done.out.split()[0] in cleared.out
+    assert sorted(j["status"] for j in await _ls(daemon)) == ["cancelled"] * 3
+    assert nothing.status == 0 and nothing.out.strip() == "no completed downloads"
+    assert both.status != 0 and "not both" in both.err
+
+
+async def test_a_unique_id_prefix_is_as_good_as_the_id(daemon: DaemonProcess, files: Files) -> None:
+    # 17 ids of hex digits: two of them share a first digit.
+    items = " ".join(files.url(f"/file.bin?{n}") for n in range(17)).split()
+    await idm("add", "--start", "paused", *items, home=daemon.home)
+    ids = sorted(j["id"] for j in await _ls(daemon))
+    first = Counter(i[0] for i in ids)
+    shared = next(c for c, n in first.items() if n > 1)
+    unique = next(i for i in ids if all(o == i or not o.startswith(i[:4]) for o in ids))
+
+    info = await idm("info", unique[:4], home=daemon.home)
+    resumed = await idm("cancel", unique[:4], home=daemon.home)
+    ambiguous = await idm("info", shared, home=daemon.home)
+
+    assert info.status == 0 and f"id:          {unique}" in info.out, info
+    assert resumed.out.split() == [unique, "cancelled"]
+    assert ambiguous.status == 1 and "is more than one job" in ambiguous.err
+    for job_id in (i for i in ids if i.startswith(shared)):
+        assert job_id in ambiguous.err
+
+
+async def test_ls_sorts_and_shows_eta_and_errors(daemon: DaemonProcess, files: Files) -> None:
+    await idm("add", "--wait", "-o", "z.bin", files.url("/missing.bin"), home=daemon.home)
+    await idm("add", "--start", "paused", "-o", "a.bin", files.url("/file.bin"), home=daemon.home)
+
+    by_name = await idm("ls", "--sort", "filename", home=daemon.home)
+    ids = await idm("ls", "--ids", "--sort", "filename", home=daemon.home)
+
+    lines = by_name.out.splitlines()
+    assert lines[0].split() == ["ID", "STATUS", "DONE", "SIZE", "SPEED", "ETA", "NAME", "ERROR"]
+    assert "a.bin" in lines[1] and "z.bin" in lines[2] and "404" in lines[2], by_name.out
+    jobs = await _ls(daemon, "--sort", "filename")
+    assert ids.out.split() == [j["id"] for j in jobs]
+
+
+async def test_info_shows_times_in_the_local_zone_and_json_in_utc(daemon: DaemonProcess, files: Files) -> None:
+    added = await idm("add", "--start", "paused", files.url("/file.bin"), "--json", home=daemon.home)
+    job = json.loads(added.out)
+
+    shown = await idm("info", job["id"], home=daemon.home, env={"TZ": "JST-9"})
+
+    assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z", job["created_at"])
+    line = next(x for x in shown.out.splitlines() if x.startswith("created_at:"))
+    utc_hour = int(job["created_at"][11:13])
+    assert re.search(rf" {(utc_hour + 9) % 24:02d}:\d\d:\d\d JST$", line), line
+
+
+async def test_completion_prints_the_script(daemon: DaemonProcess) -> None:
+    bash = await idm("completion", "bash", home=daemon.home)
+    fish = await idm("completion", "fish", home=daemon.home)
+
+    assert bash.status == 0 and "complete -o default -F _idm idm" in bash.out
+    assert "complete -F _idmd idmd" in bash.out or "_idmd" in bash.out
+    assert "complete -c idm " in fish.out
+
+
+async def test_checksum_errors_say_what_is_wrong(daemon: DaemonProcess, files: Files) -> None:
+    short = await idm("add", "--checksum", "sha1=abc", files.url("/file.bin"), home=daemon.home)
+    capitals = await idm("add", "--wait", "--checksum", "SHA256=" + "0" * 64, files.url("/file.bin"),
+                         home=daemon.home)
+    unknown = await idm("add", "--checksum", "crc32=00", files.url("/file.bin"), home=daemon.home)
+
+    assert short.status == 1 and "a sha1 checksum is 40 hex digits, this one has 3" in short.err, short
+    assert capitals.status == 5  # accepted, and then the file does not match
+    assert "sha1=HEX" in unknown.err and "sha512=HEX" in unknown.err
