@@ -5,19 +5,21 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import getpass
 import json
 import os
 import sys
 from pathlib import Path
 from typing import Any
 
-from idmd.cli import exits, inputfile
+from idmd.cli import cookiefile, exits, inputfile
 from idmd.cli.format import event_line, job_details, job_table, table
 from idmd.cli.wait import FINAL, follow
 from idmd.client import Client
 from idmd.config import toml_line
 from idmd.core.human import human_size, human_speed
 from idmd.core.units import UnitError, parse_size
+from idmd.engine.options import split_credentials
 from idmd.protocol.errors import RpcError
 from idmd.protocol.jobs import Status
 from idmd.protocol.models import Job, JobPage
@@ -63,6 +65,10 @@ def add_items(args: argparse.Namespace) -> list[tuple[str, dict[str, Any]]]:
         items += [(entry.url, {**options, **entry.options}) for entry in entries]
     if not items:
         raise SystemExit("idm: add needs a URL or -i FILE")
+    items = _with_cookie_file(items, options.get("cookies"))
+    if options.get("user") and "password" not in options and sys.stdin.isatty():
+        password = getpass.getpass(f"password for {options['user']}: ")
+        items = [(url, {**opts, "password": password}) for url, opts in items]
     name = options.get("filename")
     if name is not None:
         if len(items) > 1:
@@ -71,6 +77,30 @@ def add_items(args: argparse.Namespace) -> list[tuple[str, dict[str, Any]]]:
             raise SystemExit(f"idm: -o/--filename takes a file name, not a path ({name!r}); "
                              "give the folder with -d/--dir")
     return [(url, _absolute(opts)) for url, opts in items]
+
+
+def _with_cookie_file(items: list[tuple[str, dict[str, Any]]], value: Any) -> list[tuple[str, dict[str, Any]]]:
+    """``--cookies FILE``: each URL gets the cookies of the file that match it (the daemon
+    never reads the file); a value that is no file is a Cookie header, sent as it is."""
+    if not isinstance(value, str):
+        return items
+    path = Path(value).expanduser()
+    if not path.is_file():
+        if "=" not in value:
+            raise SystemExit(f"idm: --cookies: no such file {value!r} (or give 'NAME=VALUE; ...')")
+        return items
+    try:
+        jar = cookiefile.parse(path.read_text(encoding="utf-8", errors="replace"))
+    except OSError as exc:
+        raise SystemExit(f"idm: --cookies: cannot read {value}: {exc}") from None
+    except cookiefile.CookieFileError as exc:
+        raise SystemExit(f"idm: --cookies {value}: {exc}") from None
+    result = []
+    for url, options in items:
+        options = {k: v for k, v in options.items() if k != "cookies"}
+        header = cookiefile.cookie_header(jar, url)
+        result.append((url, {**options, "cookies": header} if header else options))
+    return result
 
 
 def _headers(lines: list[str]) -> dict[str, str]:
@@ -83,19 +113,50 @@ def _headers(lines: list[str]) -> dict[str, str]:
     return headers
 
 
+# Statuses in which a job of the same URL is "already there" for ``idm add``.
+ACTIVE = ("queued", "downloading", "paused", "waiting")
+
+
+async def _already_there(client: Client, items: list[tuple[str, dict[str, Any]]]) -> dict[str, Job]:
+    """The unfinished jobs, by URL, of the URLs about to be added (compared as the daemon
+    stores them: without user and password)."""
+    wanted = {split_credentials(url, {})[0] for url, _ in items}
+    page: JobPage = await client.call("jobs.list", {"status": list(ACTIVE), "limit": 1000})
+    return {job["url"]: job for job in page.get("jobs", []) if job.get("url") in wanted}
+
+
+def _job_line(job: Job) -> str:
+    return f"{job['id']} {job.get('status')} {job.get('filename') or job.get('url')}"
+
+
 async def add(client: Client, args: argparse.Namespace) -> int:
     items = add_items(args)
     stream = client.subscribe(types=["job.status", "job.progress", "job.updated", "job.removed", "job.log"]) \
         if args.wait else None
     if stream is not None:
         await anext(stream)  # subscribed before adding, so no event of the new jobs is missed
-    if len(items) == 1:
-        results = [await client.call("jobs.add", {"url": items[0][0], "options": items[0][1]})]
-    else:
-        results = await client.call("jobs.add_many", {"items": [{"url": u, "options": o} for u, o in items]})
     jobs: dict[str, Job] = {}
+    existing = {} if args.again else await _already_there(client, items)
+    fresh = []
+    for url, options in items:
+        job = existing.get(split_credentials(url, {})[0])
+        if job is None:
+            fresh.append((url, options))
+            continue
+        print(f"idm: {job['url']} is already {job.get('status')} as {job['id']}; not added again "
+              "(--again adds it anyway)", file=sys.stderr)
+        jobs[job["id"]] = job  # --wait follows it
+        if args.json:
+            _print_json(job)
+        else:
+            print(_job_line(job), flush=True)
+    results: list[Any] = []
+    if len(fresh) == 1:
+        results = [await client.call("jobs.add", {"url": fresh[0][0], "options": fresh[0][1]})]
+    elif fresh:
+        results = await client.call("jobs.add_many", {"items": [{"url": u, "options": o} for u, o in fresh]})
     status = exits.OK
-    for (url, _), result in zip(items, results, strict=False):
+    for (url, _), result in zip(fresh, results, strict=False):
         if "error" in result and "id" not in result:
             print(f"idm: {url}: {result['error'].get('message')}", file=sys.stderr)
             status = exits.ERROR
@@ -104,8 +165,7 @@ async def add(client: Client, args: argparse.Namespace) -> int:
         if args.json:
             _print_json(result)
         else:
-            print(f"{result['id']} {result.get('status')} {result.get('filename') or result.get('url')}",
-                  flush=True)
+            print(_job_line(result), flush=True)
     if stream is None or not jobs:
         return status
     try:

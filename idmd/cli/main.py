@@ -74,6 +74,8 @@ def build_parser() -> argparse.ArgumentParser:
                      help="also the URLs in FILE, one a line (- : standard input); aria2c's form")
     add_option_flags(add)
     add.add_argument("-w", "--wait", action="store_true", help="show progress and wait until done")
+    add.add_argument("--again", action="store_true",
+                     help="add a URL even when a download of it is already queued or running")
     add.add_argument("--json", action="store_true", help="print the jobs as JSON")
 
     ls = sub.add_parser("ls", help="list downloads")

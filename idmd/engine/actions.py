@@ -22,6 +22,7 @@ from idmd.protocol.events import EventType
 from idmd.protocol.jobs import Status
 from idmd.protocol.models import Job as JobDict
 from idmd.protocol.models import JobOptions
+from idmd.protocol.options import public
 
 log = logging.getLogger(__name__)
 
@@ -92,7 +93,7 @@ class JobActions:
             lifecycle.rename_part(job, clean["filename"])
             job.filename = changed["filename"] = clean["filename"]
         job.options.update(clean)
-        changed["options"] = job.options
+        changed["options"] = public(job.options)
         run = self._queue.run_of(job.id)
         if run is not None and "speed_limit" in clean:
             run.set_rate(clean["speed_limit"])

@@ -16,6 +16,7 @@ from idmd.core.segments import Segment, from_lists, total_done
 from idmd.protocol.jobs import Status
 from idmd.protocol.models import Job as JobDict
 from idmd.protocol.models import JobError, JobOptions, Media, PlaylistEntry
+from idmd.protocol.options import public
 
 
 # Microseconds: jobs added in one call (add_many) list in the order they were added.
@@ -91,7 +92,7 @@ class Job:
             "created_at": self.created_at,
             "started_at": self.started_at,
             "finished_at": self.finished_at,
-            "options": self.options,
+            "options": public(self.options),  # the password stays in this process
             "media": self.media,
         }
         if self.playlist is not None:

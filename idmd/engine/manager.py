@@ -25,6 +25,7 @@ from idmd.engine.jobcontext import ContextServices, RunContext
 from idmd.engine.jobs import Job, new_job_id
 from idmd.engine.limits import HostSlots, RateLimiter
 from idmd.engine.media import MediaService
+from idmd.engine.options import split_credentials
 from idmd.engine.placement import Reservations
 from idmd.engine.probe import probe_url
 from idmd.engine.queue import JobQueue
@@ -154,8 +155,8 @@ class Engine:
     # Each method checks what it is given against the declaration in idmd.protocol
     # (options, params): the RPC layer only binds JSON to its annotations.
     async def probe(self, url: str, options: Mapping[str, Any] | None = None) -> dict[str, Any]:
-        url = check_url(url)
-        return await probe_url(self.session, self.media, self.config, url, check_options(options))
+        url, clean = split_credentials(check_url(url), check_options(options))
+        return await probe_url(self.session, self.media, self.config, url, clean)
 
     async def add(self, url: str, options: Mapping[str, Any] | None = None,
                   roots: Sequence[Path] | None = None) -> JobDict:
@@ -163,6 +164,7 @@ class Engine:
         return await self._add(check_url(url), check_options(options, roots=roots))
 
     async def _add(self, url: str, clean: JobOptions) -> JobDict:
+        url, clean = split_credentials(url, clean)
         mode = clean.get("mode", "auto")
         kind = "http"
         if mode == "media" or (mode == "auto" and lifecycle.is_manifest_url(url)):

@@ -1,5 +1,5 @@
 """The request headers a job's options make: its own ``headers``, the referer,
-cookies and user agent.
+cookies, user agent and Basic authentication (``user``/``password``).
 
 The options themselves are declared and checked in idmd.protocol.options
 before a job exists; this module only turns checked options into headers.
@@ -7,10 +7,13 @@ before a job exists; this module only turns checked options into headers.
 
 from __future__ import annotations
 
+import base64
 from collections.abc import Mapping
 from typing import Any
+from urllib.parse import unquote, urlsplit, urlunsplit
 
 from idmd import __version__
+from idmd.protocol.models import JobOptions
 
 
 def request_headers(options: Mapping[str, Any], default_user_agent: str = "") -> dict[str, str]:
@@ -31,4 +34,22 @@ def job_headers(options: Mapping[str, Any]) -> dict[str, str]:
         cookies = "; ".join(f"{k}={v}" for k, v in cookies.items())
     if cookies:
         headers["Cookie"] = str(cookies)
+    user, password = options.get("user"), options.get("password")
+    if (user or password) and not any(k.lower() == "authorization" for k in headers):
+        pair = f"{user or ''}:{password or ''}".encode()
+        headers["Authorization"] = "Basic " + base64.b64encode(pair).decode("ascii")
     return headers
+
+
+def split_credentials(url: str, options: JobOptions) -> tuple[str, JobOptions]:
+    """``https://user:pass@host/f`` -> ``https://host/f`` and the user and password as
+    options (those given as options win): the URL is stored and shown, the password not."""
+    parts = urlsplit(url)
+    if parts.username is None and parts.password is None:
+        return url, options
+    host = parts.netloc.rpartition("@")[2]
+    clean: JobOptions = {**options}
+    clean.setdefault("user", unquote(parts.username or ""))
+    if parts.password is not None:
+        clean.setdefault("password", unquote(parts.password))
+    return urlunsplit(parts._replace(netloc=host)), clean

@@ -48,6 +48,8 @@ class JobOptions(TypedDict, total=False):
     mode: str
     speed_limit: int
     playlist: bool
+    user: str
+    password: str
 
 
 class Media(TypedDict, total=False):

@@ -67,6 +67,7 @@ class Option:
     max_length: int = 4096
     update: Update = Update.NEVER
     sized: bool = False  # an INTEGER of bytes (per second): people type it with a unit, 500K
+    secret: bool = False  # kept in the daemon's memory only: never stored, shown or sent in events
 
     @property
     def json_type(self) -> str:
@@ -160,7 +161,8 @@ OPTIONS: tuple[Option, ...] = (
         "cookies",
         Kind.COOKIES,
         "cookies to send: a Cookie header string or an object of names to values",
-        Flag(("--cookies",), "'NAME=VALUE; ...'", "Cookie header"),
+        Flag(("--cookies",), "FILE|COOKIES",
+             "a cookies.txt file (Netscape form, read by idm) or a Cookie header 'NAME=VALUE; ...'"),
         "session=abc",
     ),
     Option(
@@ -243,9 +245,33 @@ OPTIONS: tuple[Option, ...] = (
         False,
         default=True,
     ),
+    Option(
+        "user",
+        Kind.TEXT,
+        "the user name for HTTP Basic authentication (with password)",
+        Flag(("--user",), "USER", "user name (HTTP Basic authentication)"),
+        "alice",
+        max_length=1024,
+    ),
+    Option(
+        "password",
+        Kind.TEXT,
+        "the password for HTTP Basic authentication; kept in the daemon's memory only,"
+        " never stored or shown",
+        Flag(("--password",), "PASSWORD", "password for --user (asked on a terminal when left out)"),
+        "secret",
+        max_length=1024,
+        secret=True,
+    ),
 )
 BY_NAME: dict[str, Option] = {option.name: option for option in OPTIONS}
 UPDATABLE: tuple[str, ...] = tuple(o.name for o in OPTIONS if o.update is not Update.NEVER)
+SECRET: frozenset[str] = frozenset(o.name for o in OPTIONS if o.secret)
+
+
+def public(options: Mapping[str, Any]) -> JobOptions:
+    """``options`` without the secret ones: what is stored, shown and sent in events."""
+    return {k: v for k, v in options.items() if k not in SECRET}  # type: ignore[return-value]
 
 
 def check_options(options: Any, path: str = "options", roots: Iterable[Path] | None = None) -> JobOptions:

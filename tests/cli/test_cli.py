@@ -34,7 +34,7 @@ async def test_add_wait_downloads_the_file_and_exits_0(daemon: DaemonProcess, fi
     jobs = json.loads(listing.out)["jobs"]
     assert [(j["id"], j["status"]) for j in jobs] == [(job_id, "completed")]
     table = await idm("ls", "--status", "completed", home=daemon.home)
-    assert table.out.splitlines()[0].split() == ["ID", "STATUS", "DONE", "SIZE", "SPEED", "NAME"]
+    assert table.out.splitlines()[0].split() == ["ID", "STATUS", "DONE", "SIZE", "SPEED", "ETA", "NAME"]
     assert "file.bin" in table.out and "100%" in table.out
     info = await idm("info", job_id, home=daemon.home)
     assert "status:      completed" in info.out and "1048576" in info.out

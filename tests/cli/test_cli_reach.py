@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
 import re
 import signal
 import sys
@@ -19,6 +20,13 @@ async def _ls(daemon: DaemonProcess, *args: str) -> list[dict]:
     result = await idm("ls", "--json", *args, home=daemon.home)
     assert result.status == 0, result
     return list(json.loads(result.out)["jobs"])
+
+
+async def _start_idm(daemon: DaemonProcess, *args: str) -> asyncio.subprocess.Process:
+    """``idm ARGS`` as a process whose output is read while it runs."""
+    return await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "idmd.cli.main", *args, cwd=ROOT, env={**os.environ, "IDM_HOME": str(daemon.home)},
+        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE, stdin=asyncio.subprocess.DEVNULL)
 
 
 async def test_add_reads_urls_and_their_options_from_a_file_and_stdin(
@@ -55,10 +63,7 @@ async def test_a_bad_input_file_line_is_refused_before_anything_is_added(
 
 
 async def test_ctrl_c_while_waiting_says_the_downloads_go_on(daemon: DaemonProcess, files: Files) -> None:
-    proc = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "idmd.cli.main", "add", "--wait", files.url("/slow.bin"), cwd=ROOT,
-        env={**__import__("os").environ, "IDM_HOME": str(daemon.home)},
-        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE, stdin=asyncio.subprocess.DEVNULL)
+    proc = await _start_idm(daemon, "add", "--wait", files.url("/slow.bin"))
     assert proc.stdout is not None
     job_id = (await asyncio.wait_for(proc.stdout.readline(), 30)).decode().split()[0]
     await wait_status(daemon, job_id, "downloading")
@@ -108,7 +113,7 @@ async def test_stop_stops_the_daemon(daemon: DaemonProcess) -> None:
 async def test_bulk_actions_take_all_or_a_status(daemon: DaemonProcess, files: Files) -> None:
     done = await idm("add", "--wait", files.url("/file.bin"), home=daemon.home)
     for _ in range(3):
-        await idm("add", "--start", "paused", files.url("/file.bin"), "-o", "p.bin", home=daemon.home)
+        await idm("add", "--again", "--start", "paused", files.url("/file.bin"), "-o", "p.bin", home=daemon.home)
 
     cancelled = await idm("cancel", "--all", home=daemon.home)
     cleared = await idm("rm", "--status", "completed", home=daemon.home)
@@ -188,3 +193,92 @@ async def test_checksum_errors_say_what_is_wrong(daemon: DaemonProcess, files: F
     assert short.status == 1 and "a sha1 checksum is 40 hex digits, this one has 3" in short.err, short
     assert capitals.status == 5  # accepted, and then the file does not match
     assert "sha1=HEX" in unknown.err and "sha512=HEX" in unknown.err
+
+
+async def test_adding_a_url_already_there_warns_and_wait_follows_that_job(
+    daemon: DaemonProcess, files: Files
+) -> None:
+    first = await idm("add", files.url("/slow.bin"), home=daemon.home)
+    job_id = first.out.split()[0]
+    await wait_status(daemon, job_id, "downloading")
+
+    waiting = await _start_idm(daemon, "add", "--wait", files.url("/slow.bin"))
+    assert waiting.stdout is not None
+    attached_to = (await asyncio.wait_for(waiting.stdout.readline(), 30)).decode().split()[0]
+    files.gate.set()
+    rest, err = await asyncio.wait_for(waiting.communicate(), 30)
+    paused = await idm("add", "--start", "paused", files.url("/file.bin"), home=daemon.home)
+    refused = await idm("add", files.url("/file.bin"), home=daemon.home)
+    again = await idm("add", "--again", files.url("/file.bin"), home=daemon.home)
+
+    assert waiting.returncode == 0, err
+    assert f"is already downloading as {job_id}; not added again (--again adds it anyway)" in err.decode()
+    assert attached_to == job_id and "completed" in rest.decode()
+    assert refused.out.split()[:2] == [paused.out.split()[0], "paused"] and "already paused" in refused.err
+    assert again.status == 0 and again.out.split()[0] != paused.out.split()[0]
+    assert len(await _ls(daemon)) == 3
+
+
+async def test_user_and_password_are_sent_but_never_stored_or_shown(daemon: DaemonProcess, tmp_path) -> None:
+    from aiohttp import BasicAuth, web
+    from aiohttp.test_utils import TestServer
+
+    async def private(request: web.Request) -> web.Response:
+        if request.headers.get("Authorization") != BasicAuth("alice", "s3cret!").encode():
+            return web.Response(status=401)
+        return web.Response(body=PAYLOAD)
+
+    app = web.Application()
+    app.router.add_get("/private.bin", private)
+    server = TestServer(app, host="127.0.0.1", port=0)
+    await server.start_server()
+    try:
+        base = f"http://127.0.0.1:{server.port}/private.bin"
+        flags = await idm("add", "--wait", "--user", "alice", "--password", "s3cret!", "-o", "a.bin", base,
+                          home=daemon.home)
+        in_url = await idm("add", "--wait", "-o", "b.bin", base.replace("//", "//alice:s3cret%21@"),
+                           home=daemon.home)
+    finally:
+        await server.close()
+
+    assert flags.status == 0 and in_url.status == 0, (flags, in_url)
+    assert (daemon.download_dir / "a.bin").read_bytes() == PAYLOAD
+    assert (daemon.download_dir / "b.bin").read_bytes() == PAYLOAD
+    shown = (await idm("ls", "--json", home=daemon.home)).out
+    for job in json.loads(shown)["jobs"]:
+        assert job["url"] == base and job["options"]["user"] == "alice"
+        shown += (await idm("info", job["id"], home=daemon.home)).out
+    assert "s3cret" not in shown + flags.out + in_url.out
+    database = b"".join(p.read_bytes() for p in daemon.home.rglob("*.db*"))
+    assert database and b"s3cret" not in database
+
+
+async def test_cookies_from_a_netscape_cookies_file(daemon: DaemonProcess, tmp_path) -> None:
+    from aiohttp import web
+    from aiohttp.test_utils import TestServer
+
+    async def cookie_only(request: web.Request) -> web.Response:
+        if request.cookies.get("sid") != "abc" or "old" in request.cookies:
+            return web.Response(status=403, text=str(dict(request.cookies)))
+        return web.Response(body=PAYLOAD)
+
+    app = web.Application()
+    app.router.add_get("/members.bin", cookie_only)
+    server = TestServer(app, host="127.0.0.1", port=0)
+    await server.start_server()
+    jar = tmp_path / "cookies.txt"
+    jar.write_text("# Netscape HTTP Cookie File\n"
+                   "127.0.0.1\tFALSE\t/\tFALSE\t0\tsid\tabc\n"
+                   "127.0.0.1\tFALSE\t/\tFALSE\t1000\told\texpired\n"
+                   "other.example\tFALSE\t/\tFALSE\t0\tforeign\tx\n")
+    try:
+        result = await idm("add", "--wait", "--cookies", str(jar), f"http://127.0.0.1:{server.port}/members.bin",
+                           home=daemon.home)
+        missing = await idm("add", "--cookies", str(tmp_path / "nope.txt"), "http://127.0.0.1:1/x",
+                            home=daemon.home)
+    finally:
+        await server.close()
+
+    assert result.status == 0, result
+    assert (daemon.download_dir / "members.bin").read_bytes() == PAYLOAD
+    assert missing.status != 0 and "no such file" in missing.err

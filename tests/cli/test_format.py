@@ -7,9 +7,10 @@ from collections.abc import AsyncGenerator
 from typing import Any
 
 from idmd.cli import exits
-from idmd.cli.format import bar, event_line, job_details, job_row, progress_line, table
+from idmd.cli.format import bar, event_line, job_details, job_row, job_table, progress_line, table
 from idmd.cli.main import build_parser
 from idmd.cli.wait import follow
+from idmd.protocol.models import Job
 
 
 def test_bars_are_plain_ascii() -> None:
@@ -19,9 +20,20 @@ def test_bars_are_plain_ascii() -> None:
 
 def test_a_listed_row_reads_unknowns_as_dashes() -> None:
     assert job_row({"id": "q", "status": "queued", "url": "http://x/y", "size": None, "done": 0, "speed": 0}) == [
-        "q", "queued", "–", "–", "–", "http://x/y"]
+        "q", "queued", "–", "–", "–", "–", "http://x/y", ""]
     assert job_row({"id": "d", "status": "downloading", "filename": "f", "size": None, "done": 2048,
                     "speed": 0})[2:5] == ["2.0 KiB", "–", "0 B/s"]
+
+
+def test_ls_rows_show_the_time_left_and_the_error() -> None:
+    running: Job = {"id": "d", "status": "downloading", "filename": "f", "size": 100, "done": 50, "speed": 10,
+                    "eta": 75}
+    failed: Job = {"id": "e", "status": "failed", "filename": "g", "size": None, "done": 0, "speed": 0,
+                   "eta": None, "error": {"code": -32011, "message": "HTTP 404 Not Found"}}
+    assert job_row(running)[5] == "1:15" and job_row(running)[7] == ""
+    assert job_row(failed)[5] == "–" and job_row(failed)[7] == "HTTP 404 Not Found"
+    assert job_table([running, failed]).splitlines()[0].split()[-1] == "ERROR"
+    assert job_table([running]).splitlines()[0].split()[-1] == "NAME"
 
 
 def test_a_progress_line_fits_the_width_and_shows_the_numbers() -> None:
