@@ -62,6 +62,8 @@ def job_row(job: Job) -> list[str]:
     done, total, status = job.get("done"), job.get("size"), str(job.get("status", ""))
     progress = human_percent(done, total, status) if total or not done else human_size(done)
     running = status == "downloading"
+    if job.get("note", "").startswith("skipped"):  # a duplicate left alone is no download
+        status, progress = "skipped", UNKNOWN
     error = job.get("error")
     return [str(job.get("id", "")), status, progress, human_size(total),
             human_speed(job.get("speed")) if running else UNKNOWN,
@@ -100,6 +102,8 @@ def job_details(job: Job) -> str:
     error = job.get("error")
     if error:
         lines.append(f"{'error:':<13}{error.get('message')} ({error.get('code')})")
+    if job.get("note"):
+        lines.append(f"{'note:':<13}{job.get('note')}")
     media = job.get("media")
     if media:
         lines.append(f"{'media:':<13}{media.get('title')} [{media.get('quality') or media.get('format') or ''}]")

@@ -109,9 +109,12 @@ class JobActions:
             raise NotAllowed(f"job {job.id} is not waiting for a decision", data={"id": job.id})
         job.state["on_duplicate"] = action
         if action == "skip":
-            job.state["skipped"] = True  # the existing file is the user's: never deleted with the job
-            self._store.checkpoint(job.id, job.done, job.segment_lists(), job.state)
             self._bus.emit(EventType.JOB_LOG, job.id, {"level": "info", "message": "the file exists: skipped"})
+            if job.path:
+                self._bus.emit(EventType.JOB_UPDATED, job.id, lifecycle.mark_skipped(job, Path(job.path)))
+            else:
+                job.state["skipped"] = True
+            self._store.checkpoint(job.id, job.done, job.segment_lists(), job.state)
             self._queue.set_status(job, Status.COMPLETED)
         else:
             self._queue.set_status(job, Status.QUEUED)

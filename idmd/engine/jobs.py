@@ -49,6 +49,7 @@ class Job:
     finished_at: str | None = None
     media: Media | None = None
     playlist: PlaylistEntry | None = None
+    note: str = ""  # how it ended without an error (a skipped duplicate); shown, stored in ``extra``
     state: dict[str, Any] = field(default_factory=dict)
 
     @property
@@ -97,6 +98,8 @@ class Job:
         }
         if self.playlist is not None:
             data["playlist"] = self.playlist
+        if self.note:
+            data["note"] = self.note
         return data
 
     def to_store(self) -> dict[str, Any]:
@@ -129,6 +132,7 @@ class Job:
             finished_at=data.get("finished_at"),
             media=data.get("media"),
             playlist=data.get("playlist"),
+            note=str(data.get("note") or ""),
             state=dict(data.get("state") or {}),
         )
         job.refresh_done()

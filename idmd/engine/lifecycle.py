@@ -46,3 +46,13 @@ def rename_part(job: Job, name: str) -> None:
         state.pop("target", None)  # decided again at the next start
 
 
+SKIPPED = "skipped: the file exists"
+
+
+def mark_skipped(job: Job, path: Path) -> dict[str, str]:
+    """A duplicate left alone: the job names the existing file (which it did not write, so
+    ``jobs.remove {delete_files}`` keeps it) and says so, rather than reading as a completed
+    download without a name. Returns the fields that changed, for ``job.updated``."""
+    job.path, job.filename, job.note = str(path), path.name, SKIPPED
+    job.state["skipped"] = True
+    return {"path": job.path, "filename": job.filename, "note": job.note}

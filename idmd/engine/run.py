@@ -19,6 +19,7 @@ from typing import Any
 from idmd.engine.http.errors import NotAFile
 from idmd.engine.http.runner import HttpRunner
 from idmd.engine.jobs import Job
+from idmd.engine.lifecycle import mark_skipped
 from idmd.engine.limits import RateLimiter
 from idmd.engine.media import MediaRunner, MediaService, PlaylistFound
 from idmd.engine.placement import Reservations
@@ -101,9 +102,8 @@ class JobRun:
         except Skipped as exc:
             if job.status == Status.DOWNLOADING and ctx is not None:
                 ctx.log(f"{exc.path.name} exists: skipped")
-                job.state["skipped"] = True  # the file is not ours: jobs.remove {delete_files} keeps it
-                ctx.checkpoint()
-                ctx.update(path=str(exc.path), filename=exc.path.name)
+                services.bus.emit(EventType.JOB_UPDATED, job.id, mark_skipped(job, exc.path))
+                ctx.checkpoint()  # the state says the file is not ours; set_status saves the rest
                 queue.set_status(job, Status.COMPLETED)
         except PlaylistFound as exc:
             # ``playlist: false``: a playlist URL fails the job instead of becoming one job per entry.

@@ -89,6 +89,7 @@ class Job(TypedDict):
     options: JobOptions
     media: Media | None
     playlist: NotRequired[PlaylistEntry]
+    note: NotRequired[str]  # how a job ended without an error: "skipped: the file exists"
 
 
 class JobPage(TypedDict):

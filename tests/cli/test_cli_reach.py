@@ -282,3 +282,24 @@ async def test_cookies_from_a_netscape_cookies_file(daemon: DaemonProcess, tmp_p
     assert result.status == 0, result
     assert (daemon.download_dir / "members.bin").read_bytes() == PAYLOAD
     assert missing.status != 0 and "no such file" in missing.err
+
+
+async def test_a_skipped_duplicate_is_listed_as_skipped_with_its_name(daemon: DaemonProcess, files: Files) -> None:
+    first = await idm("add", "--wait", files.url("/file.bin"), home=daemon.home)
+    skipped = await idm("add", "--wait", "--on-duplicate", "skip", files.url("/file.bin"), home=daemon.home)
+    asked = await idm("add", "--on-duplicate", "ask", files.url("/file.bin"), "--json", home=daemon.home)
+    asked_id = json.loads(asked.out)["id"]
+    await wait_status(daemon, asked_id, "waiting")
+    await idm("resolve", asked_id, "skip", home=daemon.home)
+
+    rows = {line.split()[0]: line.split() for line in (await idm("ls", home=daemon.home)).out.splitlines()[1:]}
+    info = await idm("info", asked_id, home=daemon.home)
+
+    assert first.status == 0 and skipped.status == 0, (first, skipped)
+    skipped_id = skipped.out.split()[0]
+    assert rows[first.out.split()[0]][1] == "completed"
+    for job_id in (skipped_id, asked_id):
+        assert rows[job_id][1] == "skipped" and rows[job_id][-1] == "file.bin", rows
+    assert "note:        skipped: the file exists" in info.out and "filename:    file.bin" in info.out
+    assert (daemon.download_dir / "file.bin").read_bytes() == PAYLOAD
+    assert sorted(p.name for p in daemon.download_dir.iterdir()) == ["file.bin"]
