@@ -9,6 +9,7 @@ import getpass
 import json
 import os
 import sys
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -26,9 +27,29 @@ from idmd.protocol.models import Job, JobPage
 from idmd.protocol.options import OPTIONS, Kind
 from idmd.protocol.params import DECISIONS
 
+# Times the protocol sends as Unix seconds (event ``at``, pairing ``created_at``); jobs
+# already carry ISO 8601. ``--json`` output writes every one of them in one form.
+TIME_KEYS = frozenset({"at", "created_at", "started_at", "finished_at", "expires_at"})
 
-def _print_json(value: Any) -> None:
-    print(json.dumps(value, indent=2, ensure_ascii=False, default=str))
+
+def iso_times(value: Any) -> Any:
+    """``value`` with Unix-second times under TIME_KEYS as ISO 8601 UTC: ``…T…Z``."""
+    if isinstance(value, dict):
+        return {k: _iso(v) if k in TIME_KEYS else iso_times(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [iso_times(v) for v in value]
+    return value
+
+
+def _iso(value: Any) -> Any:
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return value
+    moment = datetime.fromtimestamp(value, UTC)
+    return moment.isoformat(timespec="microseconds").replace("+00:00", "Z")
+
+
+def _print_json(value: Any, indent: int | None = 2) -> None:
+    print(json.dumps(iso_times(value), indent=indent, ensure_ascii=False, default=str), flush=True)
 
 
 def job_options(args: argparse.Namespace) -> dict[str, Any]:
@@ -365,7 +386,7 @@ async def probe(client: Client, args: argparse.Namespace) -> int:
 async def watch(client: Client, args: argparse.Namespace) -> int:
     async for item in client.subscribe(types=args.types or None):
         if args.json:
-            print(json.dumps(item, ensure_ascii=False, default=str), flush=True)
+            _print_json(item, indent=None)
         elif item.get("type") == "snapshot":
             jobs = (item.get("snapshot") or {}).get("jobs", [])
             print(f"-- {len(jobs)} jobs, seq {item.get('seq')}" + (" (reset)" if item.get("reset") else ""), flush=True)

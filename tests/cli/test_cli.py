@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import asyncio
 import json
+import re
 from pathlib import Path
 
 from idmd.client import Client
 from tests.cli.conftest import PAYLOAD, Files, idm
 from tests.daemon_process import DaemonProcess
 from tests.rpc.wsutil import connect
+
+ISO_UTC = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z")  # every time in --json output
 
 
 async def wait_status(daemon: DaemonProcess, job_id: str, status: str, timeout: float = 20) -> None:
@@ -108,6 +111,7 @@ async def test_watch_prints_events_as_json_lines(daemon: DaemonProcess, files: F
         await idm("add", files.url("/file.bin"), home=daemon.home)
         event = json.loads(await asyncio.wait_for(proc.stdout.readline(), 20))
         assert event["type"] == "job.added" and event["data"]["url"] == files.url("/file.bin")
+        assert ISO_UTC.fullmatch(event["at"]) and ISO_UTC.fullmatch(event["data"]["created_at"])  # one form
     finally:
         proc.terminate()
         await proc.wait()
@@ -129,6 +133,7 @@ async def test_pair_approve_gives_the_extension_a_token(daemon: DaemonProcess) -
     await again.close()
     clients = json.loads((await idm("pair", "list", "--json", home=daemon.home)).out)["clients"]
     assert [c["name"] for c in clients] == ["Chrome"]
+    assert ISO_UTC.fullmatch(clients[0]["created_at"]), clients  # as the jobs' times
     revoked = await idm("pair", "revoke", clients[0]["id"], home=daemon.home)
     assert revoked.status == 0
     refused = await connect(daemon.url)
