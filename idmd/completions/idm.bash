@@ -1,10 +1,16 @@
 # bash completion for idm, the idm download manager's command line.
-# Use: eval "$(python3 -m idmd.completions bash idm)" in ~/.bashrc, or save
-# this file as ~/.local/share/bash-completion/completions/idm.
+# Use: eval "$(idm completion bash)" in ~/.bashrc, or save this file as
+# ~/.local/share/bash-completion/completions/idm.
+
+# The ids of the daemon's jobs (nothing when it is not running).
+_idm_ids() {
+    idm ls --ids --limit 1000 2>/dev/null
+}
 
 _idm() {
     local cur=${COMP_WORDS[COMP_CWORD]} prev=${COMP_WORDS[COMP_CWORD-1]}
-    local commands="add ls info pause resume cancel retry rm probe watch pair resolve token"
+    local commands="add ls info pause resume cancel retry rm limit config stop probe watch pair resolve token completion"
+    local statuses="queued downloading paused waiting completed failed cancelled"
     local cmd="" i opts=""
     # The subcommand is the first word that is neither an option nor its value.
     for ((i = 1; i < COMP_CWORD; i++)); do
@@ -20,11 +26,19 @@ _idm() {
         add:--mode) COMPREPLY=($(compgen -W "auto http media" -- "$cur")); return ;;
         add:--start) COMPREPLY=($(compgen -W "now queued paused" -- "$cur")); return ;;
         add:-d | add:--dir) COMPREPLY=($(compgen -d -- "$cur")); return ;;
+        add:-i | add:--input-file | add:--cookies) COMPREPLY=($(compgen -f -- "$cur")); return ;;
         add:-c | add:--connections) COMPREPLY=($(compgen -W "1 2 4 8 16 32" -- "$cur")); return ;;
         add:--on-duplicate) COMPREPLY=($(compgen -W "rename overwrite skip ask" -- "$cur")); return ;;
         add:-o | add:--filename | add:-H | add:--header | add:--checksum | add:--format | add:--referer) return ;;
-        add:--cookies | add:--user-agent | add:--priority | add:--speed-limit) return ;;
-        ls:-s | ls:--status) COMPREPLY=($(compgen -W "queued downloading paused waiting completed failed cancelled" -- "$cur")); return ;;
+        add:--user-agent | add:--priority | add:--limit | add:--speed-limit | add:--user | add:--password) return ;;
+        ls:-s | ls:--status | pause:-s | resume:-s | cancel:-s | retry:-s | rm:-s | *:--status)
+            COMPREPLY=($(compgen -W "$statuses" -- "$cur"))
+            return
+            ;;
+        ls:--sort)
+            COMPREPLY=($(compgen -W "created_at -created_at finished_at -finished_at filename -filename" -- "$cur"))
+            return
+            ;;
         ls:-q | ls:--query | ls:-n | ls:--limit) return ;;
         watch:-t | watch:--type)
             COMPREPLY=($(compgen -W "job.added job.updated job.status job.progress job.duplicate job.removed job.log stats pairing.requested pairing.approved config.changed" -- "$cur"))
@@ -41,16 +55,41 @@ _idm() {
         return
     fi
     case $cmd in
-        add) opts="--quality --dir --filename --connections --header --cookies --checksum --mode --format --referer --user-agent --start --priority --on-duplicate --speed-limit --playlist --no-playlist --wait --json" ;;
-        ls) opts="--status --query --limit --json" ;;
-        info | probe) opts="--json" ;;
+        add) opts="--quality --dir --filename --connections --header --cookies --checksum --mode --format --referer --user-agent --start --priority --on-duplicate --limit --speed-limit --playlist --no-playlist --user --password --input-file --again --wait --json" ;;
+        ls) opts="--status --query --limit --sort --ids --json" ;;
+        probe) opts="--json" ;;
+        info)
+            opts="--json"
+            [[ $cur != -* ]] && COMPREPLY=($(compgen -W "$(_idm_ids)" -- "$cur")) && return
+            ;;
         watch) opts="--json --type" ;;
-        rm) opts="--delete-files" ;;
+        pause | resume | cancel | retry | rm)
+            opts="--all --status"
+            [[ $cmd == rm ]] && opts+=" --delete-files"
+            [[ $cur != -* ]] && COMPREPLY=($(compgen -W "$(_idm_ids)" -- "$cur")) && return
+            ;;
+        limit)
+            [[ $prev == limit && $cur != -* ]] && COMPREPLY=($(compgen -W "$(_idm_ids)" -- "$cur")) && return
+            ;;
+        config)
+            if [[ $prev == config ]]; then
+                COMPREPLY=($(compgen -W "get set" -- "$cur"))
+                return
+            fi
+            if [[ $prev == get || $prev == set ]]; then
+                COMPREPLY=($(compgen -W "host port download_dir max_active connections max_connections_per_host min_split speed_limit stall_timeout retries on_duplicate user_agent allowed_origins event_retention log_level" -- "$cur"))
+                return
+            fi
+            ;;
+        completion)
+            [[ $prev == completion ]] && COMPREPLY=($(compgen -W "bash zsh fish" -- "$cur")) && return
+            ;;
         resolve)
             if [[ $COMP_CWORD -ge 3 && ${COMP_WORDS[COMP_CWORD-2]} == resolve ]]; then
                 COMPREPLY=($(compgen -W "rename overwrite skip" -- "$cur"))
                 return
             fi
+            [[ $prev == resolve ]] && COMPREPLY=($(compgen -W "$(_idm_ids)" -- "$cur")) && return
             ;;
         pair)
             opts="--json"

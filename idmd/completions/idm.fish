@@ -1,8 +1,8 @@
 # fish completion for idm, the idm download manager's command line.
 # Use: save as ~/.config/fish/completions/idm.fish, or
-# python3 -m idmd.completions fish idm | source
+# idm completion fish | source
 
-set -l commands add ls info pause resume cancel retry rm probe watch pair resolve token
+set -l commands add ls info pause resume cancel retry rm limit config stop probe watch pair resolve token completion
 set -l events job.added job.updated job.status job.progress job.duplicate job.removed job.log stats pairing.requested pairing.approved config.changed
 complete -c idm -f
 complete -c idm -n "not __fish_seen_subcommand_from $commands" -l url -x -d "the daemon WebSocket URL"
@@ -18,6 +18,10 @@ complete -c idm -n "not __fish_seen_subcommand_from $commands" -a resume -d "res
 complete -c idm -n "not __fish_seen_subcommand_from $commands" -a cancel -d "cancel downloads"
 complete -c idm -n "not __fish_seen_subcommand_from $commands" -a retry -d "retry failed or cancelled downloads"
 complete -c idm -n "not __fish_seen_subcommand_from $commands" -a rm -d "remove downloads from the list"
+complete -c idm -n "not __fish_seen_subcommand_from $commands" -a limit -d "set the speed limit of all downloads or of one"
+complete -c idm -n "not __fish_seen_subcommand_from $commands" -a config -d "show or change the daemon settings"
+complete -c idm -n "not __fish_seen_subcommand_from $commands" -a stop -d "stop the daemon"
+complete -c idm -n "not __fish_seen_subcommand_from $commands" -a completion -d "print the shell completion script"
 complete -c idm -n "not __fish_seen_subcommand_from $commands" -a probe -d "what a URL is, without downloading"
 complete -c idm -n "not __fish_seen_subcommand_from $commands" -a watch -d "print events as they happen"
 complete -c idm -n "not __fish_seen_subcommand_from $commands" -a pair -d "approve, deny, list or revoke browser pairings"
@@ -31,7 +35,12 @@ complete -c idm -n "__fish_seen_subcommand_from add" -s o -l filename -x -d "fil
 complete -c idm -n "__fish_seen_subcommand_from add" -s c -l connections -x -a "1 2 4 8 16 32" -d "connections per download"
 complete -c idm -n "__fish_seen_subcommand_from add" -s H -l header -x -d "extra request header"
 complete -c idm -n "__fish_seen_subcommand_from add" -l referer -x -d "Referer header"
-complete -c idm -n "__fish_seen_subcommand_from add" -l cookies -x -d "Cookie header"
+complete -c idm -n "__fish_seen_subcommand_from add" -l cookies -r -F -d "a cookies.txt file or a Cookie header"
+complete -c idm -n "__fish_seen_subcommand_from add" -l user -x -d "user name (HTTP Basic authentication)"
+complete -c idm -n "__fish_seen_subcommand_from add" -l password -x -d "password for --user"
+complete -c idm -n "__fish_seen_subcommand_from add" -s i -l input-file -r -F -d "also the URLs in FILE (- : standard input)"
+complete -c idm -n "__fish_seen_subcommand_from add" -l again -d "add a URL even when it is already queued or running"
+complete -c idm -n "__fish_seen_subcommand_from add" -l limit -x -d "bytes per second (500K, 2M), 0: none"
 complete -c idm -n "__fish_seen_subcommand_from add" -l user-agent -x -d "User-Agent header"
 complete -c idm -n "__fish_seen_subcommand_from add" -l priority -x -d "higher runs first"
 complete -c idm -n "__fish_seen_subcommand_from add" -l on-duplicate -x -a "rename overwrite skip ask" -d "when the file exists"
@@ -45,6 +54,14 @@ complete -c idm -n "__fish_seen_subcommand_from add" -s w -l wait -d "show progr
 complete -c idm -n "__fish_seen_subcommand_from ls" -s s -l status -x -a "queued downloading paused waiting completed failed cancelled" -d "only this status"
 complete -c idm -n "__fish_seen_subcommand_from ls" -s q -l query -x -d "search names and URLs"
 complete -c idm -n "__fish_seen_subcommand_from ls" -s n -l limit -x -d "at most this many"
+complete -c idm -n "__fish_seen_subcommand_from ls" -l sort -x -a "created_at -created_at finished_at -finished_at filename -filename" -d "sort key"
+complete -c idm -n "__fish_seen_subcommand_from ls" -l ids -d "only the ids, one a line"
+complete -c idm -n "__fish_seen_subcommand_from pause resume cancel retry rm" -l all -d "every download the command applies to"
+complete -c idm -n "__fish_seen_subcommand_from pause resume cancel retry rm" -s s -l status -x -a "queued downloading paused waiting completed failed cancelled" -d "every download in this status"
+complete -c idm -n "__fish_seen_subcommand_from info pause resume cancel retry rm limit resolve" -x -a "(idm ls --ids --limit 1000 2>/dev/null)" -d "job id"
+complete -c idm -n "__fish_seen_subcommand_from config; and not __fish_seen_subcommand_from get set" -x -a "get set"
+complete -c idm -n "__fish_seen_subcommand_from get set" -x -a "host port download_dir max_active connections max_connections_per_host min_split speed_limit stall_timeout retries on_duplicate user_agent allowed_origins event_retention log_level"
+complete -c idm -n "__fish_seen_subcommand_from completion" -x -a "bash zsh fish"
 complete -c idm -n "__fish_seen_subcommand_from watch" -s t -l type -x -a "$events" -d "only this event type"
 complete -c idm -n "__fish_seen_subcommand_from add ls info probe watch pair" -l json -d "print JSON"
 complete -c idm -n "__fish_seen_subcommand_from rm" -l delete-files -d "also delete the downloaded files"

@@ -1,7 +1,14 @@
 #compdef idm
 # zsh completion for idm, the idm download manager's command line.
 # Use: save as _idm in a folder on $fpath, or
-# eval "$(python3 -m idmd.completions zsh idm)" in ~/.zshrc after compinit.
+# eval "$(idm completion zsh)" in ~/.zshrc after compinit.
+
+# The ids of the daemon's jobs (none when it is not running).
+_idm_ids() {
+    local -a ids
+    ids=(${(f)"$(idm ls --ids --limit 1000 2>/dev/null)"})
+    _describe -t jobs 'job id' ids
+}
 
 _idm() {
     local curcontext=$curcontext state line ret=1
@@ -15,6 +22,10 @@ _idm() {
         'cancel:cancel downloads'
         'retry:retry failed or cancelled downloads'
         'rm:remove downloads from the list'
+        'limit:set the speed limit of all downloads or of one'
+        'config:show or change the daemon settings'
+        'stop:stop the daemon'
+        'completion:print the shell completion script'
         'probe:what a URL is, without downloading'
         'watch:print events as they happen'
         'pair:approve, deny, list or revoke browser pairings'
@@ -47,11 +58,15 @@ _idm() {
                         '(-c --connections)'{-c+,--connections=}'[connections per download]:connections:(1 2 4 8 16 32)' \
                         '*'{-H+,--header=}'[extra request header, "Name: value"]:header:' \
                         '--referer=[Referer header]:url:_urls' \
-                        '--cookies=[Cookie header]:cookies:' \
+                        '--cookies=[a cookies.txt file or a Cookie header]:cookies file:_files' \
                         '--user-agent=[User-Agent header]:user agent:' \
                         '--priority=[higher runs first]:priority:' \
                         '--on-duplicate=[when the file exists]:action:(rename overwrite skip ask)' \
-                        '--speed-limit=[bytes per second, 0: none]:bytes per second:' \
+                        '(--limit --speed-limit)'{--limit=,--speed-limit=}'[bytes per second (500K, 2M), 0: none]:rate:' \
+                        '--user=[user name (HTTP Basic authentication)]:user:' \
+                        '--password=[password for --user]:password:' \
+                        '(-i --input-file)'{-i+,--input-file=}'[also the URLs in FILE (- : standard input)]:file:_files' \
+                        '--again[add a URL even when a download of it is already queued or running]' \
                         '(--playlist --no-playlist)--playlist[a playlist URL: one job per entry]' \
                         '(--playlist --no-playlist)--no-playlist[a playlist URL fails instead]' \
                         '--checksum=[verify the file, sha256=HEX, sha1=HEX, md5=HEX or sha512=HEX]:checksum:' \
@@ -66,10 +81,12 @@ _idm() {
                         "*"{-s+,--status=}"[only this status]:status:($statuses)" \
                         '(-q --query)'{-q+,--query=}'[search names and URLs]:text:' \
                         '(-n --limit)'{-n+,--limit=}'[at most this many]:limit:' \
+                        '--sort=[sort key]:key:(created_at -created_at finished_at -finished_at filename -filename)' \
+                        '--ids[only the ids, one a line]' \
                         '--json[print JSON]' && ret=0
                     ;;
                 info)
-                    _arguments '--json[print JSON]' '1:job id:' && ret=0
+                    _arguments '--json[print JSON]' '1:job id:_idm_ids' && ret=0
                     ;;
                 probe)
                     _arguments '--json[print JSON]' '1:URL:_urls' && ret=0
@@ -79,14 +96,26 @@ _idm() {
                         '--json[one JSON object per line]' \
                         "*"{-t+,--type=}"[only this event type]:event type:($events)" && ret=0
                     ;;
-                rm)
-                    _arguments '--delete-files[also delete the downloaded files]' '*:job id:' && ret=0
+                rm | pause | resume | cancel | retry)
+                    _arguments \
+                        '--all[every download the command applies to]' \
+                        "*"{-s+,--status=}"[every download in this status]:status:($statuses)" \
+                        '--delete-files[also delete the downloaded files (rm)]' \
+                        '*:job id:_idm_ids' && ret=0
                     ;;
-                pause | resume | cancel | retry)
-                    _arguments '*:job id:' && ret=0
+                limit)
+                    _arguments '1:job id or rate:_idm_ids' '2:rate:' && ret=0
+                    ;;
+                config)
+                    _arguments '1:action:(get set)' \
+                        '2:key:(host port download_dir max_active connections max_connections_per_host min_split speed_limit stall_timeout retries on_duplicate user_agent allowed_origins event_retention log_level)' \
+                        '3:value:' && ret=0
+                    ;;
+                completion)
+                    _arguments '1:shell:(bash zsh fish)' && ret=0
                     ;;
                 resolve)
-                    _arguments '1:job id:' '2:answer:(rename overwrite skip)' && ret=0
+                    _arguments '1:job id:_idm_ids' '2:answer:(rename overwrite skip)' && ret=0
                     ;;
                 pair)
                     _arguments '--json[print JSON]' '1:action:(approve deny list revoke)' '2:code or client id:' && ret=0

@@ -7,12 +7,17 @@ import asyncio
 import json
 import os
 import re
+import shutil
 import signal
 import sys
 from collections import Counter
 
+import pytest
+
+from idmd.completions import script
 from tests.cli.conftest import PAYLOAD, ROOT, Files, idm
 from tests.cli.test_cli import wait_status
+from tests.conftest import require_tool
 from tests.daemon_process import DaemonProcess
 
 
@@ -303,3 +308,20 @@ async def test_a_skipped_duplicate_is_listed_as_skipped_with_its_name(daemon: Da
     assert "note:        skipped: the file exists" in info.out and "filename:    file.bin" in info.out
     assert (daemon.download_dir / "file.bin").read_bytes() == PAYLOAD
     assert sorted(p.name for p in daemon.download_dir.iterdir()) == ["file.bin"]
+
+
+async def test_bash_completes_job_ids_from_the_daemon(daemon: DaemonProcess, files: Files) -> None:
+    bin_dir = os.path.dirname(sys.executable)
+    if not shutil.which("idm", path=bin_dir):
+        pytest.skip("the idm script is not installed beside this Python (pip install -e .)")
+    added = await idm("add", "--start", "paused", files.url("/file.bin"), home=daemon.home)
+    program = f"""{script("idm", "bash")}
+        COMP_WORDS=(idm info ""); COMP_CWORD=2; _idm; printf '%s\\n' "${{COMPREPLY[@]}}"
+    """
+    env = {**os.environ, "IDM_HOME": str(daemon.home), "PATH": bin_dir + os.pathsep + os.environ["PATH"]}
+
+    proc = await asyncio.create_subprocess_exec(require_tool("bash"), "-c", program, env=env,
+                                                stdout=asyncio.subprocess.PIPE)
+    out, _ = await asyncio.wait_for(proc.communicate(), 30)
+
+    assert out.decode().split() == [added.out.split()[0]]
