@@ -111,6 +111,8 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_parser("stop", help="stop the daemon")
     completion = sub.add_parser("completion", help="print the shell completion script")
     completion.add_argument("shell", choices=SHELLS)
+    # No choices=: argparse rejects an empty list against them (Python < 3.12).
+    completion.add_argument("progs", nargs="*", metavar="PROG", help="idm, idmd (default: both)")
 
     probe = sub.add_parser("probe", help="what a URL is, without downloading")
     probe.add_argument("url")
@@ -171,7 +173,11 @@ async def run(args: argparse.Namespace) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    for prog in getattr(args, "progs", []):
+        if prog not in PROGS:
+            parser.error(f"no completion for {prog!r}; choose from {', '.join(PROGS)}")
     if args.command == "token":
         token = args.token or read_token()
         if token is None:
@@ -180,7 +186,7 @@ def main(argv: list[str] | None = None) -> int:
         return exits.OK
     try:
         if args.command == "completion":
-            for prog in PROGS:  # idmd's too: both come with the package
+            for prog in args.progs or PROGS:  # idmd's too: both come with the package
                 sys.stdout.write(script(prog, args.shell))
             return exits.OK
         return asyncio.run(run(args))
