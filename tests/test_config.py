@@ -41,3 +41,21 @@ def test_printed_config_reads_back_the_same(tmp_path: Path) -> None:
     file = tmp_path / "config.toml"
     file.write_text(to_toml(config))
     assert load_config(file) == config
+
+
+def test_sizes_and_rates_take_units_in_the_file(tmp_path: Path) -> None:
+    path = tmp_path / "config.toml"
+    path.write_text('speed_limit = "500K"\nmin_split = "2MiB"\n')
+
+    config = load_config(path)
+
+    assert (config.speed_limit, config.min_split) == (500 * 1024, 2 * 1024 * 1024)
+    assert Config().patched({"speed_limit": "10MB"}).speed_limit == 10_000_000
+
+
+def test_a_rate_in_an_unknown_form_says_the_expected_one(tmp_path: Path) -> None:
+    path = tmp_path / "config.toml"
+    path.write_text('speed_limit = "fast"\n')
+
+    with pytest.raises(ConfigError, match=r"'speed_limit': 'fast' is not a size: expected .*500K"):
+        load_config(path)
