@@ -20,7 +20,7 @@ from idmd.client import Client
 from idmd.config import toml_line
 from idmd.core.human import human_size, human_speed
 from idmd.core.units import UnitError, parse_size
-from idmd.engine.options import split_credentials
+from idmd.core.userinfo import split_credentials
 from idmd.protocol.errors import RpcError
 from idmd.protocol.jobs import Status
 from idmd.protocol.models import Job, JobPage

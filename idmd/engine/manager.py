@@ -19,13 +19,13 @@ import aiohttp
 
 from idmd.config import Config
 from idmd.core.tokenbucket import TokenBucket
+from idmd.core.userinfo import split_credentials
 from idmd.engine import lifecycle
 from idmd.engine.actions import JobActions
 from idmd.engine.jobcontext import ContextServices, RunContext
 from idmd.engine.jobs import Job, new_job_id
 from idmd.engine.limits import HostSlots, RateLimiter
 from idmd.engine.media import MediaService
-from idmd.engine.options import split_credentials
 from idmd.engine.placement import Reservations
 from idmd.engine.probe import probe_url
 from idmd.engine.queue import JobQueue
@@ -155,8 +155,14 @@ class Engine:
     # Each method checks what it is given against the declaration in idmd.protocol
     # (options, params): the RPC layer only binds JSON to its annotations.
     async def probe(self, url: str, options: Mapping[str, Any] | None = None) -> dict[str, Any]:
-        url, clean = split_credentials(check_url(url), check_options(options))
+        url, clean = self._credentials(check_url(url), check_options(options))
         return await probe_url(self.session, self.media, self.config, url, clean)
+
+    @staticmethod
+    def _credentials(url: str, options: JobOptions) -> tuple[str, JobOptions]:
+        """A URL's user and password moved into the options: the URL is stored and shown."""
+        url, clean = split_credentials(url, options)
+        return url, check_options(clean) if clean != options else options  # user/password checked too
 
     async def add(self, url: str, options: Mapping[str, Any] | None = None,
                   roots: Sequence[Path] | None = None) -> JobDict:
@@ -164,7 +170,7 @@ class Engine:
         return await self._add(check_url(url), check_options(options, roots=roots))
 
     async def _add(self, url: str, clean: JobOptions) -> JobDict:
-        url, clean = split_credentials(url, clean)
+        url, clean = self._credentials(url, clean)
         mode = clean.get("mode", "auto")
         kind = "http"
         if mode == "media" or (mode == "auto" and lifecycle.is_manifest_url(url)):

@@ -10,10 +10,8 @@ from __future__ import annotations
 import base64
 from collections.abc import Mapping
 from typing import Any
-from urllib.parse import unquote, urlsplit, urlunsplit
 
 from idmd import __version__
-from idmd.protocol.models import JobOptions
 
 
 def request_headers(options: Mapping[str, Any], default_user_agent: str = "") -> dict[str, str]:
@@ -39,17 +37,3 @@ def job_headers(options: Mapping[str, Any]) -> dict[str, str]:
         pair = f"{user or ''}:{password or ''}".encode()
         headers["Authorization"] = "Basic " + base64.b64encode(pair).decode("ascii")
     return headers
-
-
-def split_credentials(url: str, options: JobOptions) -> tuple[str, JobOptions]:
-    """``https://user:pass@host/f`` -> ``https://host/f`` and the user and password as
-    options (those given as options win): the URL is stored and shown, the password not."""
-    parts = urlsplit(url)
-    if parts.username is None and parts.password is None:
-        return url, options
-    host = parts.netloc.rpartition("@")[2]
-    clean: JobOptions = {**options}
-    clean.setdefault("user", unquote(parts.username or ""))
-    if parts.password is not None:
-        clean.setdefault("password", unquote(parts.password))
-    return urlunsplit(parts._replace(netloc=host)), clean

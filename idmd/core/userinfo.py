@@ -1,0 +1,26 @@
+"""User and password in a URL (``https://user:pass@host/f``), taken out of it.
+
+The daemon stores and shows a job's URL: the password must not be in it. The
+engine moves the user and password into the job's options, and ``idm add``
+compares URLs the same way, so both live here, free of I/O.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+from urllib.parse import unquote, urlsplit, urlunsplit
+
+
+def split_credentials(url: str, options: Mapping[str, Any]) -> tuple[str, dict[str, Any]]:
+    """``https://user:pass@host/f`` -> ``https://host/f`` and options with ``user`` and
+    ``password`` (those already in ``options`` win); a URL without them is returned as is."""
+    parts = urlsplit(url)
+    if parts.username is None and parts.password is None:
+        return url, dict(options)
+    clean = dict(options)
+    clean.setdefault("user", unquote(parts.username or ""))
+    if parts.password is not None:
+        clean.setdefault("password", unquote(parts.password))
+    host = parts.netloc.rpartition("@")[2]
+    return urlunsplit(parts._replace(netloc=host)), clean
