@@ -230,7 +230,7 @@ class Engine:
         if job is not None:
             return job
         job_id = await self._by_prefix(job_id)
-        job = self.jobs.get(job_id)
+        job = self.queue.get(job_id)
         if job is not None:
             return job
         data = await self.store.get_job(job_id) if isinstance(job_id, str) else None
@@ -247,7 +247,7 @@ class Engine:
             return job_id
         await self.store.flush()  # a job added a moment ago is in the history too
         found = set(await self.store.ids_starting(job_id, PREFIX_MATCHES + 1))
-        found.update(i for i in self.jobs if i.startswith(job_id))
+        found.update(j.id for j in self.queue if j.id.startswith(job_id))
         matches = sorted(found)
         if len(matches) > 1:
             shown = ", ".join(matches[:PREFIX_MATCHES]) + (", …" if len(matches) > PREFIX_MATCHES else "")
