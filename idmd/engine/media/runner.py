@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 from idmd.core.backoff import backoff_delay
 from idmd.core.filenames import sanitize, unique_name
 from idmd.core.formats import lowered_note
+from idmd.engine.media.plain_name import plain_file_name
 from idmd.engine.media.process import WorkerOutcome, WorkerProcess, WorkerStalled
 from idmd.engine.media.request import (
     RETRIED_KINDS,
@@ -215,8 +216,11 @@ class MediaRunner:
         """The format is chosen: describe the job and settle its name before bytes flow."""
         self._describe(ctx, summary, ffmpeg)
         chosen = summary["chosen"]
-        name = state.get("name") or media_filename(
-            summary.get("title"), chosen.get("ext"), ctx.job.options.get("filename")
+        wanted = ctx.job.options.get("filename")
+        name = (
+            state.get("name")
+            or (None if wanted else plain_file_name(ctx.job.url, chosen.get("ext")))
+            or media_filename(summary.get("title"), chosen.get("ext"), wanted)
         )
         if chosen.get("direct"):
             state["direct"] = True  # the HTTP engine places the file (duplicates, .part, resume)
