@@ -7,6 +7,7 @@ Sizes, speeds, times left and percentages are ``idmd.core.human``, shared with
 from __future__ import annotations
 
 from idmd.core.human import UNKNOWN
+from idmd.core.units import parse_size
 
 _EIGHTHS = " ▏▎▍▌▋▊▉"
 
@@ -35,26 +36,16 @@ def short_time(iso: str | None) -> str:
     return text.split(".")[0] + " UTC"
 
 
-_RATE_UNITS = {"": 1, "b": 1, "k": 1024, "kb": 1024, "kib": 1024, "m": 1024**2, "mb": 1024**2,
-               "mib": 1024**2, "g": 1024**3, "gb": 1024**3, "gib": 1024**3}
+_NO_LIMIT = ("", "0", "none", "off", "no")
 
 
 def parse_rate(text: str) -> int:
-    """``"2M"``, ``"500k"``, ``"1.5 MiB"`` (per second) -> bytes/s; ``""``/``"0"`` -> 0 (no limit).
+    """A speed limit as typed (``2M``, ``500K``, ``2.5MiB``, ``750kB/s``; the units of
+    ``idmd.core.units``, as ``idm`` and config.toml read them) -> bytes/s; empty, ``0``
+    or ``off`` -> 0 (no limit).
 
-    Raises ValueError with a readable message on anything else.
+    Raises ``UnitError`` (a ValueError) saying the expected form on anything else.
     """
-    cleaned = text.strip().lower().removesuffix("/s").replace(" ", "")
-    if cleaned in ("", "0", "none", "off"):
+    if text.strip().lower() in _NO_LIMIT:
         return 0
-    number = cleaned.rstrip("kmgib")
-    unit = cleaned[len(number):]
-    if unit not in _RATE_UNITS:
-        raise ValueError(f"unknown unit in {text!r}: use K, M or G")
-    try:
-        value = float(number)
-    except ValueError:
-        raise ValueError(f"not a speed: {text!r} (try 500K or 2M)") from None
-    if value < 0:
-        raise ValueError("a speed limit cannot be negative")
-    return int(value * _RATE_UNITS[unit])
+    return parse_size(text)

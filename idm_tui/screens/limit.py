@@ -1,5 +1,7 @@
 """The speed limit dialog: for the selected job (``jobs.update``) or for all
-downloads (``config.set speed_limit``)."""
+downloads (``config.set speed_limit``). Rates are read as ``idm`` reads them
+(``idmd.core.units``); a rate it cannot read is refused in place, saying the
+expected form."""
 
 from __future__ import annotations
 
@@ -42,7 +44,7 @@ class LimitScreen(ModalScreen[None]):
                     id="job",
                 )
                 yield RadioButton(f"All downloads (now {current})", value=self.job is None, id="all")
-            yield Input(placeholder="e.g. 500K, 2M; empty or 0 for no limit", id="rate")
+            yield Input(placeholder="e.g. 500K, 2M, 2.5MiB; empty or 0 for no limit", id="rate")
             yield Label("", id="limit-error", classes="error")
             with Horizontal(classes="buttons"):
                 yield Button("Set", variant="primary", id="set")

@@ -131,6 +131,22 @@ async def test_the_global_speed_limit_is_set_from_the_dialog(daemon: DaemonProce
         assert "limit 2.0 MiB/s" in str(app.main_screen.status.render())
 
 
+async def test_the_limit_dialog_reads_units_and_says_the_form_it_expects(daemon: DaemonProcess) -> None:
+    app = tui(daemon)
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_until(pilot, lambda: app.main_screen.status.state == "connected")
+        await pilot.press("l")
+        await wait_until(pilot, lambda: isinstance(app.screen, LimitScreen), what="the limit dialog")
+        await ready(pilot, "#rate")
+        await pilot.press(*"fast", "enter")
+        error = str(app.screen.query_one("#limit-error").render())
+        assert "expected a number of bytes, optionally with a unit: 1048576, 500K, 1M, 2.5MiB" in error
+        assert isinstance(app.screen, LimitScreen)  # still open, to correct
+        await pilot.press(*["backspace"] * 4, *"2.5MiB", "enter")
+        await wait_until(pilot, lambda: app.main_screen.status.limit == int(2.5 * 1024 * 1024),
+                         what="the limit shown")
+
+
 async def test_a_pairing_approved_elsewhere_closes_the_modal(daemon: DaemonProcess) -> None:
     app = tui(daemon)
     async with app.run_test(size=SIZE) as pilot, aiohttp.ClientSession() as session:
