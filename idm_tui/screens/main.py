@@ -13,8 +13,10 @@ from typing import Any, ClassVar
 from textual.app import ComposeResult, SystemCommand
 from textual.binding import Binding, BindingType
 from textual.screen import Screen
+from textual.timer import Timer
 from textual.widgets import Footer, Input, Label, Tab, Tabs
 
+from idm_tui.latest import LatestWins
 from idm_tui.model import VIEW_STATUSES, Change, View
 from idm_tui.screens.job_actions import JobActions
 from idm_tui.widgets.job_table import JobTable
@@ -22,6 +24,8 @@ from idm_tui.widgets.status_line import StatusLine
 from idmd.protocol.models import Job, JobPage
 
 PAGE = 100  # jobs per jobs.list page (history and search)
+# Search as you type asks once the typing pauses this long, not on every key.
+SEARCH_DELAY = 0.3
 
 
 @dataclass
@@ -32,6 +36,16 @@ class Search:
     ids: list[str] = field(default_factory=list)
     total: int = 0
     cursor: str | None = None
+
+
+@dataclass
+class SearchWish:
+    """One jobs.list a search wants: its parameters, the search it fills and the
+    search session (``epoch``) it belongs to; escape starts a new session."""
+
+    params: dict[str, Any]
+    search: Search
+    epoch: int
 
 
 class MainScreen(JobActions, Screen[None]):
@@ -66,11 +80,15 @@ class MainScreen(JobActions, Screen[None]):
         self.view = View.ALL
         self.search: Search | None = None
         self.history_cursor: dict[View, str | None] = {}  # next page per tab; absent: not loaded yet
+        self.searches: LatestWins[SearchWish] = LatestWins()  # one jobs.list in flight, the latest waits
+        self.search_epoch = 0
+        self.asked = ""  # the query last asked for (shown as "searching…" until answered)
+        self._typing: Timer | None = None
         self.status = StatusLine()
 
     def compose(self) -> ComposeResult:
         yield Tabs(*(Tab(view.value.title(), id=view.value) for view in View), id="views")
-        yield Input(placeholder="search the history by name or URL, enter to search, escape to end",
+        yield Input(placeholder="search the history by name or URL as you type; escape ends",
                     id="search")
         yield Label("", id="search-info")
         yield JobTable(id="jobs")
@@ -138,8 +156,8 @@ class MainScreen(JobActions, Screen[None]):
             return
         self.view = View(event.tab.id)
         self.repaint()
-        if self.search is not None:
-            self.run_search(self.search.query)
+        if self.asked:
+            self.run_search(self.asked)
         elif self.view not in self.history_cursor:
             self.load_history()
 
@@ -174,17 +192,38 @@ class MainScreen(JobActions, Screen[None]):
         box.add_class("shown")
         box.focus()
 
+    def on_input_changed(self, event: Input.Changed) -> None:
+        """Search as you type: once the typing pauses (``SEARCH_DELAY``)."""
+        if event.input.id != "search":
+            return
+        if self._typing is not None:
+            self._typing.stop()
+        self._typing = self.set_timer(SEARCH_DELAY, self._typed)
+
+    def _typed(self) -> None:
+        self._typing = None
+        query = self.query_one("#search", Input).value.strip()
+        if not query:
+            self.clear_search()
+        elif query != self.asked:
+            self.run_search(query)
+
     def on_input_submitted(self, event: Input.Submitted) -> None:
         if event.input.id != "search":
             return
-        query = event.value.strip()
-        if not query:
+        if self._typing is not None:  # enter asks at once
+            self._typing.stop()
+            self._typed()
+        if not event.value.strip():
             self.action_end_search()
             return
-        self.run_search(query)
         self.table.focus()
 
     def run_search(self, query: str, more: bool = False) -> None:
+        """Ask for a query's first page (or the current search's next one).
+
+        The rows shown stay those of the last answer until the new one comes.
+        """
         params: dict[str, Any] = {"query": query, "limit": PAGE, "order": "-created_at"}
         statuses = VIEW_STATUSES[self.view]
         if statuses is not None:
@@ -193,42 +232,70 @@ class MainScreen(JobActions, Screen[None]):
             if self.search is None or self.search.cursor is None:
                 return
             params["cursor"] = self.search.cursor
+        else:
+            self.asked = query
         search = self.search if more and self.search is not None else Search(query)
-        self.search = search
-
-        def done(result: JobPage) -> None:
-            jobs = result.get("jobs") or []
-            self.idm.model.add_history(jobs)
-            known = set(search.ids)  # a page asked for twice adds nothing twice
-            search.ids.extend(i for i in (str(job["id"]) for job in jobs if "id" in job) if i not in known)
-            search.total = int(result.get("total") or len(search.ids))
-            search.cursor = result.get("cursor")
-            self._show_search_info()
-            self.repaint()
-
         self._show_search_info()
-        self.idm.request("jobs.list", params, done)
+        wish = SearchWish(params, search, self.search_epoch)
+        if self.searches.ask(wish):
+            self._send_search(wish)
+
+    def _send_search(self, wish: SearchWish) -> None:
+        async def run() -> None:
+            try:
+                result: JobPage | None = await self.idm.rpc("jobs.list", wish.params)
+                if result is not None and not self.searches.stale and wish.epoch == self.search_epoch:
+                    self._take_search_page(wish.search, result)
+            finally:
+                following = self.searches.done()
+                if following is not None:
+                    self._send_search(following)
+
+        self.run_worker(run(), group="search")
+
+    def _take_search_page(self, search: Search, result: JobPage) -> None:
+        jobs = result.get("jobs") or []
+        self.idm.model.add_history(jobs)
+        known = set(search.ids)  # a page asked for twice adds nothing twice
+        search.ids.extend(i for i in (str(job["id"]) for job in jobs if "id" in job) if i not in known)
+        search.total = int(result.get("total") or len(search.ids))
+        search.cursor = result.get("cursor")
+        self.search = search
+        self._show_search_info()
+        self.repaint()
 
     def _show_search_info(self) -> None:
         info = self.query_one("#search-info", Label)
-        if self.search is None:
+        if self.search is None and not self.asked:
             info.remove_class("shown")
             return
-        more = "  (move to the end for more)" if self.search.cursor else ""
-        info.update(f"search {self.search.query!r}: {len(self.search.ids)} of {self.search.total}{more}")
+        if self.search is None or self.search.query != self.asked:
+            info.update(f"searching {self.asked!r}…")
+        else:
+            more = "  (move to the end for more)" if self.search.cursor else ""
+            info.update(f"search {self.search.query!r}: {len(self.search.ids)} of {self.search.total}{more}")
         info.add_class("shown")
+
+    def clear_search(self) -> None:
+        """Every row again; answers still on their way are dropped."""
+        self.search = None
+        self.asked = ""
+        self.search_epoch += 1
+        self._show_search_info()
+        self.repaint()
 
     def action_end_search(self) -> None:
         if self.query("HelpPanel"):  # escape closes the keys panel first
             self.app.action_hide_help_panel()
             return
+        if self._typing is not None:
+            self._typing.stop()
+            self._typing = None
         box = self.query_one("#search", Input)
         box.value = ""
         box.remove_class("shown")
-        self.search = None
-        self._show_search_info()
+        self.clear_search()
         self.table.focus()
-        self.repaint()
 
     def on_job_table_row_highlighted(self, event: JobTable.RowHighlighted) -> None:
         if self.table.row_count == 0 or event.cursor_row < self.table.row_count - 1:

@@ -3,9 +3,11 @@ duplicate decision, remove with the file, history search and the speed limit."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections.abc import AsyncIterator
 from pathlib import Path
+from typing import Any
 
 import aiohttp
 import pytest
@@ -115,6 +117,56 @@ async def test_slash_searches_the_history_on_the_daemon(daemon: DaemonProcess, f
         assert "2 of 2" in str(app.main_screen.query_one("#search-info").render())
         await pilot.press("escape")
         await wait_until(pilot, lambda: app.main_screen.table.row_count == 3, what="all rows back")
+
+
+async def test_search_filters_while_typing_with_one_request_in_flight(
+    daemon: DaemonProcess, files: TestServer
+) -> None:
+    app = tui(daemon)
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_until(pilot, lambda: app.main_screen.status.state == "connected")
+        client = app.client
+        assert client is not None
+        for name in ("alpha-report.pdf", "beta-movie.mkv", "alpha-notes.txt", "alpine.iso"):
+            await client.call("jobs.add", {"url": str(files.make_url(f"/{name}")), "options": {"start": "paused"}})
+        await wait_until(pilot, lambda: app.main_screen.table.row_count == 4)
+        # Hold every search on its way to the daemon, to type while one is in flight.
+        release = asyncio.Event()
+        asked: list[str] = []
+        in_flight = [0, 0]  # now, most at once
+        call = client.call
+
+        async def held_call(method: str, params: Any = None) -> Any:
+            if method != "jobs.list" or not (params or {}).get("query"):
+                return await call(method, params)
+            asked.append(params["query"])
+            in_flight[0] += 1
+            in_flight[1] = max(in_flight)
+            try:
+                await release.wait()
+                return await call(method, params)
+            finally:
+                in_flight[0] -= 1
+
+        client.call = held_call  # type: ignore[method-assign]
+        screen = app.main_screen
+        await pilot.press("slash", *"alp")  # no enter: the pause in typing asks
+        await wait_until(pilot, lambda: asked == ["alp"], what="the first search sent")
+        await pilot.press(*"ha-")
+        await wait_until(pilot, lambda: screen.asked == "alpha-", what="the newest query")
+        await pilot.press("backspace")
+        await wait_until(pilot, lambda: screen.asked == "alpha", what="the newest query")
+        assert "searching 'alpha'" in str(screen.query_one("#search-info").render())
+        release.set()
+        await wait_until(pilot, lambda: screen.search is not None and screen.search.query == "alpha",
+                         what="the latest query's answer")
+        await wait_until(pilot, lambda: screen.table.row_count == 2)
+        assert asked == ["alp", "alpha"]  # "alpha-" waited and was replaced, never sent
+        assert in_flight[1] == 1
+        shown = {app.model.jobs[i]["url"].rsplit("/", 1)[1] for i in screen.table.order}
+        assert shown == {"alpha-report.pdf", "alpha-notes.txt"}
+        await pilot.press(*["backspace"] * 5)  # an empty box shows every row again
+        await wait_until(pilot, lambda: screen.table.row_count == 4, what="all rows back")
 
 
 async def test_the_global_speed_limit_is_set_from_the_dialog(daemon: DaemonProcess) -> None:
