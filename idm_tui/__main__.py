@@ -24,9 +24,11 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     # Imported after parsing so --help and --version stay instant.
     from idm_tui.app import IdmApp
-    from idm_tui.link import connect_factory
+    from idm_tui.link import connect_factory, start_daemon
 
-    app = IdmApp(connect_factory(args.url, args.token, autostart=not args.no_autostart))
+    # With --url the daemon may be anywhere: only the local one from daemon.json can be started.
+    app = IdmApp(connect_factory(args.url, args.token, autostart=not args.no_autostart),
+                 daemon_starter=start_daemon if args.url is None else None)
     app.run()
     return app.return_code or 0
 

@@ -12,7 +12,7 @@ from textual import work
 from textual.app import App, SystemCommand
 from textual.screen import Screen
 
-from idm_tui.link import ClientFactory, ClientLike, DaemonMissing
+from idm_tui.link import ClientFactory, ClientLike, DaemonMissing, DaemonStarter
 from idm_tui.model import Change, JobModel
 from idm_tui.screens.duplicate import DuplicateScreen
 from idm_tui.screens.main import MainScreen
@@ -34,9 +34,14 @@ class IdmApp(App[None]):
     CSS_PATH = "idm.tcss"
     TITLE = "idm"
 
-    def __init__(self, client_factory: ClientFactory, use_clipboard: bool = True) -> None:
+    def __init__(
+        self, client_factory: ClientFactory, use_clipboard: bool = True, daemon_starter: DaemonStarter | None = None
+    ) -> None:
         super().__init__()
         self.client_factory = client_factory
+        # Starts idmd again after it died (the ``s`` key); None when the TUI was pointed
+        # at a daemon by --url, which it cannot start.
+        self.daemon_starter = daemon_starter
         self.use_clipboard = use_clipboard  # the add dialog offers a URL found there
         self.client: ClientLike | None = None
         self.model = JobModel()
@@ -47,6 +52,7 @@ class IdmApp(App[None]):
 
     def on_mount(self) -> None:
         self.push_screen(self.main_screen)
+        self.main_screen.status.can_start = self.daemon_starter is not None
         self.call_after_refresh(self.run_link)  # the first frame before any network work
 
     # -- the connection ----------------------------------------------------------
@@ -79,6 +85,34 @@ class IdmApp(App[None]):
         self._on_state(client.status)
         async for item in client.subscribe():
             self.take(item)
+
+    def action_start_daemon(self) -> None:
+        self.start_daemon()
+
+    @work(exclusive=True, group="start-daemon")
+    async def start_daemon(self) -> None:
+        """``idmd --detach`` once the daemon is gone, then a new connection to it at once
+        (the old one would only retry after its back-off)."""
+        line = self.main_screen.status
+        if self.daemon_starter is None:
+            self.notify("idm-tui was given --url: start that daemon where it runs", severity="warning")
+            return
+        if line.state == "connected":
+            self.notify("idmd is running")
+            return
+        line.starting = True
+        try:
+            started, said = await self.daemon_starter()
+        finally:
+            line.starting = False
+        if not started:
+            self.notify(f"could not start idmd: {said}", severity="error", timeout=10)
+            return
+        self.say(said or "started idmd in the background")
+        old, self.client = self.client, None
+        if old is not None:
+            await old.close()
+        self.run_link()  # exclusive: replaces the worker reading the old connection
 
     def say(self, note: str) -> None:
         """News from connecting (such as "started idmd") for the status line."""

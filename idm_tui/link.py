@@ -35,6 +35,7 @@ class ClientLike(Protocol):
 
 
 ClientFactory = Callable[[Say], Awaitable[ClientLike]]
+DaemonStarter = Callable[[], Awaitable[tuple[bool, str]]]
 
 
 class DaemonMissing(Exception):

@@ -54,7 +54,8 @@ class MainScreen(JobActions, Screen[None]):
     Keys: ``a`` add, ``space`` pause/resume, ``x`` cancel, ``r`` retry,
     ``delete`` remove, ``enter`` details, ``o`` open folder, ``+``/``-``
     priority, ``l`` speed limit, ``/`` search, ``escape`` end the search,
-    ``1``-``5`` tabs, ``q`` quit (the daemon keeps running).
+    ``1``-``5`` tabs, ``s`` start idmd again after it died, ``q`` quit (the daemon
+    keeps running).
     """
 
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -72,6 +73,8 @@ class MainScreen(JobActions, Screen[None]):
         Binding("slash", "search", "Search", key_display="/"),
         Binding("escape", "end_search", "End search or close the keys panel", show=False),
         Binding("q", "app.quit", "Quit"),
+        # The status line says "s: start idmd" while the daemon is gone.
+        Binding("s", "app.start_daemon", "Start idmd", show=False),
         *(Binding(str(i + 1), f"view('{view.value}')", view.value.title(), show=False) for i, view in enumerate(View)),
     ]
 

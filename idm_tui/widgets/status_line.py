@@ -1,5 +1,6 @@
 """The line above the key footer: total speed, active and queued counts, and
-whether the TUI is connected, reconnecting (with a countdown) or cut off."""
+whether the TUI is connected, reconnecting (with a countdown) or cut off, and
+then the key that starts the daemon again (when the TUI may start one)."""
 
 from __future__ import annotations
 
@@ -18,7 +19,8 @@ class StatusLine(Widget):
 
     Reactives: ``speed`` (B/s), ``active``, ``queued``, ``limit`` (global
     speed limit, 0 for none), ``state`` (connected, connecting, reconnecting,
-    disconnected), ``retry_at`` (wall time of the next attempt) and ``note``.
+    disconnected), ``retry_at`` (wall time of the next attempt), ``note``,
+    ``can_start`` (the key ``s`` starts idmd) and ``starting`` (it is starting).
     """
 
     DEFAULT_CSS = """
@@ -33,6 +35,8 @@ class StatusLine(Widget):
     retry_at: reactive[float] = reactive(0.0)
     problem: reactive[str] = reactive("")
     note: reactive[str] = reactive("")
+    can_start: reactive[bool] = reactive(False)
+    starting: reactive[bool] = reactive(False)
 
     _ticker: Timer | None = None  # made on mount; ``state`` may change before that
 
@@ -55,6 +59,8 @@ class StatusLine(Widget):
             text.append(f" (limit {human_speed(self.limit)})", style="yellow")
         text.append(f"   {self.active} active   {self.queued} queued   ")
         text.append_text(self._state_text())
+        if self.state != "connected" and self.can_start:
+            text.append("   starting idmd…" if self.starting else "   s: start idmd", style="bold")
         if self.problem and self.state != "connected":
             text.append(f"   {self.problem}", style="italic red")
         elif self.note:

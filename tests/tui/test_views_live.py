@@ -4,7 +4,12 @@ the job actions, and ``--no-autostart`` without a daemon fails saying why."""
 
 from __future__ import annotations
 
+import asyncio
 import io
+import json
+import os
+import signal
+import time
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
@@ -15,7 +20,7 @@ from rich.console import Console
 from textual.widgets import Static
 
 from idm_tui.app import IdmApp
-from idm_tui.link import connect_factory
+from idm_tui.link import connect_factory, start_daemon
 from idm_tui.screens.details import DetailsScreen
 from idm_tui.widgets.segment_map import SegmentMap
 from tests.daemon_process import DaemonProcess
@@ -149,3 +154,46 @@ async def test_the_history_is_read_from_the_daemon_a_page_at_a_time(idm_home: Pa
             await wait_until(pilot, lambda: app.main_screen.table.row_count == 0, what="the queued tab")
     finally:
         daemon.stop()
+
+
+async def test_s_starts_the_daemon_again_after_it_died(idm_home: Path) -> None:
+    daemon = DaemonProcess(idm_home).start()
+    assert daemon.proc is not None
+    # The daemon started again takes its port from config.toml: any free one.
+    (idm_home / "config.toml").write_text("port = 0\n")
+    app = IdmApp(connect_factory(autostart=False), use_clipboard=False, daemon_starter=start_daemon)
+    try:
+        async with app.run_test(size=SIZE) as pilot:
+            status = app.main_screen.status
+            await wait_until(pilot, lambda: status.state == "connected")
+            assert "start idmd" not in str(status.render())
+            daemon.kill()
+            await wait_until(pilot, lambda: status.state == "reconnecting", what="the daemon gone")
+            assert "s: start idmd" in str(status.render())
+            await pilot.press("s")
+            await wait_until(pilot, lambda: status.state == "connected", timeout=30, what="connected again")
+            assert daemon_pid(idm_home) != daemon.proc.pid
+            assert app.client is not None
+            assert "speed_limit" in await app.client.call("config.get")  # the new daemon answers
+    finally:
+        started = daemon_pid(idm_home)
+        if started and started != daemon.proc.pid and Path(f"/proc/{started}").exists():
+            os.kill(started, signal.SIGTERM)  # the daemon this test started, by its pid
+            deadline = time.monotonic() + 15
+            while Path(f"/proc/{started}").exists() and time.monotonic() < deadline:
+                await asyncio.sleep(0.05)  # polls for the exit (not ours to wait on), bounded
+
+
+def daemon_pid(home: Path) -> int:
+    try:
+        return int(json.loads((home / "daemon.json").read_text())["pid"])
+    except (OSError, ValueError, KeyError):
+        return 0
+
+
+async def test_the_palette_offers_to_start_the_daemon(daemon: DaemonProcess) -> None:
+    app = IdmApp(connect_factory(daemon.url, daemon.token), use_clipboard=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_until(pilot, lambda: app.main_screen.status.state == "connected")
+        titles = [command.title for command in app.get_system_commands(app.main_screen)]
+        assert "Start idmd (s)" in titles
