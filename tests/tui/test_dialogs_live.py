@@ -4,6 +4,7 @@ duplicate decision, remove with the file, history search and the speed limit."""
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import json
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -15,6 +16,7 @@ from aiohttp.test_utils import TestServer
 
 from idm_tui.app import IdmApp
 from idm_tui.link import connect_factory
+from idm_tui.screens.add import AddScreen
 from idm_tui.screens.confirm import RemoveScreen
 from idm_tui.screens.duplicate import DuplicateScreen
 from idm_tui.screens.limit import LimitScreen
@@ -211,3 +213,63 @@ async def test_a_pairing_approved_elsewhere_closes_the_modal(daemon: DaemonProce
             await wait_until(pilot, lambda: isinstance(app.screen, PairingScreen), what="the pairing modal")
             await app.client.call("pairing.approve", {"code": code})  # as `idm pair approve CODE` does
             await wait_until(pilot, lambda: not isinstance(app.screen, PairingScreen), what="the modal closed")
+
+
+async def test_the_add_dialog_adds_several_urls_with_every_option(
+    daemon: DaemonProcess, files: TestServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)  # the user's directory: "rel/sub" is under it, not the daemon's
+    app = tui(daemon)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_until(pilot, lambda: app.main_screen.status.state == "connected")
+        await pilot.press("a")
+        await wait_until(pilot, lambda: isinstance(app.screen, AddScreen), what="the add dialog")
+        await ready(pilot, "#urls")
+        await pilot.press(*str(files.make_url("/one.bin")), "enter", *str(files.make_url("/two.bin")))
+        for field, text in (("#dir", "rel/sub"), ("#connections", "3"),
+                            ("#checksum", "SHA256=" + hashlib.sha256(BODY).hexdigest().upper())):
+            await pilot.click(field)
+            await pilot.press(*text)
+        await pilot.click("#headers")
+        await pilot.press(*"X-Test: yes")
+        await pilot.press("ctrl+s")
+        await wait_until(pilot, lambda: app.screen is app.main_screen, what="the dialog closed")
+        await wait_until(pilot, lambda: len(app.model.jobs) == 2
+                         and all(job["status"] == "completed" for job in app.model.jobs.values()),
+                         timeout=30, what="both downloads verified and complete")
+        assert app.client is not None
+        jobs = [await app.client.call("jobs.get", {"id": job_id}) for job_id in app.model.jobs]
+    folder = tmp_path / "rel" / "sub"
+    assert sorted(p.name for p in folder.iterdir()) == ["one.bin", "two.bin"]
+    assert all((folder / name).read_bytes() == BODY for name in ("one.bin", "two.bin"))
+    for job in jobs:
+        assert job["options"]["dir"] == str(folder)
+        assert job["options"]["connections"] == 3
+        assert job["options"]["headers"] == {"X-Test": "yes"}
+
+
+async def test_the_add_dialog_shows_each_error_under_its_field(daemon: DaemonProcess) -> None:
+    app = tui(daemon)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_until(pilot, lambda: app.main_screen.status.state == "connected")
+        await pilot.press("a")
+        await wait_until(pilot, lambda: isinstance(app.screen, AddScreen), what="the add dialog")
+        await ready(pilot, "#urls")
+        screen = app.screen
+        await pilot.press(*"http://127.0.0.1:9/a.iso", "enter", *"http://127.0.0.1:9/b.iso")
+        for field, text in (("#filename", "x.iso"), ("#connections", "99"), ("#checksum", "md5=abc")):
+            await pilot.click(field)
+            await pilot.press(*text)
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: screen.query_one("#checksum-error").has_class("shown"), what="the errors")
+
+        def error(name: str) -> str:
+            return str(screen.query_one(f"#{name}-error").render())
+
+        assert "one URL" in error("filename")
+        assert error("connections") == "must be an integer from 1 to 32"
+        assert "md5" in error("checksum") and "32 hex digits" in error("checksum")
+        assert not screen.query_one("#dir-error").has_class("shown")
+        assert app.screen is screen  # still open, to correct
+        assert app.client is not None
+        assert (await app.client.call("jobs.list", {}))["total"] == 0  # nothing was added

@@ -65,11 +65,11 @@ async def test_a_job_added_in_the_dialog_reaches_100_percent_in_its_row(
         await pilot.press("a")
         await wait_until(pilot, lambda: isinstance(app.screen, AddScreen), what="the add dialog")
         dialog = app.screen
-        await ready(pilot, "#url")
-        await pilot.press(*str(files.make_url("/file.bin")), "enter")
+        await ready(pilot, "#urls")
+        await pilot.press(*str(files.make_url("/file.bin")))  # probed once the typing pauses
         await wait_until(pilot, lambda: dialog.probed is not None, what="the probe")
         assert "3.0 MiB" in str(dialog.query_one("#probe-info").render())
-        await pilot.press("enter")
+        await pilot.press("ctrl+s")
         await wait_until(pilot, lambda: app.main_screen.table.row_count == 1, what="the new row")
         job_id = app.main_screen.table.order[0]
         await wait_until(pilot, lambda: cell(app, job_id, "percent") == "100%", what="100 %")
@@ -155,5 +155,5 @@ async def test_the_add_dialog_takes_a_url_from_the_clipboard_and_probes_it(
         await wait_until(pilot, lambda: isinstance(app.screen, AddScreen), what="the add dialog")
         dialog = app.screen
         await wait_until(pilot, lambda: dialog.probed is not None, what="the probe of the clipboard's URL")
-        assert dialog.query_one("#url").value == url
+        assert dialog.query_one("#urls").text == url
         assert "file.bin" in str(dialog.query_one("#probe-info").render())

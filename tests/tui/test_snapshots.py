@@ -43,7 +43,7 @@ def test_add_dialog_offers_the_probed_qualities(snap_compare: Any) -> None:
         await loaded(pilot)
         await pilot.press("a")
         await wait_until(pilot, lambda: isinstance(pilot.app.screen, AddScreen), what="the add dialog")
-        await ready(pilot, "#url")
+        await ready(pilot, "#urls")
         await pilot.press(*"https://video.example/talk", "enter")
         screen = pilot.app.screen
         await wait_until(pilot, lambda: screen.probed is not None, what="the probe")
@@ -58,7 +58,7 @@ def test_add_dialog_shows_probe_errors_in_place(snap_compare: Any) -> None:
         await loaded(pilot)
         await pilot.press("a")
         await wait_until(pilot, lambda: isinstance(pilot.app.screen, AddScreen), what="the add dialog")
-        await ready(pilot, "#url")
+        await ready(pilot, "#urls")
         await pilot.press(*"https://bad.example/", "enter")
         screen = pilot.app.screen
         await wait_until(pilot, lambda: screen.query_one("#probe-info").has_class("error"), what="the error")
