@@ -18,7 +18,7 @@ from typing import Any
 from idm_tui.clipboard import looks_like_url
 from idmd.protocol.errors import RpcError
 from idmd.protocol.options import BY_NAME
-from idmd.protocol.params import ITEMS
+from idmd.protocol.params import ITEMS, check_url
 
 # The fields that take typed text, in the order of the dialog.
 FIELDS = ("urls", "filename", "dir", "connections", "checksum", "headers")
@@ -82,9 +82,13 @@ def _url_errors(urls: list[str]) -> dict[str, str]:
     if len(urls) > ITEMS.high:
         return {"urls": f"at most {ITEMS.high} URLs at once"}
     for number, url in enumerate(urls, 1):
+        where = f"line {number}: " if len(urls) > 1 else ""
         if not looks_like_url(url):
-            where = f"line {number}: " if len(urls) > 1 else ""
             return {"urls": f"{where}not a URL: it should start with http:// or https://"}
+        try:
+            check_url(url)  # the daemon's own check: schemes, ports, length
+        except RpcError as exc:
+            return {"urls": where + exc.detail.removeprefix("url: ")}
     return {}
 
 

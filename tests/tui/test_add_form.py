@@ -44,6 +44,8 @@ def test_each_error_belongs_to_its_field_with_the_declared_limits() -> None:
     assert "sha1" in form.errors["checksum"] and "40" in form.errors["checksum"]  # the length is the problem
     assert form.errors["headers"] == "line 1: expected Name: Value"
     assert read_form(FormText(urls=""), CWD).errors == {"urls": "give a URL (several: one a line)"}
+    ftp = read_form(FormText(urls="https://a/\nftp://h/f"), CWD).errors["urls"]
+    assert ftp == "line 2: only http and https URLs can be downloaded, not 'ftp://h/f'"  # as the daemon says
     assert "Host is set by idmd" in read_form(FormText(urls="https://a/", headers="Host: x"), CWD).errors["headers"]
 
 
