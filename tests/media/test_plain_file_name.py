@@ -28,6 +28,14 @@ async def test_a_text_file_fetched_in_media_mode_keeps_its_name(
     assert Path(job["path"]).read_text() == "hello, world\n"
 
 
+async def test_the_probe_in_media_mode_suggests_the_same_name(
+    server: MediaServer, jobs: Jobs, media_root: Path
+) -> None:
+    (media_root / "notes.txt").write_text("notes\n")
+    probe = await jobs.engine.probe(server.url("f/notes.txt"), {"mode": "media"})
+    assert probe["filename"] == "notes.txt"
+
+
 def test_only_an_unknown_type_takes_the_name_from_the_url() -> None:
     assert plain_file_name("http://h/d/hello.txt?x=1", "unknown_video") == "hello.txt"
     assert plain_file_name("http://h/d/a%20b.txt", "unknown_video") == "a b.txt"

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from idmd.engine.media.plain_name import plain_file_name
 from idmd.engine.media.request import media_filename
 from idmd.engine.media.service import Extraction, MediaService, extract
 
@@ -23,17 +24,20 @@ async def probe_media(
         extraction = await extract(url, options, user_agent)
     else:
         extraction = await service.extract(url, options, user_agent)
-    return describe(extraction, options)
+    return describe(url, extraction, options)
 
 
-def describe(extraction: Extraction, options: Mapping[str, Any]) -> dict[str, Any]:
+def describe(url: str, extraction: Extraction, options: Mapping[str, Any]) -> dict[str, Any]:
     result = dict(extraction.result)
     chosen = result.pop("chosen", None) or {}
     result.setdefault("entries", [])
     result.setdefault("formats", [])
     result.setdefault("qualities", [])
     if result["kind"] == "media":
-        result["filename"] = media_filename(result.get("title"), chosen.get("ext"), options.get("filename"))
+        wanted = options.get("filename")
+        result["filename"] = (None if wanted else plain_file_name(url, chosen.get("ext"))) or media_filename(
+            result.get("title"), chosen.get("ext"), wanted
+        )
         result["size"] = chosen.get("size")
         result["format"] = chosen.get("format")
         result["resumable"] = True
