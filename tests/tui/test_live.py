@@ -67,7 +67,7 @@ async def test_a_job_added_in_the_dialog_reaches_100_percent_in_its_row(
         dialog = app.screen
         await ready(pilot, "#urls")
         await pilot.press(*str(files.make_url("/file.bin")))  # probed once the typing pauses
-        await wait_until(pilot, lambda: dialog.probed is not None, what="the probe")
+        await wait_until(pilot, lambda: dialog.probed_url == str(files.make_url("/file.bin")), what="the probe")
         assert "3.0 MiB" in str(dialog.query_one("#probe-info").render())
         await pilot.press("ctrl+s")
         await wait_until(pilot, lambda: app.main_screen.table.row_count == 1, what="the new row")

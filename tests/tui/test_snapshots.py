@@ -46,7 +46,8 @@ def test_add_dialog_offers_the_probed_qualities(snap_compare: Any) -> None:
         await ready(pilot, "#urls")
         await pilot.press(*"https://video.example/talk", "enter")
         screen = pilot.app.screen
-        await wait_until(pilot, lambda: screen.probed is not None, what="the probe")
+        # The whole URL's probe (a pause in typing may have probed a part of it first).
+        await wait_until(pilot, lambda: screen.probed_url == "https://video.example/talk", what="the probe")
         await pilot.click("#quality")
         await pilot.pause()
 
