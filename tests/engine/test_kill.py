@@ -11,8 +11,11 @@ from idmd.client import Client
 from tests.daemon_process import DaemonProcess
 from tests.engine.servers import Site, payload, sha256
 
-SIZE = 6 * 1024 * 1024
-PACE = 0.02  # 64 KiB per 20 ms: about 3 MiB/s per connection, so the kill lands mid-download
+SIZE = 12 * 1024 * 1024
+# 64 KiB per 80 ms: about 0.8 MiB/s per connection, so each job takes a few seconds and the
+# kill at 60% lands after the first checkpoints (once a second): what is fetched twice is then
+# the last second or so, not a download that had no checkpoint yet.
+PACE = 0.08
 
 
 async def wait_until(check, timeout: float = 60.0, every: float = 0.05):  # type: ignore[no-untyped-def]
@@ -37,7 +40,7 @@ async def test_sigkill_during_downloads_then_restart_completes_everything(idm_ho
 
         async def far_enough() -> bool:
             jobs = [await client.call("jobs.get", {"id": i}) for i in ids.values()]
-            return all(j["done"] >= SIZE * 0.3 for j in jobs)
+            return all(j["done"] >= SIZE * 0.6 for j in jobs)
 
         began = time.monotonic()
         await wait_until(far_enough)
