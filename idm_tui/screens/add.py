@@ -100,6 +100,8 @@ class AddScreen(ModalScreen[None]):
                 yield TextArea(id="headers", compact=True, soft_wrap=False, placeholder="Name: Value, one a line")
             yield Label("", id="headers-error", classes="field-error")
             with Horizontal(classes="buttons"):
+                # Enter in the URL box starts another line: say which key adds.
+                yield Label("ctrl+s adds · esc closes", classes="keys-hint")
                 yield Button("Add", variant="primary", id="add")
                 yield Button("Cancel", id="cancel")
 

@@ -110,3 +110,17 @@ async def test_escape_closes_the_keys_panel() -> None:
         await wait_until(pilot, lambda: bool(app.screen.query("HelpPanel")), what="the keys panel")
         await pilot.press("escape")
         await wait_until(pilot, lambda: not app.screen.query("HelpPanel"), what="the keys panel closed")
+
+
+async def test_the_add_dialog_says_how_to_add_and_close() -> None:
+    # Enter in the URL box starts another URL line, so the dialog must say which key adds.
+    from idm_tui.screens.add import AddScreen
+
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await loaded(pilot, len(JOBS))
+        await pilot.press("a")
+        await wait_until(pilot, lambda: isinstance(app.screen, AddScreen), what="the add dialog")
+        await pilot.pause()
+        picture = app.export_screenshot()
+        assert "ctrl+s" in picture and "esc" in picture
