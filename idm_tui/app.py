@@ -44,6 +44,7 @@ class IdmApp(App[None]):
         self.daemon_starter = daemon_starter
         self.use_clipboard = use_clipboard  # the add dialog offers a URL found there
         self.client: ClientLike | None = None
+        self._forget_state: Callable[[], None] = lambda: None  # stop hearing the client's state
         self.model = JobModel()
         self._pending = Change()
         self._flush_scheduled = False
@@ -81,7 +82,7 @@ class IdmApp(App[None]):
                 self.show_state("reconnecting", time.time() + delay, problem=str(exc))
                 await asyncio.sleep(delay)  # the back-off itself
         client = self.client
-        client.add_state_listener(self._on_state)
+        self._forget_state = client.add_state_listener(self._on_state)
         self._on_state(client.status)
         async for item in client.subscribe():
             self.take(item)
@@ -109,7 +110,11 @@ class IdmApp(App[None]):
             self.notify(f"could not start idmd: {said}", severity="error", timeout=10)
             return
         self.say(said or "started idmd in the background")
+        if self.client is not None and line.state == "connected":
+            return  # the old connection found the new daemon by itself while it started
         old, self.client = self.client, None
+        self._forget_state()  # the old connection's state is no longer the TUI's
+        self.show_state("connecting")
         if old is not None:
             await old.close()
         self.run_link()  # exclusive: replaces the worker reading the old connection
