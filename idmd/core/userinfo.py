@@ -1,6 +1,6 @@
 """User and password in a URL (``https://user:pass@host/f``), taken out of it.
 
-The daemon stores and shows a job's URL: the password must not be in it. The
+The daemon stores and shows a job's URL and its proxy: no password may be in them. The
 engine moves the user and password into the job's options, and ``idm add``
 compares URLs the same way, so both live here, free of I/O.
 """
@@ -10,6 +10,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 from urllib.parse import unquote, urlsplit, urlunsplit
+
+from idmd.core.proxyurl import split_password
 
 
 def split_credentials(url: str, options: Mapping[str, Any]) -> tuple[str, dict[str, Any]]:
@@ -24,3 +26,13 @@ def split_credentials(url: str, options: Mapping[str, Any]) -> tuple[str, dict[s
         clean.setdefault("password", unquote(parts.password))
     host = parts.netloc.rpartition("@")[2]
     return urlunsplit(parts._replace(netloc=host)), clean
+
+
+def split_proxy_password(options: Mapping[str, Any]) -> dict[str, Any]:
+    """The ``proxy`` option's password moved to ``proxy_password`` (one given apart wins)."""
+    clean = dict(options)
+    if clean.get("proxy"):
+        clean["proxy"], password = split_password(str(clean["proxy"]))
+        if password is not None:
+            clean.setdefault("proxy_password", password)
+    return clean

@@ -17,12 +17,14 @@ import aiohttp
 
 from idmd.config import Config
 from idmd.core.checksum import parse_checksum
+from idmd.core.proxyurl import Route
 from idmd.engine.http.download import HttpDownload
 from idmd.engine.http.response import ResponseInfo
 from idmd.engine.jobs import Job
 from idmd.engine.limits import HostSlots, RateLimiter
 from idmd.engine.options import request_headers
 from idmd.engine.placement import Reservations, place
+from idmd.engine.sessions import job_route
 from idmd.events import EventBus
 from idmd.protocol.events import EventType
 
@@ -36,7 +38,7 @@ class ContextServices:
     """The engine's shared parts a runner may reach, handed in once by the engine."""
 
     config: Callable[[], Config]  # the current config (``config.set`` replaces it)
-    session: Callable[[], aiohttp.ClientSession]
+    session: Callable[[Route], aiohttp.ClientSession]  # the session of a way out (idmd.engine.sessions)
     bus: EventBus
     store: Any  # idmd.store.Store: save_job, checkpoint
     touch: Callable[[str], None]  # the ticker: this job's progress changed
@@ -57,7 +59,7 @@ class RunContext:
 
     @property
     def session(self) -> aiohttp.ClientSession:
-        return self._services.session()
+        return self._services.session(job_route(self.job.url, self.job.options, self.config))
 
     def progress(self, done: int, size: int | None, connections: int = 1) -> None:
         self.job.done = done

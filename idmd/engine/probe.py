@@ -18,6 +18,7 @@ from idmd.engine.http.response import looks_like_media, read_headers
 from idmd.engine.media import MediaService, probe_media
 from idmd.engine.options import request_headers
 from idmd.engine.runner import media_probe_result
+from idmd.engine.sessions import job_route
 from idmd.protocol.errors import UrlNotSupported
 from idmd.protocol.models import JobOptions
 
@@ -28,8 +29,9 @@ async def probe_url(
     """What ``url`` is; yt-dlp's view comes from a warm worker, and the extraction is kept
     for a ``jobs.add`` that follows."""
     mode = options.get("mode", "auto")
+    proxy = job_route(url, options, config).for_ytdlp
     if mode == "media":
-        return media_probe_result(await probe_media(url, options, media, config.user_agent))
+        return media_probe_result(await probe_media(url, options, media, config.user_agent, proxy))
     headers = request_headers(options, config.user_agent)
     try:
         # bytes=0-0: a range-capable server says the size in Content-Range and sends one byte.
@@ -42,7 +44,7 @@ async def probe_url(
         response.close()
     if mode == "auto" and looks_like_media(info.content_type, info.final_url):
         try:
-            return media_probe_result(await probe_media(url, options, media, config.user_agent))
+            return media_probe_result(await probe_media(url, options, media, config.user_agent, proxy))
         except UrlNotSupported:
             pass  # not media after all: describe it as the file it is
     return {

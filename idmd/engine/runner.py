@@ -68,7 +68,8 @@ class JobContext(Protocol):
 
     @property
     def session(self) -> aiohttp.ClientSession:
-        """The shared HTTP session: ``trust_env=True`` (proxies), TLS verified."""
+        """The HTTP session of this job's way out (its proxy, the config's, or the environment's
+        ``HTTP_PROXY``), shared with every job going the same way; TLS verified."""
 
     def progress(self, done: int, size: int | None, connections: int = 1) -> None:
         """Bytes done so far; the engine computes speed/eta and emits at most 10/s."""

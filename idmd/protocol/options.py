@@ -34,6 +34,7 @@ class Kind(StrEnum):
     HEADERS = "headers"  # an object of header names to one-line values
     COOKIES = "cookies"  # a Cookie header string, or an object of names to values
     CHECKSUM = "checksum"  # ALGO=HEX, normalised
+    PROXY = "proxy"  # a proxy URL, normalised (idmd.core.proxyurl)
 
 
 class Update(StrEnum):
@@ -100,6 +101,8 @@ class Option:
             return checks.cookies(value, path)
         if self.kind is Kind.CHECKSUM:
             return checks.checksum(value, path)
+        if self.kind is Kind.PROXY:
+            return checks.proxy(value, path)
         text = checks.one_line(value, path, self.max_length)
         if self.kind is Kind.FOLDER:
             return checks.folder(text, path)
@@ -259,6 +262,25 @@ OPTIONS: tuple[Option, ...] = (
         "the password for HTTP Basic authentication; kept in the daemon's memory only,"
         " never stored or shown",
         Flag(("--password",), "PASSWORD", "password for --user (asked on a terminal when left out)"),
+        "secret",
+        max_length=1024,
+        secret=True,
+    ),
+    Option(
+        "proxy",
+        Kind.PROXY,
+        "the proxy for this job: http://, https://, socks4://, socks5:// or socks5h://"
+        "[user[:password]@]host:port, or direct (none; default: the config's proxy, else"
+        " HTTP_PROXY/HTTPS_PROXY); its password is kept apart, as proxy_password",
+        Flag(("--proxy",), "URL", "proxy for this download (socks5://user:pass@host:1080, direct)"),
+        "socks5://127.0.0.1:1080",
+        max_length=MAX_URL,
+    ),
+    Option(
+        "proxy_password",
+        Kind.TEXT,
+        "the password for the proxy's user; kept in the daemon's memory only, never stored or shown",
+        Flag(("--proxy-password",), "PASSWORD", "password for the --proxy user"),
         "secret",
         max_length=1024,
         secret=True,
