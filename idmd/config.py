@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from idmd.core.origins import valid_extension_id
-from idmd.core.proxyurl import ProxyUrlError, check_proxy
+from idmd.core.proxyurl import ProxyUrlError, check_proxy, masked
 from idmd.core.units import UnitError, parse_size
 from idmd.protocol.jobs import DUPLICATE_ACTIONS
 
@@ -50,6 +50,12 @@ class Config:
         data = dataclasses.asdict(self)
         for key in _LISTS:
             data[key] = list(data[key])
+        return data
+
+    def public(self) -> dict[str, Any]:
+        """``to_dict`` with the proxy's password masked: what clients and events see."""
+        data = self.to_dict()
+        data["proxy"] = masked(self.proxy)
         return data
 
     def patched(self, patch: dict[str, Any]) -> Config:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from typing import Any
-from urllib.parse import unquote, urlsplit, urlunsplit
+from urllib.parse import quote, unquote, urlsplit, urlunsplit
 
 from idmd.core.proxyurl import split_password
 
@@ -36,3 +36,16 @@ def split_proxy_password(options: Mapping[str, Any]) -> dict[str, Any]:
         if password is not None:
             clean.setdefault("proxy_password", password)
     return clean
+
+
+def secrets_of(options: Mapping[str, Any]) -> list[str]:
+    """The passwords among a job's options, as given and as they appear in a URL."""
+    values = [str(options[k]) for k in ("password", "proxy_password") if options.get(k)]
+    return values + [quote(v, safe="") for v in values if quote(v, safe="") != v]
+
+
+def scrub(text: str, secrets: list[str]) -> str:
+    """``text`` with every secret replaced by ``***`` (for logs and error messages)."""
+    for secret in sorted(secrets, key=len, reverse=True):
+        text = text.replace(secret, "***")
+    return text

@@ -18,6 +18,7 @@ import aiohttp
 from idmd.config import Config
 from idmd.core.checksum import parse_checksum
 from idmd.core.proxyurl import Route
+from idmd.core.userinfo import scrub, secrets_of
 from idmd.engine.http.download import HttpDownload
 from idmd.engine.http.response import ResponseInfo
 from idmd.engine.jobs import Job
@@ -70,6 +71,7 @@ class RunContext:
 
     def log(self, message: str, level: str = "info") -> None:
         level = level if level in _LEVELS else "info"
+        message = scrub(message, secrets_of(self.job.options))
         log.log(_LEVELS[level], "job %s: %s", self.job.id, message)
         self._services.bus.emit(EventType.JOB_LOG, self.job.id, {"level": level, "message": message})
 
