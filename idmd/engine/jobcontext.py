@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +19,7 @@ from idmd.config import Config
 from idmd.core.checksum import parse_checksum
 from idmd.core.proxyurl import Route
 from idmd.core.userinfo import scrub, secrets_of
+from idmd.engine.credentials import Credentials, job_auth
 from idmd.engine.http.download import HttpDownload
 from idmd.engine.http.response import ResponseInfo
 from idmd.engine.jobs import Job
@@ -45,6 +46,7 @@ class ContextServices:
     touch: Callable[[str], None]  # the ticker: this job's progress changed
     hosts: HostSlots
     reservations: Reservations
+    credentials: Credentials = field(default_factory=lambda: Credentials(None))  # stored per site, ~/.netrc
 
 
 class RunContext:
@@ -53,6 +55,7 @@ class RunContext:
         self.job = job
         self.limiter = limiter
         self.download_dir = download_dir
+        self.auth = job_auth(job.url, job.options, services.credentials)
 
     @property
     def config(self) -> Config:
@@ -102,6 +105,8 @@ class RunContext:
     ) -> Path:
         """The segmented HTTP download of ``url`` for this job (``detect_media``: mode auto)."""
         options = self.job.options
+        if self.auth is not None and self.auth.source != "job":
+            self.log(f"as {self.auth.user} ({'from ~/.netrc' if self.auth.source == 'netrc' else 'stored credentials'})")
         all_headers = request_headers(options, self.config.user_agent)
         all_headers.update(headers or {})
         checksum = parse_checksum(options["checksum"]) if options.get("checksum") else None

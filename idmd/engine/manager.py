@@ -22,6 +22,7 @@ from idmd.core.tokenbucket import TokenBucket
 from idmd.core.userinfo import split_credentials, split_proxy_password
 from idmd.engine import lifecycle
 from idmd.engine.actions import JobActions
+from idmd.engine.credentials import Credentials, job_auth
 from idmd.engine.jobcontext import ContextServices, RunContext
 from idmd.engine.jobs import Job, new_job_id
 from idmd.engine.limits import HostSlots, RateLimiter
@@ -49,7 +50,8 @@ Ids = list[str]
 
 
 class Engine:
-    def __init__(self, config: Config, download_dir: Path, store: Any, bus: EventBus) -> None:
+    def __init__(self, config: Config, download_dir: Path, store: Any, bus: EventBus,
+                 credentials: Credentials | None = None) -> None:
         self.config = config
         self.download_dir = Path(download_dir)
         self.store = store
@@ -61,8 +63,9 @@ class Engine:
         self.reservations = Reservations()
         self.ticker = Ticker(bus, self.queue.running_jobs, self.stats)
         self.sessions = Sessions()
+        self.credentials = credentials or Credentials(None)  # none: a test's engine reads no ~/.netrc
         self._contexts = ContextServices(lambda: self.config, self.sessions.get, bus, store, self.ticker.touch,
-                                         self.hosts, self.reservations)
+                                         self.hosts, self.reservations, self.credentials)
         self._runs = RunServices(self.queue, bus, self.ticker, self.reservations, self._context, self._add_entry,
                                  self.schedule, self.media)
         self.actions = JobActions(self.queue, store, bus, lambda: self.download_dir, self.schedule)
@@ -153,7 +156,8 @@ class Engine:
     # (options, params): the RPC layer only binds JSON to its annotations.
     async def probe(self, url: str, options: Mapping[str, Any] | None = None) -> dict[str, Any]:
         url, clean = self._credentials(check_url(url), check_options(options))
-        return await probe_url(self.session(url, clean), self.media, self.config, url, clean)
+        return await probe_url(self.session(url, clean), self.media, self.config, url, clean,
+                               job_auth(url, clean, self.credentials))
 
     @staticmethod
     def _credentials(url: str, options: JobOptions) -> tuple[str, JobOptions]:

@@ -12,6 +12,7 @@ import aiohttp
 
 from idmd.config import Config
 from idmd.core.filenames import choose_filename
+from idmd.engine.http.auth import Auth
 from idmd.engine.http.errors import FetchError
 from idmd.engine.http.fetch import open_response
 from idmd.engine.http.response import looks_like_media, read_headers
@@ -24,7 +25,8 @@ from idmd.protocol.models import JobOptions
 
 
 async def probe_url(
-    session: aiohttp.ClientSession, media: MediaService, config: Config, url: str, options: JobOptions
+    session: aiohttp.ClientSession, media: MediaService, config: Config, url: str, options: JobOptions,
+    auth: Auth | None = None,
 ) -> dict[str, Any]:
     """What ``url`` is; yt-dlp's view comes from a warm worker, and the extraction is kept
     for a ``jobs.add`` that follows."""
@@ -35,7 +37,7 @@ async def probe_url(
     headers = request_headers(options, config.user_agent)
     try:
         # bytes=0-0: a range-capable server says the size in Content-Range and sends one byte.
-        response = await open_response(session, url, headers, 0, 1, config.stall_timeout)
+        response = await open_response(session, url, headers, 0, 1, config.stall_timeout, auth)
     except FetchError as exc:
         raise UrlNotSupported(exc.message, data={"reason": exc.code}) from None
     try:

@@ -46,6 +46,20 @@ class HttpStatusError(FetchError):
         self.retriable = status in RETRIABLE_STATUS
 
 
+class AuthFailed(FetchError):
+    """401: the user and password were refused (or none were given). Not retried: the same
+    ones would be refused again."""
+
+    retriable = False
+    code = "auth"
+
+    def __init__(self, host: str, had_credentials: bool) -> None:
+        if had_credentials:
+            super().__init__(f"authentication failed for {host}")
+        else:
+            super().__init__(f"{host} asks for a user and password (idm add --user, or idm credentials add {host})")
+
+
 class RangesUnsupported(FetchError):
     """200 to a ranged request, or a Content-Range that does not match: one stream from 0."""
 
