@@ -5,7 +5,17 @@ from __future__ import annotations
 import pytest
 
 from idmd.config import Config, ConfigError
-from idmd.core.proxyurl import DIRECT, ENVIRONMENT, ProxyUrlError, Route, address, bypassed, check_proxy, masked, route
+from idmd.core.proxyurl import (
+    DIRECT,
+    ENVIRONMENT,
+    ProxyUrlError,
+    Route,
+    address,
+    bypassed,
+    check_proxy,
+    masked,
+    route,
+)
 from idmd.core.userinfo import scrub, secrets_of, split_proxy_password
 
 
