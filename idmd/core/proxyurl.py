@@ -2,14 +2,16 @@
 
 A job's own ``proxy`` option wins over the config's ``proxy`` (which ``no_proxy``
 bypasses); with neither, the environment's ``HTTP_PROXY``/``HTTPS_PROXY``/
-``NO_PROXY`` apply (the HTTP session reads them). Pure: the sessions that
-carry the requests are idmd.engine.sessions's.
+``ALL_PROXY``/``NO_PROXY`` apply, read here rather than by aiohttp's
+``trust_env`` (which would also apply ~/.netrc behind the engine's back) so
+that yt-dlp is handed the same proxy. Pure: the environment's proxies are
+handed in; the sessions that carry the requests are idmd.engine.sessions's.
 """
 
 from __future__ import annotations
 
 import ipaddress
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from urllib.parse import quote, unquote, urlsplit, urlunsplit
 
@@ -26,21 +28,18 @@ class ProxyUrlError(ValueError):
 
 @dataclass(frozen=True)
 class Route:
-    """How a request goes out: ``proxy`` None is the environment's choice (``trust_env``)."""
+    """How a request goes out: through ``proxy`` (a checked URL), or ``DIRECT``."""
 
-    proxy: str | None = None
+    proxy: str = DIRECT
 
     @property
     def direct(self) -> bool:
         return self.proxy == DIRECT
 
     @property
-    def for_ytdlp(self) -> str | None:
-        """yt-dlp's ``proxy``: the URL, "" for none, None to leave it to the environment."""
+    def for_ytdlp(self) -> str:
+        """yt-dlp's ``proxy``: the URL, or "" for none."""
         return "" if self.direct else self.proxy
-
-
-ENVIRONMENT = Route(None)
 
 
 def check_proxy(value: str) -> str:
@@ -130,10 +129,20 @@ def _matches(entry: str, host: str, port: int | None) -> bool:
     return host == name or host.endswith("." + name)
 
 
-def route(url: str, job_proxy: str | None, config_proxy: str, no_proxy: Iterable[str]) -> Route:
-    """The job's proxy, else the config's unless ``no_proxy`` names the host, else the environment."""
+def route(url: str, job_proxy: str | None, config_proxy: str, no_proxy: Iterable[str],
+          environment: Mapping[str, str] | None = None) -> Route:
+    """The job's proxy, else the config's unless ``no_proxy`` names the host, else the
+    environment's (``environment``: ``urllib.request.getproxies()``, scheme -> URL, ``no``)."""
     if job_proxy:
         return Route(job_proxy)
     if config_proxy:
         return Route(DIRECT) if bypassed(url, no_proxy) else Route(check_proxy(config_proxy))
-    return ENVIRONMENT
+    env = environment or {}
+    scheme = urlsplit(url).scheme.lower()
+    wanted = env.get(scheme) or env.get("all")
+    if not wanted or bypassed(url, env.get("no", "").split(",")):
+        return Route(DIRECT)
+    try:
+        return Route(check_proxy(wanted))
+    except ProxyUrlError:
+        return Route(DIRECT)  # as curl: a proxy variable that is not a URL is not used

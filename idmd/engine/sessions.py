@@ -1,4 +1,4 @@
-"""The engine's HTTP sessions: one per way out (the environment's, direct, each proxy).
+"""The engine's HTTP sessions: one per way out (direct, each proxy).
 
 A session keeps its connections for reuse, so every job through the same
 proxy shares one. HTTP and HTTPS proxies are aiohttp's own (``proxy=``);
@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Mapping
 from typing import Any
+from urllib.request import getproxies
 
 import aiohttp
 from aiohttp_socks import ProxyConnector
@@ -42,12 +43,10 @@ def job_route(url: str, options: Mapping[str, Any], config: Config) -> Route:
     own = options.get("proxy")
     if own:
         own = with_password(str(own), options.get("proxy_password"))
-    return route(url, own, config.proxy, config.no_proxy)
+    return route(url, own, config.proxy, config.no_proxy, getproxies())
 
 
 def _make(route: Route) -> aiohttp.ClientSession:
-    if route.proxy is None:  # HTTP_PROXY, HTTPS_PROXY and NO_PROXY, read by aiohttp
-        return aiohttp.ClientSession(connector=_connector(), trust_env=True, auto_decompress=False)
     if route.direct:
         return aiohttp.ClientSession(connector=_connector(), auto_decompress=False)
     scheme = route.proxy.partition("://")[0]

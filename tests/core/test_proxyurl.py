@@ -7,7 +7,6 @@ import pytest
 from idmd.config import Config, ConfigError
 from idmd.core.proxyurl import (
     DIRECT,
-    ENVIRONMENT,
     ProxyUrlError,
     Route,
     address,
@@ -73,8 +72,17 @@ def test_the_job_proxy_wins_then_the_config_then_the_environment() -> None:
     assert route("http://a/f", "socks5://j:1", "http://c:1", ["a"]) == Route("socks5://j:1")
     assert route("http://a/f", None, "http://c:1", ["a"]) == Route(DIRECT)
     assert route("http://b/f", None, "http://c:1", ["a"]) == Route("http://c:1")
-    assert route("http://b/f", None, "", []) == ENVIRONMENT
-    assert Route(DIRECT).for_ytdlp == "" and ENVIRONMENT.for_ytdlp is None
+    assert route("http://b/f", None, "", []) == Route(DIRECT)
+    assert Route(DIRECT).for_ytdlp == ""
+
+
+def test_the_environment_proxy_is_used_per_scheme_and_no_proxy_bypasses_it() -> None:
+    env = {"http": "proxy.lan:3128", "https": "socks5://s:1080", "no": "localhost,.internal"}
+    assert route("http://a/f", None, "", [], env) == Route("http://proxy.lan:3128")
+    assert route("https://a/f", None, "", [], env) == Route("socks5://s:1080")
+    assert route("https://x.internal/f", None, "", [], env) == Route(DIRECT)
+    assert route("ftp://a/f", None, "", [], {"all": "http://p:1"}) == Route("http://p:1")
+    assert route("http://a/f", None, "", [], {"http": "::not a url::"}) == Route(DIRECT)
 
 
 def test_the_config_refuses_a_bad_proxy_and_masks_a_good_ones_password() -> None:

@@ -98,6 +98,26 @@ async def test_no_proxy_hosts_go_direct(tmp_path: Path, site: Site, http_proxy: 
         await close_harness(harness)
 
 
+async def test_http_proxy_and_no_proxy_from_the_environment(tmp_path: Path, site: Site, http_proxy: HttpProxy,
+                                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    site.file("/f.bin", DATA)
+    await site.start()
+    monkeypatch.setenv("HTTP_PROXY", http_proxy.url)
+    monkeypatch.setenv("NO_PROXY", "example.org")
+    harness = await make_harness(tmp_path)
+    try:
+        job = await harness.download(site.url("/f.bin"))
+        assert job["status"] == "completed", job["error"]
+        assert http_proxy.counts.bytes_down >= len(DATA)
+        monkeypatch.setenv("NO_PROXY", "example.org,127.0.0.1")
+        before = http_proxy.counts.bytes_down
+        job = await harness.download(site.url("/f.bin"), filename="g.bin")
+        assert job["status"] == "completed", job["error"]
+        assert http_proxy.counts.bytes_down == before
+    finally:
+        await close_harness(harness)
+
+
 @pytest.mark.parametrize("scheme", ["http", "socks5"])
 async def test_an_unreachable_proxy_fails_the_job_naming_it_without_its_password(
     tmp_path: Path, site: Site, scheme: str

@@ -37,8 +37,8 @@ def base_request(
     url: str, options: Mapping[str, Any], ffmpeg: str | None, default_user_agent: str = "",
     proxy: str | None = None,
 ) -> dict[str, Any]:
-    """The worker's request; ``proxy`` is yt-dlp's ``proxy`` (a URL, "" for none), None leaves
-    yt-dlp to the environment's HTTP_PROXY (idmd.core.proxyurl.Route.for_ytdlp)."""
+    """The worker's request; ``proxy`` is yt-dlp's ``proxy``: the job's way out as
+    idmd.core.proxyurl.Route.for_ytdlp gives it (a URL, "" for none)."""
     request = {
         "url": url,
         "format": format_choice(options, ffmpeg).selector,
