@@ -251,15 +251,15 @@ OPTIONS: tuple[Option, ...] = (
     Option(
         "user",
         Kind.TEXT,
-        "the user name for HTTP Basic authentication (with password)",
-        Flag(("--user",), "USER", "user name (HTTP Basic authentication)"),
+        "the user name for HTTP authentication, Basic or Digest (with password)",
+        Flag(("--user",), "USER", "user name (HTTP Basic or Digest authentication)"),
         "alice",
         max_length=1024,
     ),
     Option(
         "password",
         Kind.TEXT,
-        "the password for HTTP Basic authentication; kept in the daemon's memory only,"
+        "the password for HTTP authentication (Basic or Digest); kept in the daemon's memory only,"
         " never stored or shown",
         Flag(("--password",), "PASSWORD", "password for --user (asked on a terminal when left out)"),
         "secret",
@@ -269,9 +269,9 @@ OPTIONS: tuple[Option, ...] = (
     Option(
         "proxy",
         Kind.PROXY,
-        "the proxy for this job: http://, https://, socks4://, socks5:// or socks5h://"
-        "[user[:password]@]host:port, or direct (none; default: the config's proxy, else"
-        " HTTP_PROXY/HTTPS_PROXY); its password is kept apart, as proxy_password",
+        "this job's proxy, SCHEME://[USER[:PASSWORD]@]HOST:PORT (http, https, socks4, socks5,"
+        " socks5h), or direct (default: the config's proxy, else HTTP_PROXY/HTTPS_PROXY); the"
+        " password is kept apart as proxy_password",
         Flag(("--proxy",), "URL", "proxy for this download (socks5://user:pass@host:1080, direct)"),
         "socks5://127.0.0.1:1080",
         max_length=MAX_URL,
