@@ -100,6 +100,14 @@ def with_password(proxy: str, password: str | None) -> str:
     return urlunsplit(parts._replace(netloc=f"{parts.username}:{quote(password, safe='')}@{host}"))
 
 
+def with_user(proxy: str, user: str, password: str) -> str:
+    """``proxy`` (``host:port`` or a URL) with ``user`` and ``password`` in it, quoted."""
+    parts = urlsplit(proxy if "://" in proxy else f"http://{proxy}")
+    host = parts.netloc.rpartition("@")[2]
+    userinfo = quote(user, safe="") + (f":{quote(password, safe='')}" if password else "")
+    return urlunsplit(parts._replace(netloc=f"{userinfo}@{host}"))
+
+
 def bypassed(url: str, no_proxy: Iterable[str]) -> bool:
     """Whether ``url``'s host is in ``no_proxy``, matched as curl matches ``NO_PROXY``:
     ``*`` (every host), ``example.org`` or ``.example.org`` (it and its subdomains),

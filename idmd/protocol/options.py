@@ -311,6 +311,9 @@ def check_options(options: Any, path: str = "options", roots: Iterable[Path] | N
         clean[key] = option.check(value, f"{path}.{key}")
     if roots is not None and "dir" in clean:
         clean["dir"] = checks.confined(clean["dir"], f"{path}.dir", roots)
+    if roots is not None and "proxy" in clean:
+        # Kept credentials would go through it: the proxy is the owner's choice (config.set too).
+        raise bad(f"{path}.proxy", "a paired client may not choose a proxy")
     return cast(JobOptions, clean)  # every key and value was checked against BY_NAME
 
 

@@ -111,6 +111,11 @@ async def test_a_paired_client_may_not_read_credentials_nor_set_the_proxy(daemon
         for key, value in (("proxy", "http://127.0.0.1:9"), ("no_proxy", ["*"])):
             reply = await ext.call("config.set", {"patch": {key: value}})
             assert reply["error"]["code"] == -32009, (key, reply)
+        reply = await ext.call("jobs.add", {"url": "http://127.0.0.1:9/f", "options": {"proxy": "http://127.0.0.1:9"}})
+        assert reply["error"]["data"]["param"] == "options.proxy", reply
+        many = await ext.call("jobs.add_many", {"items": [{"url": "http://127.0.0.1:9/f",
+                                                            "options": {"proxy": "direct"}}]})
+        assert many["result"][0]["error"]["data"]["param"] == "items[0].options.proxy", many
     finally:
         await ext.close()
 
