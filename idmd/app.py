@@ -10,6 +10,7 @@ from aiohttp import web
 from idmd.aria2.server import setup_aria2
 from idmd.context import DAEMON, DaemonContext
 from idmd.engine import Engine
+from idmd.engine.credentials import Credentials
 from idmd.rpc.server import setup_rpc
 from idmd.store import Store
 
@@ -24,7 +25,8 @@ async def _store_ctx(app: web.Application) -> AsyncIterator[None]:
 async def _engine_ctx(app: web.Application) -> AsyncIterator[None]:
     ctx = app[DAEMON]
     assert ctx.store is not None
-    ctx.engine = Engine(ctx.config, ctx.download_dir, ctx.store, ctx.bus)
+    credentials = Credentials.for_user(ctx.paths.config_file.parent)
+    ctx.engine = Engine(ctx.config, ctx.download_dir, ctx.store, ctx.bus, credentials)
     await ctx.engine.start()
     ctx.engine.warm_media()  # a media worker warms up while the daemon waits for its first job
     yield

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from idmd.core.origins import valid_extension_id
+from idmd.core.proxyurl import ProxyUrlError, check_proxy, masked
 from idmd.core.units import UnitError, parse_size
 from idmd.protocol.jobs import DUPLICATE_ACTIONS
 
@@ -42,11 +43,19 @@ class Config:
     extension_ids: tuple[str, ...] = field(default_factory=tuple)
     event_retention: int = 4096
     log_level: str = "info"
+    proxy: str = ""  # empty: HTTP_PROXY/HTTPS_PROXY/NO_PROXY from the environment
+    no_proxy: tuple[str, ...] = field(default_factory=tuple)
 
     def to_dict(self) -> dict[str, Any]:
         data = dataclasses.asdict(self)
         for key in _LISTS:
             data[key] = list(data[key])
+        return data
+
+    def public(self) -> dict[str, Any]:
+        """``to_dict`` with the proxy's password masked: what clients and events see."""
+        data = self.to_dict()
+        data["proxy"] = masked(self.proxy)
         return data
 
     def patched(self, patch: dict[str, Any]) -> Config:
@@ -89,6 +98,11 @@ class Config:
         for ext_id in self.extension_ids:
             if not valid_extension_id(ext_id):
                 raise ConfigError(f"extension_ids: {ext_id!r} is not a Chrome (32 letters a-p) or Firefox (UUID) id")
+        if self.proxy:
+            try:
+                check_proxy(self.proxy)
+            except ProxyUrlError as exc:
+                raise ConfigError(f"proxy: {exc}") from None
 
 
 FIELDS: dict[str, str] = {
@@ -109,6 +123,9 @@ FIELDS: dict[str, str] = {
     "extension_ids": "browser extension ids allowed to connect and pair (empty: any well-formed id)",
     "event_retention": "events kept for replay (at least 4096)",
     "log_level": "debug, info, warning or error",
+    "proxy": "proxy for every job without its own: http://, https://, socks5:// or socks5h://[user:password@]host:port"
+    " (empty: HTTP_PROXY/HTTPS_PROXY)",
+    "no_proxy": "hosts reached without the config's proxy (example.org, .example.org, host:port, *)",
 }
 
 _TYPES = {f.name: f.type for f in dataclasses.fields(Config)}

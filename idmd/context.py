@@ -60,7 +60,7 @@ class DaemonContext:
             self.engine.apply_config(new)
             if "download_dir" in changed:
                 self.engine.set_download_dir(self.download_dir)
-        self.bus.emit(EventType.CONFIG_CHANGED, None, {k: new.to_dict()[k] for k in changed})
+        self.bus.emit(EventType.CONFIG_CHANGED, None, {k: new.public()[k] for k in changed})
         return [k for k in changed if k in RESTART_KEYS]
 
     def patch_config(self, patch: dict[str, Any]) -> list[str]:

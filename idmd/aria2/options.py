@@ -9,11 +9,11 @@ an option it cannot apply).
 
 from __future__ import annotations
 
-import base64
 from collections.abc import Mapping
 from typing import Any
 
 from idmd.aria2.errors import Aria2Error
+from idmd.core.proxyurl import with_user
 from idmd.core.units import UnitError
 from idmd.core.units import parse_size as parse_units
 
@@ -23,7 +23,8 @@ _CHECKSUM_TYPES = {"sha-256": "sha256", "sha-1": "sha1", "md5": "md5"}
 # Options a job takes (aria2.addUri, changeOption) and the global ones (changeGlobalOption).
 JOB_OPTIONS = frozenset({
     "dir", "out", "header", "max-connection-per-server", "split", "max-download-limit", "checksum",
-    "referer", "user-agent", "http-user", "http-passwd", "pause",
+    "referer", "user-agent", "http-user", "http-passwd", "pause", "all-proxy", "all-proxy-user",
+    "all-proxy-passwd",
 })
 GLOBAL_TO_CONFIG = {
     "dir": "download_dir",
@@ -90,10 +91,18 @@ def to_idm(options: Mapping[str, Any], url: str = "") -> tuple[dict[str, Any], l
     if "out" in options:
         out["filename"] = _text("out", options["out"])
     headers = _headers(options["header"]) if "header" in options else {}
-    user, password = options.get("http-user"), options.get("http-passwd")
-    if user is not None or password is not None:
-        pair = f"{_text('http-user', user or '')}:{_text('http-passwd', password or '')}"
-        headers["Authorization"] = "Basic " + base64.b64encode(pair.encode()).decode()
+    # idm's own user and password: the password stays in the daemon's memory (never a stored
+    # Authorization header), and Digest works too.
+    if options.get("http-user") is not None:
+        out["user"] = _text("http-user", options["http-user"])
+    if options.get("http-passwd") is not None:
+        out["password"] = _text("http-passwd", options["http-passwd"])
+    if options.get("all-proxy"):
+        proxy = _text("all-proxy", options["all-proxy"])
+        if options.get("all-proxy-user"):
+            proxy = with_user(proxy, _text("all-proxy-user", options["all-proxy-user"]),
+                              _text("all-proxy-passwd", options.get("all-proxy-passwd") or ""))
+        out["proxy"] = proxy
     if headers:
         out["headers"] = headers
     counts = [parse_int(k, options[k]) for k in ("split", "max-connection-per-server") if k in options]
@@ -148,6 +157,8 @@ def from_idm(options: Mapping[str, Any], config: Mapping[str, Any], default_dir:
         out["out"] = str(options["filename"])
     if options.get("referer"):
         out["referer"] = str(options["referer"])
+    if options.get("proxy"):
+        out["all-proxy"] = str(options["proxy"])  # without its password, as idm shows it
     if options.get("checksum"):
         kind, _, digest = str(options["checksum"]).partition("=")
         names = {v: k for k, v in _CHECKSUM_TYPES.items()}

@@ -10,7 +10,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from idmd import __version__
-from idmd.cli import commands, exits
+from idmd.cli import commands, credentials, exits
 from idmd.client import AuthenticationFailed, Client, ClientError, ConnectionLost, DaemonNotRunning
 from idmd.client.discovery import read_token
 from idmd.completions import PROGS, SHELLS, script
@@ -132,6 +132,7 @@ def build_parser() -> argparse.ArgumentParser:
     resolve.add_argument("action", choices=DECISIONS)
 
     sub.add_parser("token", help="print the token (for the browser extension's options page)")
+    credentials.register(sub)
     return parser
 
 
@@ -140,6 +141,7 @@ COMMANDS: dict[str, Command] = {
     "resume": commands.simple, "cancel": commands.simple, "retry": commands.simple, "rm": commands.rm,
     "probe": commands.probe, "watch": commands.watch, "pair": commands.pair, "resolve": commands.resolve,
     "limit": commands.limit, "config": commands.config, "stop": commands.stop,
+    "credentials": credentials.credentials,
 }
 
 

@@ -9,7 +9,7 @@ _idm_ids() {
 
 _idm() {
     local cur=${COMP_WORDS[COMP_CWORD]} prev=${COMP_WORDS[COMP_CWORD-1]}
-    local commands="add ls info pause resume cancel retry rm limit config stop probe watch pair resolve token completion"
+    local commands="add ls info pause resume cancel retry rm limit config stop probe watch pair resolve token completion credentials"
     local statuses="queued downloading paused waiting completed failed cancelled"
     local cmd="" i opts=""
     # The subcommand is the first word that is neither an option nor its value.
@@ -31,6 +31,7 @@ _idm() {
         add:--on-duplicate) COMPREPLY=($(compgen -W "rename overwrite skip ask" -- "$cur")); return ;;
         add:-o | add:--filename | add:-H | add:--header | add:--checksum | add:--format | add:--referer) return ;;
         add:--user-agent | add:--priority | add:--limit | add:--speed-limit | add:--user | add:--password) return ;;
+        add:--proxy | add:--proxy-password | credentials:--user) return ;;
         ls:-s | ls:--status | pause:-s | resume:-s | cancel:-s | retry:-s | rm:-s | *:--status)
             COMPREPLY=($(compgen -W "$statuses" -- "$cur"))
             return
@@ -55,7 +56,7 @@ _idm() {
         return
     fi
     case $cmd in
-        add) opts="--quality --dir --filename --connections --header --cookies --checksum --mode --format --referer --user-agent --start --priority --on-duplicate --limit --speed-limit --playlist --no-playlist --user --password --input-file --again --wait --json" ;;
+        add) opts="--quality --dir --filename --connections --header --cookies --checksum --mode --format --referer --user-agent --start --priority --on-duplicate --limit --speed-limit --playlist --no-playlist --user --password --proxy --proxy-password --input-file --again --wait --json" ;;
         ls) opts="--status --query --limit --sort --ids --json" ;;
         probe) opts="--json" ;;
         info)
@@ -77,7 +78,7 @@ _idm() {
                 return
             fi
             if [[ $prev == get || $prev == set ]]; then
-                COMPREPLY=($(compgen -W "host port download_dir max_active connections max_connections_per_host min_split speed_limit stall_timeout retries on_duplicate user_agent allowed_origins event_retention log_level" -- "$cur"))
+                COMPREPLY=($(compgen -W "host port download_dir max_active connections max_connections_per_host min_split speed_limit stall_timeout retries on_duplicate user_agent allowed_origins event_retention log_level proxy no_proxy" -- "$cur"))
                 return
             fi
             ;;
@@ -90,6 +91,10 @@ _idm() {
                 return
             fi
             [[ $prev == resolve ]] && COMPREPLY=($(compgen -W "$(_idm_ids)" -- "$cur")) && return
+            ;;
+        credentials)
+            opts="--user --password-stdin --json"
+            [[ $prev == credentials ]] && COMPREPLY=($(compgen -W "add list remove" -- "$cur")) && return
             ;;
         pair)
             opts="--json"

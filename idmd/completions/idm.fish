@@ -2,7 +2,7 @@
 # Use: save as ~/.config/fish/completions/idm.fish, or
 # idm completion fish | source
 
-set -l commands add ls info pause resume cancel retry rm limit config stop probe watch pair resolve token completion
+set -l commands add ls info pause resume cancel retry rm limit config stop probe watch pair resolve token completion credentials
 set -l events job.added job.updated job.status job.progress job.duplicate job.removed job.log stats pairing.requested pairing.approved config.changed
 complete -c idm -f
 complete -c idm -n "not __fish_seen_subcommand_from $commands" -l url -x -d "the daemon WebSocket URL"
@@ -27,6 +27,7 @@ complete -c idm -n "not __fish_seen_subcommand_from $commands" -a watch -d "prin
 complete -c idm -n "not __fish_seen_subcommand_from $commands" -a pair -d "approve, deny, list or revoke browser pairings"
 complete -c idm -n "not __fish_seen_subcommand_from $commands" -a resolve -d "answer a download that waits because its file exists"
 complete -c idm -n "not __fish_seen_subcommand_from $commands" -a token -d "print the token"
+complete -c idm -n "not __fish_seen_subcommand_from $commands" -a credentials -d "keep, list or forget a user and password per site"
 
 complete -c idm -n "__fish_seen_subcommand_from add" -s q -l quality -x -a "best 2160p 1440p 1080p 720p 480p 360p audio" -d "media quality"
 complete -c idm -n "__fish_seen_subcommand_from add" -l format -x -d "a raw yt-dlp format string"
@@ -38,6 +39,8 @@ complete -c idm -n "__fish_seen_subcommand_from add" -l referer -x -d "Referer h
 complete -c idm -n "__fish_seen_subcommand_from add" -l cookies -r -F -d "a cookies.txt file or a Cookie header"
 complete -c idm -n "__fish_seen_subcommand_from add" -l user -x -d "user name (HTTP Basic authentication)"
 complete -c idm -n "__fish_seen_subcommand_from add" -l password -x -d "password for --user"
+complete -c idm -n "__fish_seen_subcommand_from add" -l proxy -x -d "proxy for this download (socks5://user:pass@host:1080, direct)"
+complete -c idm -n "__fish_seen_subcommand_from add" -l proxy-password -x -d "password for the --proxy user"
 complete -c idm -n "__fish_seen_subcommand_from add" -s i -l input-file -r -F -d "also the URLs in FILE (- : standard input)"
 complete -c idm -n "__fish_seen_subcommand_from add" -l again -d "add a URL even when it is already queued or running"
 complete -c idm -n "__fish_seen_subcommand_from add" -l limit -x -d "bytes per second (500K, 2M), 0: none"
@@ -60,10 +63,14 @@ complete -c idm -n "__fish_seen_subcommand_from pause resume cancel retry rm" -l
 complete -c idm -n "__fish_seen_subcommand_from pause resume cancel retry rm" -s s -l status -x -a "queued downloading paused waiting completed failed cancelled" -d "every download in this status"
 complete -c idm -n "__fish_seen_subcommand_from info pause resume cancel retry rm limit resolve" -x -a "(idm ls --ids --limit 1000 2>/dev/null)" -d "job id"
 complete -c idm -n "__fish_seen_subcommand_from config; and not __fish_seen_subcommand_from get set" -x -a "get set"
-complete -c idm -n "__fish_seen_subcommand_from get set" -x -a "host port download_dir max_active connections max_connections_per_host min_split speed_limit stall_timeout retries on_duplicate user_agent allowed_origins event_retention log_level"
+complete -c idm -n "__fish_seen_subcommand_from get set" -x -a "host port download_dir max_active connections max_connections_per_host min_split speed_limit stall_timeout retries on_duplicate user_agent allowed_origins event_retention log_level proxy no_proxy"
 complete -c idm -n "__fish_seen_subcommand_from completion" -x -a "bash zsh fish"
 complete -c idm -n "__fish_seen_subcommand_from watch" -s t -l type -x -a "$events" -d "only this event type"
 complete -c idm -n "__fish_seen_subcommand_from add ls info probe watch pair" -l json -d "print JSON"
 complete -c idm -n "__fish_seen_subcommand_from rm" -l delete-files -d "also delete the downloaded files"
 complete -c idm -n "__fish_seen_subcommand_from pair; and not __fish_seen_subcommand_from approve deny list revoke" -a "approve deny list revoke"
 complete -c idm -n "__fish_seen_subcommand_from resolve" -x -a "rename overwrite skip"
+complete -c idm -n "__fish_seen_subcommand_from credentials; and not __fish_seen_subcommand_from add list remove" -x -a "add list remove"
+complete -c idm -n "__fish_seen_subcommand_from credentials" -l user -x -d "the user name (add)"
+complete -c idm -n "__fish_seen_subcommand_from credentials" -l password-stdin -d "read the password from stdin (add)"
+complete -c idm -n "__fish_seen_subcommand_from credentials" -l json -d "list as JSON"

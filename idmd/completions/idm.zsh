@@ -31,6 +31,7 @@ _idm() {
         'pair:approve, deny, list or revoke browser pairings'
         'resolve:answer a download that waits because its file exists'
         'token:print the token'
+        'credentials:keep, list or forget a user and password per site'
     )
     statuses=(queued downloading paused waiting completed failed cancelled)
     events=(job.added job.updated job.status job.progress job.duplicate job.removed job.log stats
@@ -65,6 +66,8 @@ _idm() {
                         '(--limit --speed-limit)'{--limit=,--speed-limit=}'[bytes per second (500K, 2M), 0: none]:rate:' \
                         '--user=[user name (HTTP Basic authentication)]:user:' \
                         '--password=[password for --user]:password:' \
+                        '--proxy=[proxy for this download (socks5://user:pass@host:1080, direct)]:proxy:' \
+                        '--proxy-password=[password for the --proxy user]:password:' \
                         '(-i --input-file)'{-i+,--input-file=}'[also the URLs in FILE (- : standard input)]:file:_files' \
                         '--again[add a URL even when a download of it is already queued or running]' \
                         '(--playlist --no-playlist)--playlist[a playlist URL: one job per entry]' \
@@ -108,7 +111,7 @@ _idm() {
                     ;;
                 config)
                     _arguments '1:action:(get set)' \
-                        '2:key:(host port download_dir max_active connections max_connections_per_host min_split speed_limit stall_timeout retries on_duplicate user_agent allowed_origins event_retention log_level)' \
+                        '2:key:(host port download_dir max_active connections max_connections_per_host min_split speed_limit stall_timeout retries on_duplicate user_agent allowed_origins event_retention log_level proxy no_proxy)' \
                         '3:value:' && ret=0
                     ;;
                 completion)
@@ -116,6 +119,11 @@ _idm() {
                     ;;
                 resolve)
                     _arguments '1:job id:_idm_ids' '2:answer:(rename overwrite skip)' && ret=0
+                    ;;
+                credentials)
+                    _arguments '--user=[the user name (add)]:user:' \
+                        '--password-stdin[read the password from stdin (add)]' \
+                        '--json[list as JSON]' '1:action:(add list remove)' '2:host:_hosts' && ret=0
                     ;;
                 pair)
                     _arguments '--json[print JSON]' '1:action:(approve deny list revoke)' '2:code or client id:' && ret=0

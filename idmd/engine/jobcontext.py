@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -17,12 +17,16 @@ import aiohttp
 
 from idmd.config import Config
 from idmd.core.checksum import parse_checksum
+from idmd.core.proxyurl import Route
+from idmd.core.userinfo import scrub, secrets_of
+from idmd.engine.credentials import Credentials, job_auth
 from idmd.engine.http.download import HttpDownload
 from idmd.engine.http.response import ResponseInfo
 from idmd.engine.jobs import Job
 from idmd.engine.limits import HostSlots, RateLimiter
 from idmd.engine.options import request_headers
 from idmd.engine.placement import Reservations, place
+from idmd.engine.sessions import job_route
 from idmd.events import EventBus
 from idmd.protocol.events import EventType
 
@@ -36,12 +40,13 @@ class ContextServices:
     """The engine's shared parts a runner may reach, handed in once by the engine."""
 
     config: Callable[[], Config]  # the current config (``config.set`` replaces it)
-    session: Callable[[], aiohttp.ClientSession]
+    session: Callable[[Route], aiohttp.ClientSession]  # the session of a way out (idmd.engine.sessions)
     bus: EventBus
     store: Any  # idmd.store.Store: save_job, checkpoint
     touch: Callable[[str], None]  # the ticker: this job's progress changed
     hosts: HostSlots
     reservations: Reservations
+    credentials: Credentials = field(default_factory=lambda: Credentials(None))  # stored per site, ~/.netrc
 
 
 class RunContext:
@@ -50,6 +55,7 @@ class RunContext:
         self.job = job
         self.limiter = limiter
         self.download_dir = download_dir
+        self.auth = job_auth(job.url, job.options, services.credentials)
 
     @property
     def config(self) -> Config:
@@ -57,7 +63,7 @@ class RunContext:
 
     @property
     def session(self) -> aiohttp.ClientSession:
-        return self._services.session()
+        return self._services.session(job_route(self.job.url, self.job.options, self.config))
 
     def progress(self, done: int, size: int | None, connections: int = 1) -> None:
         self.job.done = done
@@ -68,6 +74,7 @@ class RunContext:
 
     def log(self, message: str, level: str = "info") -> None:
         level = level if level in _LEVELS else "info"
+        message = scrub(message, secrets_of(self.job.options))
         log.log(_LEVELS[level], "job %s: %s", self.job.id, message)
         self._services.bus.emit(EventType.JOB_LOG, self.job.id, {"level": level, "message": message})
 
@@ -98,6 +105,8 @@ class RunContext:
     ) -> Path:
         """The segmented HTTP download of ``url`` for this job (``detect_media``: mode auto)."""
         options = self.job.options
+        if self.auth is not None and self.auth.source != "job":
+            self.log(f"as {self.auth.user} ({'from ~/.netrc' if self.auth.source == 'netrc' else 'stored credentials'})")
         all_headers = request_headers(options, self.config.user_agent)
         all_headers.update(headers or {})
         checksum = parse_checksum(options["checksum"]) if options.get("checksum") else None

@@ -19,9 +19,10 @@ import aiohttp
 
 from idmd.config import Config
 from idmd.core.tokenbucket import TokenBucket
-from idmd.core.userinfo import split_credentials
+from idmd.core.userinfo import split_credentials, split_proxy_password
 from idmd.engine import lifecycle
 from idmd.engine.actions import JobActions
+from idmd.engine.credentials import Credentials, job_auth
 from idmd.engine.jobcontext import ContextServices, RunContext
 from idmd.engine.jobs import Job, new_job_id
 from idmd.engine.limits import HostSlots, RateLimiter
@@ -31,6 +32,7 @@ from idmd.engine.probe import probe_url
 from idmd.engine.queue import JobQueue
 from idmd.engine.run import JobRun, RunServices
 from idmd.engine.runner import JobError
+from idmd.engine.sessions import Sessions, job_route
 from idmd.engine.ticker import Ticker
 from idmd.events import EventBus
 from idmd.protocol.errors import NoSuchJob, RpcError
@@ -48,7 +50,8 @@ Ids = list[str]
 
 
 class Engine:
-    def __init__(self, config: Config, download_dir: Path, store: Any, bus: EventBus) -> None:
+    def __init__(self, config: Config, download_dir: Path, store: Any, bus: EventBus,
+                 credentials: Credentials | None = None) -> None:
         self.config = config
         self.download_dir = Path(download_dir)
         self.store = store
@@ -59,23 +62,21 @@ class Engine:
         self.hosts = HostSlots(config.max_connections_per_host)
         self.reservations = Reservations()
         self.ticker = Ticker(bus, self.queue.running_jobs, self.stats)
-        self._contexts = ContextServices(lambda: self.config, lambda: self.session, bus, store, self.ticker.touch,
-                                         self.hosts, self.reservations)
+        self.sessions = Sessions()
+        self.credentials = credentials or Credentials(None)  # none: a test's engine reads no ~/.netrc
+        self._contexts = ContextServices(lambda: self.config, self.sessions.get, bus, store, self.ticker.touch,
+                                         self.hosts, self.reservations, self.credentials)
         self._runs = RunServices(self.queue, bus, self.ticker, self.reservations, self._context, self._add_entry,
                                  self.schedule, self.media)
         self.actions = JobActions(self.queue, store, bus, lambda: self.download_dir, self.schedule)
-        self._session: aiohttp.ClientSession | None = None
         self._ticker_task: asyncio.Task[None] | None = None
         self._stopping = False
         self._folders: dict[Path, Path] = {}
 
     # -- lifecycle -------------------------------------------------------------------------
-    @property
-    def session(self) -> aiohttp.ClientSession:
-        if self._session is None or self._session.closed:
-            connector = aiohttp.TCPConnector(limit=0, ttl_dns_cache=60)
-            self._session = aiohttp.ClientSession(connector=connector, trust_env=True, auto_decompress=False)
-        return self._session
+    def session(self, url: str, options: Mapping[str, Any]) -> aiohttp.ClientSession:
+        """The HTTP session for ``url`` of a job with ``options``: its proxy's (idmd.engine.sessions)."""
+        return self.sessions.get(job_route(url, options, self.config))
 
     async def start(self) -> None:
         self.download_dir.mkdir(parents=True, exist_ok=True)
@@ -104,8 +105,7 @@ class Engine:
             await asyncio.gather(self._ticker_task, return_exceptions=True)
         await self.store.flush()
         await self.media.close()  # the warm media worker goes with the engine
-        if self._session is not None:
-            await self._session.close()
+        await self.sessions.close()
 
     def warm_media(self) -> None:
         """Have a warm media worker ready before the first media job (called once started)."""
@@ -156,12 +156,15 @@ class Engine:
     # (options, params): the RPC layer only binds JSON to its annotations.
     async def probe(self, url: str, options: Mapping[str, Any] | None = None) -> dict[str, Any]:
         url, clean = self._credentials(check_url(url), check_options(options))
-        return await probe_url(self.session, self.media, self.config, url, clean)
+        return await probe_url(self.session(url, clean), self.media, self.config, url, clean,
+                               job_auth(url, clean, self.credentials))
 
     @staticmethod
     def _credentials(url: str, options: JobOptions) -> tuple[str, JobOptions]:
-        """A URL's user and password moved into the options: the URL is stored and shown."""
+        """A URL's user and password moved into the options, the proxy's password apart from
+        its URL: the URL and the proxy are stored and shown."""
         url, clean = split_credentials(url, options)
+        clean = split_proxy_password(clean)
         return url, check_options(clean) if clean != options else options  # user/password checked too
 
     async def add(self, url: str, options: Mapping[str, Any] | None = None,
@@ -178,7 +181,8 @@ class Engine:
             if mode == "media":
                 # Asked for media explicitly: a URL yt-dlp cannot take is refused now (-32010),
                 # not turned into a job that can only fail. The extraction is kept for the job.
-                await self.media.extract(url, clean, self.config.user_agent)
+                await self.media.extract(url, clean, self.config.user_agent,
+                                         job_route(url, clean, self.config).for_ytdlp)
         return self.create(url, clean, kind).to_dict()
 
     def create(

@@ -202,6 +202,8 @@ def ydl_params(request: dict[str, Any], logger: Logger) -> dict[str, Any]:
         params["format"] = request["format"]
     if request.get("ffmpeg"):
         params["ffmpeg_location"] = request["ffmpeg"]
+    if request.get("proxy") is not None:
+        params["proxy"] = request["proxy"]  # the job's, the config's or "" (direct)
     params["extract_flat"] = "in_playlist"  # a playlist's entries are listed, not resolved
     # A video that also names a playlist (watch?v=…&list=…) is the video when downloading.
     params["noplaylist"] = request.get("mode") != "probe"

@@ -16,6 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from idmd.core.userinfo import scrub, secrets_of
 from idmd.engine.http.errors import NotAFile
 from idmd.engine.http.runner import HttpRunner
 from idmd.engine.jobs import Job
@@ -136,6 +137,8 @@ class JobRun:
         self._services.queue.set_status(job, Status.QUEUED)  # runs again, now as the first entry
 
     def _fail(self, error: ErrorInfo) -> None:
+        # A tool's message may quote a URL with a password in it (yt-dlp names its proxy).
+        error = {**error, "message": scrub(error["message"], secrets_of(self.job.options))}
         if self.job.status == Status.DOWNLOADING:
             log.info("job %s failed: %s", self.job.id, error["message"])
             self._services.queue.set_status(self.job, Status.FAILED, error)

@@ -18,6 +18,7 @@ if TYPE_CHECKING:
     import aiohttp
 
     from idmd.config import Config
+    from idmd.engine.http.auth import Auth
     from idmd.engine.jobs import Job
     from idmd.engine.limits import RateLimiter
 
@@ -61,6 +62,7 @@ class JobContext(Protocol):
     job: Job  # the in-memory record: id, url, options, filename, path, size, done, media, state
     download_dir: Path  # the job's target folder (options.dir or the daemon's), already created
     limiter: RateLimiter  # global + this job's speed limit: ``await limiter.consume(n)``
+    auth: Auth | None  # the job's user and password (its own, stored or ~/.netrc), for its URL's host
 
     @property
     def config(self) -> Config:
@@ -68,7 +70,8 @@ class JobContext(Protocol):
 
     @property
     def session(self) -> aiohttp.ClientSession:
-        """The shared HTTP session: ``trust_env=True`` (proxies), TLS verified."""
+        """The HTTP session of this job's way out (its proxy, the config's, or the environment's
+        ``HTTP_PROXY``), shared with every job going the same way; TLS verified."""
 
     def progress(self, done: int, size: int | None, connections: int = 1) -> None:
         """Bytes done so far; the engine computes speed/eta and emits at most 10/s."""

@@ -16,6 +16,7 @@ from typing import Any
 from idmd.core.checksum import parse_checksum
 from idmd.core.filenames import sanitize
 from idmd.core.folders import FolderRefused, absolute_folder, check_folder
+from idmd.core.proxyurl import ProxyUrlError, check_proxy
 from idmd.protocol.errors import InvalidParams
 
 MAX_URL = 8192
@@ -119,4 +120,13 @@ def checksum(value: Any, path: str) -> str:
     try:
         return str(parse_checksum(value))
     except ValueError as exc:
+        raise bad(path, str(exc)) from None
+
+
+def proxy(value: Any, path: str) -> str:
+    """A proxy URL (http, https, socks4, socks5, socks5h), normalised, or ``direct``."""
+    text = one_line(value, path, MAX_URL)
+    try:
+        return check_proxy(text)
+    except ProxyUrlError as exc:
         raise bad(path, str(exc)) from None

@@ -50,6 +50,8 @@ class JobOptions(TypedDict, total=False):
     playlist: bool
     user: str
     password: str
+    proxy: str
+    proxy_password: str
 
 
 class Media(TypedDict, total=False):

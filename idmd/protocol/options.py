@@ -34,6 +34,7 @@ class Kind(StrEnum):
     HEADERS = "headers"  # an object of header names to one-line values
     COOKIES = "cookies"  # a Cookie header string, or an object of names to values
     CHECKSUM = "checksum"  # ALGO=HEX, normalised
+    PROXY = "proxy"  # a proxy URL, normalised (idmd.core.proxyurl)
 
 
 class Update(StrEnum):
@@ -100,6 +101,8 @@ class Option:
             return checks.cookies(value, path)
         if self.kind is Kind.CHECKSUM:
             return checks.checksum(value, path)
+        if self.kind is Kind.PROXY:
+            return checks.proxy(value, path)
         text = checks.one_line(value, path, self.max_length)
         if self.kind is Kind.FOLDER:
             return checks.folder(text, path)
@@ -248,17 +251,36 @@ OPTIONS: tuple[Option, ...] = (
     Option(
         "user",
         Kind.TEXT,
-        "the user name for HTTP Basic authentication (with password)",
-        Flag(("--user",), "USER", "user name (HTTP Basic authentication)"),
+        "the user name for HTTP authentication, Basic or Digest (with password)",
+        Flag(("--user",), "USER", "user name (HTTP Basic or Digest authentication)"),
         "alice",
         max_length=1024,
     ),
     Option(
         "password",
         Kind.TEXT,
-        "the password for HTTP Basic authentication; kept in the daemon's memory only,"
+        "the password for HTTP authentication (Basic or Digest); kept in the daemon's memory only,"
         " never stored or shown",
         Flag(("--password",), "PASSWORD", "password for --user (asked on a terminal when left out)"),
+        "secret",
+        max_length=1024,
+        secret=True,
+    ),
+    Option(
+        "proxy",
+        Kind.PROXY,
+        "this job's proxy, SCHEME://[USER[:PASSWORD]@]HOST:PORT (http, https, socks4, socks5,"
+        " socks5h), or direct (default: the config's proxy, else HTTP_PROXY/HTTPS_PROXY); the"
+        " password is kept apart as proxy_password",
+        Flag(("--proxy",), "URL", "proxy for this download (socks5://user:pass@host:1080, direct)"),
+        "socks5://127.0.0.1:1080",
+        max_length=MAX_URL,
+    ),
+    Option(
+        "proxy_password",
+        Kind.TEXT,
+        "the password for the proxy's user; kept in the daemon's memory only, never stored or shown",
+        Flag(("--proxy-password",), "PASSWORD", "password for the --proxy user"),
         "secret",
         max_length=1024,
         secret=True,
@@ -289,6 +311,9 @@ def check_options(options: Any, path: str = "options", roots: Iterable[Path] | N
         clean[key] = option.check(value, f"{path}.{key}")
     if roots is not None and "dir" in clean:
         clean["dir"] = checks.confined(clean["dir"], f"{path}.dir", roots)
+    if roots is not None and "proxy" in clean:
+        # Kept credentials would go through it: the proxy is the owner's choice (config.set too).
+        raise bad(f"{path}.proxy", "a paired client may not choose a proxy")
     return cast(JobOptions, clean)  # every key and value was checked against BY_NAME
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from idmd.rpc import config, daemon, events, jobs, pairing, session
+from idmd.rpc import config, credentials, daemon, events, jobs, pairing, session
 from idmd.rpc.dispatcher import Dispatcher
 from idmd.rpc.peer import RpcState
 
@@ -13,6 +13,7 @@ NAMESPACES: dict[str, type] = {
     "config": config.Config,
     "jobs": jobs.Jobs,
     "events": events.Events,
+    "credentials": credentials.Credentials,
 }
 
 

@@ -6,6 +6,7 @@ import logging
 from typing import Any
 
 from idmd.config import ConfigError
+from idmd.core.proxyurl import masked
 from idmd.protocol.checks import bad
 from idmd.rpc.namespace import Namespace
 from idmd.rpc.scope import check_config_patch
@@ -15,12 +16,15 @@ log = logging.getLogger(__name__)
 
 class Config(Namespace):
     def get(self) -> dict[str, Any]:
-        """The effective config (file + command line + patches)."""
-        return self._ctx.config.to_dict()
+        """The effective config (file + command line + patches); the proxy's password masked."""
+        return self._ctx.config.public()
 
     def set(self, patch: dict[str, Any]) -> dict[str, Any]:
         """Apply ``patch`` at once where possible and keep it (runtime.toml); returns the effective config."""
         check_config_patch(self._peer, patch)
+        current = self._ctx.config.proxy
+        if current and patch.get("proxy") == masked(current) != current:
+            patch = {**patch, "proxy": current}  # the masked value sent back: the password is kept
         try:
             restart = self._ctx.patch_config(patch)
         except ConfigError as exc:
@@ -28,4 +32,4 @@ class Config(Namespace):
             raise bad(f"patch.{key}" if key != "patch" else key, str(exc)) from None
         if restart:
             log.warning("config changed; these keys take effect after a restart: %s", ", ".join(restart))
-        return self._ctx.config.to_dict()
+        return self._ctx.config.public()

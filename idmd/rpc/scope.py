@@ -3,8 +3,9 @@ as opposed to the owner's token (the 0600 file).
 
 A paired client adds and manages downloads, into the download folder and the
 folders of ``allowed_dirs`` only; it may not stop the daemon, approve or
-revoke pairings, nor change where the daemon listens, who may connect or
-where paired clients may write. docs/protocol.md lists the same rules.
+revoke pairings, read or change the per-site credentials, nor change where
+the daemon listens, who may connect, where paired clients may write or the
+proxy every download goes through. docs/protocol.md lists the same rules.
 """
 
 from __future__ import annotations
@@ -18,8 +19,10 @@ if TYPE_CHECKING:
     from idmd.context import DaemonContext
     from idmd.rpc.peer import Peer
 
-OWNER_METHODS = frozenset({"daemon.shutdown", "pairing.approve", "pairing.deny", "pairing.revoke", "pairing.list"})
-OWNER_CONFIG_KEYS = frozenset({"host", "port", "allowed_origins", "allowed_dirs", "extension_ids"})
+OWNER_METHODS = frozenset({"daemon.shutdown", "pairing.approve", "pairing.deny", "pairing.revoke", "pairing.list",
+                           "credentials.add", "credentials.list", "credentials.remove"})
+# The proxy too: a paired client would otherwise send every download through a host it chose.
+OWNER_CONFIG_KEYS = frozenset({"host", "port", "allowed_origins", "allowed_dirs", "extension_ids", "proxy", "no_proxy"})
 
 
 def is_paired(peer: Peer) -> bool:

@@ -13,6 +13,7 @@ import sys
 from collections.abc import Mapping
 from pathlib import Path
 from typing import TextIO
+from urllib.parse import urlsplit
 
 from idmd import instance
 from idmd.paths import Paths
@@ -21,6 +22,9 @@ from idmd.service.units import LAUNCHD, SYSTEMD, Plan, ServiceSpec, Step, launch
 EXIT_OK, EXIT_ERROR, EXIT_NOT_RUNNING = 0, 1, 3
 
 # systemctl --user without a user manager: over ssh, su, in containers.
+# Proxy variables (both spellings: programs differ in which they read) and curl's NETRC.
+PASSED_ON = ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "NO_PROXY",
+             "http_proxy", "https_proxy", "all_proxy", "no_proxy", "NETRC")
 NO_USER_MANAGER = (
     "There is no systemd user manager in this session (ssh, su or a container?). "
     "Log in normally, or run `loginctl enable-linger` once; or start the daemon with `idmd --detach`."
@@ -80,16 +84,25 @@ def build_plan(paths: Paths, manager: str, env: Mapping[str, str]) -> Plan:
     if env.get("IDM_HOME"):
         # The service must use the same files as the shell that installed it.
         environment.append(("IDM_HOME", str(Path(env["IDM_HOME"]).expanduser().resolve())))
+    # The service runs without the login shell's variables: the proxy the user set, and the
+    # netrc file they point at, are written into it (idm reads them as curl does).
+    environment += [(name, env[name]) for name in PASSED_ON if env.get(name)]
     if manager == LAUNCHD and env.get("PATH"):
         # launchd's PATH is /usr/bin:/bin:/usr/sbin:/sbin: no Homebrew ffmpeg without this.
         environment.append(("PATH", env["PATH"]))
-    spec = ServiceSpec(daemon_command(), tuple(environment), paths.log_file.parent)
+    spec = ServiceSpec(daemon_command(), tuple(environment), paths.log_file.parent, _has_password(environment))
     if manager == LAUNCHD:
         return launchd_plan(spec, home, os.getuid())
     xdg = env.get("XDG_CONFIG_HOME", "")
     config_home = Path(xdg) if os.path.isabs(xdg) else home / ".config"
     kill = shutil.which("kill", path=env.get("PATH")) or "/bin/kill"
     return systemd_plan(spec, config_home, kill)
+
+
+def _has_password(environment: list[tuple[str, str]]) -> bool:
+    """A proxy variable with ``user:password@``: the file is then the user's alone (0600)."""
+    return any(urlsplit(value if "://" in value else f"//{value}").password is not None
+               for name, value in environment if name.lower().endswith("_proxy"))
 
 
 def _tool(plan: Plan) -> str:
@@ -124,11 +137,11 @@ def _run(step: Step, env: Mapping[str, str], out: TextIO) -> subprocess.Complete
     return result
 
 
-def _write(path: Path, content: bytes) -> None:
+def _write(path: Path, content: bytes, private: bool = False) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(path.name + ".tmp")
     tmp.write_bytes(content)
-    os.chmod(tmp, 0o644)
+    os.chmod(tmp, 0o600 if private else 0o644)
     os.replace(tmp, path)
 
 
@@ -149,7 +162,7 @@ def _install(plan: Plan, paths: Paths, dry_run: bool, env: Mapping[str, str], ou
         return EXIT_OK
     if missing:
         raise StepFailed(missing)
-    _write(plan.path, plan.content)
+    _write(plan.path, plan.content, plan.private)
     print(f"wrote {plan.path}", file=out)
     try:
         for step in steps:

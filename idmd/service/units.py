@@ -26,6 +26,7 @@ class ServiceSpec:
     command: tuple[str, ...]
     environment: tuple[tuple[str, str], ...]
     log_dir: Path
+    private: bool = False  # the environment holds a password: the file is written 0600
 
 
 @dataclass(frozen=True)
@@ -50,6 +51,7 @@ class Plan:
     forget: tuple[Step, ...]  # after it is removed
     status: tuple[Step, ...]
     logs_hint: str  # how the user reads the service's output
+    private: bool = False  # written 0600 (a proxy password in its environment)
 
 
 def template(name: str) -> str:
@@ -133,6 +135,7 @@ def systemd_plan(spec: ServiceSpec, config_home: Path, kill: str) -> Plan:
             Step((*ctl, "is-active", UNIT_NAME), may_fail=True),
         ),
         logs_hint=f"journalctl --user -u {UNIT_NAME}",
+        private=spec.private,
     )
 
 
@@ -154,4 +157,5 @@ def launchd_plan(spec: ServiceSpec, home: Path, uid: int) -> Plan:
         forget=(),
         status=(Step(("launchctl", "print", target), may_fail=True),),
         logs_hint=str(spec.log_dir / "idmd.out.log"),
+        private=spec.private,
     )

@@ -89,15 +89,17 @@ async def test_pause_resume_remove_and_purge(idmd: DaemonProcess, files: Files,
 async def test_options_and_global_options_map_onto_idm(idmd: DaemonProcess, files: Files) -> None:
     api = api_for(idmd)
     paused = await run(api.add_uris, [files.url("one.bin")],
-                       {"pause": "true", "max-download-limit": "512K", "all-proxy": "http://proxy:3128"})
+                       {"pause": "true", "max-download-limit": "512K", "all-proxy": "http://proxy:3128",
+                        "all-proxy-user": "u", "all-proxy-passwd": "pw!", "bt-max-peers": "5"})
     options = (await run(api.get_options, [paused]))[0]
+    assert options.get("all-proxy") == "http://u@proxy:3128"  # idm's proxy, its password kept apart
     assert options.get("max-download-limit") == str(512 * 1024)
     assert options.get("pause") == "true"
     assert await run(api.set_options, {"max-download-limit": "1M", "split": "64"}, [paused]) == [True]
     options = (await run(api.get_options, [paused]))[0]
     assert options.get("max-download-limit") == str(1 << 20)
     assert options.get("split") == "32"  # idm's ceiling
-    assert "ignored options idm has no feature for: all-proxy" in idmd.stderr()
+    assert "ignored options idm has no feature for: bt-max-peers" in idmd.stderr()
 
     assert await run(api.set_global_options, {"max-concurrent-downloads": "5",
                                               "max-overall-download-limit": "2M"})

@@ -72,12 +72,14 @@ def test_options_both_ways() -> None:
     idm, ignored = to_idm({"dir": "/x", "out": "a.bin", "split": "64", "max-connection-per-server": "16",
                            "max-download-limit": "2M", "checksum": "sha-256=" + "a" * 64,
                            "header": ["X-A: 1", "X-B: two: parts"], "http-user": "u", "http-passwd": "p",
-                           "referer": "*", "pause": "true", "all-proxy": "http://p:1", "seed-time": "0"},
+                           "referer": "*", "pause": "true", "all-proxy": "http://p:1", "all-proxy-user": "pu",
+                           "all-proxy-passwd": "p w", "seed-time": "0"},
                           "http://h/f")
     assert idm == {"dir": "/x", "filename": "a.bin", "connections": 16, "speed_limit": 2 << 20,
                    "checksum": "sha256=" + "a" * 64, "start": "paused", "referer": "http://h/f",
-                   "headers": {"X-A": "1", "X-B": "two: parts", "Authorization": "Basic dTpw"}}
-    assert ignored == ["all-proxy", "seed-time"]
+                   "headers": {"X-A": "1", "X-B": "two: parts"}, "user": "u", "password": "p",
+                   "proxy": "http://pu:p%20w@p:1"}
+    assert ignored == ["seed-time"]
     assert to_idm({"split": "100"})[0]["connections"] == 32
     for bad in ({"split": "many"}, {"max-download-limit": "fast"}, {"pause": "maybe"}, {"header": "nocolon"},
                 {"checksum": "crc32=00"}, {"out": {"a": 1}}):

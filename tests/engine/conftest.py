@@ -10,6 +10,7 @@ import pytest
 
 from idmd.config import Config
 from idmd.engine import Engine
+from idmd.engine.credentials import Credentials
 from idmd.events import EventBus
 from idmd.protocol.events import Event, EventType
 from idmd.store import Store
@@ -77,12 +78,12 @@ async def site() -> AsyncIterator[Site]:
     await s.close()
 
 
-async def make_harness(tmp_path: Path, **config: Any) -> Harness:
+async def make_harness(tmp_path: Path, credentials: Credentials | None = None, **config: Any) -> Harness:
     store = await Store.open(tmp_path / "idm.db")
     bus = EventBus()
     recorder = Recorder(bus)
     downloads = tmp_path / "downloads"
-    engine = Engine(replace(TEST_CONFIG, **config), downloads, store, bus)
+    engine = Engine(replace(TEST_CONFIG, **config), downloads, store, bus, credentials)
     await engine.start()
     return Harness(engine, recorder, downloads, store)
 

@@ -293,6 +293,7 @@ class Connections(KnownFile):
             start,
             end,
             self.ctx.config.stall_timeout,
+            self.ctx.auth,
         )
         if start is not None:
             problem = range_problem(response.status, response.headers, start)
@@ -346,6 +347,7 @@ class Connections(KnownFile):
                     start,
                     end,
                     self.ctx.config.stall_timeout,
+                    self.ctx.auth,
                 )
                 try:
                     problem = range_problem(response.status, response.headers, start)

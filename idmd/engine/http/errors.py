@@ -9,12 +9,15 @@ from __future__ import annotations
 import asyncio
 import errno
 import os
+import re
 import socket
 
 import aiohttp
+from aiohttp_socks import ProxyConnectionError, ProxyError, ProxyTimeoutError
 
 from idmd.core.text import valid_text
 
+PROXY_AUTH = 407
 RETRIABLE_STATUS = frozenset({408, 425, 429, 500, 502, 503, 504, 520, 521, 522, 523, 524})
 
 
@@ -35,9 +38,26 @@ class HttpStatusError(FetchError):
     code = "http"
 
     def __init__(self, status: int, reason: str, retry_after: float | None = None) -> None:
-        super().__init__(f"HTTP {status} {reason}".strip(), retry_after)
+        message = f"HTTP {status} {reason}".strip()
+        if status == PROXY_AUTH:  # a plain http:// URL through an HTTP proxy: the proxy answers
+            message = f"the proxy refused the user and password ({message})"
+        super().__init__(message, retry_after)
         self.status = status
         self.retriable = status in RETRIABLE_STATUS
+
+
+class AuthFailed(FetchError):
+    """401: the user and password were refused (or none were given). Not retried: the same
+    ones would be refused again."""
+
+    retriable = False
+    code = "auth"
+
+    def __init__(self, host: str, had_credentials: bool) -> None:
+        if had_credentials:
+            super().__init__(f"authentication failed for {host}")
+        else:
+            super().__init__(f"{host} asks for a user and password (idm add --user, or idm credentials add {host})")
 
 
 class RangesUnsupported(FetchError):
@@ -73,6 +93,9 @@ def from_exception(exc: BaseException) -> FetchError:
     """A ``FetchError`` with a readable message for a network-level exception."""
     if isinstance(exc, FetchError):
         return exc
+    proxy_error = _proxy_error(exc)
+    if proxy_error is not None:
+        return proxy_error
     if isinstance(exc, aiohttp.ClientConnectorError):
         os_error = exc.os_error
         if isinstance(os_error, socket.gaierror):
@@ -107,6 +130,31 @@ def from_exception(exc: BaseException) -> FetchError:
     if isinstance(exc, OSError) and exc.errno == errno.ECONNRESET:
         return FetchError("connection reset by peer")
     return FetchError(f"{type(exc).__name__}: {_short(exc)}")
+
+
+def _proxy_error(exc: BaseException) -> FetchError | None:
+    """The proxy named by its address (never its password), or None: not the proxy's fault.
+    A proxy that refuses the credentials is not retried: the same ones would fail again."""
+    if isinstance(exc, aiohttp.ClientProxyConnectionError):
+        os_error = exc.os_error
+        reason = os.strerror(os_error.errno).lower() if os_error.errno else str(os_error)
+        return FetchError(f"cannot connect to the proxy {exc.host}:{exc.port}: {reason}")
+    if isinstance(exc, aiohttp.ClientHttpProxyError):
+        error = FetchError(f"the proxy answered HTTP {exc.status} {exc.message}".strip())
+        error.retriable = exc.status in RETRIABLE_STATUS
+        return error
+    cause = exc.os_error if isinstance(exc, aiohttp.ClientConnectorError) else exc
+    if isinstance(cause, ProxyConnectionError):  # python-socks: "... proxy HOST:PORT [reason]"
+        found = re.search(r"proxy (\S+) \[(.*)\]", str(cause))
+        where, reason = found.groups() if found else ("", str(cause))
+        return FetchError(f"cannot connect to the proxy {where}: {reason.lower()}")
+    if isinstance(cause, ProxyTimeoutError):
+        return FetchError(f"the proxy did not answer in time ({cause})")
+    if isinstance(cause, ProxyError):
+        error = FetchError(f"the SOCKS proxy refused: {cause}")
+        error.retriable = False
+        return error
+    return None
 
 
 def _short(exc: BaseException) -> str:

@@ -17,7 +17,14 @@ import aiohttp
 
 from idmd.core.backoff import parse_retry_after, retry_wait
 from idmd.core.segments import Segment
-from idmd.engine.http.errors import FetchError, HttpStatusError, RangesUnsupported, from_exception
+from idmd.engine.http.auth import Auth
+from idmd.engine.http.errors import (
+    AuthFailed,
+    FetchError,
+    HttpStatusError,
+    RangesUnsupported,
+    from_exception,
+)
 from idmd.engine.http.partfile import PartFile, io_error
 from idmd.engine.limits import RateLimiter
 from idmd.engine.runner import JobContext, JobError
@@ -43,22 +50,36 @@ async def open_response(
     start: int | None,
     end: int | None,
     stall: float,
+    auth: Auth | None = None,
 ) -> aiohttp.ClientResponse:
     """GET ``url`` for bytes ``[start, end)`` (``start`` None: no Range header).
 
     Returns a 200/206 response with its body unread; raises ``FetchError``.
+    ``auth``: the job's credentials; a 401 that brings a new Digest challenge is
+    answered once, any other 401 fails (``AuthFailed``, not retried).
     """
     request_headers = dict(headers)
     if start is not None:
         request_headers["Range"] = f"bytes={start}-{'' if end is None else end - 1}"
-    try:
-        response = await session.get(
-            url, headers=request_headers, timeout=timeout_for(stall), allow_redirects=True
-        )
-    except Exception as exc:  # noqa: BLE001 - every network failure becomes one readable FetchError
-        raise from_exception(exc) from None
+    for _ in range(2):
+        if auth is not None and (value := auth.header(url)) is not None:
+            request_headers["Authorization"] = value
+        try:
+            response = await session.get(
+                url, headers=request_headers, timeout=timeout_for(stall), allow_redirects=True
+            )
+        except Exception as exc:  # noqa: BLE001 - every network failure becomes one readable FetchError
+            raise from_exception(exc) from None
+        if response.status != 401 or auth is None:
+            break
+        response.release()
+        if not auth.challenged(response.headers.getall("WWW-Authenticate", [])):
+            break
     if response.status in (200, 206):
         return response
+    if response.status == 401:
+        response.release()
+        raise AuthFailed(response.url.host or "", auth is not None)
     retry_after = parse_retry_after(response.headers.get("Retry-After"))
     error = HttpStatusError(response.status, response.reason or "", retry_after)
     response.release()
@@ -75,7 +96,7 @@ async def first_response(
     while True:
         try:
             return await open_response(
-                ctx.session, url, headers, start, None, ctx.config.stall_timeout
+                ctx.session, url, headers, start, None, ctx.config.stall_timeout, ctx.auth
             )
         except FetchError as exc:
             attempts += 1

@@ -17,13 +17,15 @@ from idmd.engine.media.service import Extraction, MediaService, extract
 
 
 async def probe_media(
-    url: str, options: Mapping[str, Any], service: MediaService | None = None, user_agent: str = ""
+    url: str, options: Mapping[str, Any], service: MediaService | None = None, user_agent: str = "",
+    proxy: str | None = None,
 ) -> dict[str, Any]:
-    """``{kind, title, filename, size, duration, thumbnail, formats, qualities, entries}``."""
+    """``{kind, title, filename, size, duration, thumbnail, formats, qualities, entries}``
+    (``proxy``: yt-dlp's, see ``base_request``)."""
     if service is None:
-        extraction = await extract(url, options, user_agent)
+        extraction = await extract(url, options, user_agent, proxy=proxy)
     else:
-        extraction = await service.extract(url, options, user_agent)
+        extraction = await service.extract(url, options, user_agent, proxy)
     return describe(url, extraction, options)
 
 

@@ -34,14 +34,20 @@ def format_choice(options: Mapping[str, Any], ffmpeg: str | None) -> FormatChoic
 
 
 def base_request(
-    url: str, options: Mapping[str, Any], ffmpeg: str | None, default_user_agent: str = ""
+    url: str, options: Mapping[str, Any], ffmpeg: str | None, default_user_agent: str = "",
+    proxy: str | None = None,
 ) -> dict[str, Any]:
-    return {
+    """The worker's request; ``proxy`` is yt-dlp's ``proxy``: the job's way out as
+    idmd.core.proxyurl.Route.for_ytdlp gives it (a URL, "" for none)."""
+    request = {
         "url": url,
         "format": format_choice(options, ffmpeg).selector,
         "ffmpeg": ffmpeg,
         "headers": request_headers(options, default_user_agent),
     }
+    if proxy is not None:
+        request["proxy"] = proxy
+    return request
 
 
 def media_filename(title: str | None, ext: str | None, wanted: str | None = None) -> str:

@@ -29,6 +29,7 @@ from idmd.engine.media.request import (
 from idmd.engine.media.service import Extraction, MediaService
 from idmd.engine.media.timing import Phases, watch_first_byte
 from idmd.engine.runner import JobError, NeedsDecision, Skipped
+from idmd.engine.sessions import job_route
 
 if TYPE_CHECKING:
     from idmd.engine.runner import JobContext
@@ -113,7 +114,8 @@ class MediaRunner:
                 await asyncio.sleep(backoff_delay(attempt, base=1.0))
 
     def _request(self, ctx: JobContext) -> dict[str, Any]:
-        return base_request(ctx.job.url, ctx.job.options, shutil.which("ffmpeg"), ctx.config.user_agent)
+        proxy = job_route(ctx.job.url, ctx.job.options, ctx.config).for_ytdlp
+        return base_request(ctx.job.url, ctx.job.options, shutil.which("ffmpeg"), ctx.config.user_agent, proxy)
 
     def _handed(self, ctx: JobContext) -> Extraction | None:
         """The extraction made at add time, if it is still there and usable."""

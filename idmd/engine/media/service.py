@@ -50,10 +50,11 @@ def request_key(request: Mapping[str, Any]) -> str:
 
 
 async def extract(
-    url: str, options: Mapping[str, Any], user_agent: str = "", pool: WorkerPool | None = None
+    url: str, options: Mapping[str, Any], user_agent: str = "", pool: WorkerPool | None = None,
+    proxy: str | None = None,
 ) -> Extraction:
     """One probe-mode worker run; a URL yt-dlp cannot handle raises ``UrlNotSupported``."""
-    request = {**base_request(url, options, shutil.which("ffmpeg"), user_agent), "mode": "probe"}
+    request = {**base_request(url, options, shutil.which("ffmpeg"), user_agent, proxy), "mode": "probe"}
     started = time.monotonic()
     outcome = await run_worker(request, stall_timeout=PROBE_TIMEOUT, pool=pool)
     if outcome.result is None:
@@ -75,13 +76,15 @@ class MediaService:
         """Have a warm worker ready soon (after the daemon's own start-up, not during it)."""
         self._warm = asyncio.get_running_loop().call_later(after, self.pool.fill)
 
-    async def extract(self, url: str, options: Mapping[str, Any], user_agent: str = "") -> Extraction:
+    async def extract(
+        self, url: str, options: Mapping[str, Any], user_agent: str = "", proxy: str | None = None
+    ) -> Extraction:
         """A fresh extraction kept for the job's runner, or the one kept from a probe a moment ago."""
         key = request_key(base_request(url, options, shutil.which("ffmpeg"), user_agent))
         kept = self._fresh(key)
         if kept is not None:
             return kept
-        extraction = await extract(url, options, user_agent, self.pool)
+        extraction = await extract(url, options, user_agent, self.pool, proxy)
         if extraction.result.get("kind") == "media":  # a playlist's run looks at it again, as a video
             self._kept[key] = extraction
             self._kept.move_to_end(key)

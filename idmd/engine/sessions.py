@@ -1,0 +1,63 @@
+"""The engine's HTTP sessions: one per way out (direct, each proxy).
+
+A session keeps its connections for reuse, so every job through the same
+proxy shares one. HTTP and HTTPS proxies are aiohttp's own (``proxy=``);
+SOCKS proxies take aiohttp-socks's connector, which a session is built on.
+Which route a request takes is idmd.core.proxyurl's decision.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Mapping
+from typing import Any
+from urllib.request import getproxies
+
+import aiohttp
+from aiohttp_socks import ProxyConnector
+
+from idmd.config import Config
+from idmd.core.proxyurl import SOCKS, Route, route, with_password
+
+DNS_CACHE = 60  # seconds
+
+
+class Sessions:
+    def __init__(self) -> None:
+        self._sessions: dict[Route, aiohttp.ClientSession] = {}
+
+    def get(self, route: Route) -> aiohttp.ClientSession:
+        """The open session for ``route``, made on first use."""
+        session = self._sessions.get(route)
+        if session is None or session.closed:
+            session = self._sessions[route] = _make(route)
+        return session
+
+    async def close(self) -> None:
+        sessions, self._sessions = list(self._sessions.values()), {}
+        await asyncio.gather(*(s.close() for s in sessions), return_exceptions=True)
+
+
+def job_route(url: str, options: Mapping[str, Any], config: Config) -> Route:
+    """The way out for ``url`` of a job with ``options`` (its password put back in)."""
+    own = options.get("proxy")
+    if own:
+        own = with_password(str(own), options.get("proxy_password"))
+    return route(url, own, config.proxy, config.no_proxy, getproxies())
+
+
+def _make(route: Route) -> aiohttp.ClientSession:
+    if route.direct:
+        return aiohttp.ClientSession(connector=_connector(), auto_decompress=False)
+    scheme = route.proxy.partition("://")[0]
+    if scheme in SOCKS:
+        # socks5h: the proxy resolves the host name (python-socks spells it socks5 + rdns).
+        url = route.proxy.replace("socks5h://", "socks5://", 1)
+        connector = ProxyConnector.from_url(url, rdns=scheme == "socks5h", limit=0, ttl_dns_cache=DNS_CACHE)
+        return aiohttp.ClientSession(connector=connector, auto_decompress=False)
+    # aiohttp sends the URL's user and password as Proxy-Authorization (Basic).
+    return aiohttp.ClientSession(connector=_connector(), proxy=route.proxy, auto_decompress=False)
+
+
+def _connector() -> aiohttp.TCPConnector:
+    return aiohttp.TCPConnector(limit=0, ttl_dns_cache=DNS_CACHE)
