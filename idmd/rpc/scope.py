@@ -19,7 +19,9 @@ if TYPE_CHECKING:
     from idmd.rpc.peer import Peer
 
 OWNER_METHODS = frozenset({"daemon.shutdown", "pairing.approve", "pairing.deny", "pairing.revoke", "pairing.list"})
-OWNER_CONFIG_KEYS = frozenset({"host", "port", "allowed_origins", "allowed_dirs", "extension_ids"})
+OWNER_CONFIG_KEYS = frozenset({"host", "port", "allowed_origins", "allowed_dirs", "extension_ids",
+                               # commands run and URLs posted to after a download: the owner's alone
+                               "actions", "webhook_url", "on_queue_empty"})
 
 
 def is_paired(peer: Peer) -> bool:
