@@ -38,6 +38,8 @@ complete -c idm -n "__fish_seen_subcommand_from add" -l referer -x -d "Referer h
 complete -c idm -n "__fish_seen_subcommand_from add" -l cookies -r -F -d "a cookies.txt file or a Cookie header"
 complete -c idm -n "__fish_seen_subcommand_from add" -l user -x -d "user name (HTTP Basic authentication)"
 complete -c idm -n "__fish_seen_subcommand_from add" -l password -x -d "password for --user"
+complete -c idm -n "__fish_seen_subcommand_from add" -l category -x -a "Compressed Documents Music Programs Video" -d "category (folder and after-action)"
+complete -c idm -n "__fish_seen_subcommand_from add" -l after -x -d "action when completed (config [actions] name, or none)"
 complete -c idm -n "__fish_seen_subcommand_from add" -s i -l input-file -r -F -d "also the URLs in FILE (- : standard input)"
 complete -c idm -n "__fish_seen_subcommand_from add" -l again -d "add a URL even when it is already queued or running"
 complete -c idm -n "__fish_seen_subcommand_from add" -l limit -x -d "bytes per second (500K, 2M), 0: none"

@@ -65,6 +65,8 @@ _idm() {
                         '(--limit --speed-limit)'{--limit=,--speed-limit=}'[bytes per second (500K, 2M), 0: none]:rate:' \
                         '--user=[user name (HTTP Basic authentication)]:user:' \
                         '--password=[password for --user]:password:' \
+                        '--category=[category (folder and after-action)]:category:(Compressed Documents Music Programs Video)' \
+                        '--after=[action when completed (config \[actions\] name, or none)]:action:' \
                         '(-i --input-file)'{-i+,--input-file=}'[also the URLs in FILE (- : standard input)]:file:_files' \
                         '--again[add a URL even when a download of it is already queued or running]' \
                         '(--playlist --no-playlist)--playlist[a playlist URL: one job per entry]' \
