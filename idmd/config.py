@@ -185,6 +185,8 @@ def _coerce(key: str, value: Any) -> Any:
                 raise TypeError
             return value
         if kind == "bool":
+            if isinstance(value, str) and value.lower() in ("true", "false"):  # idm config set KEY false
+                return value.lower() == "true"
             if not isinstance(value, bool):
                 raise TypeError
             return value
