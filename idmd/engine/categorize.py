@@ -19,6 +19,7 @@ from idmd.config import Config
 from idmd.core import actions, categories
 from idmd.core.categories import Category
 from idmd.core.folders import within
+from idmd.engine.runner import JobError
 from idmd.protocol.checks import bad
 from idmd.protocol.models import JobOptions
 
@@ -83,10 +84,12 @@ def decide(
     return Decision(chosen.name, target)
 
 
-def make_folder(folder: Path) -> Path:
-    """Create ``folder`` (and parents); OSError goes to the caller."""
-    os.makedirs(folder, exist_ok=True)
-    return folder
+def make_folder(folder: Path) -> None:
+    """Create a category's ``folder`` (and parents) when a file is about to be written there."""
+    try:
+        os.makedirs(folder, exist_ok=True)
+    except OSError as exc:
+        raise JobError("io", f"cannot create {folder}: {exc.strerror or exc}") from None
 
 
 def after_action(config: Config, options: JobOptions, category: str | None) -> actions.Action | None:

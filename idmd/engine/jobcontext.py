@@ -8,6 +8,7 @@ It holds only what it is handed (``ContextServices``), never the engine.
 from __future__ import annotations
 
 import logging
+import os
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -97,15 +98,11 @@ class RunContext:
             return Path(kept["folder"])
         roots = [self.download_dir, *(Path(d) for d in self.config.allowed_dirs)]
         decision = categorize.decide(self.config, self.job.options, self.download_dir, roots, name, mime, url)
-        folder = decision.folder
+        # Resolved (place() compares parents), created only when the file is written there,
+        # so a job cancelled before that leaves no empty folder behind.
+        folder = Path(os.path.realpath(decision.folder))
         if decision.warning:
             self.log(decision.warning, "warning")
-        if folder != self.download_dir:
-            try:
-                folder = categorize.make_folder(folder).resolve()
-            except OSError as exc:
-                self.log(f"cannot create {folder}: {exc.strerror or exc}; using the download folder", "warning")
-                folder = self.download_dir
         self.job.state["category"] = {"name": decision.category, "folder": str(folder)}
         if decision.category:
             self.update(category=decision.category)
@@ -129,6 +126,7 @@ class RunContext:
         def placer(info: ResponseInfo) -> tuple[Path, bool]:
             name = choose_filename(info.final_url, info.content_disposition, filename, info.content_type)
             folder = self.folder_for(name, info.content_type, info.final_url)
+            categorize.make_folder(folder)
             return place(self._services.reservations, self.job.id, folder, info, filename, on_duplicate)
 
         download = HttpDownload(

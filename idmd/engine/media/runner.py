@@ -288,6 +288,7 @@ class MediaRunner:
         if part.suffix and not name.endswith(part.suffix):  # the merge chose another container
             name = f"{name.rsplit('.', 1)[0]}{part.suffix}"
         folder = ctx.folder_for(name, "", ctx.job.url)  # as decided in _place
+        os.makedirs(folder, exist_ok=True)
         target = folder / name
         if os.path.lexists(target) and self._duplicate_action(ctx) != "overwrite":
             # Someone made a file of that name while we downloaded: never clobber it.
