@@ -7,6 +7,7 @@ config. Each key is documented in ``FIELDS`` (the man page and
 
 from __future__ import annotations
 
+import copy
 import dataclasses
 import math
 import tomllib
@@ -14,6 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from idmd.core import actions, categories
 from idmd.core.origins import valid_extension_id
 from idmd.core.proxyurl import ProxyUrlError, check_proxy, masked
 from idmd.core.units import UnitError, parse_size
@@ -45,6 +47,13 @@ class Config:
     log_level: str = "info"
     proxy: str = ""  # empty: HTTP_PROXY/HTTPS_PROXY/NO_PROXY from the environment
     no_proxy: tuple[str, ...] = field(default_factory=tuple)
+    # Categories and what happens after a download (idmd/core/categories.py, idmd/core/actions.py).
+    use_categories: bool = True
+    categories: dict[str, Any] = field(default_factory=dict, hash=False)
+    actions: dict[str, Any] = field(default_factory=dict, hash=False)
+    webhook_url: str = ""
+    webhook_timeout: float = 10.0
+    on_queue_empty: tuple[str, ...] = field(default_factory=tuple)
 
     def to_dict(self) -> dict[str, Any]:
         data = dataclasses.asdict(self)
@@ -103,6 +112,29 @@ class Config:
                 check_proxy(self.proxy)
             except ProxyUrlError as exc:
                 raise ConfigError(f"proxy: {exc}") from None
+        self._validate_after()
+
+    def _validate_after(self) -> None:
+        """Categories, actions and the webhook: a folder outside the download folder and
+        ``allowed_dirs`` is refused here, so nothing is ever written there."""
+        known = Path(self.download_dir).expanduser() if self.download_dir else None
+        allowed = [Path(d) for d in self.allowed_dirs]
+        try:
+            chosen = categories.parse(self.categories)
+            categories.check_folders(chosen, known, allowed)
+            named = actions.parse(self.actions)
+            actions.check_folders(named, known, allowed)
+        except (categories.CategoryError, actions.ActionError) as exc:
+            raise ConfigError(str(exc)) from None
+        for category in chosen:
+            if category.after and category.after != actions.NONE and category.after not in named:
+                raise ConfigError(f"categories.{category.name}.after: no action {category.after!r} in [actions]")
+        if self.webhook_url and not self.webhook_url.startswith(("http://", "https://")):
+            raise ConfigError("webhook_url must be an http:// or https:// URL (empty: none)")
+        if not 0 < self.webhook_timeout <= 600:
+            raise ConfigError("webhook_timeout must be a number of seconds > 0 and at most 600")
+        if self.on_queue_empty and not self.on_queue_empty[0].strip():
+            raise ConfigError("on_queue_empty must be a command as a list of strings: [\"program\", \"arg\"]")
 
 
 FIELDS: dict[str, str] = {
@@ -126,6 +158,14 @@ FIELDS: dict[str, str] = {
     "proxy": "proxy for every job without its own: http://, https://, socks5:// or socks5h://[user:password@]host:port"
     " (empty: HTTP_PROXY/HTTPS_PROXY)",
     "no_proxy": "hosts reached without the config's proxy (example.org, .example.org, host:port, *)",
+    "use_categories": "sort downloads into category folders under download_dir (Compressed, Documents, Music, "
+                      "Programs, Video and [categories.NAME] tables)",
+    "categories": "[categories.NAME] tables: folder, extensions, mime, hosts (globs), after (an action's name)",
+    "actions": "[actions.NAME] tables run after a download completes: move (a folder), run (a command, "
+               "no shell; the file's path is appended or replaces {path}), timeout (seconds)",
+    "webhook_url": "POST each completed or failed job as JSON to this URL (empty: none)",
+    "webhook_timeout": "seconds before a webhook POST is given up",
+    "on_queue_empty": "a command (list of strings, no shell) run when the last queued or running job ends",
 }
 
 _TYPES = {f.name: f.type for f in dataclasses.fields(Config)}
@@ -161,6 +201,16 @@ def _coerce(key: str, value: Any) -> Any:
             if not isinstance(value, str):
                 raise TypeError
             return value
+        if kind == "bool":
+            if isinstance(value, str) and value.lower() in ("true", "false"):  # idm config set KEY false
+                return value.lower() == "true"
+            if not isinstance(value, bool):
+                raise TypeError
+            return value
+        if kind.startswith("dict"):
+            if not isinstance(value, dict):
+                raise TypeError
+            return copy.deepcopy(value)
         if not isinstance(value, (list, tuple)) or not all(isinstance(v, str) for v in value):
             raise TypeError
         return tuple(value)
@@ -202,13 +252,23 @@ def to_toml(config: Config) -> str:
 
 def toml_line(key: str, value: Any) -> str:
     """``key = value`` in TOML for the value types a Config holds."""
+    return f"{key} = {_toml_value(value)}"
+
+
+def _toml_value(value: Any) -> str:
     if isinstance(value, str):
-        return f"{key} = {_toml_str(value)}"
+        return _toml_str(value)
     if isinstance(value, (list, tuple)):
-        return f"{key} = [{', '.join(_toml_str(v) for v in value)}]"
+        return f"[{', '.join(_toml_value(v) for v in value)}]"
+    if isinstance(value, dict):  # an inline table: categories, actions
+        return "{" + ", ".join(f"{_toml_key(str(k))} = {_toml_value(v)}" for k, v in value.items()) + "}"
     if isinstance(value, bool):
-        return f"{key} = {'true' if value else 'false'}"
-    return f"{key} = {value}"
+        return "true" if value else "false"
+    return str(value)
+
+
+def _toml_key(key: str) -> str:
+    return key if key and all(c.isascii() and (c.isalnum() or c in "_-") for c in key) else _toml_str(key)
 
 
 def _toml_str(value: str) -> str:

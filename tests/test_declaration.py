@@ -125,7 +125,12 @@ async def call(tmp_path: Path) -> AsyncIterator[Call]:
     paths = resolve_paths({"IDM_HOME": str(tmp_path)})
     paths.ensure()
     store = await Store.open(tmp_path / "idm.db")
-    ctx = DaemonContext(Config(), paths, secrets.token_hex(16), EventBus())
+    # ``category`` and ``after`` name what the config has: a category and an action whose
+    # names are as long as the declaration allows (valid_values tries those).
+    longest = {o.name: "x" * o.max_length for o in OPTIONS if o.name in ("category", "after")}
+    config = Config().patched({"categories": {longest["category"]: {}},
+                               "actions": {longest["after"]: {"run": ["true"]}}})
+    ctx = DaemonContext(config, paths, secrets.token_hex(16), EventBus())
     engine = Engine(ctx.config, tmp_path / "downloads", store, ctx.bus)
     await engine.start()
     ctx.engine = engine

@@ -42,6 +42,7 @@ export function jobSummary(job) {
   const done = Number(job?.done);
   const size = job?.size == null ? NaN : Number(job.size);
   if (Number.isFinite(done)) parts.push(Number.isFinite(size) ? `${formatBytes(done)} / ${formatBytes(size)}` : formatBytes(done));
+  if (job?.category) parts.push(String(job.category)); // the daemon's category folder: Compressed, Video…
   if (job?.status === 'downloading') {
     const speed = formatSpeed(Number(job.speed));
     const eta = formatEta(job.eta == null ? NaN : Number(job.eta));

@@ -25,4 +25,5 @@ test('a job line shows bytes, and speed and ETA only while downloading', () => {
   assert.equal(jobSummary({ status: 'downloading', done: 1024, size: 4096, speed: 1024, eta: 3 }), '1.0 KiB / 4.0 KiB · 1.0 KiB/s · 0:03');
   assert.equal(jobSummary({ status: 'paused', done: 1024, size: 4096, speed: 1024, eta: 3 }), '1.0 KiB / 4.0 KiB');
   assert.equal(jobSummary({ status: 'failed', done: 0, size: null, error: { code: 1, message: 'HTTP 404' } }), '0 B · HTTP 404');
+  assert.equal(jobSummary({ status: 'completed', done: 2048, size: 2048, category: 'Compressed' }), '2.0 KiB / 2.0 KiB · Compressed');
 });

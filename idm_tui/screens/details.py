@@ -49,6 +49,8 @@ def field_rows(job: Job) -> list[tuple[str, str | Text]]:
         ("started", short_time(job.get("started_at"))),
         ("finished", short_time(job.get("finished_at"))),
     ]
+    if job.get("category"):
+        rows.append(("category", str(job.get("category"))))
     if error:
         rows.append(("error", Text(f"{error.get('message', '')} ({error.get('code', '')})", style="red")))
     if media:

@@ -73,9 +73,14 @@ def row_cells(job: Job, name_width: int = 40) -> dict[str, Text | str]:
     share = fraction(done, size)
     if share is None and status == "completed":
         share = 1.0
-    name = job_name(job)
-    if len(name) > name_width:
-        name = name[: name_width - 1] + "…"
+    name: Text | str = job_name(job)
+    category = str(job.get("category") or "")
+    if category:  # after the name, dimmed, so the name keeps its room: cut the name, not the category
+        room = max(1, name_width - len(category) - 3)
+        short = str(name) if len(str(name)) <= room else str(name)[: room - 1] + "…"
+        name = Text.assemble(short, (f" · {category}", "dim"))
+    elif len(str(name)) > name_width:
+        name = str(name)[: name_width - 1] + "…"
     size_text = human_size(size) if size is not None else (human_size(done) if done else UNKNOWN)
     active = status == "downloading"
     return {

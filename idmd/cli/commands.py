@@ -9,6 +9,7 @@ import getpass
 import json
 import os
 import sys
+import tomllib
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -344,16 +345,33 @@ async def config(client: Client, args: argparse.Namespace) -> int:
             raise SystemExit(f"idm config: no key {args.key!r} (keys: {', '.join(current)})")
         else:
             shown = current[args.key]
-            print(", ".join(shown) if isinstance(shown, list) else shown)
+            if isinstance(shown, dict):  # categories, actions: a TOML inline table
+                print(toml_line(args.key, shown).split(" = ", 1)[1])
+            else:
+                print(", ".join(shown) if isinstance(shown, list) else shown)
         return exits.OK
     if args.key is None or args.value is None:
         raise SystemExit("idm config set needs KEY VALUE")
     value: Any = args.value
     if isinstance(current.get(args.key), list):  # allowed_origins: a comma-separated list
         value = [v.strip() for v in args.value.split(",") if v.strip()]
+    elif isinstance(current.get(args.key), dict):  # categories, actions: a TOML inline table
+        value = inline_table(args.key, args.value)
     new: dict[str, Any] = await client.call("config.set", {"patch": {args.key: value}})
     print(toml_line(args.key, new[args.key]))
     return exits.OK
+
+
+def inline_table(key: str, text: str) -> dict[str, Any]:
+    """``{Books = {extensions = ["epub"]}}`` (TOML) as a dict; SystemExit saying what is wrong."""
+    try:
+        value = tomllib.loads(f"value = {text}")["value"]
+    except tomllib.TOMLDecodeError as exc:
+        raise SystemExit(f"idm config: {key} takes a TOML inline table such as "
+                         f"'{{Books = {{extensions = [\"epub\"]}}}}': {exc}") from None
+    if not isinstance(value, dict):
+        raise SystemExit(f"idm config: {key} takes a TOML inline table, {{…}}")
+    return value
 
 
 async def stop(client: Client, args: argparse.Namespace) -> int:

@@ -76,11 +76,18 @@ JOB_HEADERS = ("ID", "STATUS", "DONE", "SIZE", "SPEED", "ETA", "NAME", "ERROR")
 
 
 def job_table(jobs: Sequence[Job]) -> str:
-    """The ``idm ls`` table; the ERROR column only when a job has an error."""
+    """The ``idm ls`` table; the ERROR column only when a job has an error, the CATEGORY
+    column (before NAME) only when a job has a category."""
     rows = [job_row(job) for job in jobs]
+    headers = list(JOB_HEADERS)
+    if any(job.get("category") for job in jobs):
+        name = headers.index("NAME")
+        headers.insert(name, "CATEGORY")
+        for row, job in zip(rows, jobs, strict=True):
+            row.insert(name, str(job.get("category") or UNKNOWN))
     if any(row[-1] for row in rows):
-        return table(rows, JOB_HEADERS)
-    return table([row[:-1] for row in rows], JOB_HEADERS[:-1])
+        return table(rows, headers)
+    return table([row[:-1] for row in rows], headers[:-1])
 
 
 def job_details(job: Job) -> str:
@@ -104,6 +111,8 @@ def job_details(job: Job) -> str:
         lines.append(f"{'error:':<13}{error.get('message')} ({error.get('code')})")
     if job.get("note"):
         lines.append(f"{'note:':<13}{job.get('note')}")
+    if job.get("category"):
+        lines.append(f"{'category:':<13}{job.get('category')}")
     media = job.get("media")
     if media:
         lines.append(f"{'media:':<13}{media.get('title')} [{media.get('quality') or media.get('format') or ''}]")

@@ -30,7 +30,7 @@ _idm() {
         add:-c | add:--connections) COMPREPLY=($(compgen -W "1 2 4 8 16 32" -- "$cur")); return ;;
         add:--on-duplicate) COMPREPLY=($(compgen -W "rename overwrite skip ask" -- "$cur")); return ;;
         add:-o | add:--filename | add:-H | add:--header | add:--checksum | add:--format | add:--referer) return ;;
-        add:--user-agent | add:--priority | add:--limit | add:--speed-limit | add:--user | add:--password) return ;;
+        add:--user-agent | add:--priority | add:--limit | add:--speed-limit | add:--user | add:--password | add:--category | add:--after) return ;;
         add:--proxy | add:--proxy-password | credentials:--user) return ;;
         ls:-s | ls:--status | pause:-s | resume:-s | cancel:-s | retry:-s | rm:-s | *:--status)
             COMPREPLY=($(compgen -W "$statuses" -- "$cur"))
@@ -56,7 +56,7 @@ _idm() {
         return
     fi
     case $cmd in
-        add) opts="--quality --dir --filename --connections --header --cookies --checksum --mode --format --referer --user-agent --start --priority --on-duplicate --limit --speed-limit --playlist --no-playlist --user --password --proxy --proxy-password --input-file --again --wait --json" ;;
+        add) opts="--quality --dir --filename --connections --header --cookies --checksum --mode --format --referer --user-agent --start --priority --on-duplicate --limit --speed-limit --playlist --no-playlist --user --password --proxy --proxy-password --category --after --input-file --again --wait --json" ;;
         ls) opts="--status --query --limit --sort --ids --json" ;;
         probe) opts="--json" ;;
         info)

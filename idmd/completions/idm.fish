@@ -41,6 +41,8 @@ complete -c idm -n "__fish_seen_subcommand_from add" -l user -x -d "user name (H
 complete -c idm -n "__fish_seen_subcommand_from add" -l password -x -d "password for --user"
 complete -c idm -n "__fish_seen_subcommand_from add" -l proxy -x -d "proxy for this download (socks5://user:pass@host:1080, direct)"
 complete -c idm -n "__fish_seen_subcommand_from add" -l proxy-password -x -d "password for the --proxy user"
+complete -c idm -n "__fish_seen_subcommand_from add" -l category -x -a "Compressed Documents Music Programs Video" -d "category (folder and after-action)"
+complete -c idm -n "__fish_seen_subcommand_from add" -l after -x -d "action when completed (config [actions] name, or none)"
 complete -c idm -n "__fish_seen_subcommand_from add" -s i -l input-file -r -F -d "also the URLs in FILE (- : standard input)"
 complete -c idm -n "__fish_seen_subcommand_from add" -l again -d "add a URL even when it is already queued or running"
 complete -c idm -n "__fish_seen_subcommand_from add" -l limit -x -d "bytes per second (500K, 2M), 0: none"

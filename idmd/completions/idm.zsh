@@ -68,6 +68,8 @@ _idm() {
                         '--password=[password for --user]:password:' \
                         '--proxy=[proxy for this download (socks5://user:pass@host:1080, direct)]:proxy:' \
                         '--proxy-password=[password for the --proxy user]:password:' \
+                        '--category=[category (folder and after-action)]:category:(Compressed Documents Music Programs Video)' \
+                        '--after=[action when completed (config \[actions\] name, or none)]:action:' \
                         '(-i --input-file)'{-i+,--input-file=}'[also the URLs in FILE (- : standard input)]:file:_files' \
                         '--again[add a URL even when a download of it is already queued or running]' \
                         '(--playlist --no-playlist)--playlist[a playlist URL: one job per entry]' \

@@ -8,6 +8,7 @@ It holds only what it is handed (``ContextServices``), never the engine.
 from __future__ import annotations
 
 import logging
+import os
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -17,8 +18,10 @@ import aiohttp
 
 from idmd.config import Config
 from idmd.core.checksum import parse_checksum
+from idmd.core.filenames import choose_filename
 from idmd.core.proxyurl import Route
 from idmd.core.userinfo import scrub, secrets_of
+from idmd.engine import categorize
 from idmd.engine.credentials import Credentials, job_auth
 from idmd.engine.http.download import HttpDownload
 from idmd.engine.http.response import ResponseInfo
@@ -32,7 +35,7 @@ from idmd.protocol.events import EventType
 
 log = logging.getLogger(__name__)
 _LEVELS = {"debug": logging.DEBUG, "info": logging.INFO, "warning": logging.WARNING, "error": logging.ERROR}
-VISIBLE_FIELDS = frozenset({"filename", "path", "size", "media", "kind", "url", "playlist"})
+VISIBLE_FIELDS = frozenset({"filename", "path", "size", "media", "kind", "url", "playlist", "category"})
 
 
 @dataclass(frozen=True)
@@ -95,6 +98,23 @@ class RunContext:
         done = sum(row[2] for row in rows) if rows else self.job.done
         self._services.store.checkpoint(self.job.id, done, rows, self.job.state)
 
+    def folder_for(self, name: str, mime: str, url: str) -> Path:
+        """The folder the file goes to, by its category (decided once, kept in ``job.state``)."""
+        kept = self.job.state.get("category")
+        if isinstance(kept, dict) and kept.get("folder"):
+            return Path(kept["folder"])
+        roots = [self.download_dir, *(Path(d) for d in self.config.allowed_dirs)]
+        decision = categorize.decide(self.config, self.job.options, self.download_dir, roots, name, mime, url)
+        # Resolved (place() compares parents), created only when the file is written there,
+        # so a job cancelled before that leaves no empty folder behind.
+        folder = Path(os.path.realpath(decision.folder))
+        if decision.warning:
+            self.log(decision.warning, "warning")
+        self.job.state["category"] = {"name": decision.category, "folder": str(folder)}
+        if decision.category:
+            self.update(category=decision.category)
+        return folder
+
     async def download_file(
         self,
         url: str,
@@ -113,7 +133,10 @@ class RunContext:
         on_duplicate = self.job.state.get("on_duplicate") or options.get("on_duplicate") or self.config.on_duplicate
 
         def placer(info: ResponseInfo) -> tuple[Path, bool]:
-            return place(self._services.reservations, self.job.id, self.download_dir, info, filename, on_duplicate)
+            name = choose_filename(info.final_url, info.content_disposition, filename, info.content_type)
+            folder = self.folder_for(name, info.content_type, info.final_url)
+            categorize.make_folder(folder)
+            return place(self._services.reservations, self.job.id, folder, info, filename, on_duplicate)
 
         download = HttpDownload(
             self,

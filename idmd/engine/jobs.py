@@ -50,6 +50,7 @@ class Job:
     media: Media | None = None
     playlist: PlaylistEntry | None = None
     note: str = ""  # how it ended without an error (a skipped duplicate); shown, stored in ``extra``
+    category: str = ""  # decided when the file's name and type are known; stored in ``extra``
     state: dict[str, Any] = field(default_factory=dict)
 
     @property
@@ -100,6 +101,8 @@ class Job:
             data["playlist"] = self.playlist
         if self.note:
             data["note"] = self.note
+        if self.category:
+            data["category"] = self.category
         return data
 
     def to_store(self) -> dict[str, Any]:
@@ -133,6 +136,7 @@ class Job:
             media=data.get("media"),
             playlist=data.get("playlist"),
             note=str(data.get("note") or ""),
+            category=str(data.get("category") or ""),
             state=dict(data.get("state") or {}),
         )
         job.refresh_done()

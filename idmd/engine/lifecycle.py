@@ -7,6 +7,8 @@ them, so the engine's modules import this one and never the other way round.
 
 from __future__ import annotations
 
+import contextlib
+import os
 from pathlib import Path
 
 from idmd.engine.jobs import Job
@@ -25,6 +27,10 @@ def discard_partial(job: Job, default_dir: Path) -> bool:
         Path(part).unlink(missing_ok=True)
     if job.kind == "media":
         discard_media(job.download_dir or default_dir, job.id)
+    folder = (job.state.get("category") or {}).get("folder")
+    if folder and Path(folder) != (job.download_dir or default_dir):
+        with contextlib.suppress(OSError):  # an empty category folder goes too (rmdir: only when empty)
+            os.rmdir(folder)
     job.state = {}
     job.segments = []
     had_bytes, job.done = job.done, 0

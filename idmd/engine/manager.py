@@ -20,8 +20,9 @@ import aiohttp
 from idmd.config import Config
 from idmd.core.tokenbucket import TokenBucket
 from idmd.core.userinfo import split_credentials, split_proxy_password
-from idmd.engine import lifecycle
+from idmd.engine import categorize, lifecycle
 from idmd.engine.actions import JobActions
+from idmd.engine.after import AfterDownload, AfterServices
 from idmd.engine.credentials import Credentials, job_auth
 from idmd.engine.jobcontext import ContextServices, RunContext
 from idmd.engine.jobs import Job, new_job_id
@@ -72,6 +73,8 @@ class Engine:
         self._ticker_task: asyncio.Task[None] | None = None
         self._stopping = False
         self._folders: dict[Path, Path] = {}
+        self.after = AfterDownload(AfterServices(lambda: self.config, lambda url: self.session(url, {}), bus, store, self.queue.get,
+                                                 self._idle, lambda: self.download_dir))
 
     # -- lifecycle -------------------------------------------------------------------------
     def session(self, url: str, options: Mapping[str, Any]) -> aiohttp.ClientSession:
@@ -97,6 +100,7 @@ class Engine:
         """Stop every job where it is (checkpointed, parts kept): the next start resumes them."""
         self._stopping = True
         await asyncio.gather(*(run.stop() for run in self.queue.runs()))
+        await self.after.close()  # commands still running are killed, webhooks given up
         for job in self.queue:
             if job.status == Status.DOWNLOADING:
                 self.store.save_job(job.to_store())
@@ -148,6 +152,10 @@ class Engine:
     def _context(self, job: Job, limiter: RateLimiter) -> RunContext:
         return RunContext(self._contexts, job, limiter, self.folder(job.download_dir))
 
+    def _idle(self) -> bool:
+        """Nothing queued, running or waiting for a decision: the queue is empty."""
+        return not any(self.queue.count(s) for s in (Status.QUEUED, Status.DOWNLOADING, Status.WAITING))
+
     def _add_entry(self, url: str, options: JobOptions, playlist: PlaylistEntry | None) -> Job:
         return self.create(url, options, "media", playlist)
 
@@ -174,6 +182,7 @@ class Engine:
 
     async def _add(self, url: str, clean: JobOptions) -> JobDict:
         url, clean = self._credentials(url, clean)
+        clean = categorize.check_names(clean, self.config)
         mode = clean.get("mode", "auto")
         kind = "http"
         if mode == "media" or (mode == "auto" and lifecycle.is_manifest_url(url)):

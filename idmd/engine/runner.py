@@ -93,6 +93,10 @@ class JobContext(Protocol):
         HTTP; a media runner calls this itself when its worker reports progress.
         """
 
+    def folder_for(self, name: str, mime: str, url: str) -> Path:
+        """The folder a file of this name and type goes to: its category's folder, or
+        ``download_dir`` (decided on the first call, the same on later ones)."""
+
     async def download_file(
         self,
         url: str,

@@ -52,6 +52,8 @@ class JobOptions(TypedDict, total=False):
     password: str
     proxy: str
     proxy_password: str
+    category: str
+    after: str
 
 
 class Media(TypedDict, total=False):
@@ -92,6 +94,7 @@ class Job(TypedDict):
     media: Media | None
     playlist: NotRequired[PlaylistEntry]
     note: NotRequired[str]  # how a job ended without an error: "skipped: the file exists"
+    category: NotRequired[str]  # the category whose folder it went to (idmd/core/categories.py)
 
 
 class JobPage(TypedDict):

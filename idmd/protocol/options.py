@@ -285,6 +285,24 @@ OPTIONS: tuple[Option, ...] = (
         max_length=1024,
         secret=True,
     ),
+    Option(
+        "category",
+        Kind.TEXT,
+        "the category (its folder under the download folder, its after-action) instead of the one"
+        " the file's type or site picks: Compressed, Documents, Music, Programs, Video or a config one",
+        Flag(("--category",), "NAME", "category (folder and after-action; default: from type or site)"),
+        "Video",
+        max_length=64,
+    ),
+    Option(
+        "after",
+        Kind.TEXT,
+        "what to do when the job completes: the name of an action in the config's [actions], or none"
+        " (default: its category's)",
+        Flag(("--after",), "ACTION", "action when completed (config [actions] name, or none)"),
+        "none",
+        max_length=64,
+    ),
 )
 BY_NAME: dict[str, Option] = {option.name: option for option in OPTIONS}
 UPDATABLE: tuple[str, ...] = tuple(o.name for o in OPTIONS if o.update is not Update.NEVER)

@@ -87,3 +87,14 @@ def test_the_help_documents_the_exit_statuses() -> None:
 async def test_wait_says_connection_lost_when_the_stream_ends_early() -> None:
     jobs = {"a": {"id": "a", "status": "downloading"}}
     assert await follow(stream([]), jobs, io.StringIO()) == exits.CONNECTION_LOST
+
+
+def test_ls_shows_a_category_column_only_when_a_job_has_one() -> None:
+    zipped: Job = {"id": "z", "status": "completed", "filename": "a.zip", "size": 10, "done": 10, "speed": 0,
+                   "category": "Compressed"}
+    plain: Job = {"id": "p", "status": "completed", "filename": "a.bin", "size": 10, "done": 10, "speed": 0}
+    lines = job_table([zipped, plain]).splitlines()
+    assert lines[0].split()[-2:] == ["CATEGORY", "NAME"]
+    assert lines[1].split()[-2:] == ["Compressed", "a.zip"] and lines[2].split()[-2:] == ["–", "a.bin"]
+    assert "CATEGORY" not in job_table([plain])
+    assert "category:    Compressed" in job_details(zipped)

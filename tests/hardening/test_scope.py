@@ -56,7 +56,10 @@ async def test_a_paired_client_may_not_reconfigure_stop_or_approve(daemon: Daemo
     ext = await _paired(daemon)
     try:
         for key, value in (("host", "0.0.0.0"), ("port", 1), ("allowed_origins", ["https://evil.example"]),
-                           ("allowed_dirs", ["/"]), ("extension_ids", [])):
+                           ("allowed_dirs", ["/"]), ("extension_ids", []),
+                           # commands the daemon would run, a URL it would post every job to
+                           ("actions", {"x": {"run": ["sh", "-c", "id"]}}),
+                           ("webhook_url", "https://evil.example/"), ("on_queue_empty", ["sh", "-c", "id"])):
             reply = await ext.call("config.set", {"patch": {key: value}})
             assert reply["error"]["code"] == -32009, (key, reply)
         assert "result" in await ext.call("config.set", {"patch": {"max_active": 4}})

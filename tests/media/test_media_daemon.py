@@ -106,7 +106,8 @@ async def test_probe_and_download_through_the_daemon(server: MediaServer, daemon
     finally:
         await client.close()
     assert done["status"] == "completed", done["error"]
-    assert done["kind"] == "media" and Path(done["path"]).parent == daemon.download_dir
+    assert done["kind"] == "media" and Path(done["path"]).parent == daemon.download_dir / "Video"
+    assert done["category"] == "Video"  # its category's folder, decided from yt-dlp's format
     assert video_height(Path(done["path"])) == 360
 
 

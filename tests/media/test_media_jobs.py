@@ -34,9 +34,10 @@ async def test_quality_360p_of_an_hls_page_gives_a_360p_file_named_after_the_pag
     assert job["status"] == "completed", job["error"]
     assert job["kind"] == "media" and job["media"]["title"].startswith("Hls video")
     path = Path(job["path"])
-    assert path.parent == jobs.downloads and path.name.startswith("Hls video") and path.suffix == ".mp4"
+    assert path.parent == jobs.downloads / "Video" and path.name.startswith("Hls video") and path.suffix == ".mp4"
+    assert job["category"] == "Video"  # an .mp4 goes to the Video category's folder
     assert video_height(path) == 360
-    assert jobs.leftovers() == [path.name]
+    assert jobs.leftovers() == ["Video", f"Video/{path.name}"]
 
 
 async def test_dash_becomes_one_file_with_audio_and_video(server: MediaServer, jobs: Jobs) -> None:
@@ -45,7 +46,7 @@ async def test_dash_becomes_one_file_with_audio_and_video(server: MediaServer, j
     path = Path(job["path"])
     assert kinds(path) == {"video", "audio"} and video_height(path) == 720
     assert job["size"] == path.stat().st_size
-    assert jobs.leftovers() == [path.name]
+    assert jobs.leftovers() == ["Video", f"Video/{path.name}"]
 
 
 async def test_a_page_with_a_video_is_media_fetched_whole(server: MediaServer, jobs: Jobs, media_root: Path) -> None:
@@ -168,4 +169,4 @@ async def test_the_same_title_twice_gets_a_new_name_or_is_skipped(server: MediaS
     assert (first["filename"], second["filename"]) == ("manifest.mp4", "manifest (1).mp4")
     skipped = await jobs.download(url, quality="360p", on_duplicate="skip")
     assert skipped["status"] == "completed" and skipped["path"] == first["path"]
-    assert jobs.leftovers() == ["manifest (1).mp4", "manifest.mp4"]
+    assert jobs.leftovers() == ["Video", "Video/manifest (1).mp4", "Video/manifest.mp4"]

@@ -34,3 +34,21 @@ def test_rows_keep_their_width_and_cut_long_names_with_an_ellipsis() -> None:
     line = row_text(row_cells(job, name_width=20), 20)
     assert line.cell_len == FIXED + 20
     assert "…" in line.plain and "100%" in line.plain
+
+
+def test_a_job_s_category_follows_its_name_and_survives_a_long_name() -> None:
+    job = {"id": "d", "status": "completed", "filename": "backup.zip", "size": 10, "done": 10,
+           "category": "Compressed"}
+    assert plain(row_cells(job))["name"] == "backup.zip · Compressed"
+    long = {**job, "filename": "y" * 300}
+    name = plain(row_cells(long, name_width=30))["name"]
+    assert len(name) <= 30 and name.endswith("… · Compressed")
+    assert row_text(row_cells(long, name_width=30), 30).cell_len == FIXED + 30
+
+
+def test_the_details_list_the_category() -> None:
+    from idm_tui.screens.details import field_rows
+
+    rows = dict(field_rows({"id": "d", "status": "completed", "category": "Video"}))
+    assert rows["category"] == "Video"
+    assert "category" not in dict(field_rows({"id": "e", "status": "completed"}))

@@ -270,7 +270,8 @@ class MediaRunner:
 
     def _place(self, ctx: JobContext, name: str) -> str:
         """The final name, decided before downloading: ask and skip act now."""
-        target = ctx.download_dir / name
+        folder = ctx.folder_for(name, "", ctx.job.url)  # its category's folder
+        target = folder / name
         if not os.path.lexists(target):  # a symlink, even dangling, is an existing file
             return name
         action = self._duplicate_action(ctx)
@@ -280,7 +281,7 @@ class MediaRunner:
             raise Skipped(target)
         if action == "overwrite":
             return name
-        return unique_name(name, lambda n: os.path.lexists(ctx.download_dir / n))
+        return unique_name(name, lambda n: os.path.lexists(folder / n))
 
     def _finish(self, ctx: JobContext, part: Path, state: dict[str, Any]) -> None:
         """Move the finished file into the download dir under its final name (atomic rename)."""
@@ -288,10 +289,12 @@ class MediaRunner:
         name = state["name"]
         if part.suffix and not name.endswith(part.suffix):  # the merge chose another container
             name = f"{name.rsplit('.', 1)[0]}{part.suffix}"
-        target = ctx.download_dir / name
+        folder = ctx.folder_for(name, "", ctx.job.url)  # as decided in _place
+        os.makedirs(folder, exist_ok=True)
+        target = folder / name
         if os.path.lexists(target) and self._duplicate_action(ctx) != "overwrite":
             # Someone made a file of that name while we downloaded: never clobber it.
-            target = ctx.download_dir / unique_name(name, lambda n: os.path.lexists(ctx.download_dir / n))
+            target = folder / unique_name(name, lambda n: os.path.lexists(folder / n))
         os.replace(part, target)
         discard_partial(ctx.download_dir, job.id)
         job.path = str(target)
