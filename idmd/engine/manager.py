@@ -29,6 +29,7 @@ from idmd.engine.media import MediaService
 from idmd.engine.placement import Reservations
 from idmd.engine.probe import probe_url
 from idmd.engine.queue import JobQueue
+from idmd.engine.refresh import LinkRefresh
 from idmd.engine.run import JobRun, RunServices
 from idmd.engine.runner import JobError
 from idmd.engine.ticker import Ticker
@@ -38,8 +39,8 @@ from idmd.protocol.events import EventType
 from idmd.protocol.jobs import Status
 from idmd.protocol.models import ItemError, JobOptions, JobPage, PlaylistEntry
 from idmd.protocol.models import Job as JobDict
-from idmd.protocol.options import check_options, check_patch
-from idmd.protocol.params import Item, check_action, check_ids, check_items, check_url
+from idmd.protocol.options import check_options
+from idmd.protocol.params import Item, check_action, check_ids, check_items, check_update, check_url
 
 PREFIX_MATCHES = 10  # the matches an ambiguous id prefix's error lists
 log = logging.getLogger(__name__)
@@ -64,6 +65,7 @@ class Engine:
         self._runs = RunServices(self.queue, bus, self.ticker, self.reservations, self._context, self._add_entry,
                                  self.schedule, self.media)
         self.actions = JobActions(self.queue, store, bus, lambda: self.download_dir, self.schedule)
+        self.links = LinkRefresh(self.queue, store, bus, lambda: self.session, lambda: self.config, self.schedule)
         self._session: aiohttp.ClientSession | None = None
         self._ticker_task: asyncio.Task[None] | None = None
         self._stopping = False
@@ -291,8 +293,13 @@ class Engine:
         await self.store.delete_jobs([job.id for job in jobs])
 
     async def update(self, job_id: str, patch: Mapping[str, Any]) -> JobDict:
-        clean = check_patch(patch)
-        return self.actions.update(await self._load(job_id), clean)
+        """Change options; a new ``url`` (paused or failed jobs) is checked first, and a
+        refused one changes nothing."""
+        url, clean = check_update(patch)
+        job = await self._load(job_id)
+        if url is not None:
+            await self.links.refresh(job, url)
+        return self.actions.update(job, clean) if clean else job.to_dict()
 
     async def resolve_duplicate(self, job_id: str, action: str) -> JobDict:
         action = check_action(action)
