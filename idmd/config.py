@@ -42,6 +42,9 @@ class Config:
     extension_ids: tuple[str, ...] = field(default_factory=tuple)
     event_retention: int = 4096
     log_level: str = "info"
+    auto_retry: bool = True  # a job failed by the network is tried again later (retry_later.py)
+    auto_retry_wait: float = 60.0
+    auto_retry_max: int = 5
 
     def to_dict(self) -> dict[str, Any]:
         data = dataclasses.asdict(self)
@@ -83,6 +86,10 @@ class Config:
             raise ConfigError("on_duplicate must be rename, overwrite, skip or ask")
         if not 4096 <= self.event_retention <= 1 << 20:
             raise ConfigError("event_retention must be 4096..1048576")
+        if not 1 <= self.auto_retry_wait <= 86400:
+            raise ConfigError("auto_retry_wait must be a number of seconds from 1 to 86400")
+        if not 0 <= self.auto_retry_max <= 100:
+            raise ConfigError("auto_retry_max must be 0..100")
         for folder in self.allowed_dirs:
             if not Path(folder).is_absolute():
                 raise ConfigError(f"allowed_dirs must list absolute folders, not {folder!r}")
@@ -109,6 +116,9 @@ FIELDS: dict[str, str] = {
     "extension_ids": "browser extension ids allowed to connect and pair (empty: any well-formed id)",
     "event_retention": "events kept for replay (at least 4096)",
     "log_level": "debug, info, warning or error",
+    "auto_retry": "try a download that failed on the network (refused, reset, timeout, 5xx, 429) again later",
+    "auto_retry_wait": "seconds before the first automatic retry; each next one waits about twice as long",
+    "auto_retry_max": "automatic retries of one failed download before it stays failed",
 }
 
 _TYPES = {f.name: f.type for f in dataclasses.fields(Config)}
@@ -126,6 +136,8 @@ def _coerce(key: str, value: Any) -> Any:
         except UnitError as exc:
             raise ConfigError(f"config key {key!r}: {exc}") from None
     try:
+        if kind == "bool":
+            return _boolean(value)
         if kind == "int":
             if isinstance(value, bool) or not isinstance(value, (int, str)) or len(str(value)) > 20:
                 raise TypeError
@@ -149,6 +161,16 @@ def _coerce(key: str, value: Any) -> Any:
         return tuple(value)
     except (TypeError, ValueError):
         raise ConfigError(f"config key {key!r} has a value of the wrong type") from None
+
+
+def _boolean(value: Any) -> bool:
+    """true/false, also as the words ``idm config set`` passes: true, false, on, off, yes, no, 1, 0."""
+    if isinstance(value, bool):
+        return value
+    words = {"true": True, "on": True, "yes": True, "1": True, "false": False, "off": False, "no": False, "0": False}
+    if isinstance(value, str) and value.strip().lower() in words:
+        return words[value.strip().lower()]
+    raise TypeError
 
 
 def read_toml(path: Path) -> dict[str, Any]:

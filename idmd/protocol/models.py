@@ -90,6 +90,8 @@ class Job(TypedDict):
     media: Media | None
     playlist: NotRequired[PlaylistEntry]
     note: NotRequired[str]  # how a job ended without an error: "skipped: the file exists"
+    retry_at: NotRequired[str]  # a failed job's next automatic attempt (ISO 8601 UTC)
+    auto_retries: NotRequired[int]  # automatic attempts made since it last failed for good
 
 
 class JobPage(TypedDict):

@@ -1,7 +1,8 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
+import time
+from collections.abc import AsyncIterator, Callable
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -77,12 +78,12 @@ async def site() -> AsyncIterator[Site]:
     await s.close()
 
 
-async def make_harness(tmp_path: Path, **config: Any) -> Harness:
+async def make_harness(tmp_path: Path, clock: Callable[[], float] = time.time, **config: Any) -> Harness:
     store = await Store.open(tmp_path / "idm.db")
     bus = EventBus()
     recorder = Recorder(bus)
     downloads = tmp_path / "downloads"
-    engine = Engine(replace(TEST_CONFIG, **config), downloads, store, bus)
+    engine = Engine(replace(TEST_CONFIG, **config), downloads, store, bus, clock)
     await engine.start()
     return Harness(engine, recorder, downloads, store)
 
