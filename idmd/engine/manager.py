@@ -34,6 +34,7 @@ from idmd.engine.retry_later import RetryLater
 from idmd.engine.run import JobRun, RunServices
 from idmd.engine.runner import JobError
 from idmd.engine.ticker import Ticker
+from idmd.engine.transfer import JobImport
 from idmd.events import EventBus
 from idmd.protocol.errors import NoSuchJob, RpcError
 from idmd.protocol.events import EventType
@@ -42,6 +43,7 @@ from idmd.protocol.models import ItemError, JobOptions, JobPage, PlaylistEntry
 from idmd.protocol.models import Job as JobDict
 from idmd.protocol.options import check_options
 from idmd.protocol.params import Item, check_action, check_ids, check_items, check_update, check_url
+from idmd.protocol.transfer import check_entries
 
 PREFIX_MATCHES = 10  # the matches an ambiguous id prefix's error lists
 log = logging.getLogger(__name__)
@@ -69,6 +71,7 @@ class Engine:
                                  self.schedule, self.media)
         self.actions = JobActions(self.queue, store, bus, lambda: self.download_dir, self.schedule)
         self.retry_later = RetryLater(self.queue, store, bus, lambda: self.config, self.schedule, clock)
+        self.imports = JobImport(self.queue, store, bus, self.schedule)
         self.links = LinkRefresh(self.queue, store, bus, lambda: self.session, lambda: self.config, self.schedule)
         self._session: aiohttp.ClientSession | None = None
         self._ticker_task: asyncio.Task[None] | None = None
@@ -310,6 +313,12 @@ class Engine:
         if url is not None:
             await self.links.refresh(job, url)
         return self.actions.update(job, clean) if clean else job.to_dict()
+
+    async def import_jobs(self, jobs: Sequence[Mapping[str, Any]],
+                          roots: Sequence[Path] | None = None) -> dict[str, int]:
+        """Jobs from an export (idmd.protocol.transfer), all checked first and stored in one
+        transaction; ``roots`` as in ``add``."""
+        return await self.imports.run(check_entries(jobs, roots))
 
     async def resolve_duplicate(self, job_id: str, action: str) -> JobDict:
         action = check_action(action)
