@@ -9,7 +9,7 @@ _idm_ids() {
 
 _idm() {
     local cur=${COMP_WORDS[COMP_CWORD]} prev=${COMP_WORDS[COMP_CWORD-1]}
-    local commands="add ls info pause resume cancel retry rm limit config stop probe watch pair resolve token completion"
+    local commands="add ls info pause resume cancel retry rm limit config stop probe watch pair resolve token completion refresh export import"
     local statuses="queued downloading paused waiting completed failed cancelled"
     local cmd="" i opts=""
     # The subcommand is the first word that is neither an option nor its value.
@@ -40,6 +40,10 @@ _idm() {
             return
             ;;
         ls:-q | ls:--query | ls:-n | ls:--limit) return ;;
+        export:--format)
+            COMPREPLY=($(compgen -W "json urls" -- "$cur"))
+            return
+            ;;
         watch:-t | watch:--type)
             COMPREPLY=($(compgen -W "job.added job.updated job.status job.progress job.duplicate job.removed job.log stats pairing.requested pairing.approved config.changed" -- "$cur"))
             return
@@ -77,7 +81,7 @@ _idm() {
                 return
             fi
             if [[ $prev == get || $prev == set ]]; then
-                COMPREPLY=($(compgen -W "host port download_dir max_active connections max_connections_per_host min_split speed_limit stall_timeout retries on_duplicate user_agent allowed_origins event_retention log_level" -- "$cur"))
+                COMPREPLY=($(compgen -W "host port download_dir max_active connections max_connections_per_host min_split speed_limit stall_timeout retries on_duplicate user_agent allowed_origins event_retention log_level auto_retry auto_retry_wait auto_retry_max" -- "$cur"))
                 return
             fi
             ;;
@@ -91,6 +95,10 @@ _idm() {
             fi
             [[ $prev == resolve ]] && COMPREPLY=($(compgen -W "$(_idm_ids)" -- "$cur")) && return
             ;;
+        refresh)
+            [[ $prev == refresh ]] && COMPREPLY=($(compgen -W "$(_idm_ids)" -- "$cur")) && return
+            ;;
+        export) opts="--format" ;;
         pair)
             opts="--json"
             if [[ $prev == pair ]]; then

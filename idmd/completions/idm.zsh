@@ -31,6 +31,9 @@ _idm() {
         'pair:approve, deny, list or revoke browser pairings'
         'resolve:answer a download that waits because its file exists'
         'token:print the token'
+        'refresh:give a paused or failed download a new URL, keeping its bytes'
+        'export:write the download list and history to a file'
+        'import:add the downloads and history of an idm export'
     )
     statuses=(queued downloading paused waiting completed failed cancelled)
     events=(job.added job.updated job.status job.progress job.duplicate job.removed job.log stats
@@ -108,7 +111,7 @@ _idm() {
                     ;;
                 config)
                     _arguments '1:action:(get set)' \
-                        '2:key:(host port download_dir max_active connections max_connections_per_host min_split speed_limit stall_timeout retries on_duplicate user_agent allowed_origins event_retention log_level)' \
+                        '2:key:(host port download_dir max_active connections max_connections_per_host min_split speed_limit stall_timeout retries on_duplicate user_agent allowed_origins event_retention log_level auto_retry auto_retry_wait auto_retry_max)' \
                         '3:value:' && ret=0
                     ;;
                 completion)
@@ -116,6 +119,15 @@ _idm() {
                     ;;
                 resolve)
                     _arguments '1:job id:_idm_ids' '2:answer:(rename overwrite skip)' && ret=0
+                    ;;
+                refresh)
+                    _arguments '1:job id:_idm_ids' '2:new url:_urls' && ret=0
+                    ;;
+                export)
+                    _arguments '--format=[what to write]:format:(json urls)' '1:file:_files' && ret=0
+                    ;;
+                import)
+                    _arguments '1:file:_files' && ret=0
                     ;;
                 pair)
                     _arguments '--json[print JSON]' '1:action:(approve deny list revoke)' '2:code or client id:' && ret=0
