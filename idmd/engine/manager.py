@@ -70,7 +70,7 @@ class Engine:
         self._runs = RunServices(self.queue, bus, self.ticker, self.reservations, self._context, self._add_entry,
                                  self.schedule, self.media)
         self.actions = JobActions(self.queue, store, bus, lambda: self.download_dir, self.schedule)
-        self.retry_later = RetryLater(self.queue, store, bus, lambda: self.config, self.schedule, clock)
+        self.retry_later = RetryLater(self.queue, store, bus, lambda: self.config, self.schedule, self._load, clock)
         self.imports = JobImport(self.queue, store, bus, self.schedule)
         self.links = LinkRefresh(self.queue, store, bus, lambda: self.session, lambda: self.config, self.schedule)
         self._session: aiohttp.ClientSession | None = None

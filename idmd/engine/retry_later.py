@@ -18,7 +18,7 @@ import math
 import random
 import re
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Awaitable, Callable, Iterable
 from datetime import UTC, datetime
 from typing import Any
 
@@ -28,6 +28,7 @@ from idmd.engine.http.errors import RETRIABLE_STATUS
 from idmd.engine.jobs import Job
 from idmd.engine.queue import JobQueue
 from idmd.events import EventBus
+from idmd.protocol.errors import NoSuchJob
 from idmd.protocol.events import Event, EventType
 from idmd.protocol.jobs import Status
 
@@ -64,9 +65,12 @@ def from_iso(text: str) -> float | None:
 
 class RetryLater:
     def __init__(self, queue: JobQueue, store: Any, bus: EventBus, config: Callable[[], Config],
-                 schedule: Callable[[], None], clock: Callable[[], float] = time.time,
-                 rand: random.Random | None = None) -> None:
+                 schedule: Callable[[], None], load: Callable[[str], Awaitable[Job]],
+                 clock: Callable[[], float] = time.time, rand: random.Random | None = None) -> None:
+        """``load``: a job from the history back into the queue's table (the queue keeps only
+        the latest finished jobs in memory; a failed one waiting may have left it)."""
         self._queue = queue
+        self._load = load
         self._store = store
         self._bus = bus
         self._config = config
@@ -77,6 +81,7 @@ class RetryLater:
         self._requeued: set[str] = set()  # jobs this owner queued: their count goes on
         self._wake = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
+        self._pending: set[asyncio.Future[None]] = set()  # plans waiting for the history
         bus.listen(self._on_event)
 
     # -- lifecycle ---------------------------------------------------------------------------
@@ -91,9 +96,10 @@ class RetryLater:
         self._task = asyncio.create_task(self._run(), name="retry-later")
 
     async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            await asyncio.gather(self._task, return_exceptions=True)
+        for task in [self._task, *self._pending]:
+            if task is not None:
+                task.cancel()
+                await asyncio.gather(task, return_exceptions=True)
 
     def apply(self, config: Config) -> None:
         """``auto_retry`` switched off: nothing waits any more (the jobs stay failed)."""
@@ -109,7 +115,7 @@ class RetryLater:
     def next_due(self) -> float | None:
         return min(self._due.values(), default=None)
 
-    def fire(self) -> list[str]:
+    async def fire(self) -> list[str]:
         """Queue every job whose time has come; returns their ids."""
         now = self._clock()
         fired = []
@@ -117,7 +123,7 @@ class RetryLater:
             if when > now:
                 continue
             del self._due[job_id]
-            job = self._queue.get(job_id)
+            job = await self._find(job_id)
             if job is None or job.status != Status.FAILED:
                 continue  # removed, or retried by hand meanwhile
             job.auto_retries += 1
@@ -130,10 +136,19 @@ class RetryLater:
             self._schedule()
         return fired
 
+    async def _find(self, job_id: str) -> Job | None:
+        job = self._queue.get(job_id)
+        if job is not None:
+            return job
+        try:
+            return await self._load(job_id)
+        except NoSuchJob:
+            return None
+
     async def _run(self) -> None:
         while True:
             self._wake.clear()
-            self.fire()
+            await self.fire()
             due = self.next_due()
             delay = None if due is None else max(due - self._clock(), 0.0)
             try:
@@ -157,6 +172,10 @@ class RetryLater:
         job = self._queue.get(job_id)
         if job is None:
             self._due.pop(job_id, None)
+            if status == Status.FAILED:  # already trimmed from memory: plan it from the history
+                plan = asyncio.ensure_future(self._plan_stored(job_id))
+                self._pending.add(plan)
+                plan.add_done_callback(self._pending.discard)
             return
         if status == Status.FAILED:
             if job.status == Status.FAILED and job.id not in self._due:
@@ -170,6 +189,11 @@ class RetryLater:
         if status == Status.QUEUED and not requeued and job.auto_retries:  # a person retried it: count again
             job.auto_retries = 0
             self._store.save_job(job.to_store())
+
+    async def _plan_stored(self, job_id: str) -> None:
+        job = await self._find(job_id)
+        if job is not None and job.status == Status.FAILED and job.id not in self._due:
+            self._plan(job)
 
     def _plan(self, job: Job) -> None:
         config = self._config()

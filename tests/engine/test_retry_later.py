@@ -85,12 +85,12 @@ async def test_a_503_is_retried_when_its_time_comes(tmp_path: Path, site: Site) 
         assert listed["retry_at"] == event.data["retry_at"]
 
         clock.now = when - 1
-        assert harness.engine.retry_later.fire() == []
+        assert await harness.engine.retry_later.fire() == []
         assert harness.engine.get(job["id"])["status"] == "failed"
 
         server["down"] = False
         clock.now = when
-        assert harness.engine.retry_later.fire() == [job["id"]]
+        assert await harness.engine.retry_later.fire() == [job["id"]]
         await harness.events.status(job["id"], "completed")
         final = harness.engine.get(job["id"])
         assert Path(final["path"]).read_bytes() == data
@@ -114,7 +114,7 @@ async def test_waits_grow_and_stop_at_the_maximum(tmp_path: Path) -> None:
             assert when is not None
             waits.append(when - clock.now)
             clock.now = when
-            assert harness.engine.retry_later.fire() == [job["id"]]
+            assert await harness.engine.retry_later.fire() == [job["id"]]
             assert harness.engine.get(job["id"])["auto_retries"] == attempt
         await harness.events.wait_for(
             lambda e: e.job == job["id"] and e.type == EventType.JOB_LOG and "no more automatic" in e.data["message"])
@@ -173,5 +173,26 @@ async def test_switching_auto_retry_off_clears_the_waits(tmp_path: Path) -> None
         harness.engine.apply_config(Config(**{**harness.engine.config.to_dict(), "auto_retry": False}))
         assert "retry_at" not in harness.engine.get(job["id"])
         assert harness.engine.retry_later.next_due() is None
+    finally:
+        await close_harness(harness)
+
+
+async def test_a_job_the_queue_let_go_of_is_still_retried(tmp_path: Path, site: Site) -> None:
+    """The queue keeps only the latest finished jobs in memory; a waiting one comes back
+    from the history when its time comes."""
+    clock = Clock()
+    data = payload(50_000)
+    server = flaky(site, data)
+    await site.start()
+    harness = await harness_with(tmp_path, clock)
+    try:
+        job = await harness.engine.add(site.url("/f"))
+        event = await harness.events.wait_for(planned(job["id"]))
+        await harness.store.flush()
+        harness.engine.queue.drop(job["id"])  # what trimming the finished jobs does
+        server["down"] = False
+        clock.now = from_iso(event.data["retry_at"]) or 0.0
+        assert await harness.engine.retry_later.fire() == [job["id"]]
+        await harness.events.status(job["id"], "completed")
     finally:
         await close_harness(harness)
