@@ -88,17 +88,12 @@ class Engine:
 
     async def start(self) -> None:
         self.download_dir.mkdir(parents=True, exist_ok=True)
-        for data in await self.store.load_unfinished():
-            try:
-                job = Job.from_store(data)
-            except (KeyError, ValueError, TypeError) as exc:
-                log.warning("skipping a stored job that cannot be read: %s", exc)
-                continue
+        for job in _readable(await self.store.load_unfinished()):
             if job.status == Status.DOWNLOADING:
                 job.status = Status.QUEUED  # interrupted: it resumes from its checkpoint
                 self.store.save_job(job.to_store())
             self.queue.put(job)
-        waiting = [Job.from_store(data) for data in await self.store.load_retrying()]
+        waiting = _readable(await self.store.load_retrying())  # failed, with an automatic retry due
         for job in waiting:
             self.queue.put(job)
         self.retry_later.start(waiting)
@@ -336,3 +331,13 @@ class Engine:
             "totals": {**queue.totals, "downloaded": self.ticker.session_bytes},
         }
 
+
+def _readable(rows: Sequence[Mapping[str, Any]]) -> list[Job]:
+    """Stored jobs as Jobs; a row that cannot be read is logged and skipped."""
+    jobs = []
+    for data in rows:
+        try:
+            jobs.append(Job.from_store(dict(data)))
+        except (KeyError, ValueError, TypeError) as exc:
+            log.warning("skipping a stored job that cannot be read: %s", exc)
+    return jobs
