@@ -83,7 +83,8 @@ class Jobs(Namespace):
         return True
 
     async def update(self, id: str, patch: dict[str, Any]) -> Job:
-        """Change priority, connections, speed_limit or filename of a job."""
+        """Change priority, connections, speed_limit or filename of a job; ``url`` gives a paused
+        or failed job a new link, accepted only when it serves the same file (bytes kept)."""
         return await self._engine.update(id, patch)
 
     async def _import(self, jobs: builtins.list[dict[str, Any]]) -> dict[str, int]:
