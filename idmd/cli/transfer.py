@@ -2,9 +2,10 @@
 
 Export pages through ``jobs.list`` (any number of jobs, oldest first); import
 reads the whole file and checks every entry with the daemon's own rules
-(idmd.protocol.transfer) before sending anything, then sends it in calls of at
-most ``BATCH`` jobs, each stored in one transaction. Ids are kept, so running
-an import again adds only what is missing.
+(idmd.protocol.transfer) before sending anything, then sends it in as few calls
+as the 1 MiB frame allows (``batches``), each stored in one transaction: a
+history of a few thousand jobs is one call. Ids are kept, so running an import
+again adds only what is missing.
 """
 
 from __future__ import annotations
@@ -20,9 +21,9 @@ from idmd.cli import exits
 from idmd.client import Client
 from idmd.protocol.errors import RpcError
 from idmd.protocol.models import Job, JobPage
-from idmd.protocol.transfer import MAX_FILE, check_entry, document, read_file
+from idmd.protocol.transfer import MAX_ENTRIES, MAX_FILE, check_entry, document, read_file
 
-BATCH = 500  # jobs per jobs.import call: well under the 1 MiB a frame may hold
+BATCH_BYTES = 768 * 1024  # JSON bytes of entries per jobs.import call: under the 1 MiB a frame may hold
 
 
 async def all_jobs(client: Client) -> list[Job]:
@@ -79,11 +80,25 @@ def read_entries(name: str) -> list[dict[str, Any]]:
     return entries
 
 
+def batches(entries: list[dict[str, Any]], limit: int = BATCH_BYTES) -> list[list[dict[str, Any]]]:
+    """``entries`` in order, cut into calls of at most ``limit`` JSON bytes and MAX_ENTRIES jobs."""
+    cut: list[list[dict[str, Any]]] = [[]]
+    size = 0
+    for item in entries:
+        length = len(json.dumps(item, ensure_ascii=False).encode()) + 1
+        if cut[-1] and (size + length > limit or len(cut[-1]) >= MAX_ENTRIES):
+            cut.append([])
+            size = 0
+        cut[-1].append(item)
+        size += length
+    return cut
+
+
 async def import_(client: Client, args: argparse.Namespace) -> int:
     entries = read_entries(args.file)
     totals: dict[str, int] = {}
-    for start in range(0, len(entries), BATCH):
-        counts: dict[str, int] = await client.call("jobs.import", {"jobs": entries[start : start + BATCH]})
+    for batch in batches(entries):
+        counts: dict[str, int] = await client.call("jobs.import", {"jobs": batch})
         for key, value in counts.items():
             totals[key] = totals.get(key, 0) + value
     print(f"imported {totals.get('imported', 0)} jobs: {totals.get('queued', 0)} queued, "
