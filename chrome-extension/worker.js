@@ -4,7 +4,7 @@
 // jobs, seq and media in session); everything here is rebuilt from it.
 
 import * as browser from './lib/browser.js';
-import { captureDecision, cookieHeader, jobOptions, mightCapture } from './lib/capture.js';
+import { captureDecision, cookieHeader, jobOptions, mightCapture, stoppedJobFor } from './lib/capture.js';
 import { classifyMedia, isHttpUrl } from './lib/classify.js';
 import { Connection, STATE } from './lib/connection.js';
 import { JobTable } from './lib/jobs.js';
@@ -141,6 +141,24 @@ export class Worker {
     return this.connection.call('jobs.add', { url, options });
   }
 
+  /**
+   * A captured download with the name and size of a failed or paused job is that job's
+   * new link (the old one expired): idmd keeps the bytes it has if the link serves the
+   * same file. True when it took the link; false (add a new job) when no job matches or
+   * idmd found a different file.
+   */
+  async refreshJob(url, item) {
+    const job = stoppedJobFor(this.jobs.jobs.values(), item);
+    if (!job) return false;
+    try {
+      await this.connection.call('jobs.update', { id: job.id, patch: { url } });
+      return true;
+    } catch (err) {
+      console.info(`idm: not a new link for ${job.id}, added as a new download`, err);
+      return false;
+    }
+  }
+
   /** chrome.downloads.onCreated: hold anything that may be captured before its bytes pile up. */
   onDownloadCreated(item) {
     if (item.state !== 'in_progress') return undefined;
@@ -166,7 +184,9 @@ export class Worker {
     if (!(await this.waitConnected(CONNECT_WAIT_MS))) return false; // the browser keeps it
     const url = item.finalUrl || item.url;
     try {
-      await this.addJob(url, { filename: item.filename, referrer: item.referrer });
+      if (!(await this.refreshJob(url, item))) {
+        await this.addJob(url, { filename: item.filename, referrer: item.referrer });
+      }
     } catch (err) {
       console.warn('idm: idmd did not take the download, the browser keeps it', err);
       return false;

@@ -54,6 +54,9 @@ class Config:
     webhook_url: str = ""
     webhook_timeout: float = 10.0
     on_queue_empty: tuple[str, ...] = field(default_factory=tuple)
+    auto_retry: bool = True  # a job failed by the network is tried again later (retry_later.py)
+    auto_retry_wait: float = 60.0
+    auto_retry_max: int = 5
 
     def to_dict(self) -> dict[str, Any]:
         data = dataclasses.asdict(self)
@@ -101,6 +104,10 @@ class Config:
             raise ConfigError("on_duplicate must be rename, overwrite, skip or ask")
         if not 4096 <= self.event_retention <= 1 << 20:
             raise ConfigError("event_retention must be 4096..1048576")
+        if not 1 <= self.auto_retry_wait <= 86400:
+            raise ConfigError("auto_retry_wait must be a number of seconds from 1 to 86400")
+        if not 0 <= self.auto_retry_max <= 100:
+            raise ConfigError("auto_retry_max must be 0..100")
         for folder in self.allowed_dirs:
             if not Path(folder).is_absolute():
                 raise ConfigError(f"allowed_dirs must list absolute folders, not {folder!r}")
@@ -166,6 +173,9 @@ FIELDS: dict[str, str] = {
     "webhook_url": "POST each completed or failed job as JSON to this URL (empty: none)",
     "webhook_timeout": "seconds before a webhook POST is given up",
     "on_queue_empty": "a command (list of strings, no shell) run when the last queued or running job ends",
+    "auto_retry": "try a download that failed on the network (refused, reset, timeout, 5xx, 429) again later",
+    "auto_retry_wait": "seconds before the first automatic retry; each next one waits about twice as long",
+    "auto_retry_max": "automatic retries of one failed download before it stays failed",
 }
 
 _TYPES = {f.name: f.type for f in dataclasses.fields(Config)}
@@ -183,6 +193,8 @@ def _coerce(key: str, value: Any) -> Any:
         except UnitError as exc:
             raise ConfigError(f"config key {key!r}: {exc}") from None
     try:
+        if kind == "bool":
+            return _boolean(value)
         if kind == "int":
             if isinstance(value, bool) or not isinstance(value, (int, str)) or len(str(value)) > 20:
                 raise TypeError
@@ -216,6 +228,16 @@ def _coerce(key: str, value: Any) -> Any:
         return tuple(value)
     except (TypeError, ValueError):
         raise ConfigError(f"config key {key!r} has a value of the wrong type") from None
+
+
+def _boolean(value: Any) -> bool:
+    """true/false, also as the words ``idm config set`` passes: true, false, on, off, yes, no, 1, 0."""
+    if isinstance(value, bool):
+        return value
+    words = {"true": True, "on": True, "yes": True, "1": True, "false": False, "off": False, "no": False, "0": False}
+    if isinstance(value, str) and value.strip().lower() in words:
+        return words[value.strip().lower()]
+    raise TypeError
 
 
 def read_toml(path: Path) -> dict[str, Any]:

@@ -25,7 +25,7 @@ from idmd.context import DaemonContext
 from idmd.engine import Engine
 from idmd.events import EventBus
 from idmd.paths import resolve_paths
-from idmd.protocol.options import BY_NAME, OPTIONS, UPDATABLE, Kind, Option, Update
+from idmd.protocol.options import BY_NAME, OPTIONS, PATCH_FIELDS, UPDATABLE, Kind, Option, Update
 from idmd.protocol.params import IDS, ITEMS, LISTING, ORDER_KEYS, ORDERS, SUBSCRIBE
 from idmd.rpc.api import build_dispatcher
 from idmd.rpc.pairing_registry import PairingRegistry
@@ -316,6 +316,7 @@ def test_docs_protocol_lists_every_option_and_parameter() -> None:
         "id",
         "patch",
         *UPDATABLE,
+        *PATCH_FIELDS,
     }
     limit = LISTING["limit"]
     assert f"`limit` ({limit.low}–{limit.high}, default {limit.default})" in rows["`jobs.list`"]

@@ -72,3 +72,24 @@ export function jobOptions({ filename, referrer, cookies, userAgent, quality }) 
   if (quality) options.quality = quality;
   return options;
 }
+
+const STOPPED = new Set(['failed', 'paused']);
+
+/**
+ * The stopped job a captured download is a new link for: a failed or paused plain-file
+ * job with the same file name and size (an expired link clicked again on the page).
+ * idmd then checks that the new link serves the same file (jobs.update {patch: {url}})
+ * and refuses it otherwise; null when no job matches.
+ * @param {Iterable<object>} jobs
+ * @param {{filename?: string, totalBytes?: number}} item
+ */
+export function stoppedJobFor(jobs, item) {
+  const name = baseName(item.filename);
+  const size = Number(item.totalBytes);
+  if (!name || !Number.isFinite(size) || size <= 0) return null;
+  for (const job of jobs) {
+    if (!job || !STOPPED.has(job.status) || job.kind === 'media') continue;
+    if (job.filename === name && job.size === size) return job;
+  }
+  return null;
+}

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { baseName, captureDecision, cookieHeader, jobOptions } from '../lib/capture.js';
+import { baseName, captureDecision, cookieHeader, jobOptions, stoppedJobFor } from '../lib/capture.js';
 import { normalizeSettings } from '../lib/settings.js';
 
 const settings = normalizeSettings({});
@@ -51,4 +51,20 @@ test('job options carry the name, referer, cookies and user agent', () => {
     { filename: 'a.zip', referer: 'http://h/page', cookies: 'a=1', user_agent: 'UA' },
   );
   assert.deepEqual(jobOptions({ filename: '', referrer: 'chrome://newtab', cookies: '', userAgent: '' }), {});
+});
+
+test('a download with the name and size of a failed or paused job is its new link', () => {
+  const jobs = [
+    { id: 'a', status: 'completed', kind: 'http', filename: 'big.iso', size: 5000 },
+    { id: 'b', status: 'failed', kind: 'media', filename: 'big.iso', size: 5000 },
+    { id: 'c', status: 'failed', kind: 'http', filename: 'big.iso', size: 4000 },
+    { id: 'd', status: 'paused', kind: 'http', filename: 'big.iso', size: 5000 },
+  ];
+  const clicked = { filename: '/home/u/Downloads/big.iso', totalBytes: 5000 };
+  assert.equal(stoppedJobFor(jobs, clicked)?.id, 'd');
+  assert.equal(stoppedJobFor(jobs, { ...clicked, totalBytes: 4000 })?.id, 'c');
+  assert.equal(stoppedJobFor(jobs, { ...clicked, totalBytes: 4001 }), null);
+  assert.equal(stoppedJobFor(jobs, { ...clicked, totalBytes: -1 }), null); // size unknown: a new job
+  assert.equal(stoppedJobFor(jobs, { ...clicked, filename: 'other.iso' }), null);
+  assert.equal(stoppedJobFor(jobs.slice(0, 2), clicked), null);
 });

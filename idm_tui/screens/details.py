@@ -19,6 +19,7 @@ from textual.widgets import Footer, Label, RichLog, Sparkline, Static
 from idm_tui.format import short_time
 from idm_tui.model import Change
 from idm_tui.screens.job_actions import JobActions
+from idm_tui.screens.refresh import RefreshScreen
 from idm_tui.widgets.cells import STATUS_STYLES, job_name
 from idm_tui.widgets.segment_map import SegmentMap
 from idmd.core.human import human_eta, human_percent, human_size, human_speed
@@ -53,6 +54,8 @@ def field_rows(job: Job) -> list[tuple[str, str | Text]]:
         rows.append(("category", str(job.get("category"))))
     if error:
         rows.append(("error", Text(f"{error.get('message', '')} ({error.get('code', '')})", style="red")))
+    if job.get("retry_at"):
+        rows.append(("retry", f"{short_time(job.get('retry_at'))} (automatic retry {int(job.get('auto_retries') or 0) + 1})"))
     if media:
         rows.append(("media", " · ".join(str(media[k]) for k in ("title", "format", "quality") if media.get(k))))
     if options:
@@ -60,7 +63,7 @@ def field_rows(job: Job) -> list[tuple[str, str | Text]]:
     return rows
 
 
-WIDE_FIELDS = ("url", "path", "error", "media", "options")
+WIDE_FIELDS = ("url", "path", "error", "retry", "media", "options")
 
 
 def fields_renderable(job: Job) -> Group:
@@ -91,6 +94,7 @@ class DetailsScreen(JobActions, Screen[None]):
         Binding("x", "cancel", "Cancel"),
         Binding("r", "retry", "Retry"),
         Binding("o", "open_folder", "Folder"),
+        Binding("u", "new_url", "New URL"),
     ]
 
     def __init__(self, job_id: str) -> None:
@@ -156,6 +160,12 @@ class DetailsScreen(JobActions, Screen[None]):
             for line in logs:
                 log.write(line)
             self._log_count = len(logs)
+
+    def action_new_url(self) -> None:
+        """A paused or failed download gets a new link (an expired one): its bytes are kept."""
+        job = self.selected()
+        if job is not None:
+            self.app.push_screen(RefreshScreen(job))
 
     def action_back(self) -> None:
         self.app.pop_screen()

@@ -69,7 +69,15 @@ def job_row(job: Job) -> list[str]:
             human_speed(job.get("speed")) if running else UNKNOWN,
             human_eta(job.get("eta")) if running else UNKNOWN,
             str(job.get("filename") or job.get("url") or ""),
-            str(error.get("message") or "") if isinstance(error, Mapping) else ""]
+            str(error.get("message") or "") + retry_note(job) if isinstance(error, Mapping) else ""]
+
+
+def retry_note(job: Job) -> str:
+    """`` (retry 2 at 2026-12-03 10:32:05 CET)``: when a failed job comes back on its own."""
+    when = job.get("retry_at")
+    if not when:
+        return ""
+    return f" (retry {int(job.get('auto_retries') or 0) + 1} at {local_time(when)})"
 
 
 JOB_HEADERS = ("ID", "STATUS", "DONE", "SIZE", "SPEED", "ETA", "NAME", "ERROR")
@@ -113,6 +121,9 @@ def job_details(job: Job) -> str:
         lines.append(f"{'note:':<13}{job.get('note')}")
     if job.get("category"):
         lines.append(f"{'category:':<13}{job.get('category')}")
+    if job.get("retry_at"):
+        lines.append(f"{'retry_at:':<13}{local_time(job.get('retry_at'))} (automatic retry "
+                     f"{int(job.get('auto_retries') or 0) + 1})")
     media = job.get("media")
     if media:
         lines.append(f"{'media:':<13}{media.get('title')} [{media.get('quality') or media.get('format') or ''}]")

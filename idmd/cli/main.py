@@ -11,6 +11,8 @@ from typing import Any
 
 from idmd import __version__
 from idmd.cli import commands, credentials, exits
+from idmd.cli.refresh import refresh
+from idmd.cli.transfer import export, import_
 from idmd.client import AuthenticationFailed, Client, ClientError, ConnectionLost, DaemonNotRunning
 from idmd.client.discovery import read_token
 from idmd.completions import PROGS, SHELLS, script
@@ -133,6 +135,16 @@ def build_parser() -> argparse.ArgumentParser:
 
     sub.add_parser("token", help="print the token (for the browser extension's options page)")
     credentials.register(sub)
+
+    fresh = sub.add_parser("refresh", help="give a paused or failed download a new URL, keeping its bytes")
+    fresh.add_argument("id")
+    fresh.add_argument("url")
+    out = sub.add_parser("export", help="write the download list and history to a file")
+    out.add_argument("file", nargs="?", metavar="FILE", help="the file to write (default or -: standard output)")
+    out.add_argument("--format", choices=["json", "urls"], default="json",
+                     help="json: everything idm import reads back (default); urls: one URL a line")
+    into = sub.add_parser("import", help="add the downloads and history of an idm export (or a list of URLs)")
+    into.add_argument("file", metavar="FILE", help="an idm export or a list of URLs (-: standard input)")
     return parser
 
 
@@ -142,6 +154,7 @@ COMMANDS: dict[str, Command] = {
     "probe": commands.probe, "watch": commands.watch, "pair": commands.pair, "resolve": commands.resolve,
     "limit": commands.limit, "config": commands.config, "stop": commands.stop,
     "credentials": credentials.credentials,
+    "refresh": refresh, "export": export, "import": import_,
 }
 
 

@@ -9,7 +9,7 @@ _idm_ids() {
 
 _idm() {
     local cur=${COMP_WORDS[COMP_CWORD]} prev=${COMP_WORDS[COMP_CWORD-1]}
-    local commands="add ls info pause resume cancel retry rm limit config stop probe watch pair resolve token completion credentials"
+    local commands="add ls info pause resume cancel retry rm limit config stop probe watch pair resolve token completion credentials refresh export import"
     local statuses="queued downloading paused waiting completed failed cancelled"
     local cmd="" i opts=""
     # The subcommand is the first word that is neither an option nor its value.
@@ -41,6 +41,10 @@ _idm() {
             return
             ;;
         ls:-q | ls:--query | ls:-n | ls:--limit) return ;;
+        export:--format)
+            COMPREPLY=($(compgen -W "json urls" -- "$cur"))
+            return
+            ;;
         watch:-t | watch:--type)
             COMPREPLY=($(compgen -W "job.added job.updated job.status job.progress job.duplicate job.removed job.log stats pairing.requested pairing.approved config.changed" -- "$cur"))
             return
@@ -78,7 +82,7 @@ _idm() {
                 return
             fi
             if [[ $prev == get || $prev == set ]]; then
-                COMPREPLY=($(compgen -W "host port download_dir max_active connections max_connections_per_host min_split speed_limit stall_timeout retries on_duplicate user_agent allowed_origins event_retention log_level proxy no_proxy" -- "$cur"))
+                COMPREPLY=($(compgen -W "host port download_dir max_active connections max_connections_per_host min_split speed_limit stall_timeout retries on_duplicate user_agent allowed_origins event_retention log_level proxy no_proxy auto_retry auto_retry_wait auto_retry_max" -- "$cur"))
                 return
             fi
             ;;
@@ -96,6 +100,10 @@ _idm() {
             opts="--user --password-stdin --json"
             [[ $prev == credentials ]] && COMPREPLY=($(compgen -W "add list remove" -- "$cur")) && return
             ;;
+        refresh)
+            [[ $prev == refresh ]] && COMPREPLY=($(compgen -W "$(_idm_ids)" -- "$cur")) && return
+            ;;
+        export) opts="--format" ;;
         pair)
             opts="--json"
             if [[ $prev == pair ]]; then

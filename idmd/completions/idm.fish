@@ -2,7 +2,7 @@
 # Use: save as ~/.config/fish/completions/idm.fish, or
 # idm completion fish | source
 
-set -l commands add ls info pause resume cancel retry rm limit config stop probe watch pair resolve token completion credentials
+set -l commands add ls info pause resume cancel retry rm limit config stop probe watch pair resolve token completion credentials refresh export import
 set -l events job.added job.updated job.status job.progress job.duplicate job.removed job.log stats pairing.requested pairing.approved config.changed
 complete -c idm -f
 complete -c idm -n "not __fish_seen_subcommand_from $commands" -l url -x -d "the daemon WebSocket URL"
@@ -28,6 +28,9 @@ complete -c idm -n "not __fish_seen_subcommand_from $commands" -a pair -d "appro
 complete -c idm -n "not __fish_seen_subcommand_from $commands" -a resolve -d "answer a download that waits because its file exists"
 complete -c idm -n "not __fish_seen_subcommand_from $commands" -a token -d "print the token"
 complete -c idm -n "not __fish_seen_subcommand_from $commands" -a credentials -d "keep, list or forget a user and password per site"
+complete -c idm -n "not __fish_seen_subcommand_from $commands" -a refresh -d "give a paused or failed download a new URL"
+complete -c idm -n "not __fish_seen_subcommand_from $commands" -a export -d "write the download list and history to a file"
+complete -c idm -n "not __fish_seen_subcommand_from $commands" -a import -d "add the downloads and history of an idm export"
 
 complete -c idm -n "__fish_seen_subcommand_from add" -s q -l quality -x -a "best 2160p 1440p 1080p 720p 480p 360p audio" -d "media quality"
 complete -c idm -n "__fish_seen_subcommand_from add" -l format -x -d "a raw yt-dlp format string"
@@ -63,9 +66,9 @@ complete -c idm -n "__fish_seen_subcommand_from ls" -l sort -x -a "created_at -c
 complete -c idm -n "__fish_seen_subcommand_from ls" -l ids -d "only the ids, one a line"
 complete -c idm -n "__fish_seen_subcommand_from pause resume cancel retry rm" -l all -d "every download the command applies to"
 complete -c idm -n "__fish_seen_subcommand_from pause resume cancel retry rm" -s s -l status -x -a "queued downloading paused waiting completed failed cancelled" -d "every download in this status"
-complete -c idm -n "__fish_seen_subcommand_from info pause resume cancel retry rm limit resolve" -x -a "(idm ls --ids --limit 1000 2>/dev/null)" -d "job id"
+complete -c idm -n "__fish_seen_subcommand_from info pause resume cancel retry rm limit resolve refresh" -x -a "(idm ls --ids --limit 1000 2>/dev/null)" -d "job id"
 complete -c idm -n "__fish_seen_subcommand_from config; and not __fish_seen_subcommand_from get set" -x -a "get set"
-complete -c idm -n "__fish_seen_subcommand_from get set" -x -a "host port download_dir max_active connections max_connections_per_host min_split speed_limit stall_timeout retries on_duplicate user_agent allowed_origins event_retention log_level proxy no_proxy"
+complete -c idm -n "__fish_seen_subcommand_from get set" -x -a "host port download_dir max_active connections max_connections_per_host min_split speed_limit stall_timeout retries on_duplicate user_agent allowed_origins event_retention log_level proxy no_proxy auto_retry auto_retry_wait auto_retry_max"
 complete -c idm -n "__fish_seen_subcommand_from completion" -x -a "bash zsh fish"
 complete -c idm -n "__fish_seen_subcommand_from watch" -s t -l type -x -a "$events" -d "only this event type"
 complete -c idm -n "__fish_seen_subcommand_from add ls info probe watch pair" -l json -d "print JSON"
@@ -76,3 +79,4 @@ complete -c idm -n "__fish_seen_subcommand_from credentials; and not __fish_seen
 complete -c idm -n "__fish_seen_subcommand_from credentials" -l user -x -d "the user name (add)"
 complete -c idm -n "__fish_seen_subcommand_from credentials" -l password-stdin -d "read the password from stdin (add)"
 complete -c idm -n "__fish_seen_subcommand_from credentials" -l json -d "list as JSON"
+complete -c idm -n "__fish_seen_subcommand_from export" -l format -x -a "json urls" -d "what to write"

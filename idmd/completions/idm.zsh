@@ -32,6 +32,9 @@ _idm() {
         'resolve:answer a download that waits because its file exists'
         'token:print the token'
         'credentials:keep, list or forget a user and password per site'
+        'refresh:give a paused or failed download a new URL, keeping its bytes'
+        'export:write the download list and history to a file'
+        'import:add the downloads and history of an idm export'
     )
     statuses=(queued downloading paused waiting completed failed cancelled)
     events=(job.added job.updated job.status job.progress job.duplicate job.removed job.log stats
@@ -113,7 +116,7 @@ _idm() {
                     ;;
                 config)
                     _arguments '1:action:(get set)' \
-                        '2:key:(host port download_dir max_active connections max_connections_per_host min_split speed_limit stall_timeout retries on_duplicate user_agent allowed_origins event_retention log_level proxy no_proxy)' \
+                        '2:key:(host port download_dir max_active connections max_connections_per_host min_split speed_limit stall_timeout retries on_duplicate user_agent allowed_origins event_retention log_level proxy no_proxy auto_retry auto_retry_wait auto_retry_max)' \
                         '3:value:' && ret=0
                     ;;
                 completion)
@@ -126,6 +129,15 @@ _idm() {
                     _arguments '--user=[the user name (add)]:user:' \
                         '--password-stdin[read the password from stdin (add)]' \
                         '--json[list as JSON]' '1:action:(add list remove)' '2:host:_hosts' && ret=0
+                    ;;
+                refresh)
+                    _arguments '1:job id:_idm_ids' '2:new url:_urls' && ret=0
+                    ;;
+                export)
+                    _arguments '--format=[what to write]:format:(json urls)' '1:file:_files' && ret=0
+                    ;;
+                import)
+                    _arguments '1:file:_files' && ret=0
                     ;;
                 pair)
                     _arguments '--json[print JSON]' '1:action:(approve deny list revoke)' '2:code or client id:' && ret=0

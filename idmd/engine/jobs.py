@@ -51,6 +51,8 @@ class Job:
     playlist: PlaylistEntry | None = None
     note: str = ""  # how it ended without an error (a skipped duplicate); shown, stored in ``extra``
     category: str = ""  # decided when the file's name and type are known; stored in ``extra``
+    retry_at: str | None = None  # a failed job's next automatic attempt (retry_later.py); stored in ``extra``
+    auto_retries: int = 0  # automatic attempts since the last failure a person saw to
     state: dict[str, Any] = field(default_factory=dict)
 
     @property
@@ -103,6 +105,10 @@ class Job:
             data["note"] = self.note
         if self.category:
             data["category"] = self.category
+        if self.retry_at is not None:
+            data["retry_at"] = self.retry_at
+        if self.auto_retries:
+            data["auto_retries"] = self.auto_retries
         return data
 
     def to_store(self) -> dict[str, Any]:
@@ -137,6 +143,8 @@ class Job:
             playlist=data.get("playlist"),
             note=str(data.get("note") or ""),
             category=str(data.get("category") or ""),
+            retry_at=data.get("retry_at"),
+            auto_retries=int(data.get("auto_retries") or 0),
             state=dict(data.get("state") or {}),
         )
         job.refresh_done()

@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -31,18 +31,22 @@ from idmd.engine.media import MediaService
 from idmd.engine.placement import Reservations
 from idmd.engine.probe import probe_url
 from idmd.engine.queue import JobQueue
+from idmd.engine.refresh import LinkRefresh
+from idmd.engine.retry_later import RetryLater
 from idmd.engine.run import JobRun, RunServices
 from idmd.engine.runner import JobError
 from idmd.engine.sessions import Sessions, job_route
 from idmd.engine.ticker import Ticker
+from idmd.engine.transfer import JobImport
 from idmd.events import EventBus
 from idmd.protocol.errors import NoSuchJob, RpcError
 from idmd.protocol.events import EventType
 from idmd.protocol.jobs import Status
 from idmd.protocol.models import ItemError, JobOptions, JobPage, PlaylistEntry
 from idmd.protocol.models import Job as JobDict
-from idmd.protocol.options import check_options, check_patch
-from idmd.protocol.params import Item, check_action, check_ids, check_items, check_url
+from idmd.protocol.options import check_options
+from idmd.protocol.params import Item, check_action, check_ids, check_items, check_update, check_url
+from idmd.protocol.transfer import check_entries
 
 PREFIX_MATCHES = 10  # the matches an ambiguous id prefix's error lists
 log = logging.getLogger(__name__)
@@ -52,7 +56,8 @@ Ids = list[str]
 
 class Engine:
     def __init__(self, config: Config, download_dir: Path, store: Any, bus: EventBus,
-                 credentials: Credentials | None = None) -> None:
+                 credentials: Credentials | None = None, clock: Callable[[], float] = time.time) -> None:
+        """``clock``: the wall clock of automatic retries (tests hand in one they move)."""
         self.config = config
         self.download_dir = Path(download_dir)
         self.store = store
@@ -70,6 +75,9 @@ class Engine:
         self._runs = RunServices(self.queue, bus, self.ticker, self.reservations, self._context, self._add_entry,
                                  self.schedule, self.media)
         self.actions = JobActions(self.queue, store, bus, lambda: self.download_dir, self.schedule)
+        self.retry_later = RetryLater(self.queue, store, bus, lambda: self.config, self.schedule, self._load, clock)
+        self.imports = JobImport(self.queue, store, bus, self.schedule)
+        self.links = LinkRefresh(self.queue, store, bus, self.session, lambda: self.config, self.schedule)
         self._ticker_task: asyncio.Task[None] | None = None
         self._stopping = False
         self._folders: dict[Path, Path] = {}
@@ -83,22 +91,22 @@ class Engine:
 
     async def start(self) -> None:
         self.download_dir.mkdir(parents=True, exist_ok=True)
-        for data in await self.store.load_unfinished():
-            try:
-                job = Job.from_store(data)
-            except (KeyError, ValueError, TypeError) as exc:
-                log.warning("skipping a stored job that cannot be read: %s", exc)
-                continue
+        for job in _readable(await self.store.load_unfinished()):
             if job.status == Status.DOWNLOADING:
                 job.status = Status.QUEUED  # interrupted: it resumes from its checkpoint
                 self.store.save_job(job.to_store())
             self.queue.put(job)
+        waiting = _readable(await self.store.load_retrying())  # failed, with an automatic retry due
+        for job in waiting:
+            self.queue.put(job)
+        self.retry_later.start(waiting)
         self._ticker_task = asyncio.create_task(self.ticker.run())
         self.schedule()
 
     async def stop(self) -> None:
         """Stop every job where it is (checkpointed, parts kept): the next start resumes them."""
         self._stopping = True
+        await self.retry_later.stop()
         await asyncio.gather(*(run.stop() for run in self.queue.runs()))
         await self.after.close()  # commands still running are killed, webhooks given up
         for job in self.queue:
@@ -119,6 +127,7 @@ class Engine:
         self.config = config
         self.global_bucket.set_rate(config.speed_limit, time.monotonic())
         self.hosts.limit = config.max_connections_per_host
+        self.retry_later.apply(config)
         self.schedule()
 
     def set_download_dir(self, folder: Path) -> None:
@@ -304,8 +313,19 @@ class Engine:
         await self.store.delete_jobs([job.id for job in jobs])
 
     async def update(self, job_id: str, patch: Mapping[str, Any]) -> JobDict:
-        clean = check_patch(patch)
-        return self.actions.update(await self._load(job_id), clean)
+        """Change options; a new ``url`` (paused or failed jobs) is checked first, and a
+        refused one changes nothing."""
+        url, clean = check_update(patch)
+        job = await self._load(job_id)
+        if url is not None:
+            await self.links.refresh(job, url)
+        return self.actions.update(job, clean) if clean else job.to_dict()
+
+    async def import_jobs(self, jobs: Sequence[Mapping[str, Any]],
+                          roots: Sequence[Path] | None = None) -> dict[str, int]:
+        """Jobs from an export (idmd.protocol.transfer), all checked first and stored in one
+        transaction; ``roots`` as in ``add``."""
+        return await self.imports.run(check_entries(jobs, roots))
 
     async def resolve_duplicate(self, job_id: str, action: str) -> JobDict:
         action = check_action(action)
@@ -323,3 +343,13 @@ class Engine:
             "totals": {**queue.totals, "downloaded": self.ticker.session_bytes},
         }
 
+
+def _readable(rows: Sequence[Mapping[str, Any]]) -> list[Job]:
+    """Stored jobs as Jobs; a row that cannot be read is logged and skipped."""
+    jobs = []
+    for data in rows:
+        try:
+            jobs.append(Job.from_store(dict(data)))
+        except (KeyError, ValueError, TypeError) as exc:
+            log.warning("skipping a stored job that cannot be read: %s", exc)
+    return jobs

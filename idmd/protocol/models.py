@@ -95,6 +95,8 @@ class Job(TypedDict):
     playlist: NotRequired[PlaylistEntry]
     note: NotRequired[str]  # how a job ended without an error: "skipped: the file exists"
     category: NotRequired[str]  # the category whose folder it went to (idmd/core/categories.py)
+    retry_at: NotRequired[str]  # a failed job's next automatic attempt (ISO 8601 UTC)
+    auto_retries: NotRequired[int]  # automatic attempts made since it last failed for good
 
 
 class JobPage(TypedDict):

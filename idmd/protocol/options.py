@@ -307,6 +307,8 @@ OPTIONS: tuple[Option, ...] = (
 BY_NAME: dict[str, Option] = {option.name: option for option in OPTIONS}
 UPDATABLE: tuple[str, ...] = tuple(o.name for o in OPTIONS if o.update is not Update.NEVER)
 SECRET: frozenset[str] = frozenset(o.name for o in OPTIONS if o.secret)
+# Job fields (not options) a ``jobs.update`` patch may also hold: idmd.protocol.params.check_update.
+PATCH_FIELDS: tuple[str, ...] = ("url",)
 
 
 def public(options: Mapping[str, Any]) -> JobOptions:
@@ -337,9 +339,10 @@ def check_options(options: Any, path: str = "options", roots: Iterable[Path] | N
 
 def check_patch(patch: Any) -> JobOptions:
     """A ``jobs.update`` patch: at least one option, each one ``jobs.update`` may change."""
+    known = ", ".join((*UPDATABLE, *PATCH_FIELDS))
     if not isinstance(patch, Mapping) or not patch:
-        raise bad("patch", "must change at least one of " + ", ".join(UPDATABLE))
+        raise bad("patch", "must change at least one of " + known)
     for key in patch:
-        if key not in UPDATABLE:
-            raise bad(f"patch.{key}", "cannot be changed (only " + ", ".join(UPDATABLE) + ")")
-    return check_options(patch, "patch")
+        if key not in UPDATABLE and key not in PATCH_FIELDS:
+            raise bad(f"patch.{key}", "cannot be changed (only " + known + ")")
+    return check_options({k: v for k, v in patch.items() if k not in PATCH_FIELDS}, "patch")

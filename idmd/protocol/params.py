@@ -21,7 +21,7 @@ from idmd.protocol.errors import InvalidParams, UrlNotSupported
 from idmd.protocol.events import EventType
 from idmd.protocol.jobs import Status
 from idmd.protocol.models import JobOptions
-from idmd.protocol.options import check_options
+from idmd.protocol.options import check_options, check_patch
 
 
 @dataclass(frozen=True)
@@ -86,6 +86,13 @@ def check_url(url: Any, path: str = "url") -> str:
     if not parts.hostname:
         raise bad(path, "has no host")
     return url
+
+
+def check_update(patch: Any) -> tuple[str | None, JobOptions]:
+    """A ``jobs.update`` patch: the new ``url`` (None: unchanged) and the options it changes."""
+    options = check_patch(patch)
+    url = check_url(patch["url"], "patch.url") if "url" in patch else None
+    return url, options
 
 
 def check_ids(ids: Any) -> list[str]:

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from idmd.protocol.errors import LimitReached
+from idmd.protocol.jobs import FINISHED
 from idmd.protocol.models import ItemError, Job, JobPage
 from idmd.rpc.namespace import Namespace
 from idmd.rpc.scope import is_paired, writable_roots
@@ -82,8 +83,18 @@ class Jobs(Namespace):
         return True
 
     async def update(self, id: str, patch: dict[str, Any]) -> Job:
-        """Change priority, connections, speed_limit or filename of a job."""
+        """Change priority, connections, speed_limit or filename of a job; ``url`` gives a paused
+        or failed job a new link, accepted only when it serves the same file (bytes kept)."""
         return await self._engine.update(id, patch)
+
+    async def _import(self, jobs: builtins.list[dict[str, Any]]) -> dict[str, int]:
+        """Jobs from ``idm export`` (1 to 10000): finished ones become history, unfinished ones
+        queued or paused; all or none. ``{imported, queued, paused, history, skipped}``."""
+        if isinstance(jobs, builtins.list):
+            self._room_for(sum(1 for j in jobs if not isinstance(j, dict) or j.get("status") not in FINISHED))
+        return await self._engine.import_jobs(jobs, self._roots())
+
+    locals()["import"] = _import  # ``import`` is a Python keyword: the method is named by hand
 
     async def resolve_duplicate(self, id: str, action: str) -> Job:
         """Decide for a job waiting because its file exists: rename, overwrite or skip."""

@@ -211,13 +211,16 @@ class Store:
 
     async def load_unfinished(self) -> list[StoredJob]:
         """Jobs not completed, failed or cancelled, oldest first, with ``segments`` and ``state``."""
+        marks = ", ".join("?" * len(_FINISHED))
+        return await self._load_where(f"status NOT IN ({marks})", _FINISHED)
 
+    async def load_retrying(self) -> list[StoredJob]:
+        """Failed jobs waiting for an automatic retry (``retry_at`` set), like ``load_unfinished``."""
+        return await self._load_where("status = 'failed' AND json_extract(extra, '$.retry_at') IS NOT NULL", ())
+
+    async def _load_where(self, where: str, args: tuple[str, ...]) -> list[StoredJob]:
         def read(conn: sqlite3.Connection) -> list[StoredJob]:
-            marks = ", ".join("?" * len(_FINISHED))
-            rows = conn.execute(
-                f"SELECT state, {_COLUMNS} WHERE status NOT IN ({marks}) ORDER BY created_at, id",
-                _FINISHED,
-            ).fetchall()
+            rows = conn.execute(f"SELECT state, {_COLUMNS} WHERE {where} ORDER BY created_at, id", args).fetchall()
             jobs = [stored_job(row_to_job(rest), state) for state, *rest in rows]
             segments = _segments(conn, [job["id"] for job in jobs])
             for job in jobs:
@@ -225,6 +228,30 @@ class Store:
             return jobs
 
         return await self._read(read)
+
+    async def existing_ids(self, ids: list[str]) -> set[str]:
+        """Which of ``ids`` the history holds."""
+
+        def read(conn: sqlite3.Connection) -> set[str]:
+            found: set[str] = set()
+            for start in range(0, len(ids), 500):
+                chunk = ids[start : start + 500]
+                sql = f"SELECT id FROM jobs WHERE id IN ({', '.join('?' * len(chunk))})"
+                found.update(row[0] for row in conn.execute(sql, chunk))
+            return found
+
+        return await self._read(read)
+
+    async def insert_jobs(self, jobs: list[dict[str, Any]]) -> None:
+        """Store every job of ``jobs`` in one transaction, all or none (an import); raises
+        ValueError for a job that cannot be a row, StoreError when the write fails."""
+        rows = [job_to_row(job) for job in jobs]
+
+        def write(conn: sqlite3.Connection) -> None:
+            conn.executemany(UPSERT_JOB, rows)
+
+        self._put(write)
+        await self.flush()
 
     async def list_jobs(
         self,

@@ -1,7 +1,8 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
+import time
+from collections.abc import AsyncIterator, Callable
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -78,12 +79,13 @@ async def site() -> AsyncIterator[Site]:
     await s.close()
 
 
-async def make_harness(tmp_path: Path, credentials: Credentials | None = None, **config: Any) -> Harness:
+async def make_harness(tmp_path: Path, *, credentials: Credentials | None = None,
+                       clock: Callable[[], float] = time.time, **config: Any) -> Harness:
     store = await Store.open(tmp_path / "idm.db")
     bus = EventBus()
     recorder = Recorder(bus)
     downloads = tmp_path / "downloads"
-    engine = Engine(replace(TEST_CONFIG, **config), downloads, store, bus, credentials)
+    engine = Engine(replace(TEST_CONFIG, **config), downloads, store, bus, credentials, clock)
     await engine.start()
     return Harness(engine, recorder, downloads, store)
 

@@ -105,7 +105,7 @@ async def test_stored_credentials_are_used_and_kept_in_a_private_file(tmp_path: 
     store.add(f"127.0.0.1:{site.server.port}", "bob", "pa:ss")  # type: ignore[union-attr]
     assert os.stat(tmp_path / "conf" / "credentials.json").st_mode & 0o777 == 0o600
     assert store.list() == [{"host": f"127.0.0.1:{site.server.port}", "user": "bob"}]  # type: ignore[union-attr]
-    harness = await make_harness(tmp_path, Credentials(tmp_path / "conf" / "credentials.json"))  # read back
+    harness = await make_harness(tmp_path, credentials=Credentials(tmp_path / "conf" / "credentials.json"))  # read back
     try:
         job = await harness.download(site.url("/b.bin"))
         assert job["status"] == "completed", job["error"]
@@ -134,7 +134,7 @@ async def test_netrc_is_read_when_nothing_is_stored(tmp_path: Path, site: Site) 
 async def test_without_credentials_a_401_says_how_to_give_them(tmp_path: Path, site: Site) -> None:
     basic_site(site, "dave", "x")
     await site.start()
-    harness = await make_harness(tmp_path, Credentials(None, tmp_path / "no-netrc"))
+    harness = await make_harness(tmp_path, credentials=Credentials(None, tmp_path / "no-netrc"))
     try:
         job = await harness.download(site.url("/b.bin"))
         assert job["status"] == "failed"

@@ -130,7 +130,12 @@ class Connections(KnownFile):
                 if not self._all_done():
                     await self.hosts.acquire(self.host)  # another round for the segments given back
         except BaseExceptionGroup as group_error:
-            raise group_error.exceptions[0] from None
+            failure = group_error.exceptions[0]
+            if isinstance(failure, FetchError) and not isinstance(failure, RangesUnsupported | ValidatorChanged):
+                # A connection's answer no retry can help (an expired link's 403 midway):
+                # the job fails with it, its part and checkpoint kept for a retry or a new link.
+                raise JobError(failure.code, failure.message) from None
+            raise failure from None
         if self.ranges and self.size:
             await self._check_boundaries()
 
