@@ -13,7 +13,7 @@ import logging
 import time
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import aiohttp
 
@@ -47,6 +47,18 @@ JobDicts = list[JobDict]  # (``Engine.list`` hides the builtin inside the class)
 Ids = list[str]
 
 
+class Handover(Protocol):
+    """Where new jobs go instead of this engine's queue: a fleet (``idmd.fleet``)."""
+
+    def take(self, job: Job) -> bool:
+        """A new job: True if it was handed over (the engine then does not keep it)."""
+        ...
+
+    def owns(self, job: Job) -> bool:
+        """A stored unfinished job that was taken from the fleet: the fleet resumes it, not the engine."""
+        ...
+
+
 class Engine:
     def __init__(self, config: Config, download_dir: Path, store: Any, bus: EventBus) -> None:
         self.config = config
@@ -68,6 +80,7 @@ class Engine:
         self._ticker_task: asyncio.Task[None] | None = None
         self._stopping = False
         self._folders: dict[Path, Path] = {}
+        self.handover: Handover | None = None  # set before ``start`` by a fleet
 
     # -- lifecycle -------------------------------------------------------------------------
     @property
@@ -79,16 +92,22 @@ class Engine:
 
     async def start(self) -> None:
         self.download_dir.mkdir(parents=True, exist_ok=True)
+        handed: list[str] = []
         for data in await self.store.load_unfinished():
             try:
                 job = Job.from_store(data)
             except (KeyError, ValueError, TypeError) as exc:
                 log.warning("skipping a stored job that cannot be read: %s", exc)
                 continue
+            if self.handover is not None and self.handover.owns(job):
+                handed.append(job.id)  # the fleet's record has its checkpoint; it comes back by the queue
+                continue
             if job.status == Status.DOWNLOADING:
                 job.status = Status.QUEUED  # interrupted: it resumes from its checkpoint
                 self.store.save_job(job.to_store())
             self.queue.put(job)
+        if handed:
+            await self.store.delete_jobs(handed)
         self._ticker_task = asyncio.create_task(self.ticker.run())
         self.schedule()
 
@@ -190,11 +209,18 @@ class Engine:
             job.filename = options["filename"]
         if options.get("start") == "paused":
             job.status = Status.PAUSED
+        if self.handover is not None and self.handover.take(job):
+            self.bus.emit(EventType.JOB_ADDED, job.id, dict(job.to_dict()))
+            return job
+        self.adopt(job)
+        return job
+
+    def adopt(self, job: Job) -> None:
+        """A job enters this engine's queue: a new one, or one a fleet gave this node to run."""
         self.queue.put(job)
         self.store.save_job(job.to_store())
         self.bus.emit(EventType.JOB_ADDED, job.id, dict(job.to_dict()))
         self.schedule()
-        return job
 
     async def add_many(self, items: Sequence[Mapping[str, Any]],
                        roots: Sequence[Path] | None = None) -> list[JobDict | ItemError]:

@@ -19,7 +19,9 @@ if TYPE_CHECKING:
     from idmd.rpc.peer import Peer
 
 OWNER_METHODS = frozenset({"daemon.shutdown", "pairing.approve", "pairing.deny", "pairing.revoke", "pairing.list"})
-OWNER_CONFIG_KEYS = frozenset({"host", "port", "allowed_origins", "allowed_dirs", "extension_ids"})
+OWNER_CONFIG_KEYS = frozenset({"host", "port", "allowed_origins", "allowed_dirs", "extension_ids", "fleet",
+                               "fleet_url", "fleet_name", "fleet_node", "fleet_credentials", "fleet_tls_ca",
+                               "fleet_tls_cert", "fleet_tls_key"})
 
 
 def is_paired(peer: Peer) -> bool:
