@@ -145,6 +145,7 @@ class Worker:
         job, note = _job_from(claimed, self.node, delivered, self._engine.config.fleet_max_deliver)
         self._engine.adopt(job)
         for line in note:
+            log.info("job %s: %s", job_id, line)
             self._engine.bus.emit(EventType.JOB_LOG, job_id, {"level": "info", "message": line})
 
     # -- while running ----------------------------------------------------------------------------
