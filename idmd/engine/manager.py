@@ -58,6 +58,11 @@ class Handover(Protocol):
         """A stored unfinished job that was taken from the fleet: the fleet resumes it, not the engine."""
         ...
 
+    async def control(self, action: str, job_id: str, patch: JobOptions | None) -> JobDict:
+        """``action`` (pause, resume, cancel, update) on a job this engine does not hold: the
+        node that holds it does it; NoSuchJob if the fleet knows no such job either."""
+        ...
+
 
 class Engine:
     def __init__(self, config: Config, download_dir: Path, store: Any, bus: EventBus) -> None:
@@ -299,13 +304,37 @@ class Engine:
         return result
 
     async def pause(self, ids: Ids) -> JobDicts:
-        return [await self.actions.pause(await self._load(i)) for i in check_ids(ids)]
+        return [await self._act("pause", i) for i in check_ids(ids)]
 
     async def resume(self, ids: Ids) -> JobDicts:
-        return [self.actions.resume(await self._load(i)) for i in check_ids(ids)]
+        return [await self._act("resume", i) for i in check_ids(ids)]
 
     async def cancel(self, ids: Ids) -> JobDicts:
-        return [await self.actions.cancel(await self._load(i)) for i in check_ids(ids)]
+        return [await self._act("cancel", i) for i in check_ids(ids)]
+
+    async def _act(self, action: str, job_id: str, patch: JobOptions | None = None) -> JobDict:
+        """``action`` on a job here, or, in a fleet, on the node that holds it."""
+        try:
+            job = await self._load(job_id)
+        except NoSuchJob:
+            if self.handover is None:
+                raise
+            return await self.handover.control(action, job_id, patch)
+        return await self.act_here(action, job, patch)
+
+    async def act_here(self, action: str, job: Job | str, patch: JobOptions | None = None) -> JobDict:
+        """``action`` on a job of this engine (a fleet's request from another node comes here)."""
+        if isinstance(job, str):
+            job = await self._load(job)
+        if action == "pause":
+            return await self.actions.pause(job)
+        if action == "resume":
+            return self.actions.resume(job)
+        if action == "cancel":
+            return await self.actions.cancel(job)
+        if action == "update" and patch is not None:
+            return self.actions.update(job, patch)
+        raise ValueError(f"no action {action!r}")
 
     async def retry(self, ids: Ids) -> JobDicts:
         return [self.actions.retry(await self._load(i)) for i in check_ids(ids)]
@@ -317,8 +346,7 @@ class Engine:
         await self.store.delete_jobs([job.id for job in jobs])
 
     async def update(self, job_id: str, patch: Mapping[str, Any]) -> JobDict:
-        clean = check_patch(patch)
-        return self.actions.update(await self._load(job_id), clean)
+        return await self._act("update", job_id, check_patch(patch))
 
     async def resolve_duplicate(self, job_id: str, action: str) -> JobDict:
         action = check_action(action)

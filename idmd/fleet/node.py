@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from idmd.config import Config
 from idmd.engine.jobs import Job
+from idmd.fleet.control import Control
 from idmd.fleet.ledger import Ledger
 from idmd.fleet.link import Link
 from idmd.fleet.names import FleetNames
@@ -23,6 +24,8 @@ from idmd.fleet.outbox import Outbox
 from idmd.fleet.relay import Relay
 from idmd.fleet.tap import CheckpointTap
 from idmd.fleet.worker import MARK, Worker
+from idmd.protocol.models import Job as JobDict
+from idmd.protocol.models import JobOptions
 
 if TYPE_CHECKING:
     from idmd.engine import Engine
@@ -50,6 +53,7 @@ class Fleet:
         self._outbox: Outbox | None = None
         self._relay: Relay | None = None
         self._nodes: Nodes | None = None
+        self._control: Control | None = None
         self._subscribed = False
 
     def tap(self, store: Any) -> CheckpointTap:
@@ -67,6 +71,10 @@ class Fleet:
     def owns(self, job: Job) -> bool:
         return MARK in job.state
 
+    async def control(self, action: str, job_id: str, patch: JobOptions | None) -> JobDict:
+        assert self._control is not None
+        return await self._control.call(action, job_id, patch)
+
     # -- lifecycle --------------------------------------------------------------------------------
     def attach(self, engine: Engine) -> None:
         """Before ``engine.start``: the engine hands new jobs over, and skips the fleet's own."""
@@ -77,6 +85,7 @@ class Fleet:
         self._nodes = Nodes(self.link, self._status)
         self._worker = Worker(self.link, self.ledger, self._nodes, engine)
         self._relay = Relay(self.link, engine.bus)
+        self._control = Control(self.link, self.ledger, engine)
 
     def start(self) -> None:
         assert self._outbox and self._nodes and self._worker and self._relay
@@ -98,11 +107,12 @@ class Fleet:
 
     async def _ready(self) -> None:
         """Connected (first time or again): subscriptions once, jobs added meanwhile handed over."""
-        assert self._outbox and self._nodes and self._relay
+        assert self._outbox and self._nodes and self._relay and self._control
         if not self._subscribed:
             self._subscribed = True
             await self._nodes.subscribe()
             await self._relay.subscribe()
+            await self._control.subscribe()
         self._outbox.hand_over_later_jobs()
 
     def _status(self) -> dict[str, Any]:
