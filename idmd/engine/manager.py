@@ -58,6 +58,10 @@ class Handover(Protocol):
         """A stored unfinished job that was taken from the fleet: the fleet resumes it, not the engine."""
         ...
 
+    def summary(self) -> dict[str, Any]:
+        """For ``stats``: the fleet's nodes (``{node, reachable, nodes: [{node, alive, active, …}]}``)."""
+        ...
+
     async def control(self, action: str, job_id: str, patch: JobOptions | None) -> JobDict:
         """``action`` (pause, resume, cancel, update) on a job this engine does not hold: the
         node that holds it does it; NoSuchJob if the fleet knows no such job either."""
@@ -355,12 +359,18 @@ class Engine:
     def snapshot(self) -> JobDicts:
         return [job.to_dict() for job in self.queue]
 
-    def stats(self) -> dict[str, Any]:
+    def load(self) -> dict[str, int]:
+        """Active and queued jobs and the total speed (B/s): what a fleet's heartbeat says."""
         queue = self.queue
         return {
             "active": queue.count(Status.DOWNLOADING),
             "queued": queue.count(Status.QUEUED),
             "speed": round(sum(j.speed for j in queue.running_jobs() if j.status == Status.DOWNLOADING)),
-            "totals": {**queue.totals, "downloaded": self.ticker.session_bytes},
         }
+
+    def stats(self) -> dict[str, Any]:
+        stats: dict[str, Any] = {**self.load(), "totals": {**self.queue.totals, "downloaded": self.ticker.session_bytes}}
+        if self.handover is not None:
+            stats["fleet"] = self.handover.summary()
+        return stats
 

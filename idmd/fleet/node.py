@@ -116,16 +116,16 @@ class Fleet:
         self._outbox.hand_over_later_jobs()
 
     def _status(self) -> dict[str, Any]:
-        if self._engine is None:
-            return {}
-        stats = self._engine.stats()
-        return {"active": stats["active"], "queued": stats["queued"], "speed": stats["speed"]}
+        return self._engine.load() if self._engine is not None else {}
+
+    def summary(self) -> dict[str, Any]:
+        return {"node": self.node, "reachable": self.link.connected.is_set(),
+                "nodes": self._nodes.listing() if self._nodes is not None else []}
 
     def info(self) -> dict[str, Any]:
         """``daemon.info``'s ``fleet``: where, who, whether reachable, and every node heard of."""
         return {
-            "name": self.names.fleet, "url": self.config.fleet_url, "node": self.node,
-            "reachable": self.link.connected.is_set(), "error": self.link.error or None,
-            "nodes": self._nodes.listing() if self._nodes is not None else [],
+            "name": self.names.fleet, "url": self.config.fleet_url, **self.summary(),
+            "error": self.link.error or None,
             "held": sorted(self._worker.held) if self._worker is not None else [],
         }
