@@ -137,8 +137,8 @@ class Fleet:
 def write_config(home: Path, nats: NatsServer, name: str, downloads: Path, **extra: Any) -> None:
     home.mkdir(parents=True, exist_ok=True)
     fleet = {"url": nats.url, "node": name, "ack_wait": 3, "max_deliver": 3, **extra.pop("fleet", {})}
-    lines = [f'download_dir = "{downloads}"', "max_active = 2", "retries = 0", "stall_timeout = 5"]
-    lines += [f"{k} = {v!r}".replace("'", '"') for k, v in extra.items()]
+    top = {"download_dir": str(downloads), "max_active": 2, "retries": 0, "stall_timeout": 5, **extra}
+    lines = [f"{k} = {v!r}".replace("'", '"') for k, v in top.items()]
     lines.append("[fleet]")
     lines += [f"{k} = {v!r}".replace("'", '"') for k, v in fleet.items()]
     (home / "config.toml").write_text("\n".join(lines) + "\n")

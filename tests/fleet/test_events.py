@@ -29,7 +29,7 @@ async def test_a_client_of_one_node_sees_every_nodes_jobs_with_their_node(fleet:
     await stream.aclose()
 
     assert set(completed.values()) - {"n2"}, "no job of another node was seen"
-    ran = fleet.completed_on()
+    ran = await fleet.wait_completed(ids, timeout=10)  # the histories are written a moment later
     assert completed == {job_id: ran[job_id][0] for job_id in ids}  # each event names the node it ran on
 
 

@@ -112,3 +112,26 @@ async def queued_messages(server: NatsServer) -> int:
         return (await nc.jetstream().stream_info("IDM_idm_JOBS")).state.messages
     finally:
         await nc.close()
+
+
+async def test_a_stopped_node_hands_its_jobs_back_and_does_not_resume_them_when_it_starts_again(
+        fleet: Fleet, files: Files) -> None:
+    files.pace = 0.2
+    made = files.add(6, 2 * MiB)
+    ids = await add(fleet, "n1", files, list(made))
+    n2 = fleet.node("n2")
+    async with asyncio.timeout(60):
+        while not (held := (await n2.call("daemon.info"))["fleet"]["held"]):
+            await asyncio.sleep(0.1)
+    assert n2.client is not None
+    await n2.client.close()
+    assert await asyncio.to_thread(n2.process.stop) == 0  # SIGTERM: a graceful stop
+
+    done = await fleet.wait_completed(ids, timeout=60)
+
+    assert set(done) == ids
+    assert all(done[job_id] != ["n2"] for job_id in held)
+    await asyncio.to_thread(n2.process.start)  # n2 again: it does not run them a second time
+    n2.client = None
+    assert not [job_id for job_id in held if job_id in n2.history()]  # the fleet's, not n2's any more
+    assert {job_id: nodes for job_id, nodes in fleet.completed_on().items() if len(nodes) > 1} == {}

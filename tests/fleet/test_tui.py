@@ -32,7 +32,7 @@ async def test_the_tui_on_one_node_shows_a_job_running_on_another_live(fleet: Fl
                          what="a row per job")
         await wait_until(pilot, lambda: all(cell(app, i, "status") == "completed" for i in ids), timeout=60,
                          what="every row completed")
-    ran = fleet.completed_on()
+    ran = await fleet.wait_completed(set(ids), timeout=10)  # the histories are written a moment later
     assert {ran[i][0] for i in ids} - {"n2"}, "every job ran on n2: nothing came from another node"
 
 
