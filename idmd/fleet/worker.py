@@ -199,7 +199,8 @@ class Worker:
         if event.type is EventType.JOB_STATUS and event.node in (None, self.node):
             status = Status(event.data["status"])
             if status in FINISHED or status == Status.PAUSED:
-                self._wake.set()
+                # After this turn: the run leaves the queue's running set just after its status.
+                asyncio.get_running_loop().call_soon(self._wake.set)
             if event.job in self.held and status in FINISHED:
                 self._ends.put_nowait((event.job, status))
 
