@@ -21,6 +21,7 @@ from idmd.fleet.link import Link
 from idmd.fleet.names import FleetNames
 from idmd.fleet.nodes import Nodes
 from idmd.fleet.outbox import Outbox
+from idmd.fleet.poison import Poison
 from idmd.fleet.relay import Relay
 from idmd.fleet.tap import CheckpointTap
 from idmd.fleet.worker import MARK, Worker
@@ -54,6 +55,7 @@ class Fleet:
         self._relay: Relay | None = None
         self._nodes: Nodes | None = None
         self._control: Control | None = None
+        self._poison: Poison | None = None
         self._subscribed = False
 
     def tap(self, store: Any) -> CheckpointTap:
@@ -86,6 +88,7 @@ class Fleet:
         self._worker = Worker(self.link, self.ledger, self._nodes, engine)
         self._relay = Relay(self.link, engine.bus)
         self._control = Control(self.link, self.ledger, engine)
+        self._poison = Poison(self.link, self.ledger, self._nodes)
 
     def start(self) -> None:
         assert self._outbox and self._nodes and self._worker and self._relay
@@ -107,12 +110,13 @@ class Fleet:
 
     async def _ready(self) -> None:
         """Connected (first time or again): subscriptions once, jobs added meanwhile handed over."""
-        assert self._outbox and self._nodes and self._relay and self._control
+        assert self._outbox and self._nodes and self._relay and self._control and self._poison
         if not self._subscribed:
             self._subscribed = True
             await self._nodes.subscribe()
             await self._relay.subscribe()
             await self._control.subscribe()
+            await self._poison.subscribe()
         self._outbox.hand_over_later_jobs()
 
     def _status(self) -> dict[str, Any]:

@@ -13,10 +13,12 @@ import asyncio
 import logging
 from typing import TYPE_CHECKING
 
+from nats.js.errors import KeyWrongLastSequenceError
+
 from idmd.engine.jobs import Job
 from idmd.fleet.ledger import Ledger
 from idmd.fleet.link import NATS_ERRORS, Link
-from idmd.fleet.record import new_record
+from idmd.fleet.record import QUEUED, new_record
 from idmd.protocol.events import EventType
 from idmd.protocol.jobs import Status
 
@@ -82,9 +84,18 @@ class Outbox:
     async def _send(self, job: Job) -> None:
         link = self._link
         fields = {**job.to_store(), "options": dict(job.options)}  # with secrets: the taker needs them
-        await self._ledger.create(new_record(fields, link.node))
+        try:
+            await self._ledger.create(new_record(fields, link.node))
+        except KeyWrongLastSequenceError:
+            # Made by an earlier try whose message may or may not have gone out: publish again
+            # (the message id below makes a second copy a no-op), unless a node already runs it.
+            found = await self._ledger.read(job.id)
+            if found is not None and found[0].get("status") != QUEUED:
+                log.info("fleet: job %s is in the fleet already", job.id)
+                return
         assert link.js is not None
-        await link.js.publish(link.names.jobs_subject, job.id.encode(), timeout=5)
+        await link.js.publish(link.names.jobs_subject, job.id.encode(), timeout=5,
+                              headers={"Nats-Msg-Id": job.id})
         if job.id in self._kept:  # it had been kept here while unreachable: the fleet has it now
             self._kept.discard(job.id)
             await self._engine.store.delete_jobs([job.id])

@@ -203,6 +203,8 @@ class Worker:
                 asyncio.get_running_loop().call_soon(self._wake.set)
             if event.job in self.held and status in FINISHED:
                 self._ends.put_nowait((event.job, status))
+        elif event.type is EventType.JOB_REMOVED and event.job in self.held and event.node in (None, self.node):
+            self._ends.put_nowait((event.job, Status.CANCELLED))  # removed here: gone from the fleet too
 
     async def _end_loop(self) -> None:
         while True:
@@ -223,6 +225,11 @@ class Worker:
         if held is None:
             return
         job = self._engine.queue.get(job_id)
+        if job is not None:
+            # From now on the job here is history: a retry on this node runs it here, and a
+            # restart keeps it (only jobs the fleet still has are left to the fleet).
+            job.state.pop(MARK, None)
+            self._engine.store.checkpoint(job_id, job.done, job.segment_lists(), job.state)
         error: dict[str, Any] | None = dict(job.error) if job is not None and job.error else None
         update = self._update(job_id, held)
         if job is not None and status == Status.COMPLETED:

@@ -145,14 +145,17 @@ def write_config(home: Path, nats: NatsServer, name: str, downloads: Path, **ext
 
 
 @pytest.fixture
-async def fleet(tmp_path: Path, nats_server: NatsServer) -> AsyncIterator[Fleet]:
-    """Three idmd (n1, n2, n3) in one fleet, one shared download folder, clients connected."""
+async def fleet(tmp_path: Path, nats_server: NatsServer, request: pytest.FixtureRequest) -> AsyncIterator[Fleet]:
+    """Three idmd (n1, n2, n3) in one fleet, one shared download folder, clients connected;
+    ``@pytest.mark.fleet_config(max_deliver=1)`` changes ``[fleet]`` keys."""
     downloads = tmp_path / "shared"
     downloads.mkdir()
+    marker = request.node.get_closest_marker("fleet_config")
+    fleet_keys = dict(marker.kwargs) if marker else {}
     processes = []
     for name in ("n1", "n2", "n3"):
         home = tmp_path / name
-        write_config(home, nats_server, name, downloads)
+        write_config(home, nats_server, name, downloads, fleet=fleet_keys)
         processes.append(DaemonProcess(home))
     with ThreadPoolExecutor(3) as pool:
         list(pool.map(DaemonProcess.start, processes))

@@ -7,6 +7,7 @@ import asyncio
 import json
 
 import nats
+import pytest
 
 from tests.fleet.conftest import Files, Fleet, NatsServer
 
@@ -135,3 +136,26 @@ async def test_a_stopped_node_hands_its_jobs_back_and_does_not_resume_them_when_
     n2.client = None
     assert not [job_id for job_id in held if job_id in n2.history()]  # the fleet's, not n2's any more
     assert {job_id: nodes for job_id, nodes in fleet.completed_on().items() if len(nodes) > 1} == {}
+
+
+@pytest.mark.fleet_config(max_deliver=1)
+async def test_a_job_whose_nodes_die_ends_failed_after_max_deliver_not_stuck(
+        fleet: Fleet, files: Files, nats_server: NatsServer) -> None:
+    files.pace = 0.2
+    files.add(1, 4 * MiB, prefix="killer")
+    (job_id,) = await add(fleet, "n1", files, ["killer0.bin"])
+    async with asyncio.timeout(30):  # the node that took it
+        while True:
+            holders = [n for n in fleet.nodes if job_id in (await n.call("daemon.info"))["fleet"]["held"]]
+            if holders:
+                break
+            await asyncio.sleep(0.1)
+    holders[0].process.kill()  # as a job that crashes its node would
+
+    async with asyncio.timeout(60):
+        record = await fleet_record(nats_server, job_id, until=lambda r: r["status"] != "downloading")
+        while await queued_messages(nats_server):
+            await asyncio.sleep(0.2)
+
+    assert record["status"] == "failed" and record["error"]["code"] == "fleet"
+    assert "after 1 deliveries" in record["error"]["message"]
