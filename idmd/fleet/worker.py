@@ -123,6 +123,12 @@ class Worker:
     async def _take(self, msg: Msg) -> None:
         job_id = msg.data.decode(errors="replace")
         delivered = msg.metadata.num_delivered or 1
+        mine = self.held.get(job_id)
+        if mine is not None:
+            # Its own job again (the server restarted, or heartbeats were lost): keep running it
+            # and answer for the new delivery from now on; a second run would share the part file.
+            self.held[job_id] = Held(msg, delivered, mine.checkpoint)
+            return
         found = await self._ledger.read(job_id)
         if found is None:
             await msg.term()  # removed from the fleet: nothing to run
