@@ -6,7 +6,7 @@ Sizes, speeds, times left and percentages are ``idmd.core.human``, shared with
 
 from __future__ import annotations
 
-from idmd.core.human import UNKNOWN
+from idmd.core.human import UNKNOWN, human_speed
 from idmd.core.units import parse_size
 
 _EIGHTHS = " ▏▎▍▌▋▊▉"
@@ -49,3 +49,22 @@ def parse_rate(text: str) -> int:
     if text.strip().lower() in _NO_LIMIT:
         return 0
     return parse_size(text)
+
+
+def fleet_line(fleet: object) -> str:
+    """The status line's fleet part, from ``stats.fleet``: each node, alive or not, with its
+    active jobs and speed (``n1 ● 2↓ 1.2 MB/s  n2 ○``); empty outside a fleet."""
+    if not isinstance(fleet, dict):
+        return ""
+    parts = []
+    for node in fleet.get("nodes") or []:
+        if not isinstance(node, dict):
+            continue
+        name = str(node.get("node", "?"))
+        if not node.get("alive"):
+            parts.append(f"{name} ○")
+            continue
+        active = int(node.get("active") or 0)
+        parts.append(f"{name} ● {active}↓ {human_speed(float(node.get('speed') or 0))}" if active else f"{name} ●")
+    head = "fleet" if fleet.get("reachable") else "fleet unreachable"
+    return f"{head}: {'  '.join(parts)}" if parts else head

@@ -26,12 +26,24 @@ async def _engine_ctx(app: web.Application) -> AsyncIterator[None]:
     ctx = app[DAEMON]
     assert ctx.store is not None
     credentials = Credentials.for_user(ctx.paths.config_file.parent)
-    ctx.engine = Engine(ctx.config, ctx.download_dir, ctx.store, ctx.bus, credentials)
+    store: object = ctx.store
+    if ctx.config.fleet_url:
+        from idmd.fleet.node import Fleet  # nats is imported only by a daemon in a fleet
+
+        ctx.fleet = Fleet(ctx.config)
+        store = ctx.fleet.tap(ctx.store)
+    ctx.engine = Engine(ctx.config, ctx.download_dir, store, ctx.bus, credentials)
+    if ctx.fleet is not None:
+        ctx.fleet.attach(ctx.engine)
     await ctx.engine.start()
+    if ctx.fleet is not None:
+        ctx.fleet.start()
     ctx.engine.warm_media()  # a media worker warms up while the daemon waits for its first job
     yield
     # Graceful: every job checkpointed, parts kept, so the next start resumes.
     await ctx.engine.stop()
+    if ctx.fleet is not None:
+        await ctx.fleet.stop()  # the jobs it held go back to the fleet with their checkpoints
 
 
 def create_app(ctx: DaemonContext) -> web.Application:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import copy
 import dataclasses
 import math
+import re
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -57,6 +58,16 @@ class Config:
     auto_retry: bool = True  # a job failed by the network is tried again later (retry_later.py)
     auto_retry_wait: float = 60.0
     auto_retry_max: int = 5
+    # A fleet (idmd/fleet/): the ``[fleet]`` table of config.toml, read as ``fleet_<key>``.
+    fleet_url: str = ""
+    fleet_name: str = "idm"
+    fleet_node: str = ""
+    fleet_credentials: str = ""
+    fleet_tls_ca: str = ""
+    fleet_tls_cert: str = ""
+    fleet_tls_key: str = ""
+    fleet_ack_wait: float = 30.0
+    fleet_max_deliver: int = 5
 
     def to_dict(self) -> dict[str, Any]:
         data = dataclasses.asdict(self)
@@ -73,7 +84,7 @@ class Config:
     def patched(self, patch: dict[str, Any]) -> Config:
         """A copy with ``patch`` applied; raises ConfigError naming a bad key or value."""
         changes: dict[str, Any] = {}
-        for key, value in patch.items():
+        for key, value in _flatten_fleet(patch).items():
             if key not in FIELDS:
                 raise ConfigError(f"unknown config key {key!r}")
             changes[key] = _coerce(key, value)
@@ -111,6 +122,16 @@ class Config:
         for folder in self.allowed_dirs:
             if not Path(folder).is_absolute():
                 raise ConfigError(f"allowed_dirs must list absolute folders, not {folder!r}")
+        if self.fleet_url and not self.fleet_url.startswith(("nats://", "tls://", "ws://", "wss://")):
+            raise ConfigError("fleet url must be nats://HOST:PORT (or tls://, ws://, wss://)")
+        if not FLEET_NAME.fullmatch(self.fleet_name):
+            raise ConfigError("fleet name must be 1-32 letters, digits, - or _")
+        if self.fleet_node and not FLEET_NAME.fullmatch(self.fleet_node):
+            raise ConfigError("fleet node must be 1-32 letters, digits, - or _ (empty: the host name)")
+        if not 1 <= self.fleet_ack_wait <= 3600:
+            raise ConfigError("fleet ack_wait must be 1..3600 seconds")
+        if not 1 <= self.fleet_max_deliver <= 100:
+            raise ConfigError("fleet max_deliver must be 1..100")
         for ext_id in self.extension_ids:
             if not valid_extension_id(ext_id):
                 raise ConfigError(f"extension_ids: {ext_id!r} is not a Chrome (32 letters a-p) or Firefox (UUID) id")
@@ -176,13 +197,38 @@ FIELDS: dict[str, str] = {
     "auto_retry": "try a download that failed on the network (refused, reset, timeout, 5xx, 429) again later",
     "auto_retry_wait": "seconds before the first automatic retry; each next one waits about twice as long",
     "auto_retry_max": "automatic retries of one failed download before it stays failed",
+    "fleet_url": "[fleet] url: the NATS server of a fleet of idmd (nats://HOST:4222); empty: no fleet",
+    "fleet_name": "[fleet] name: the fleet's name (its stream, bucket and subjects)",
+    "fleet_node": "[fleet] node: this daemon's name in the fleet (empty: the host name)",
+    "fleet_credentials": "[fleet] credentials: a NATS .creds file",
+    "fleet_tls_ca": "[fleet] tls_ca: CA file that signs the NATS server's certificate",
+    "fleet_tls_cert": "[fleet] tls_cert: client certificate file for NATS TLS",
+    "fleet_tls_key": "[fleet] tls_key: the client certificate's key file",
+    "fleet_ack_wait": "[fleet] ack_wait: seconds without a heartbeat before a node's jobs go to another node",
+    "fleet_max_deliver": "[fleet] max_deliver: deliveries of a job (one per failed attempt) before it fails",
 }
 
 _TYPES = {f.name: f.type for f in dataclasses.fields(Config)}
 _LISTS = tuple(name for name, kind in _TYPES.items() if kind == "tuple[str, ...]")
+FLEET_NAME = re.compile(r"[A-Za-z0-9_-]{1,32}")  # safe in NATS subjects, stream and bucket names
 MAX_BYTES = 1 << 40  # bounds sizes and rates: 1 TiB (per second) is beyond any real link
 # Bytes (per second): written with a unit too, "500K", "2M" (idmd.core.units).
 SIZED = frozenset({"min_split", "speed_limit"})
+
+
+def _flatten_fleet(patch: dict[str, Any]) -> dict[str, Any]:
+    """``[fleet] url = …`` (a table in config.toml, or ``{"fleet": {…}}`` in a patch) is ``fleet_url``."""
+    table = patch.get("fleet")
+    if table is None:
+        return patch
+    if not isinstance(table, dict):
+        raise ConfigError("config key 'fleet' must be a table ([fleet] url = ...)")
+    flat = {k: v for k, v in patch.items() if k != "fleet"}
+    for key, value in table.items():
+        if f"fleet_{key}" not in FIELDS:
+            raise ConfigError(f"unknown config key 'fleet.{key}'")
+        flat[f"fleet_{key}"] = value
+    return flat
 
 
 def _coerce(key: str, value: Any) -> Any:

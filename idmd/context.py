@@ -25,7 +25,9 @@ if TYPE_CHECKING:
     from idmd.store import Store
 
 # Keys that a restart is needed for; the rest apply at once.
-RESTART_KEYS = frozenset({"host", "port", "event_retention"})
+RESTART_KEYS = frozenset({"host", "port", "event_retention", "fleet_url", "fleet_name", "fleet_node",
+                          "fleet_credentials", "fleet_tls_ca", "fleet_tls_cert", "fleet_tls_key",
+                          "fleet_ack_wait", "fleet_max_deliver"})
 
 
 @dataclass
@@ -42,6 +44,7 @@ class DaemonContext:
     port: int = 0
     engine: Engine | None = None
     store: Store | None = None
+    fleet: Any = None  # idmd.fleet.node.Fleet when [fleet] url is set (nats imported only then)
     # Set to ask the daemon to stop gracefully (signals, daemon.shutdown).
     stop_requested: asyncio.Event = field(default_factory=asyncio.Event)
 

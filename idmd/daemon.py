@@ -39,6 +39,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--host", help="address to listen on (default 127.0.0.1)")
     parser.add_argument("--download-dir", help="where downloads go")
     parser.add_argument("--log-level", choices=["debug", "info", "warning", "error"])
+    parser.add_argument("--fleet", metavar="URL", help="join the fleet on this NATS server (nats://HOST:4222)")
     parser.add_argument("--print-config", action="store_true", help="print the effective config and exit")
     parser.add_argument("--detach", action="store_true", help="run in the background")
     sub = parser.add_subparsers(dest="command")
@@ -49,7 +50,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _overrides(args: argparse.Namespace) -> dict[str, Any]:
-    pairs = {"port": args.port, "host": args.host, "download_dir": args.download_dir, "log_level": args.log_level}
+    pairs = {"port": args.port, "host": args.host, "download_dir": args.download_dir, "log_level": args.log_level,
+             "fleet_url": args.fleet}
     return {k: v for k, v in pairs.items() if v is not None}
 
 

@@ -63,6 +63,15 @@ def test_the_daemon_imports_no_textual_and_yt_dlp_only_in_the_worker() -> None:
     assert offenders("idmd", ("yt_dlp",), allow=("idmd/engine/media_worker.py",)) == []
 
 
+def test_only_the_fleet_imports_nats_and_its_pure_parts_do_not() -> None:
+    # idmd/app.py imports idmd.fleet.node only with [fleet] url set (tests/fleet/test_events.py
+    # checks at run time that a single daemon leaves nats out of sys.modules).
+    fleet = tuple(p.relative_to(ROOT).as_posix() for p in sources("idmd/fleet"))
+    pure = ("idmd/fleet/__init__.py", "idmd/fleet/record.py", "idmd/fleet/names.py", "idmd/fleet/tap.py")
+    assert offenders("idmd", ("nats",), allow=tuple(f for f in fleet if f not in pure)) == []
+    assert offenders("idmd/fleet", ("aiohttp", "sqlite3", "textual")) == []
+
+
 def test_the_tui_talks_only_through_the_client_and_protocol() -> None:
     found = []
     for path in sources("idm_tui"):

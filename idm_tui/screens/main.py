@@ -16,6 +16,7 @@ from textual.screen import Screen
 from textual.timer import Timer
 from textual.widgets import Footer, Input, Label, Tab, Tabs
 
+from idm_tui.format import fleet_line
 from idm_tui.latest import LatestWins
 from idm_tui.model import VIEW_STATUSES, Change, View
 from idm_tui.screens.job_actions import JobActions
@@ -128,6 +129,7 @@ class MainScreen(JobActions, Screen[None]):
         self.status.speed = model.total_speed()
         self.status.active = counts["active"]
         self.status.queued = counts["queued"]
+        self.status.fleet = fleet_line(model.stats.get("fleet"))
         self.status.limit = int(model.config.get("speed_limit") or 0)
 
     def _empty_text(self) -> str:

@@ -20,7 +20,8 @@ class StatusLine(Widget):
     Reactives: ``speed`` (B/s), ``active``, ``queued``, ``limit`` (global
     speed limit, 0 for none), ``state`` (connected, connecting, reconnecting,
     disconnected), ``retry_at`` (wall time of the next attempt), ``note``,
-    ``can_start`` (the key ``s`` starts idmd) and ``starting`` (it is starting).
+    ``can_start`` (the key ``s`` starts idmd), ``starting`` (it is starting) and
+    ``fleet`` (the nodes of the daemon's fleet, if it is in one).
     """
 
     DEFAULT_CSS = """
@@ -37,6 +38,7 @@ class StatusLine(Widget):
     note: reactive[str] = reactive("")
     can_start: reactive[bool] = reactive(False)
     starting: reactive[bool] = reactive(False)
+    fleet: reactive[str] = reactive("")  # the fleet's nodes (``idm_tui.format.fleet_line``), empty: none
 
     _ticker: Timer | None = None  # made on mount; ``state`` may change before that
 
@@ -59,6 +61,8 @@ class StatusLine(Widget):
             text.append(f" (limit {human_speed(self.limit)})", style="yellow")
         text.append(f"   {self.active} active   {self.queued} queued   ")
         text.append_text(self._state_text())
+        if self.fleet and self.state == "connected":
+            text.append(f"   {self.fleet}", style="cyan")
         if self.state != "connected" and self.can_start:
             text.append("   starting idmd…" if self.starting else "   s: start idmd", style="bold")
         if self.problem and self.state != "connected":

@@ -11,13 +11,13 @@ _idmd() {
     case $prev in
         --log-level) COMPREPLY=($(compgen -W "debug info warning error" -- "$cur")); return ;;
         --download-dir) COMPREPLY=($(compgen -d -- "$cur")); return ;;
-        --port | --host) return ;;
+        --port | --host | --fleet) return ;;
         service) COMPREPLY=($(compgen -W "install uninstall status" -- "$cur")); return ;;
     esac
     if [[ -n $service ]]; then
         COMPREPLY=($(compgen -W "--dry-run --help" -- "$cur"))
     elif [[ $cur == -* ]]; then
-        COMPREPLY=($(compgen -W "--port --host --download-dir --log-level --print-config --detach --version --help" -- "$cur"))
+        COMPREPLY=($(compgen -W "--port --host --download-dir --log-level --fleet --print-config --detach --version --help" -- "$cur"))
     else
         COMPREPLY=($(compgen -W "service" -- "$cur"))
     fi

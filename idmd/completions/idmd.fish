@@ -7,6 +7,7 @@ complete -c idmd -n "not __fish_seen_subcommand_from service" -l port -x -d "TCP
 complete -c idmd -n "not __fish_seen_subcommand_from service" -l host -x -a "127.0.0.1 ::1 localhost" -d "address to listen on"
 complete -c idmd -n "not __fish_seen_subcommand_from service" -l download-dir -x -a "(__fish_complete_directories)" -d "where downloads go"
 complete -c idmd -n "not __fish_seen_subcommand_from service" -l log-level -x -a "debug info warning error" -d "how much to log"
+complete -c idmd -n "not __fish_seen_subcommand_from service" -l fleet -x -d "join the fleet on this NATS server"
 complete -c idmd -n "not __fish_seen_subcommand_from service" -l print-config -d "print the effective config and exit"
 complete -c idmd -n "not __fish_seen_subcommand_from service" -l detach -d "run in the background"
 complete -c idmd -n "not __fish_seen_subcommand_from service" -l version -d "show the version"

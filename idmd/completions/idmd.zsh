@@ -10,6 +10,7 @@ _idmd() {
         '--host=[address to listen on]:address:(127.0.0.1 ::1 localhost)' \
         '--download-dir=[where downloads go]:folder:_directories' \
         '--log-level=[how much to log]:level:(debug info warning error)' \
+        '--fleet=[join the fleet on this NATS server]:url:' \
         '--print-config[print the effective config and exit]' \
         '--detach[run in the background]' \
         '(- *)--version[show the version]' \

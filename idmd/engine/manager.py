@@ -13,7 +13,7 @@ import logging
 import time
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import aiohttp
 
@@ -54,6 +54,27 @@ JobDicts = list[JobDict]  # (``Engine.list`` hides the builtin inside the class)
 Ids = list[str]
 
 
+class Handover(Protocol):
+    """Where new jobs go instead of this engine's queue: a fleet (``idmd.fleet``)."""
+
+    def take(self, job: Job) -> bool:
+        """A new job: True if it was handed over (the engine then does not keep it)."""
+        ...
+
+    def owns(self, job: Job) -> bool:
+        """A stored unfinished job that was taken from the fleet: the fleet resumes it, not the engine."""
+        ...
+
+    def summary(self) -> dict[str, Any]:
+        """For ``stats``: the fleet's nodes (``{node, reachable, nodes: [{node, alive, active, …}]}``)."""
+        ...
+
+    async def control(self, action: str, job_id: str, patch: JobOptions | None) -> JobDict:
+        """``action`` (pause, resume, cancel, update) on a job this engine does not hold: the
+        node that holds it does it; NoSuchJob if the fleet knows no such job either."""
+        ...
+
+
 class Engine:
     def __init__(self, config: Config, download_dir: Path, store: Any, bus: EventBus,
                  credentials: Credentials | None = None, clock: Callable[[], float] = time.time) -> None:
@@ -83,6 +104,7 @@ class Engine:
         self._folders: dict[Path, Path] = {}
         self.after = AfterDownload(AfterServices(lambda: self.config, lambda url: self.session(url, {}), bus, store, self.queue.get,
                                                  self._idle, lambda: self.download_dir))
+        self.handover: Handover | None = None  # set before ``start`` by a fleet
 
     # -- lifecycle -------------------------------------------------------------------------
     def session(self, url: str, options: Mapping[str, Any]) -> aiohttp.ClientSession:
@@ -91,7 +113,11 @@ class Engine:
 
     async def start(self) -> None:
         self.download_dir.mkdir(parents=True, exist_ok=True)
+        handed: list[str] = []
         for job in _readable(await self.store.load_unfinished()):
+            if self.handover is not None and self.handover.owns(job):
+                handed.append(job.id)  # the fleet's record has its checkpoint; it comes back by the queue
+                continue
             if job.status == Status.DOWNLOADING:
                 job.status = Status.QUEUED  # interrupted: it resumes from its checkpoint
                 self.store.save_job(job.to_store())
@@ -100,6 +126,8 @@ class Engine:
         for job in waiting:
             self.queue.put(job)
         self.retry_later.start(waiting)
+        if handed:
+            await self.store.delete_jobs(handed)
         self._ticker_task = asyncio.create_task(self.ticker.run())
         self.schedule()
 
@@ -212,11 +240,18 @@ class Engine:
             job.filename = options["filename"]
         if options.get("start") == "paused":
             job.status = Status.PAUSED
+        if self.handover is not None and self.handover.take(job):
+            self.bus.emit(EventType.JOB_ADDED, job.id, dict(job.to_dict()))
+            return job
+        self.adopt(job)
+        return job
+
+    def adopt(self, job: Job) -> None:
+        """A job enters this engine's queue: a new one, or one a fleet gave this node to run."""
         self.queue.put(job)
         self.store.save_job(job.to_store())
         self.bus.emit(EventType.JOB_ADDED, job.id, dict(job.to_dict()))
         self.schedule()
-        return job
 
     async def add_many(self, items: Sequence[Mapping[str, Any]],
                        roots: Sequence[Path] | None = None) -> list[JobDict | ItemError]:
@@ -295,13 +330,37 @@ class Engine:
         return result
 
     async def pause(self, ids: Ids) -> JobDicts:
-        return [await self.actions.pause(await self._load(i)) for i in check_ids(ids)]
+        return [await self._act("pause", i) for i in check_ids(ids)]
 
     async def resume(self, ids: Ids) -> JobDicts:
-        return [self.actions.resume(await self._load(i)) for i in check_ids(ids)]
+        return [await self._act("resume", i) for i in check_ids(ids)]
 
     async def cancel(self, ids: Ids) -> JobDicts:
-        return [await self.actions.cancel(await self._load(i)) for i in check_ids(ids)]
+        return [await self._act("cancel", i) for i in check_ids(ids)]
+
+    async def _act(self, action: str, job_id: str, patch: JobOptions | None = None) -> JobDict:
+        """``action`` on a job here, or, in a fleet, on the node that holds it."""
+        try:
+            job = await self._load(job_id)
+        except NoSuchJob:
+            if self.handover is None:
+                raise
+            return await self.handover.control(action, job_id, patch)
+        return await self.act_here(action, job, patch)
+
+    async def act_here(self, action: str, job: Job | str, patch: JobOptions | None = None) -> JobDict:
+        """``action`` on a job of this engine (a fleet's request from another node comes here)."""
+        if isinstance(job, str):
+            job = await self._load(job)
+        if action == "pause":
+            return await self.actions.pause(job)
+        if action == "resume":
+            return self.actions.resume(job)
+        if action == "cancel":
+            return await self.actions.cancel(job)
+        if action == "update" and patch is not None:
+            return self.actions.update(job, patch)
+        raise ValueError(f"no action {action!r}")
 
     async def retry(self, ids: Ids) -> JobDicts:
         return [self.actions.retry(await self._load(i)) for i in check_ids(ids)]
@@ -313,13 +372,14 @@ class Engine:
         await self.store.delete_jobs([job.id for job in jobs])
 
     async def update(self, job_id: str, patch: Mapping[str, Any]) -> JobDict:
-        """Change options; a new ``url`` (paused or failed jobs) is checked first, and a
-        refused one changes nothing."""
+        """Change options; a new ``url`` (paused or failed jobs, on this node) is checked
+        first, and a refused one changes nothing."""
         url, clean = check_update(patch)
-        job = await self._load(job_id)
         if url is not None:
+            job = await self._load(job_id)
             await self.links.refresh(job, url)
-        return self.actions.update(job, clean) if clean else job.to_dict()
+            return self.actions.update(job, clean) if clean else job.to_dict()
+        return await self._act("update", job_id, clean)
 
     async def import_jobs(self, jobs: Sequence[Mapping[str, Any]],
                           roots: Sequence[Path] | None = None) -> dict[str, int]:
@@ -334,14 +394,20 @@ class Engine:
     def snapshot(self) -> JobDicts:
         return [job.to_dict() for job in self.queue]
 
-    def stats(self) -> dict[str, Any]:
+    def load(self) -> dict[str, int]:
+        """Active and queued jobs and the total speed (B/s): what a fleet's heartbeat says."""
         queue = self.queue
         return {
             "active": queue.count(Status.DOWNLOADING),
             "queued": queue.count(Status.QUEUED),
             "speed": round(sum(j.speed for j in queue.running_jobs() if j.status == Status.DOWNLOADING)),
-            "totals": {**queue.totals, "downloaded": self.ticker.session_bytes},
         }
+
+    def stats(self) -> dict[str, Any]:
+        stats: dict[str, Any] = {**self.load(), "totals": {**self.queue.totals, "downloaded": self.ticker.session_bytes}}
+        if self.handover is not None:
+            stats["fleet"] = self.handover.summary()
+        return stats
 
 
 def _readable(rows: Sequence[Mapping[str, Any]]) -> list[Job]:

@@ -25,6 +25,7 @@ class EventBus:
         self._retained: deque[Event] = deque(maxlen=retention)
         self._listeners: list[Listener] = []
         self._seq = first_seq
+        self.node: str | None = None  # in a fleet, this node's name: every event carries it
 
     @property
     def seq(self) -> int:
@@ -36,11 +37,13 @@ class EventBus:
         return len(self._listeners)
 
     def emit(self, type: EventType, job: str | None = None, data: dict[str, Any] | None = None,
-             retain: bool = True) -> Event:
+             retain: bool = True, node: str | None = None, at: float | None = None) -> Event:
         """Send an event to every listener; ``retain=False`` keeps it out of the replay buffer
-        (pairing requests, which anyone can cause, must not push job events out of it)."""
+        (pairing requests, which anyone can cause, must not push job events out of it).
+        ``node`` and ``at``: an event another node of a fleet relayed (``idmd.fleet.relay``)."""
         self._seq += 1
-        event = Event(self._seq, EventType(type), job, time.time(), data or {})
+        event = Event(self._seq, EventType(type), job, time.time() if at is None else at, data or {},
+                      node or self.node)
         if retain:
             self._retained.append(event)
         for listener in list(self._listeners):

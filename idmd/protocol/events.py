@@ -46,10 +46,14 @@ class Event:
     job: str | None
     at: float
     data: dict[str, Any]
+    node: str | None = None  # in a fleet: the node the event happened on (docs/protocol.md)
 
     @property
     def critical(self) -> bool:
         return self.type in CRITICAL
 
     def to_dict(self) -> dict[str, Any]:
-        return {"seq": self.seq, "type": str(self.type), "job": self.job, "at": self.at, "data": self.data}
+        event = {"seq": self.seq, "type": str(self.type), "job": self.job, "at": self.at, "data": self.data}
+        if self.node is not None:
+            event["node"] = self.node
+        return event

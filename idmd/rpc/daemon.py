@@ -52,6 +52,7 @@ class Daemon(Namespace):
             },
             "yt_dlp": _yt_dlp_version(),
             "ffmpeg": _ffmpeg(),
+            "fleet": ctx.fleet.info() if ctx.fleet is not None else None,
         }
 
     def stats(self) -> dict[str, Any]:

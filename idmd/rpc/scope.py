@@ -22,9 +22,11 @@ if TYPE_CHECKING:
 OWNER_METHODS = frozenset({"daemon.shutdown", "pairing.approve", "pairing.deny", "pairing.revoke", "pairing.list",
                            "credentials.add", "credentials.list", "credentials.remove"})
 # The proxy too: a paired client would otherwise send every download through a host it chose;
-# and the commands run and URLs posted to after a download are the owner's alone.
+# the commands run and URLs posted to after a download, and the fleet, are the owner's alone.
 OWNER_CONFIG_KEYS = frozenset({"host", "port", "allowed_origins", "allowed_dirs", "extension_ids", "proxy", "no_proxy",
-                               "actions", "webhook_url", "on_queue_empty"})
+                               "actions", "webhook_url", "on_queue_empty", "fleet",
+                               "fleet_url", "fleet_name", "fleet_node", "fleet_credentials", "fleet_tls_ca",
+                               "fleet_tls_cert", "fleet_tls_key"})
 
 
 def is_paired(peer: Peer) -> bool:

@@ -1,0 +1,79 @@
+"""The fleet's job records in the KV bucket, each change a compare-and-set.
+
+``change(id, transition)`` reads the record and its revision, asks the pure
+transition of ``idmd.fleet.record`` for the next record and writes it only if
+the revision is still the one read (``update(..., last=rev)``); when another
+node wrote first it reads again and asks again, so every transition is judged
+on the newest record and a job completes exactly once.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+
+from nats.js.errors import KeyNotFoundError, KeyWrongLastSequenceError, NoKeysError
+from nats.js.kv import KeyValue
+
+from idmd.fleet.record import Record
+
+Transition = Callable[[Record], Record | None]
+ATTEMPTS = 20  # compare-and-set rounds before giving up (each lost round means another node wrote)
+
+
+class Ledger:
+    def __init__(self, kv: Callable[[], KeyValue | None]) -> None:
+        self._kv = kv
+
+    def _bucket(self) -> KeyValue:
+        kv = self._kv()
+        if kv is None:
+            raise ConnectionError("the fleet is not connected")
+        return kv
+
+    async def create(self, record: Record) -> None:
+        await self._bucket().create(record["id"], _encode(record))
+
+    async def read(self, job_id: str) -> tuple[Record, int] | None:
+        try:
+            entry = await self._bucket().get(job_id)
+        except KeyNotFoundError:
+            return None
+        if entry.value is None or entry.revision is None:
+            return None
+        return json.loads(entry.value), entry.revision
+
+    async def change(self, job_id: str, transition: Transition) -> Record | None:
+        """Apply ``transition`` with compare-and-set; the new record, or None if it did not apply."""
+        kv = self._bucket()
+        for _ in range(ATTEMPTS):
+            found = await self.read(job_id)
+            if found is None:
+                return None
+            record, revision = found
+            new = transition(record)
+            if new is None:
+                return None
+            try:
+                await kv.update(job_id, _encode(new), last=revision)
+                return new
+            except KeyWrongLastSequenceError:
+                continue  # another node wrote in between: judge again on its record
+        raise ConnectionError(f"job {job_id}: the fleet record kept changing")
+
+    async def all(self) -> list[Record]:
+        kv = self._bucket()
+        try:
+            keys = await kv.keys()
+        except NoKeysError:  # an empty bucket
+            return []
+        records = []
+        for key in keys:
+            found = await self.read(key)
+            if found is not None:
+                records.append(found[0])
+        return records
+
+
+def _encode(record: Record) -> bytes:
+    return json.dumps(record, separators=(",", ":")).encode()
