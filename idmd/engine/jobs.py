@@ -60,6 +60,11 @@ class Job:
         return int(self.options.get("priority") or 0)
 
     @property
+    def queue_name(self) -> str:
+        """The named queue the job waits in (idmd/protocol/schedule.py; none: ``default``)."""
+        return str(self.options.get("queue") or "default")
+
+    @property
     def download_dir(self) -> Path | None:
         folder = self.options.get("dir")  # absolute: the RPC edge refuses relative folders and ~
         return Path(folder) if folder else None

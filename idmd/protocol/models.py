@@ -54,6 +54,7 @@ class JobOptions(TypedDict, total=False):
     proxy_password: str
     category: str
     after: str
+    queue: str
 
 
 class Media(TypedDict, total=False):

@@ -303,6 +303,16 @@ OPTIONS: tuple[Option, ...] = (
         "none",
         max_length=64,
     ),
+    Option(
+        "queue",
+        Kind.TEXT,
+        "the named queue the job waits in; it starts only while that queue's schedule is open"
+        " (idm queue; default: the default queue)",
+        Flag(("--queue",), "NAME", "the queue to wait in (idm queue ls)"),
+        "default",
+        max_length=32,
+        update=Update.LIVE,
+    ),
 )
 BY_NAME: dict[str, Option] = {option.name: option for option in OPTIONS}
 UPDATABLE: tuple[str, ...] = tuple(o.name for o in OPTIONS if o.update is not Update.NEVER)

@@ -1,0 +1,33 @@
+"""What the engine asks before it starts a job: may this named queue start jobs now?
+
+``Engine.schedule`` asks a ``QueueGate``; the daemon hands in its schedule
+(``idmd.engine.schedule_runner.ScheduleRunner``), and an engine without one
+(tests, tools) has every queue open and knows only the default queue.
+"""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+from idmd.protocol.checks import bad
+from idmd.protocol.schedule import DEFAULT_QUEUE
+
+
+class QueueGate(Protocol):
+    def may_start(self, queue: str) -> bool:
+        """Whether jobs of ``queue`` may start now."""
+
+    def check(self, queue: str, path: str) -> str:
+        """``queue`` if such a queue exists, else InvalidParams naming ``path``."""
+
+
+class AllOpen:
+    """The gate of an engine without a schedule: the default queue, always open."""
+
+    def may_start(self, queue: str) -> bool:
+        return True
+
+    def check(self, queue: str, path: str) -> str:
+        if queue != DEFAULT_QUEUE:
+            raise bad(path, f"no queue named {queue!r} (queues: {DEFAULT_QUEUE})")
+        return queue
