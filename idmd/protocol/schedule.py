@@ -115,7 +115,8 @@ def days_text(days: Sequence[int]) -> str:
             runs[-1].append(day)
         else:
             runs.append([day])
-    return ",".join(DAY_NAMES[r[0]] if len(r) == 1 else f"{DAY_NAMES[r[0]]}-{DAY_NAMES[r[-1]]}" for r in runs)
+    return ",".join(",".join(DAY_NAMES[d] for d in r) if len(r) < 3 else f"{DAY_NAMES[r[0]]}-{DAY_NAMES[r[-1]]}"
+                    for r in runs)
 
 
 def window_text(window: Window) -> str:
