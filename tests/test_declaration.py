@@ -58,6 +58,8 @@ def options_table() -> str:
             values = f"at most {o.max_length} characters"
         elif o.kind is Kind.FOLDER:
             values = f"an absolute folder, at most {o.max_length} characters"
+        elif o.kind is Kind.QUEUE:
+            values = "a queue's name (`queues.list`)"
         else:
             values = ""
         default = "" if o.default is None else f"`{json.dumps(o.default)}`"

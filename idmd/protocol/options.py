@@ -20,6 +20,7 @@ from idmd.protocol import checks
 from idmd.protocol.checks import MAX_URL, bad
 from idmd.protocol.jobs import DUPLICATE_ACTIONS, MODES, QUALITIES, START_MODES
 from idmd.protocol.models import JobOptions
+from idmd.protocol.schedule import queue_name
 
 
 class Kind(StrEnum):
@@ -35,6 +36,7 @@ class Kind(StrEnum):
     COOKIES = "cookies"  # a Cookie header string, or an object of names to values
     CHECKSUM = "checksum"  # ALGO=HEX, normalised
     PROXY = "proxy"  # a proxy URL, normalised (idmd.core.proxyurl)
+    QUEUE = "queue"  # a queue's name (that the queue exists is the daemon's schedule's check)
 
 
 class Update(StrEnum):
@@ -103,6 +105,8 @@ class Option:
             return checks.checksum(value, path)
         if self.kind is Kind.PROXY:
             return checks.proxy(value, path)
+        if self.kind is Kind.QUEUE:
+            return queue_name(value, path)
         text = checks.one_line(value, path, self.max_length)
         if self.kind is Kind.FOLDER:
             return checks.folder(text, path)
@@ -305,7 +309,7 @@ OPTIONS: tuple[Option, ...] = (
     ),
     Option(
         "queue",
-        Kind.TEXT,
+        Kind.QUEUE,
         "the named queue the job waits in; it starts only while that queue's schedule is open"
         " (idm queue; default: the default queue)",
         Flag(("--queue",), "NAME", "the queue to wait in (idm queue ls)"),

@@ -18,7 +18,7 @@ import pytest
 
 from idmd.config import Config
 from idmd.core.units import parse_size
-from tests.engine.servers import Site, payload, requested_range
+from tests.engine.servers import Site, payload, requested_range, serve
 from tests.rpc.real import RealDaemon, start_real_daemon
 from tests.rpc.wsutil import RawPeer, connect
 
@@ -49,8 +49,6 @@ async def site() -> AsyncIterator[Site]:
     starts: list[int] = []
 
     async def ranged(request: Any) -> Any:
-        from tests.engine.servers import serve
-
         asked = requested_range(request, SIZE)
         starts.append(asked[0] if asked else 0)
         # The first request stalls after 256 KiB until the test releases it.
