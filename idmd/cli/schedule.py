@@ -9,13 +9,13 @@ from __future__ import annotations
 
 import argparse
 import json
-from datetime import datetime, timedelta
 from typing import Any
 
 from idmd.cli import exits
 from idmd.cli.format import table
 from idmd.client import Client
 from idmd.core.human import human_speed
+from idmd.protocol.schedule import start_time
 
 
 def add_parsers(sub: Any) -> None:
@@ -47,19 +47,6 @@ def add_parsers(sub: Any) -> None:
     put.add_argument("windows", nargs="+", metavar="'DAYS HH:MM-HH:MM LIMIT'",
                      help="e.g. 'mon-fri 08:00-18:00 1M' (0: unlimited in that window)")
     ssub.add_parser("clear", help="no speed windows: the config's speed_limit at all times")
-
-
-def start_time(text: str, now: datetime | None = None) -> str | None:
-    """``HH:MM`` → the next such time (today or tomorrow) as ISO; an ISO text as it is; none → None."""
-    if text.lower() in ("none", "now", ""):
-        return None
-    try:
-        clock = datetime.strptime(text, "%H:%M")
-    except ValueError:
-        return text  # an ISO date and time, checked by the daemon
-    now = now or datetime.now()
-    at = now.replace(hour=clock.hour, minute=clock.minute, second=0, microsecond=0)
-    return (at if at > now else at + timedelta(days=1)).isoformat(timespec="minutes")
 
 
 def _windows(items: list[dict[str, Any]]) -> str:

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from idmd.core.schedule import DAY, DAY_NAMES, LimitWindow, Window, overlap
@@ -186,3 +186,18 @@ def parse_when(value: Any, path: str) -> datetime | None:
         return datetime.fromisoformat(text)
     except ValueError:
         raise bad(path, f"{text!r} is not an ISO 8601 date and time (e.g. 2026-12-24T22:00)") from None
+
+
+def start_time(text: str, now: datetime | None = None) -> str | None:
+    """What ``idm`` and ``idm-tui`` send as a start time: ``HH:MM`` → the next such time on the
+    local clock (today or tomorrow) as ISO; other text as it is (the daemon checks it); none → None."""
+    text = text.strip()
+    if text.lower() in ("none", "now", ""):
+        return None
+    try:
+        parsed = datetime.strptime(text, "%H:%M")
+    except ValueError:
+        return text  # an ISO date and time, checked by the daemon
+    now = now or datetime.now()
+    at = now.replace(hour=parsed.hour, minute=parsed.minute, second=0, microsecond=0)
+    return (at if at > now else at + timedelta(days=1)).isoformat(timespec="minutes")

@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 from datetime import datetime
 
-from idmd.cli.schedule import start_time
+from idmd.protocol.schedule import start_time
 from tests.cli.conftest import PAYLOAD, Files, idm
 from tests.cli.test_cli import wait_status
 from tests.daemon_process import DaemonProcess
