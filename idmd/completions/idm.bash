@@ -32,7 +32,7 @@ _idm() {
         add:-o | add:--filename | add:-H | add:--header | add:--checksum | add:--format | add:--referer) return ;;
         add:--user-agent | add:--priority | add:--limit | add:--speed-limit | add:--user | add:--password | add:--category | add:--after) return ;;
         add:--proxy | add:--proxy-password | credentials:--user) return ;;
-        add:--queue) return ;;
+        add:--queue | add:--start-at) return ;;
         queue:-w | queue:--window | queue:--start-at) return ;;
         ls:-s | ls:--status | pause:-s | resume:-s | cancel:-s | retry:-s | rm:-s | *:--status)
             COMPREPLY=($(compgen -W "$statuses" -- "$cur"))
@@ -62,7 +62,7 @@ _idm() {
         return
     fi
     case $cmd in
-        add) opts="--quality --dir --filename --connections --header --cookies --checksum --mode --format --referer --user-agent --start --priority --on-duplicate --limit --speed-limit --playlist --no-playlist --user --password --proxy --proxy-password --category --after --queue --input-file --again --wait --json" ;;
+        add) opts="--quality --dir --filename --connections --header --cookies --checksum --mode --format --referer --user-agent --start --priority --on-duplicate --limit --speed-limit --playlist --no-playlist --user --password --proxy --proxy-password --category --after --queue --start-at --input-file --again --wait --json" ;;
         ls) opts="--status --query --limit --sort --ids --json" ;;
         probe) opts="--json" ;;
         info)

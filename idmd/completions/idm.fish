@@ -34,6 +34,7 @@ complete -c idm -n "not __fish_seen_subcommand_from $commands" -a import -d "add
 complete -c idm -n "not __fish_seen_subcommand_from $commands" -a queue -d "named queues: when their downloads may run"
 complete -c idm -n "not __fish_seen_subcommand_from $commands" -a schedule -d "the speed limit by time of day"
 complete -c idm -n "__fish_seen_subcommand_from add" -l queue -x -d "the queue to wait in"
+complete -c idm -n "__fish_seen_subcommand_from add" -l start-at -x -d "not before this time, HH:MM or ISO"
 complete -c idm -n "__fish_seen_subcommand_from queue; and not __fish_seen_subcommand_from ls set rm start stop" -a "ls set rm start stop"
 complete -c idm -n "__fish_seen_subcommand_from queue" -s w -l window -x -d "when the queue runs, DAYS HH:MM-HH:MM"
 complete -c idm -n "__fish_seen_subcommand_from queue" -l no-windows -d "the queue may run at any time"

@@ -76,6 +76,7 @@ _idm() {
                         '--category=[category (folder and after-action)]:category:(Compressed Documents Music Programs Video)' \
                         '--after=[action when completed (config \[actions\] name, or none)]:action:' \
                         '--queue=[the queue to wait in]:queue:' \
+                        '--start-at=[not before this time, HH:MM or ISO]:time:' \
                         '(-i --input-file)'{-i+,--input-file=}'[also the URLs in FILE (- : standard input)]:file:_files' \
                         '--again[add a URL even when a download of it is already queued or running]' \
                         '(--playlist --no-playlist)--playlist[a playlist URL: one job per entry]' \

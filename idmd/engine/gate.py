@@ -13,9 +13,16 @@ from idmd.protocol.checks import bad
 from idmd.protocol.schedule import DEFAULT_QUEUE
 
 
+def split_group(group: str) -> tuple[str, str | None]:
+    """A start-order group (``Job.start_group``): the queue's name, and the start time or None."""
+    queue, _, at = group.partition("@")  # a queue's name has no "@" (idmd.protocol.schedule)
+    return queue, at or None
+
+
 class QueueGate(Protocol):
-    def may_start(self, queue: str) -> bool:
-        """Whether jobs of ``queue`` may start now."""
+    def may_start(self, group: str) -> bool:
+        """Whether jobs of ``group`` (a queue's name, with a start time: ``Job.start_group``) may
+        start now."""
 
     def check(self, queue: str, path: str) -> str:
         """``queue`` if such a queue exists, else InvalidParams naming ``path``."""
@@ -24,8 +31,8 @@ class QueueGate(Protocol):
 class AllOpen:
     """The gate of an engine without a schedule: the default queue, always open."""
 
-    def may_start(self, queue: str) -> bool:
-        return True
+    def may_start(self, group: str) -> bool:
+        return True  # no clock: a job's start time needs the daemon's schedule
 
     def check(self, queue: str, path: str) -> str:
         if queue != DEFAULT_QUEUE:

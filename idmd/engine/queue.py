@@ -135,7 +135,7 @@ class JobQueue:
     def _entered(self, job: Job) -> None:
         order = self._order[job.id]
         if job.status == Status.QUEUED:
-            self._start.push(job.id, job.priority, job.created_at, order, job.queue_name)
+            self._start.push(job.id, job.priority, job.created_at, order, job.start_group)
         elif job.status in FINISHED:
             heapq.heappush(self._finished, (order, job.id))
 

@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from idmd.core.schedule import LimitWindow, QueuePlan, current_limit, next_limit_change
-from idmd.engine.gate import QueueGate
+from idmd.engine.gate import QueueGate, split_group
 from idmd.engine.queue import JobQueue
 from idmd.events import EventBus
 from idmd.instance import write_private
@@ -108,6 +108,7 @@ class ScheduleRunner:
         self._timer: asyncio.TimerHandle | None = None
         self._unlisten: Callable[[], None] | None = None
         self._tasks: set[asyncio.Task[None]] = set()
+        self.next_wake: datetime | None = None  # the next change the timer waits for (wall clock)
 
     # -- life --------------------------------------------------------------------------------
     def load(self) -> None:
@@ -145,8 +146,16 @@ class ScheduleRunner:
         return value.astimezone(self._now().tzinfo).replace(tzinfo=None)
 
     # -- the gate ----------------------------------------------------------------------------
-    def may_start(self, queue: str) -> bool:
+    def may_start(self, group: str) -> bool:
+        queue, at = split_group(group)
+        if at is not None and self._now().replace(tzinfo=None) < self._job_time(at):
+            return False  # the job's own start time (the timer wakes then: ``_arm``)
         return self._open.get(queue, self._open.get(proto.DEFAULT_QUEUE, True))
+
+    def _job_time(self, text: str) -> datetime:
+        when = self._local(datetime.fromisoformat(text))
+        assert when is not None
+        return when
 
     def check(self, queue: str, path: str) -> str:
         proto.queue_name(queue, path)
@@ -188,11 +197,18 @@ class ScheduleRunner:
             self._timer.cancel()
         times = [q.plan.next_change(now) for q in self._queues.values()]
         times.append(next_limit_change(self._limits, now))
+        times.extend(t for t in self._job_times() if t > now)
         soonest = min((t for t in times if t is not None), default=None)
+        self.next_wake = soonest
         delay = MAX_SLEEP
         if soonest is not None:
             delay = min(MAX_SLEEP, max(0.0, (soonest.replace(tzinfo=now_aware.tzinfo) - now_aware).total_seconds()))
         self._timer = asyncio.get_running_loop().call_later(delay, self.tick)
+
+    def _job_times(self) -> list[datetime]:
+        """The start times of the queued jobs that have one (looked at when the timer is set)."""
+        return [self._job_time(job.options["start_at"]) for job in self._engine.queue
+                if job.status == Status.QUEUED and job.options.get("start_at")]
 
     def _spawn(self, work: Any) -> None:
         task = asyncio.ensure_future(work)
@@ -200,7 +216,12 @@ class ScheduleRunner:
         task.add_done_callback(self._tasks.discard)
 
     def _on_event(self, event: Event) -> None:
-        """A job of a ``stop_when_done`` queue finished: hold the queue once nothing is left in it."""
+        """A job with a start time came or changed: set the timer again. A job of a
+        ``stop_when_done`` queue finished: hold the queue once nothing is left in it."""
+        if event.type in (EventType.JOB_ADDED, EventType.JOB_UPDATED) and "start_at" in (
+                event.data.get("options") or {}):
+            asyncio.get_running_loop().call_soon(self.tick)
+            return
         if event.type != EventType.JOB_STATUS or event.data.get("status") not in FINISHED or event.job is None:
             return
         job = self._engine.queue.get(event.job)

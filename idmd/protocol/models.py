@@ -55,6 +55,7 @@ class JobOptions(TypedDict, total=False):
     category: str
     after: str
     queue: str
+    start_at: str
 
 
 class Media(TypedDict, total=False):

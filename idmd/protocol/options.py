@@ -20,7 +20,7 @@ from idmd.protocol import checks
 from idmd.protocol.checks import MAX_URL, bad
 from idmd.protocol.jobs import DUPLICATE_ACTIONS, MODES, QUALITIES, START_MODES
 from idmd.protocol.models import JobOptions
-from idmd.protocol.schedule import queue_name
+from idmd.protocol.schedule import parse_when, queue_name
 
 
 class Kind(StrEnum):
@@ -37,6 +37,7 @@ class Kind(StrEnum):
     CHECKSUM = "checksum"  # ALGO=HEX, normalised
     PROXY = "proxy"  # a proxy URL, normalised (idmd.core.proxyurl)
     QUEUE = "queue"  # a queue's name (that the queue exists is the daemon's schedule's check)
+    WHEN = "when"  # an ISO 8601 date and time, normalised (no offset: the daemon's local time)
 
 
 class Update(StrEnum):
@@ -107,6 +108,11 @@ class Option:
             return checks.proxy(value, path)
         if self.kind is Kind.QUEUE:
             return queue_name(value, path)
+        if self.kind is Kind.WHEN:
+            when = parse_when(value, path)
+            if when is None:
+                raise bad(path, "must be an ISO 8601 date and time (e.g. 2026-12-24T22:00)")
+            return when.isoformat()
         text = checks.one_line(value, path, self.max_length)
         if self.kind is Kind.FOLDER:
             return checks.folder(text, path)
@@ -316,6 +322,15 @@ OPTIONS: tuple[Option, ...] = (
         "default",
         max_length=32,
         update=Update.LIVE,
+    ),
+    Option(
+        "start_at",
+        Kind.WHEN,
+        "not before this time: an ISO 8601 date and time (without an offset, the daemon's local time)",
+        Flag(("--start-at",), "TIME", "not before this time: HH:MM (the next one) or an ISO date and time"),
+        "2026-12-24T22:00:00",
+        max_length=64,
+        update=Update.STOPPED,
     ),
 )
 BY_NAME: dict[str, Option] = {option.name: option for option in OPTIONS}

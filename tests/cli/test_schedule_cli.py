@@ -78,3 +78,11 @@ def test_start_at_takes_the_next_such_time_of_day() -> None:
     assert start_time("06:30", now) == "2026-12-04T06:30"
     assert start_time("none", now) is None
     assert start_time("2027-01-01T08:00", now) == "2027-01-01T08:00"
+
+
+async def test_add_start_at_waits_until_then(daemon: DaemonProcess, files: Files) -> None:
+    added = await idm("add", "--start-at", "2099-01-01T08:00", files.url("/file.bin"), "--json", home=daemon.home)
+    job = json.loads(added.out)
+    assert added.status == 0 and job["status"] == "queued" and job["options"]["start_at"] == "2099-01-01T08:00:00"
+    bad = await idm("add", "--start-at", "soon", files.url("/file.bin"), home=daemon.home)
+    assert bad.status == 1 and "options.start_at" in bad.err

@@ -235,6 +235,31 @@ async def test_a_queue_that_starts_at_a_time_given_with_an_offset(
     assert eve["open"] is True
 
 
+async def test_a_job_with_a_start_time_waits_for_it_and_the_timer_is_set_for_it(
+    daemon: RealDaemon, peer: RawPeer, site: Site, clock: Clock
+) -> None:
+    site.release.set()
+    await result(peer, "events.subscribe", {"types": ["job.status"]})
+    job = await result(peer, "jobs.add", {"url": site.url("/file.bin"),
+                                          "options": {"start_at": "2026-12-05T12:30:00+00:00"}})
+    assert job["status"] == "queued" and job["options"]["start_at"] == "2026-12-05T12:30:00+00:00"
+    now = await result(peer, "jobs.add", {"url": site.url("/file.bin") + "?now"})
+    await event(peer, "job.status", status="completed")  # the other job did not wait
+    assert (await result(peer, "jobs.get", {"id": job["id"]}))["status"] == "queued"
+    assert daemon.ctx.schedule is not None
+    assert daemon.ctx.schedule.next_wake == datetime(2026, 12, 5, 13, 30)  # 12:30 UTC in UTC+1
+    move(daemon, clock, datetime(2026, 12, 5, 13, 29, tzinfo=ZONE))
+    assert (await result(peer, "jobs.get", {"id": job["id"]}))["status"] == "queued"
+    moved = await result(peer, "jobs.update", {"id": job["id"], "patch": {"start_at": "2026-12-05T13:45"}})
+    assert moved["options"]["start_at"] == "2026-12-05T13:45:00"
+    await peer.call("session.ping")  # the timer is set again once the update's event is out
+    assert daemon.ctx.schedule.next_wake == datetime(2026, 12, 5, 13, 45)
+    move(daemon, clock, datetime(2026, 12, 5, 13, 45, tzinfo=ZONE))
+    await event(peer, "job.status", status="completed")
+    assert (await result(peer, "jobs.get", {"id": job["id"]}))["status"] == "completed"
+    assert now["id"] != job["id"] and daemon.ctx.schedule.next_wake is None
+
+
 @pytest.mark.parametrize(("method", "params", "param", "words"), [
     ("queues.set", {"name": "q", "windows": [OFFICE, "fri 17:00-19:00"]}, "windows",
      "windows[0] (mon-fri 08:00-18:00) and windows[1] (fri 17:00-19:00) overlap"),
@@ -250,6 +275,8 @@ async def test_a_queue_that_starts_at_a_time_given_with_an_offset(
     ("jobs.add", {"url": "http://127.0.0.1:9/x", "options": {"queue": "nosuch"}}, "options.queue",
      "no queue named 'nosuch'"),
     ("schedule.set", {"limits": ["mon 08:00-09:00 lots"]}, "limits[0].limit", ""),
+    ("jobs.add", {"url": "http://127.0.0.1:9/x", "options": {"start_at": "at noon"}}, "options.start_at",
+     "ISO 8601"),
     ("schedule.set", {"limits": [{"days": "mon", "start": "08:00", "stop": "25:00", "limit": 1}]},
      "limits[0].stop", "HH:MM"),
 ])
