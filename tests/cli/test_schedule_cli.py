@@ -84,5 +84,5 @@ async def test_add_start_at_waits_until_then(daemon: DaemonProcess, files: Files
     added = await idm("add", "--start-at", "2099-01-01T08:00", files.url("/file.bin"), "--json", home=daemon.home)
     job = json.loads(added.out)
     assert added.status == 0 and job["status"] == "queued" and job["options"]["start_at"] == "2099-01-01T08:00:00"
-    bad = await idm("add", "--start-at", "soon", files.url("/file.bin"), home=daemon.home)
+    bad = await idm("add", "--start-at", "soon", files.url("/file.bin?2"), home=daemon.home)
     assert bad.status == 1 and "options.start_at" in bad.err
