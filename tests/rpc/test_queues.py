@@ -202,6 +202,9 @@ async def test_the_schedule_survives_a_restart_and_a_window_that_opened_meanwhil
     await result(peer, "queues.stop", {"name": "night"})  # Saturday noon: held until 01:00
     job = await result(peer, "jobs.add", {"url": site.url("/file.bin"), "options": {"queue": "night"}})
     assert job["status"] == "queued"
+    await result(peer, "queues.set", {"name": "office", "windows": [OFFICE]})
+    waiting = await result(peer, "jobs.add", {"url": site.url("/file.bin") + "?office",
+                                              "options": {"queue": "office"}})
     await result(peer, "schedule.set", {"limits": ["daily 00:00-24:00 3M"]})
     await peer.close()
     await first.close()
@@ -219,6 +222,9 @@ async def test_the_schedule_survives_a_restart_and_a_window_that_opened_meanwhil
         current = await result(peer, "jobs.get", {"id": job["id"]})
         if current["status"] != "completed":
             await event(peer, "job.status", status="completed")
+        # The office queue is closed on Sunday: its job was not started by the engine's start.
+        office = await result(peer, "jobs.get", {"id": waiting["id"]})
+        assert office["status"] == "queued" and office["started_at"] is None
     finally:
         await peer.close()
         await second.close()
