@@ -84,6 +84,10 @@ class ScheduleScreen(ModalScreen[None]):
     def on_mount(self) -> None:
         self.reload()
 
+    def schedule_changed(self) -> None:
+        """The daemon says a queue opened or closed, or the schedule was changed (by anyone)."""
+        self.reload()
+
     # -- reading -------------------------------------------------------------------------
     @work(exclusive=True, group="schedule-load")
     async def reload(self) -> None:

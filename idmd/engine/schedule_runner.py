@@ -112,17 +112,22 @@ class ScheduleRunner:
 
     # -- life --------------------------------------------------------------------------------
     def load(self) -> None:
-        """Read schedule.json (a file that cannot be read is logged and left alone) and become
-        the engine's gate, before the engine starts its first job."""
+        """Read schedule.json and become the engine's gate, before the engine starts its first
+        job. A file that cannot be read is moved aside (``schedule.json.bad``, logged), so that
+        the next change does not overwrite what the user may want to mend."""
         try:
             data = json.loads(self._path.read_text(encoding="utf-8"))
-            for name, item in data.get("queues", {}).items():
-                self._queues[proto.queue_name(name, "queues")] = QueueSettings.from_json(name, item)
+            queues = {proto.queue_name(name, "queues"): QueueSettings.from_json(name, item)
+                      for name, item in data.get("queues", {}).items()}
             self._limits = proto.parse_limits(data.get("limits", []))
+            self._queues.update(queues)
         except FileNotFoundError:
             pass
-        except (OSError, ValueError, AttributeError, InvalidParams) as exc:
-            log.warning("%s cannot be read (%s): no queues or speed windows until it is fixed", self._path, exc)
+        except (OSError, ValueError, AttributeError, TypeError, InvalidParams) as exc:
+            aside = self._path.with_name(self._path.name + ".bad")
+            log.warning("%s cannot be read (%s): moved to %s; no queues or speed windows until it is mended",
+                        self._path, exc, aside)
+            self._path.replace(aside)
         self._engine.gate = self
         self._evaluate(self._now(), emit=False)
 

@@ -292,3 +292,21 @@ async def test_bad_schedules_are_refused_naming_the_field(
     got = await error(peer, method, params)
     assert got["code"] == -32602 and got["data"]["param"] == param and words in got["message"], got
     assert [q["name"] for q in await result(peer, "queues.list")] == ["default"]  # nothing kept
+
+
+async def test_a_schedule_file_that_cannot_be_read_is_moved_aside_and_the_daemon_runs(
+    tmp_path: Path, clock: Clock
+) -> None:
+    home = tmp_path / "home"
+    home.mkdir()
+    (home / "schedule.json").write_text('{"queues": {"night": {"windows": ["mon 25:00-26:00"]}}}')
+    daemon = await start_real_daemon(home, clock=clock)
+    peer = await connect(daemon.url, token=daemon.token)
+    try:
+        assert [q["name"] for q in await result(peer, "queues.list")] == ["default"]
+        assert "25:00" in (home / "schedule.json.bad").read_text()
+        await result(peer, "queues.set", {"name": "night", "windows": ["daily 01:00-06:00"]})
+        assert json.loads((home / "schedule.json").read_text())["queues"]["night"]["windows"][0]["start"] == "01:00"
+    finally:
+        await peer.close()
+        await daemon.close()

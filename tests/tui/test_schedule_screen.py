@@ -64,6 +64,11 @@ async def test_queues_and_speed_windows_are_seen_and_edited(daemon: DaemonProces
         await push(pilot, "#release")
         await wait_until(pilot, lambda: cells(app, "default")[1] == "open", what="the default queue started")
 
+        assert app.client is not None
+        await app.client.call("queues.set", {"name": "elsewhere"})  # changed by another client
+        await wait_until(pilot, lambda: cells(app, "elsewhere")[:2] == ["elsewhere", "open"],
+                         what="the queue another client made")
+
         screen.query_one("#limits", Input).value = "daily 00:00-24:00 1M"
         await push(pilot, "#save-limits")
         await wait_until(pilot, lambda: "in effect 1.0 MiB/s" in label(app, "#limit-now"), what="the limit")
