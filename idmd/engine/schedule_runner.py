@@ -140,6 +140,8 @@ class ScheduleRunner:
             self._timer.cancel()
         if self._unlisten is not None:
             self._unlisten()
+        for task in self._tasks:
+            task.cancel()  # a requeue still under way: the engine's stop stops every run anyway
 
     def _now(self) -> datetime:
         return self._clock()
@@ -208,7 +210,16 @@ class ScheduleRunner:
         delay = MAX_SLEEP
         if soonest is not None:
             delay = min(MAX_SLEEP, max(0.0, (soonest.replace(tzinfo=now_aware.tzinfo) - now_aware).total_seconds()))
-        self._timer = asyncio.get_running_loop().call_later(delay, self.tick)
+        self._timer = asyncio.get_running_loop().call_later(delay, self._wake)
+
+    def _wake(self) -> None:
+        """The timer's callback: a bug while applying the schedule is logged, and the timer is
+        set again a minute later rather than never (the loop would only log it)."""
+        try:
+            self.tick()
+        except Exception:
+            log.exception("applying the schedule failed; trying again in a minute")
+            self._timer = asyncio.get_running_loop().call_later(60.0, self._wake)
 
     def _job_times(self) -> list[datetime]:
         """The start times of the queued jobs that have one (looked at when the timer is set)."""
