@@ -151,6 +151,11 @@ class IdmApp(App[None]):
             self.push_screen(PairingScreen(change.pairing))
         for job_id in change.waiting:
             self.ask_duplicate(job_id)
+        if str(item.get("type")).startswith(("queue.", "schedule.")):  # a queue opened, a window changed
+            for screen in self.screen_stack:
+                schedule_changed = getattr(screen, "schedule_changed", None)
+                if schedule_changed is not None:
+                    schedule_changed()
         if change.paired is not None:
             for screen in self.screen_stack:
                 if isinstance(screen, PairingScreen) and screen.code == change.paired:

@@ -11,6 +11,7 @@ from idmd.aria2.server import setup_aria2
 from idmd.context import DAEMON, DaemonContext
 from idmd.engine import Engine
 from idmd.engine.credentials import Credentials
+from idmd.engine.schedule_runner import start_schedule
 from idmd.rpc.server import setup_rpc
 from idmd.store import Store
 
@@ -35,11 +36,15 @@ async def _engine_ctx(app: web.Application) -> AsyncIterator[None]:
     ctx.engine = Engine(ctx.config, ctx.download_dir, store, ctx.bus, credentials)
     if ctx.fleet is not None:
         ctx.fleet.attach(ctx.engine)
+    # The schedule decides which queues may start before the engine starts its first job.
+    ctx.schedule = start_schedule(ctx.engine, ctx.bus, ctx.paths.config_file, ctx.clock)
     await ctx.engine.start()
+    ctx.schedule.start()
     if ctx.fleet is not None:
         ctx.fleet.start()
     ctx.engine.warm_media()  # a media worker warms up while the daemon waits for its first job
     yield
+    ctx.schedule.close()
     # Graceful: every job checkpointed, parts kept, so the next start resumes.
     await ctx.engine.stop()
     if ctx.fleet is not None:

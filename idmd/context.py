@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import asyncio
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -22,6 +24,7 @@ from idmd.runtime_config import edited_keys, runtime_file, write_runtime
 
 if TYPE_CHECKING:
     from idmd.engine import Engine
+    from idmd.engine.schedule_runner import ScheduleRunner
     from idmd.store import Store
 
 # Keys that a restart is needed for; the rest apply at once.
@@ -45,6 +48,8 @@ class DaemonContext:
     engine: Engine | None = None
     store: Store | None = None
     fleet: Any = None  # idmd.fleet.node.Fleet when [fleet] url is set (nats imported only then)
+    schedule: ScheduleRunner | None = None  # named queues and speed windows (schedule.json)
+    clock: Callable[[], datetime] | None = None  # the schedule's wall clock (tests set it); None: the real one
     # Set to ask the daemon to stop gracefully (signals, daemon.shutdown).
     stop_requested: asyncio.Event = field(default_factory=asyncio.Event)
 

@@ -58,6 +58,10 @@ def options_table() -> str:
             values = f"at most {o.max_length} characters"
         elif o.kind is Kind.FOLDER:
             values = f"an absolute folder, at most {o.max_length} characters"
+        elif o.kind is Kind.QUEUE:
+            values = "a queue's name (`queues.list`)"
+        elif o.kind is Kind.WHEN:
+            values = "an ISO 8601 date and time"
         else:
             values = ""
         default = "" if o.default is None else f"`{json.dumps(o.default)}`"

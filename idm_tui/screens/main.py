@@ -71,6 +71,7 @@ class MainScreen(JobActions, Screen[None]):
         Binding("plus", "priority(1)", "Prio+", key_display="+", show=False),
         Binding("minus", "priority(-1)", "Prio-", key_display="-", show=False),
         Binding("l", "limit", "Limit"),
+        Binding("w", "schedule", "Queues and schedule", show=False),
         Binding("slash", "search", "Search", key_display="/"),
         Binding("escape", "end_search", "End search or close the keys panel", show=False),
         Binding("q", "app.quit", "Quit"),
@@ -340,6 +341,11 @@ class MainScreen(JobActions, Screen[None]):
         job_id = self.table.selected_id
         job = self.idm.model.jobs.get(job_id) if job_id else None
         self.app.push_screen(LimitScreen(job, int(self.idm.model.config.get("speed_limit") or 0)))
+
+    def action_schedule(self) -> None:
+        from idm_tui.screens.schedule import ScheduleScreen
+
+        self.app.push_screen(ScheduleScreen())
 
     def palette_commands(self) -> Iterable[SystemCommand]:
         """Every key's action in the command palette too."""

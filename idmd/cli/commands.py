@@ -27,6 +27,7 @@ from idmd.protocol.jobs import Status
 from idmd.protocol.models import Job, JobPage
 from idmd.protocol.options import OPTIONS, Kind
 from idmd.protocol.params import DECISIONS
+from idmd.protocol.schedule import start_time
 
 # Times the protocol sends as Unix seconds (event ``at``, pairing ``created_at``); jobs
 # already carry ISO 8601. ``--json`` output writes every one of them in one form.
@@ -61,6 +62,9 @@ def job_options(args: argparse.Namespace) -> dict[str, Any]:
         if value is None:
             continue
         options[option.name] = _headers(value) if option.kind is Kind.HEADERS else value
+    when = start_time(options.pop("start_at")) if "start_at" in options else None
+    if when is not None:  # HH:MM: the next such time on this machine's clock (the daemon's)
+        options["start_at"] = when
     return options
 
 

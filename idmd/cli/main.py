@@ -10,7 +10,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from idmd import __version__
-from idmd.cli import commands, credentials, exits
+from idmd.cli import commands, credentials, exits, schedule
 from idmd.cli.refresh import refresh
 from idmd.cli.transfer import export, import_
 from idmd.client import AuthenticationFailed, Client, ClientError, ConnectionLost, DaemonNotRunning
@@ -145,6 +145,7 @@ def build_parser() -> argparse.ArgumentParser:
                      help="json: everything idm import reads back (default); urls: one URL a line")
     into = sub.add_parser("import", help="add the downloads and history of an idm export (or a list of URLs)")
     into.add_argument("file", metavar="FILE", help="an idm export or a list of URLs (-: standard input)")
+    schedule.add_parsers(sub)  # idm queue …, idm schedule …
     return parser
 
 
@@ -155,6 +156,7 @@ COMMANDS: dict[str, Command] = {
     "limit": commands.limit, "config": commands.config, "stop": commands.stop,
     "credentials": credentials.credentials,
     "refresh": refresh, "export": export, "import": import_,
+    "queue": schedule.queue, "schedule": schedule.schedule,
 }
 
 

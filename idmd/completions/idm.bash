@@ -9,7 +9,7 @@ _idm_ids() {
 
 _idm() {
     local cur=${COMP_WORDS[COMP_CWORD]} prev=${COMP_WORDS[COMP_CWORD-1]}
-    local commands="add ls info pause resume cancel retry rm limit config stop probe watch pair resolve token completion credentials refresh export import"
+    local commands="add ls info pause resume cancel retry rm limit config stop probe watch pair resolve token completion credentials refresh export import queue schedule"
     local statuses="queued downloading paused waiting completed failed cancelled"
     local cmd="" i opts=""
     # The subcommand is the first word that is neither an option nor its value.
@@ -32,6 +32,8 @@ _idm() {
         add:-o | add:--filename | add:-H | add:--header | add:--checksum | add:--format | add:--referer) return ;;
         add:--user-agent | add:--priority | add:--limit | add:--speed-limit | add:--user | add:--password | add:--category | add:--after) return ;;
         add:--proxy | add:--proxy-password | credentials:--user) return ;;
+        add:--queue | add:--start-at) return ;;
+        queue:-w | queue:--window | queue:--start-at) return ;;
         ls:-s | ls:--status | pause:-s | resume:-s | cancel:-s | retry:-s | rm:-s | *:--status)
             COMPREPLY=($(compgen -W "$statuses" -- "$cur"))
             return
@@ -46,7 +48,7 @@ _idm() {
             return
             ;;
         watch:-t | watch:--type)
-            COMPREPLY=($(compgen -W "job.added job.updated job.status job.progress job.duplicate job.removed job.log stats pairing.requested pairing.approved config.changed" -- "$cur"))
+            COMPREPLY=($(compgen -W "job.added job.updated job.status job.progress job.duplicate job.removed job.log stats pairing.requested pairing.approved config.changed queue.opened queue.closed schedule.limit schedule.changed" -- "$cur"))
             return
             ;;
         *:--url | *:--token) return ;;
@@ -60,7 +62,7 @@ _idm() {
         return
     fi
     case $cmd in
-        add) opts="--quality --dir --filename --connections --header --cookies --checksum --mode --format --referer --user-agent --start --priority --on-duplicate --limit --speed-limit --playlist --no-playlist --user --password --proxy --proxy-password --category --after --input-file --again --wait --json" ;;
+        add) opts="--quality --dir --filename --connections --header --cookies --checksum --mode --format --referer --user-agent --start --priority --on-duplicate --limit --speed-limit --playlist --no-playlist --user --password --proxy --proxy-password --category --after --queue --start-at --input-file --again --wait --json" ;;
         ls) opts="--status --query --limit --sort --ids --json" ;;
         probe) opts="--json" ;;
         info)
@@ -104,6 +106,14 @@ _idm() {
             [[ $prev == refresh ]] && COMPREPLY=($(compgen -W "$(_idm_ids)" -- "$cur")) && return
             ;;
         export) opts="--format" ;;
+        queue)
+            opts="--window --no-windows --start-at --stop-when-done --no-stop-when-done --json"
+            [[ $prev == queue ]] && COMPREPLY=($(compgen -W "ls set rm start stop" -- "$cur")) && return
+            ;;
+        schedule)
+            opts="--json"
+            [[ $prev == schedule ]] && COMPREPLY=($(compgen -W "show set clear" -- "$cur")) && return
+            ;;
         pair)
             opts="--json"
             if [[ $prev == pair ]]; then

@@ -2,8 +2,8 @@
 # Use: save as ~/.config/fish/completions/idm.fish, or
 # idm completion fish | source
 
-set -l commands add ls info pause resume cancel retry rm limit config stop probe watch pair resolve token completion credentials refresh export import
-set -l events job.added job.updated job.status job.progress job.duplicate job.removed job.log stats pairing.requested pairing.approved config.changed
+set -l commands add ls info pause resume cancel retry rm limit config stop probe watch pair resolve token completion credentials refresh export import queue schedule
+set -l events job.added job.updated job.status job.progress job.duplicate job.removed job.log stats pairing.requested pairing.approved config.changed queue.opened queue.closed schedule.limit schedule.changed
 complete -c idm -f
 complete -c idm -n "not __fish_seen_subcommand_from $commands" -l url -x -d "the daemon WebSocket URL"
 complete -c idm -n "not __fish_seen_subcommand_from $commands" -l token -x -d "the daemon token"
@@ -31,6 +31,18 @@ complete -c idm -n "not __fish_seen_subcommand_from $commands" -a credentials -d
 complete -c idm -n "not __fish_seen_subcommand_from $commands" -a refresh -d "give a paused or failed download a new URL"
 complete -c idm -n "not __fish_seen_subcommand_from $commands" -a export -d "write the download list and history to a file"
 complete -c idm -n "not __fish_seen_subcommand_from $commands" -a import -d "add the downloads and history of an idm export"
+complete -c idm -n "not __fish_seen_subcommand_from $commands" -a queue -d "named queues: when their downloads may run"
+complete -c idm -n "not __fish_seen_subcommand_from $commands" -a schedule -d "the speed limit by time of day"
+complete -c idm -n "__fish_seen_subcommand_from add" -l queue -x -d "the queue to wait in"
+complete -c idm -n "__fish_seen_subcommand_from add" -l start-at -x -d "not before this time, HH:MM or ISO"
+complete -c idm -n "__fish_seen_subcommand_from queue; and not __fish_seen_subcommand_from ls set rm start stop" -a "ls set rm start stop"
+complete -c idm -n "__fish_seen_subcommand_from queue" -s w -l window -x -d "when the queue runs, DAYS HH:MM-HH:MM"
+complete -c idm -n "__fish_seen_subcommand_from queue" -l no-windows -d "the queue may run at any time"
+complete -c idm -n "__fish_seen_subcommand_from queue" -l start-at -x -d "not before this time, HH:MM or ISO"
+complete -c idm -n "__fish_seen_subcommand_from queue" -l stop-when-done -d "hold the queue when it is done"
+complete -c idm -n "__fish_seen_subcommand_from queue" -l no-stop-when-done -d "keep the queue open when done"
+complete -c idm -n "__fish_seen_subcommand_from queue schedule" -l json -d "print JSON"
+complete -c idm -n "__fish_seen_subcommand_from schedule; and not __fish_seen_subcommand_from show set clear" -a "show set clear"
 
 complete -c idm -n "__fish_seen_subcommand_from add" -s q -l quality -x -a "best 2160p 1440p 1080p 720p 480p 360p audio" -d "media quality"
 complete -c idm -n "__fish_seen_subcommand_from add" -l format -x -d "a raw yt-dlp format string"

@@ -35,10 +35,12 @@ _idm() {
         'refresh:give a paused or failed download a new URL, keeping its bytes'
         'export:write the download list and history to a file'
         'import:add the downloads and history of an idm export'
+        'queue:named queues: when their downloads may run'
+        'schedule:the speed limit by time of day'
     )
     statuses=(queued downloading paused waiting completed failed cancelled)
     events=(job.added job.updated job.status job.progress job.duplicate job.removed job.log stats
-        pairing.requested pairing.approved config.changed)
+        pairing.requested pairing.approved config.changed queue.opened queue.closed schedule.limit schedule.changed)
     _arguments -C \
         '--url=[the daemon WebSocket URL]:url:_urls' \
         '--token=[the daemon token]:token:' \
@@ -73,6 +75,8 @@ _idm() {
                         '--proxy-password=[password for the --proxy user]:password:' \
                         '--category=[category (folder and after-action)]:category:(Compressed Documents Music Programs Video)' \
                         '--after=[action when completed (config \[actions\] name, or none)]:action:' \
+                        '--queue=[the queue to wait in]:queue:' \
+                        '--start-at=[not before this time, HH:MM or ISO]:time:' \
                         '(-i --input-file)'{-i+,--input-file=}'[also the URLs in FILE (- : standard input)]:file:_files' \
                         '--again[add a URL even when a download of it is already queued or running]' \
                         '(--playlist --no-playlist)--playlist[a playlist URL: one job per entry]' \
@@ -138,6 +142,18 @@ _idm() {
                     ;;
                 import)
                     _arguments '1:file:_files' && ret=0
+                    ;;
+                queue)
+                    _arguments \
+                        '*'{-w+,--window=}'[when the queue runs, DAYS HH:MM-HH:MM]:window:' \
+                        '--no-windows[the queue may run at any time]' \
+                        '--start-at=[not before this time, HH:MM or ISO]:time:' \
+                        '(--stop-when-done --no-stop-when-done)--stop-when-done[hold the queue when it is done]' \
+                        '(--stop-when-done --no-stop-when-done)--no-stop-when-done[keep the queue open when done]' \
+                        '--json[print JSON]' '1:action:(ls set rm start stop)' '2:queue:' && ret=0
+                    ;;
+                schedule)
+                    _arguments '--json[print JSON]' '1:action:(show set clear)' '*:window and limit:' && ret=0
                     ;;
                 pair)
                     _arguments '--json[print JSON]' '1:action:(approve deny list revoke)' '2:code or client id:' && ret=0

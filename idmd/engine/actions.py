@@ -44,6 +44,12 @@ class JobActions:
             raise NotAllowed(f"a {job.status} job cannot be paused", data={"id": job.id})
         return job.to_dict()
 
+    async def requeue(self, job: Job) -> None:
+        """A downloading job goes back to the queue (its queue's schedule closed): parts kept."""
+        if job.status == Status.DOWNLOADING:
+            self._queue.set_status(job, Status.QUEUED)
+            await self._stop_run(job)
+
     def resume(self, job: Job) -> JobDict:
         if job.status == Status.PAUSED:
             self._queue.set_status(job, Status.QUEUED)

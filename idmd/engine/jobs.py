@@ -60,6 +60,18 @@ class Job:
         return int(self.options.get("priority") or 0)
 
     @property
+    def queue_name(self) -> str:
+        """The named queue the job waits in (idmd/protocol/schedule.py; none: ``default``)."""
+        return str(self.options.get("queue") or "default")
+
+    @property
+    def start_group(self) -> str:
+        """Where the job waits in the start order: its queue, and its start time if it has one
+        (``idmd.engine.gate.split_group`` takes them apart for the gate)."""
+        at = self.options.get("start_at")
+        return f"{self.queue_name}@{at}" if at else self.queue_name
+
+    @property
     def download_dir(self) -> Path | None:
         folder = self.options.get("dir")  # absolute: the RPC edge refuses relative folders and ~
         return Path(folder) if folder else None

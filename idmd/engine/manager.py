@@ -24,6 +24,7 @@ from idmd.engine import categorize, lifecycle
 from idmd.engine.actions import JobActions
 from idmd.engine.after import AfterDownload, AfterServices
 from idmd.engine.credentials import Credentials, job_auth
+from idmd.engine.gate import AllOpen, QueueGate
 from idmd.engine.jobcontext import ContextServices, RunContext
 from idmd.engine.jobs import Job, new_job_id
 from idmd.engine.limits import HostSlots, RateLimiter
@@ -105,6 +106,8 @@ class Engine:
         self.after = AfterDownload(AfterServices(lambda: self.config, lambda url: self.session(url, {}), bus, store, self.queue.get,
                                                  self._idle, lambda: self.download_dir))
         self.handover: Handover | None = None  # set before ``start`` by a fleet
+        self.gate: QueueGate = AllOpen()  # which named queues may start jobs (the daemon's schedule)
+        self._timed_limit: int | None = None  # the schedule's speed window, over config.speed_limit
 
     # -- lifecycle -------------------------------------------------------------------------
     def session(self, url: str, options: Mapping[str, Any]) -> aiohttp.ClientSession:
@@ -153,10 +156,20 @@ class Engine:
 
     def apply_config(self, config: Config) -> None:
         self.config = config
-        self.global_bucket.set_rate(config.speed_limit, time.monotonic())
+        self.global_bucket.set_rate(self.global_limit(), time.monotonic())
         self.hosts.limit = config.max_connections_per_host
         self.retry_later.apply(config)
         self.schedule()
+
+    def global_limit(self) -> int:
+        """Bytes per second for all jobs together (0: none): the schedule's speed window, if one
+        is open, else the config's ``speed_limit``."""
+        return self.config.speed_limit if self._timed_limit is None else self._timed_limit
+
+    def set_timed_limit(self, limit: int | None) -> None:
+        """The schedule's speed window opened (``limit``) or closed (None): applies at once."""
+        self._timed_limit = limit
+        self.global_bucket.set_rate(self.global_limit(), time.monotonic())
 
     def set_download_dir(self, folder: Path) -> None:
         """New jobs without a folder of their own go to ``folder`` (config reload); running
@@ -181,10 +194,16 @@ class Engine:
         """Start queued jobs while fewer than ``max_active`` run (priority, then age): O(log n) each."""
         if self._stopping:
             return
-        for job in self.queue.next_to_start(self.config.max_active):
+        for job in self.queue.next_to_start(self.config.max_active, self.gate.may_start):
             self.queue.set_status(job, Status.DOWNLOADING)
             limiter = RateLimiter(self.global_bucket, int(job.options.get("speed_limit") or 0))
             JobRun(job, limiter, self._runs).start()
+
+    async def hold_closed(self) -> None:
+        """Running jobs whose queue may not start jobs now go back to the queue (parts kept)."""
+        for run in self.queue.runs():
+            if not self.gate.may_start(run.job.queue_name):
+                await self.actions.requeue(run.job)
 
     def _context(self, job: Job, limiter: RateLimiter) -> RunContext:
         return RunContext(self._contexts, job, limiter, self.folder(job.download_dir))
@@ -220,6 +239,8 @@ class Engine:
     async def _add(self, url: str, clean: JobOptions) -> JobDict:
         url, clean = self._credentials(url, clean)
         clean = categorize.check_names(clean, self.config)
+        if "queue" in clean:
+            self.gate.check(clean["queue"], "options.queue")
         mode = clean.get("mode", "auto")
         kind = "http"
         if mode == "media" or (mode == "auto" and lifecycle.is_manifest_url(url)):
@@ -375,11 +396,18 @@ class Engine:
         """Change options; a new ``url`` (paused or failed jobs, on this node) is checked
         first, and a refused one changes nothing."""
         url, clean = check_update(patch)
+        if "queue" in clean:
+            self.gate.check(clean["queue"], "patch.queue")
         if url is not None:
             job = await self._load(job_id)
             await self.links.refresh(job, url)
-            return self.actions.update(job, clean) if clean else job.to_dict()
-        return await self._act("update", job_id, clean)
+            updated = self.actions.update(job, clean) if clean else job.to_dict()
+        else:
+            updated = await self._act("update", job_id, clean)  # in a fleet: on the job's node
+        if "queue" in clean and updated["id"] in self.queue:
+            await self.hold_closed()  # moved, while downloading, into a closed queue
+            updated = self.get(updated["id"])
+        return updated
 
     async def import_jobs(self, jobs: Sequence[Mapping[str, Any]],
                           roots: Sequence[Path] | None = None) -> dict[str, int]:

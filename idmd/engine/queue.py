@@ -13,7 +13,7 @@ from __future__ import annotations
 import heapq
 import itertools
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any, Protocol
 
 from idmd.engine.jobs import Job, now_iso
@@ -128,14 +128,14 @@ class JobQueue:
             self._entered(job)
 
     def reprioritised(self, job: Job) -> None:
-        """The job's priority changed: a queued job moves to its new place."""
+        """The job's priority or queue changed: a queued job moves to its new place."""
         if job.status == Status.QUEUED and job.id in self._jobs:
             self._entered(job)
 
     def _entered(self, job: Job) -> None:
         order = self._order[job.id]
         if job.status == Status.QUEUED:
-            self._start.push(job.id, job.priority, job.created_at, order)
+            self._start.push(job.id, job.priority, job.created_at, order, job.start_group)
         elif job.status in FINISHED:
             heapq.heappush(self._finished, (order, job.id))
 
@@ -152,11 +152,12 @@ class JobQueue:
             heapq.heapify(self._finished)
 
     # -- running ------------------------------------------------------------------------------
-    def next_to_start(self, max_active: int) -> list[Job]:
-        """The queued jobs to start now so that at most ``max_active`` run (they leave the queue)."""
+    def next_to_start(self, max_active: int, may_start: Callable[[str], bool] | None = None) -> list[Job]:
+        """The queued jobs to start now so that at most ``max_active`` run (they leave the queue);
+        ``may_start(name)``: whether the named queue may start jobs now (None: every queue)."""
         picked: list[Job] = []
         while len(self._runs) + len(picked) < max_active:
-            job_id = self._start.pop()
+            job_id = self._start.pop(may_start)
             if job_id is None:
                 break
             picked.append(self._jobs[job_id])

@@ -23,6 +23,10 @@ class EventType(StrEnum):
     PAIRING_REQUESTED = "pairing.requested"
     PAIRING_APPROVED = "pairing.approved"
     CONFIG_CHANGED = "config.changed"
+    QUEUE_OPENED = "queue.opened"
+    QUEUE_CLOSED = "queue.closed"
+    SCHEDULE_LIMIT = "schedule.limit"
+    SCHEDULE_CHANGED = "schedule.changed"
 
 
 CRITICAL: frozenset[EventType] = frozenset(

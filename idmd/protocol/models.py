@@ -54,6 +54,8 @@ class JobOptions(TypedDict, total=False):
     proxy_password: str
     category: str
     after: str
+    queue: str
+    start_at: str
 
 
 class Media(TypedDict, total=False):

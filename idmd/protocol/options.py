@@ -20,6 +20,7 @@ from idmd.protocol import checks
 from idmd.protocol.checks import MAX_URL, bad
 from idmd.protocol.jobs import DUPLICATE_ACTIONS, MODES, QUALITIES, START_MODES
 from idmd.protocol.models import JobOptions
+from idmd.protocol.schedule import parse_when, queue_name
 
 
 class Kind(StrEnum):
@@ -35,6 +36,8 @@ class Kind(StrEnum):
     COOKIES = "cookies"  # a Cookie header string, or an object of names to values
     CHECKSUM = "checksum"  # ALGO=HEX, normalised
     PROXY = "proxy"  # a proxy URL, normalised (idmd.core.proxyurl)
+    QUEUE = "queue"  # a queue's name (that the queue exists is the daemon's schedule's check)
+    WHEN = "when"  # an ISO 8601 date and time, normalised (no offset: the daemon's local time)
 
 
 class Update(StrEnum):
@@ -103,6 +106,13 @@ class Option:
             return checks.checksum(value, path)
         if self.kind is Kind.PROXY:
             return checks.proxy(value, path)
+        if self.kind is Kind.QUEUE:
+            return queue_name(value, path)
+        if self.kind is Kind.WHEN:
+            when = parse_when(value, path)
+            if when is None:
+                raise bad(path, "must be an ISO 8601 date and time (e.g. 2026-12-24T22:00)")
+            return when.isoformat()
         text = checks.one_line(value, path, self.max_length)
         if self.kind is Kind.FOLDER:
             return checks.folder(text, path)
@@ -302,6 +312,25 @@ OPTIONS: tuple[Option, ...] = (
         Flag(("--after",), "ACTION", "action when completed (config [actions] name, or none)"),
         "none",
         max_length=64,
+    ),
+    Option(
+        "queue",
+        Kind.QUEUE,
+        "the named queue the job waits in; it starts only while that queue's schedule is open"
+        " (idm queue; default: the default queue)",
+        Flag(("--queue",), "NAME", "the queue to wait in (idm queue ls)"),
+        "default",
+        max_length=32,
+        update=Update.LIVE,
+    ),
+    Option(
+        "start_at",
+        Kind.WHEN,
+        "not before this time: an ISO 8601 date and time (without an offset, the daemon's local time)",
+        Flag(("--start-at",), "TIME", "not before this time: HH:MM (the next one) or an ISO date and time"),
+        "2026-12-24T22:00:00",
+        max_length=64,
+        update=Update.STOPPED,
     ),
 )
 BY_NAME: dict[str, Option] = {option.name: option for option in OPTIONS}

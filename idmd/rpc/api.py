@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from idmd.rpc import config, credentials, daemon, events, jobs, pairing, session
+from idmd.rpc import config, credentials, daemon, events, jobs, pairing, queues, session
 from idmd.rpc.dispatcher import Dispatcher
 from idmd.rpc.peer import RpcState
 
@@ -14,6 +14,8 @@ NAMESPACES: dict[str, type] = {
     "jobs": jobs.Jobs,
     "events": events.Events,
     "credentials": credentials.Credentials,
+    "queues": queues.Queues,
+    "schedule": queues.Schedule,
 }
 
 

@@ -9,7 +9,9 @@ the engine and the store really do, not only against the toy's idea of it.
 from __future__ import annotations
 
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 
 from aiohttp.test_utils import TestServer
@@ -50,11 +52,14 @@ class RealDaemon:
 
 
 async def start_real_daemon(
-    home: Path, config: Config | None = None, token: str | None = None
+    home: Path, config: Config | None = None, token: str | None = None,
+    clock: Callable[[], datetime] | None = None,
 ) -> RealDaemon:
+    """``clock``: the schedule's wall clock (tests set it, then call ``ctx.schedule.tick()``)."""
     paths = resolve_paths({"IDM_HOME": str(home)})
     paths.ensure()
     ctx = DaemonContext(config or Config(), paths, token or secrets.token_hex(32), EventBus())
+    ctx.clock = clock
     server = TestServer(create_app(ctx), host="127.0.0.1", port=0)
     await server.start_server()  # runs the app's cleanup_ctx: the store opens, the engine starts
     ctx.port = server.port
