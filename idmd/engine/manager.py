@@ -92,7 +92,7 @@ class Engine:
         self.sessions = Sessions()
         self.credentials = credentials or Credentials(None)  # none: a test's engine reads no ~/.netrc
         self._contexts = ContextServices(lambda: self.config, self.sessions.get, bus, store, self.ticker.touch,
-                                         self.hosts, self.reservations, self.credentials)
+                                         self.hosts, self.reservations, self._transferred, self.credentials)
         self._runs = RunServices(self.queue, bus, self.ticker, self.reservations, self._context, self._add_entry,
                                  self.schedule, self.media)
         self.actions = JobActions(self.queue, store, bus, lambda: self.download_dir, self.schedule)
@@ -185,6 +185,10 @@ class Engine:
             self.queue.set_status(job, Status.DOWNLOADING)
             limiter = RateLimiter(self.global_bucket, int(job.options.get("speed_limit") or 0))
             JobRun(job, limiter, self._runs).start()
+
+    def _transferred(self, job_id: str) -> None:
+        self.queue.finishing(job_id)
+        self.schedule()
 
     def _context(self, job: Job, limiter: RateLimiter) -> RunContext:
         return RunContext(self._contexts, job, limiter, self.folder(job.download_dir))

@@ -49,6 +49,7 @@ class JobQueue:
         self._finished: list[tuple[int, str]] = []  # (order, id) heap: the oldest is trimmed first
         self._counts: Counter[Status] = Counter()
         self._runs: dict[str, Running] = {}
+        self._finishing: set[str] = set()  # runs past their last byte: no slot held (``finishing``)
         self.totals = {"completed": 0, "failed": 0}
 
     # -- the table ----------------------------------------------------------------------------
@@ -155,7 +156,8 @@ class JobQueue:
     def next_to_start(self, max_active: int) -> list[Job]:
         """The queued jobs to start now so that at most ``max_active`` run (they leave the queue)."""
         picked: list[Job] = []
-        while len(self._runs) + len(picked) < max_active:
+        holding = len(self._runs) - len(self._finishing)
+        while holding + len(picked) < max_active:
             job_id = self._start.pop()
             if job_id is None:
                 break
@@ -165,9 +167,17 @@ class JobQueue:
     def running(self, run: Running) -> None:
         self._runs[run.job.id] = run
 
+    def finishing(self, job_id: str) -> None:
+        """The job's run has every byte: what is left (sync, checks, rename) holds no download
+        slot, so the next queued job may start meanwhile. The run stays registered (stop, pause
+        and cancel still reach it) until ``ended``."""
+        if job_id in self._runs:
+            self._finishing.add(job_id)
+
     def ended(self, run: Running) -> None:
         if self._runs.get(run.job.id) is run:
             del self._runs[run.job.id]
+            self._finishing.discard(run.job.id)
 
     def run_of(self, job_id: str) -> Running | None:
         return self._runs.get(job_id)
