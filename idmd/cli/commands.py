@@ -157,7 +157,10 @@ def _job_line(job: Job) -> str:
 
 async def add(client: Client, args: argparse.Namespace) -> int:
     items = add_items(args)
-    stream = client.subscribe(types=["job.status", "job.progress", "job.updated", "job.removed", "job.log"]) \
+    # Progress only feeds the redrawn lines of a terminal: not asked for otherwise (fewer events
+    # for the daemon to send and for us to read, e.g. with hundreds of small files).
+    progress = ["job.progress"] if sys.stdout.isatty() else []
+    stream = client.subscribe(types=["job.status", *progress, "job.updated", "job.removed", "job.log"]) \
         if args.wait else None
     if stream is not None:
         await anext(stream)  # subscribed before adding, so no event of the new jobs is missed

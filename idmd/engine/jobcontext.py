@@ -49,6 +49,7 @@ class ContextServices:
     touch: Callable[[str], None]  # the ticker: this job's progress changed
     hosts: HostSlots
     reservations: Reservations
+    transferred: Callable[[str], None]  # this job's bytes are all in: its slot is free
     credentials: Credentials = field(default_factory=lambda: Credentials(None))  # stored per site, ~/.netrc
 
 
@@ -92,6 +93,9 @@ class RunContext:
         if changed:
             self._services.store.save_job(self.job.to_store())
             self._services.bus.emit(EventType.JOB_UPDATED, self.job.id, changed)
+
+    def transferred(self) -> None:
+        self._services.transferred(self.job.id)
 
     def checkpoint(self, segments: list[list[int]] | None = None) -> None:
         rows = self.job.segment_lists() if segments is None else segments

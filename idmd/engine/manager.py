@@ -93,7 +93,7 @@ class Engine:
         self.sessions = Sessions()
         self.credentials = credentials or Credentials(None)  # none: a test's engine reads no ~/.netrc
         self._contexts = ContextServices(lambda: self.config, self.sessions.get, bus, store, self.ticker.touch,
-                                         self.hosts, self.reservations, self.credentials)
+                                         self.hosts, self.reservations, self._transferred, self.credentials)
         self._runs = RunServices(self.queue, bus, self.ticker, self.reservations, self._context, self._add_entry,
                                  self.schedule, self.media)
         self.actions = JobActions(self.queue, store, bus, lambda: self.download_dir, self.schedule)
@@ -202,8 +202,12 @@ class Engine:
     async def hold_closed(self) -> None:
         """Running jobs whose queue may not start jobs now go back to the queue (parts kept)."""
         for run in self.queue.runs():
-            if not self.gate.may_start(run.job.queue_name):
+            if not self.gate.may_start(run.job.queue_name) and not self.queue.is_finishing(run.job.id):
                 await self.actions.requeue(run.job)
+
+    def _transferred(self, job_id: str) -> None:
+        self.queue.finishing(job_id)
+        self.schedule()
 
     def _context(self, job: Job, limiter: RateLimiter) -> RunContext:
         return RunContext(self._contexts, job, limiter, self.folder(job.download_dir))

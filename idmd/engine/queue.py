@@ -49,6 +49,7 @@ class JobQueue:
         self._finished: list[tuple[int, str]] = []  # (order, id) heap: the oldest is trimmed first
         self._counts: Counter[Status] = Counter()
         self._runs: dict[str, Running] = {}
+        self._finishing: set[str] = set()  # runs past their last byte: no slot held (``finishing``)
         self.totals = {"completed": 0, "failed": 0}
 
     # -- the table ----------------------------------------------------------------------------
@@ -156,7 +157,8 @@ class JobQueue:
         """The queued jobs to start now so that at most ``max_active`` run (they leave the queue);
         ``may_start(name)``: whether the named queue may start jobs now (None: every queue)."""
         picked: list[Job] = []
-        while len(self._runs) + len(picked) < max_active:
+        holding = len(self._runs) - len(self._finishing)  # a finishing job's slot is free
+        while holding + len(picked) < max_active:
             job_id = self._start.pop(may_start)
             if job_id is None:
                 break
@@ -166,9 +168,21 @@ class JobQueue:
     def running(self, run: Running) -> None:
         self._runs[run.job.id] = run
 
+    def is_finishing(self, job_id: str) -> bool:
+        """Past its last byte, being synced and checked: nothing left to hold back."""
+        return job_id in self._finishing
+
+    def finishing(self, job_id: str) -> None:
+        """The job's run has every byte: what is left (sync, checks, rename) holds no download
+        slot, so the next queued job may start meanwhile. The run stays registered (stop, pause
+        and cancel still reach it) until ``ended``."""
+        if job_id in self._runs:
+            self._finishing.add(job_id)
+
     def ended(self, run: Running) -> None:
         if self._runs.get(run.job.id) is run:
             del self._runs[run.job.id]
+            self._finishing.discard(run.job.id)
 
     def run_of(self, job_id: str) -> Running | None:
         return self._runs.get(job_id)

@@ -82,6 +82,11 @@ class JobContext(Protocol):
     def update(self, **fields: Any) -> None:
         """Change visible Job fields (``filename``, ``size``, ``media``, ``kind``): ``job.updated``."""
 
+    def transferred(self) -> None:
+        """Every byte is received: the rest (sync, checks, rename) needs no download slot, so
+        the engine may start the next queued job meanwhile (many small files: the final sync
+        of one overlaps the transfer of the next)."""
+
     def checkpoint(self, segments: list[list[int]] | None = None) -> None:
         """Persist the done bytes, the segments and ``job.state`` (the runner's resume data, JSON).
 

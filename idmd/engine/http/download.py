@@ -199,18 +199,28 @@ class HttpDownload(KnownFile):
         part = self.part
         if self.size is None:
             part.truncate(size)  # a stream that started over may have been longer the first time
+        self.ctx.transferred()  # the sync below holds no download slot
+        target = Path(self.state["target"])
+        overwrite = bool(self.state.get("overwrite"))
+
+        def settle() -> Path | JobError:
+            """In one trip to a thread: sync and check (raises: the bytes are bad), then the
+            final name (a failure is returned: the bytes are good and stay)."""
+            sync_and_verify(part, size, self.checksum)
+            try:
+                return move_into_place(part_path, target, overwrite)
+            except OSError as exc:
+                return io_error(exc, f"renaming {part_path.name} to {target.name}")
+
         try:
-            await asyncio.to_thread(sync_and_verify, part, size, self.checksum)
+            final = await asyncio.to_thread(settle)
         except JobError:
             part_path.unlink(missing_ok=True)
             self._forget(keep_place=False)
             self.ctx.checkpoint([])
             raise
-        target = Path(self.state["target"])
-        try:
-            final = await asyncio.to_thread(move_into_place, part_path, target, bool(self.state.get("overwrite")))
-        except OSError as exc:
-            raise io_error(exc, f"renaming {part_path.name} to {target.name}") from None
+        if isinstance(final, JobError):
+            raise final
         self.job.done = size
         self.ctx.update(path=str(final), filename=final.name, size=size)
         return final
