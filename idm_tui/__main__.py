@@ -11,12 +11,17 @@ from idm_tui import __version__
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="idm-tui", description="The idm download manager in the terminal.")
+    parser = argparse.ArgumentParser(
+        prog="idm-tui", description="The idm download manager in the terminal."
+    )
     parser.add_argument("--version", action="version", version=f"idm-tui {__version__}")
     parser.add_argument("--url", help="the daemon's WebSocket URL (default: from daemon.json)")
     parser.add_argument("--token", help="the daemon's token (default: the token file)")
-    parser.add_argument("--no-autostart", action="store_true",
-                        help="do not start idmd when none is running; exit with status 1 instead")
+    parser.add_argument(
+        "--no-autostart",
+        action="store_true",
+        help="do not start idmd when none is running; exit with status 1 instead",
+    )
     return parser
 
 
@@ -27,8 +32,10 @@ def main(argv: list[str] | None = None) -> int:
     from idm_tui.link import connect_factory, start_daemon
 
     # With --url the daemon may be anywhere: only the local one from daemon.json can be started.
-    app = IdmApp(connect_factory(args.url, args.token, autostart=not args.no_autostart),
-                 daemon_starter=start_daemon if args.url is None else None)
+    app = IdmApp(
+        connect_factory(args.url, args.token, autostart=not args.no_autostart),
+        daemon_starter=start_daemon if args.url is None else None,
+    )
     app.run()
     return app.return_code or 0
 

@@ -35,7 +35,10 @@ class IdmApp(App[None]):
     TITLE = "idm"
 
     def __init__(
-        self, client_factory: ClientFactory, use_clipboard: bool = True, daemon_starter: DaemonStarter | None = None
+        self,
+        client_factory: ClientFactory,
+        use_clipboard: bool = True,
+        daemon_starter: DaemonStarter | None = None,
     ) -> None:
         super().__init__()
         self.client_factory = client_factory
@@ -96,7 +99,9 @@ class IdmApp(App[None]):
         (the old one would only retry after its back-off)."""
         line = self.main_screen.status
         if self.daemon_starter is None:
-            self.notify("idm-tui was given --url: start that daemon where it runs", severity="warning")
+            self.notify(
+                "idm-tui was given --url: start that daemon where it runs", severity="warning"
+            )
             return
         if line.state == "connected":
             self.notify("idmd is running")
@@ -151,7 +156,9 @@ class IdmApp(App[None]):
             self.push_screen(PairingScreen(change.pairing))
         for job_id in change.waiting:
             self.ask_duplicate(job_id)
-        if str(item.get("type")).startswith(("queue.", "schedule.")):  # a queue opened, a window changed
+        if str(item.get("type")).startswith(
+            ("queue.", "schedule.")
+        ):  # a queue opened, a window changed
             for screen in self.screen_stack:
                 schedule_changed = getattr(screen, "schedule_changed", None)
                 if schedule_changed is not None:
@@ -203,7 +210,9 @@ class IdmApp(App[None]):
             self.notify(f"{method}: {exc}", severity="error")
         return None
 
-    def request(self, method: str, params: Any = None, done: Callable[[Any], None] | None = None) -> None:
+    def request(
+        self, method: str, params: Any = None, done: Callable[[Any], None] | None = None
+    ) -> None:
         """``rpc`` in a worker; ``done(result)`` runs when it succeeded."""
 
         async def run() -> None:

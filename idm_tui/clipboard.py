@@ -35,7 +35,9 @@ def read_clipboard(timeout: float = 0.5) -> str | None:
         if path is None:
             continue
         try:
-            out = subprocess.run([path, *command[1:]], capture_output=True, timeout=timeout, check=False)
+            out = subprocess.run(
+                [path, *command[1:]], capture_output=True, timeout=timeout, check=False
+            )
         except (OSError, subprocess.TimeoutExpired):
             continue
         if out.returncode == 0 and out.stdout:

@@ -65,6 +65,10 @@ def fleet_line(fleet: object) -> str:
             parts.append(f"{name} ○")
             continue
         active = int(node.get("active") or 0)
-        parts.append(f"{name} ● {active}↓ {human_speed(float(node.get('speed') or 0))}" if active else f"{name} ●")
+        parts.append(
+            f"{name} ● {active}↓ {human_speed(float(node.get('speed') or 0))}"
+            if active
+            else f"{name} ●"
+        )
     head = "fleet" if fleet.get("reachable") else "fleet unreachable"
     return f"{head}: {'  '.join(parts)}" if parts else head

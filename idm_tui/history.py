@@ -32,4 +32,6 @@ class SpeedHistory:
     def series(self, now: float | None = None) -> list[float]:
         """``window`` values, oldest first, ending at ``now`` (default: the last sample)."""
         end = math.floor(self.last_at if now is None else now)
-        return [self._by_second.get(second, 0.0) for second in range(end - self.window + 1, end + 1)]
+        return [
+            self._by_second.get(second, 0.0) for second in range(end - self.window + 1, end + 1)
+        ]

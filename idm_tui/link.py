@@ -22,6 +22,7 @@ if TYPE_CHECKING:
 StateCallback = Callable[["ConnectionStatus"], None]
 Say = Callable[[str], None]
 
+
 class ClientLike(Protocol):
     status: ConnectionStatus
 
@@ -45,15 +46,22 @@ class DaemonMissing(Exception):
 async def start_daemon() -> tuple[bool, str]:
     """``idmd --detach``; returns (started, what it said)."""
     proc = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "idmd", "--detach",
-        stdin=asyncio.subprocess.DEVNULL, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+        sys.executable,
+        "-m",
+        "idmd",
+        "--detach",
+        stdin=asyncio.subprocess.DEVNULL,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
     )
     out, err = await proc.communicate()
     text = (out or err).decode(errors="replace").strip()
     return proc.returncode == 0, text
 
 
-def connect_factory(url: str | None = None, token: str | None = None, autostart: bool = True) -> ClientFactory:
+def connect_factory(
+    url: str | None = None, token: str | None = None, autostart: bool = True
+) -> ClientFactory:
     """A factory that connects as ``idm-tui``; ``say`` reports what it did (started idmd)."""
 
     async def connect(say: Say) -> ClientLike:
@@ -63,12 +71,16 @@ def connect_factory(url: str | None = None, token: str | None = None, autostart:
 
         Client, DaemonNotRunning = client_module.Client, client_module.DaemonNotRunning
         try:
-            return await Client.connect(url, token, client_name="idm-tui", client_version=__version__)
+            return await Client.connect(
+                url, token, client_name="idm-tui", client_version=__version__
+            )
         except DaemonNotRunning:
             if url is not None:
                 raise
             if not autostart:
-                raise DaemonMissing("idmd is not running (--no-autostart): start it with `idmd --detach`") from None
+                raise DaemonMissing(
+                    "idmd is not running (--no-autostart): start it with `idmd --detach`"
+                ) from None
         say("idmd is not running; starting it in the background…")
         started, said = await start_daemon()
         if not started:

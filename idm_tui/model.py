@@ -97,7 +97,9 @@ class JobModel:
             self._merge(job_id, job)
         if seq is not None:
             self.seq = int(seq)  # even when lower: a restarted daemon counts from 0 again
-        waiting = {job_id for job_id, job in incoming.items() if job.get("status") == Status.WAITING}
+        waiting = {
+            job_id for job_id, job in incoming.items() if job.get("status") == Status.WAITING
+        }
         return Change(rows=set(incoming), structure=True, stats=True, waiting=waiting)
 
     def add_history(self, jobs: Iterable[Job]) -> Change:
@@ -124,7 +126,9 @@ class JobModel:
         handler = _HANDLERS.get(str(kind))
         if handler is None:
             return Change()
-        return handler(self, None if job_id is None else str(job_id), data, float(event.get("at") or 0.0))
+        return handler(
+            self, None if job_id is None else str(job_id), data, float(event.get("at") or 0.0)
+        )
 
     def _job_added(self, job_id: str | None, data: dict[str, Any], at: float) -> Change:
         job_id = job_id or str(data.get("id"))

@@ -122,19 +122,25 @@ class Config:
         for folder in self.allowed_dirs:
             if not Path(folder).is_absolute():
                 raise ConfigError(f"allowed_dirs must list absolute folders, not {folder!r}")
-        if self.fleet_url and not self.fleet_url.startswith(("nats://", "tls://", "ws://", "wss://")):
+        if self.fleet_url and not self.fleet_url.startswith(
+            ("nats://", "tls://", "ws://", "wss://")
+        ):
             raise ConfigError("fleet url must be nats://HOST:PORT (or tls://, ws://, wss://)")
         if not FLEET_NAME.fullmatch(self.fleet_name):
             raise ConfigError("fleet name must be 1-32 letters, digits, - or _")
         if self.fleet_node and not FLEET_NAME.fullmatch(self.fleet_node):
-            raise ConfigError("fleet node must be 1-32 letters, digits, - or _ (empty: the host name)")
+            raise ConfigError(
+                "fleet node must be 1-32 letters, digits, - or _ (empty: the host name)"
+            )
         if not 1 <= self.fleet_ack_wait <= 3600:
             raise ConfigError("fleet ack_wait must be 1..3600 seconds")
         if not 1 <= self.fleet_max_deliver <= 100:
             raise ConfigError("fleet max_deliver must be 1..100")
         for ext_id in self.extension_ids:
             if not valid_extension_id(ext_id):
-                raise ConfigError(f"extension_ids: {ext_id!r} is not a Chrome (32 letters a-p) or Firefox (UUID) id")
+                raise ConfigError(
+                    f"extension_ids: {ext_id!r} is not a Chrome (32 letters a-p) or Firefox (UUID) id"
+                )
         if self.proxy:
             try:
                 check_proxy(self.proxy)
@@ -156,13 +162,17 @@ class Config:
             raise ConfigError(str(exc)) from None
         for category in chosen:
             if category.after and category.after != actions.NONE and category.after not in named:
-                raise ConfigError(f"categories.{category.name}.after: no action {category.after!r} in [actions]")
+                raise ConfigError(
+                    f"categories.{category.name}.after: no action {category.after!r} in [actions]"
+                )
         if self.webhook_url and not self.webhook_url.startswith(("http://", "https://")):
             raise ConfigError("webhook_url must be an http:// or https:// URL (empty: none)")
         if not 0 < self.webhook_timeout <= 600:
             raise ConfigError("webhook_timeout must be a number of seconds > 0 and at most 600")
         if self.on_queue_empty and not self.on_queue_empty[0].strip():
-            raise ConfigError("on_queue_empty must be a command as a list of strings: [\"program\", \"arg\"]")
+            raise ConfigError(
+                'on_queue_empty must be a command as a list of strings: ["program", "arg"]'
+            )
 
 
 FIELDS: dict[str, str] = {
@@ -173,7 +183,7 @@ FIELDS: dict[str, str] = {
     "connections": "default connections per job (1-32)",
     "max_connections_per_host": "connections to one host across all jobs",
     "min_split": "smallest segment in bytes a connection is given (1M, 512K)",
-    "speed_limit": "global speed limit in bytes per second, 0: none (\"500K\", \"2M\")",
+    "speed_limit": 'global speed limit in bytes per second, 0: none ("500K", "2M")',
     "stall_timeout": "seconds without a byte before a connection is replaced",
     "retries": "retries per connection before a job fails",
     "on_duplicate": "rename, overwrite, skip or ask when the file exists",
@@ -187,10 +197,10 @@ FIELDS: dict[str, str] = {
     " (empty: HTTP_PROXY/HTTPS_PROXY)",
     "no_proxy": "hosts reached without the config's proxy (example.org, .example.org, host:port, *)",
     "use_categories": "sort downloads into category folders under download_dir (Compressed, Documents, Music, "
-                      "Programs, Video and [categories.NAME] tables)",
+    "Programs, Video and [categories.NAME] tables)",
     "categories": "[categories.NAME] tables: folder, extensions, mime, hosts (globs), after (an action's name)",
     "actions": "[actions.NAME] tables run after a download completes: move (a folder), run (a command, "
-               "no shell; the file's path is appended or replaces {path}), timeout (seconds)",
+    "no shell; the file's path is appended or replaces {path}), timeout (seconds)",
     "webhook_url": "POST each completed or failed job as JSON to this URL (empty: none)",
     "webhook_timeout": "seconds before a webhook POST is given up",
     "on_queue_empty": "a command (list of strings, no shell) run when the last queued or running job ends",
@@ -260,7 +270,10 @@ def _coerce(key: str, value: Any) -> Any:
                 raise TypeError
             return value
         if kind == "bool":
-            if isinstance(value, str) and value.lower() in ("true", "false"):  # idm config set KEY false
+            if isinstance(value, str) and value.lower() in (
+                "true",
+                "false",
+            ):  # idm config set KEY false
                 return value.lower() == "true"
             if not isinstance(value, bool):
                 raise TypeError
@@ -280,7 +293,16 @@ def _boolean(value: Any) -> bool:
     """true/false, also as the words ``idm config set`` passes: true, false, on, off, yes, no, 1, 0."""
     if isinstance(value, bool):
         return value
-    words = {"true": True, "on": True, "yes": True, "1": True, "false": False, "off": False, "no": False, "0": False}
+    words = {
+        "true": True,
+        "on": True,
+        "yes": True,
+        "1": True,
+        "false": False,
+        "off": False,
+        "no": False,
+        "0": False,
+    }
     if isinstance(value, str) and value.strip().lower() in words:
         return words[value.strip().lower()]
     raise TypeError
@@ -329,14 +351,22 @@ def _toml_value(value: Any) -> str:
     if isinstance(value, (list, tuple)):
         return f"[{', '.join(_toml_value(v) for v in value)}]"
     if isinstance(value, dict):  # an inline table: categories, actions
-        return "{" + ", ".join(f"{_toml_key(str(k))} = {_toml_value(v)}" for k, v in value.items()) + "}"
+        return (
+            "{"
+            + ", ".join(f"{_toml_key(str(k))} = {_toml_value(v)}" for k, v in value.items())
+            + "}"
+        )
     if isinstance(value, bool):
         return "true" if value else "false"
     return str(value)
 
 
 def _toml_key(key: str) -> str:
-    return key if key and all(c.isascii() and (c.isalnum() or c in "_-") for c in key) else _toml_str(key)
+    return (
+        key
+        if key and all(c.isascii() and (c.isalnum() or c in "_-") for c in key)
+        else _toml_str(key)
+    )
 
 
 def _toml_str(value: str) -> str:

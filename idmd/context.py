@@ -28,9 +28,22 @@ if TYPE_CHECKING:
     from idmd.store import Store
 
 # Keys that a restart is needed for; the rest apply at once.
-RESTART_KEYS = frozenset({"host", "port", "event_retention", "fleet_url", "fleet_name", "fleet_node",
-                          "fleet_credentials", "fleet_tls_ca", "fleet_tls_cert", "fleet_tls_key",
-                          "fleet_ack_wait", "fleet_max_deliver"})
+RESTART_KEYS = frozenset(
+    {
+        "host",
+        "port",
+        "event_retention",
+        "fleet_url",
+        "fleet_name",
+        "fleet_node",
+        "fleet_credentials",
+        "fleet_tls_ca",
+        "fleet_tls_cert",
+        "fleet_tls_key",
+        "fleet_ack_wait",
+        "fleet_max_deliver",
+    }
+)
 
 
 @dataclass
@@ -49,13 +62,19 @@ class DaemonContext:
     store: Store | None = None
     fleet: Any = None  # idmd.fleet.node.Fleet when [fleet] url is set (nats imported only then)
     schedule: ScheduleRunner | None = None  # named queues and speed windows (schedule.json)
-    clock: Callable[[], datetime] | None = None  # the schedule's wall clock (tests set it); None: the real one
+    clock: Callable[[], datetime] | None = (
+        None  # the schedule's wall clock (tests set it); None: the real one
+    )
     # Set to ask the daemon to stop gracefully (signals, daemon.shutdown).
     stop_requested: asyncio.Event = field(default_factory=asyncio.Event)
 
     @property
     def download_dir(self) -> Path:
-        return Path(self.config.download_dir).expanduser() if self.config.download_dir else self.paths.downloads
+        return (
+            Path(self.config.download_dir).expanduser()
+            if self.config.download_dir
+            else self.paths.downloads
+        )
 
     def apply_config(self, new: Config) -> list[str]:
         """Switch to ``new``; returns the changed keys that need a restart."""

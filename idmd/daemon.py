@@ -39,8 +39,12 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--host", help="address to listen on (default 127.0.0.1)")
     parser.add_argument("--download-dir", help="where downloads go")
     parser.add_argument("--log-level", choices=["debug", "info", "warning", "error"])
-    parser.add_argument("--fleet", metavar="URL", help="join the fleet on this NATS server (nats://HOST:4222)")
-    parser.add_argument("--print-config", action="store_true", help="print the effective config and exit")
+    parser.add_argument(
+        "--fleet", metavar="URL", help="join the fleet on this NATS server (nats://HOST:4222)"
+    )
+    parser.add_argument(
+        "--print-config", action="store_true", help="print the effective config and exit"
+    )
     parser.add_argument("--detach", action="store_true", help="run in the background")
     sub = parser.add_subparsers(dest="command")
     service = sub.add_parser("service", help="install or remove the user service")
@@ -50,8 +54,13 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _overrides(args: argparse.Namespace) -> dict[str, Any]:
-    pairs = {"port": args.port, "host": args.host, "download_dir": args.download_dir, "log_level": args.log_level,
-             "fleet_url": args.fleet}
+    pairs = {
+        "port": args.port,
+        "host": args.host,
+        "download_dir": args.download_dir,
+        "log_level": args.log_level,
+        "fleet_url": args.fleet,
+    }
     return {k: v for k, v in pairs.items() if v is not None}
 
 
@@ -84,8 +93,15 @@ def main(argv: list[str] | None = None) -> int:
         return _detach(paths, argv if argv is not None else sys.argv[1:])
     _setup_logging(paths, config.log_level)
     token = instance.load_or_create_token(paths.token_file)
-    ctx = DaemonContext(config, paths, token, EventBus(config.event_retention), overrides,
-                        file_values=file_values, runtime=runtime)
+    ctx = DaemonContext(
+        config,
+        paths,
+        token,
+        EventBus(config.event_retention),
+        overrides,
+        file_values=file_values,
+        runtime=runtime,
+    )
     try:
         asyncio.run(_serve(ctx))
     except OSError as exc:
@@ -97,7 +113,9 @@ def main(argv: list[str] | None = None) -> int:
     return EXIT_OK
 
 
-HEADER_TIMEOUT = 5.0  # seconds a connection may take to send its request (and stay idle between them)
+HEADER_TIMEOUT = (
+    5.0  # seconds a connection may take to send its request (and stay idle between them)
+)
 
 
 async def _serve(ctx: DaemonContext) -> None:
@@ -106,8 +124,12 @@ async def _serve(ctx: DaemonContext) -> None:
     _handle_signals(ctx)  # before READY: a service manager may send SIGTERM the moment it sees it
     # keepalive_timeout also bounds a connection that never completes its request headers
     # (aiohttp arms it at connect): half-sent requests cannot be held open for an hour.
-    runner = web.AppRunner(create_app(ctx), handle_signals=False, shutdown_timeout=1.0,
-                           keepalive_timeout=HEADER_TIMEOUT)
+    runner = web.AppRunner(
+        create_app(ctx),
+        handle_signals=False,
+        shutdown_timeout=1.0,
+        keepalive_timeout=HEADER_TIMEOUT,
+    )
     await runner.setup()
     try:
         site = web.TCPSite(runner, ctx.config.host, ctx.config.port)
@@ -116,7 +138,13 @@ async def _serve(ctx: DaemonContext) -> None:
         url = f"ws://{_url_host(ctx.config.host)}:{ctx.port}/rpc"
         instance.write_daemon_file(
             ctx.paths.daemon_file,
-            {"pid": os.getpid(), "url": url, "port": ctx.port, "started_at": ctx.started_at, "version": __version__},
+            {
+                "pid": os.getpid(),
+                "url": url,
+                "port": ctx.port,
+                "started_at": ctx.started_at,
+                "version": __version__,
+            },
         )
         log.info("idmd %s listening on %s", __version__, url)
         sdnotify.notify(f"READY=1\nMAINPID={os.getpid()}\nSTATUS=listening on {url}")
@@ -142,20 +170,25 @@ def _reload(ctx: DaemonContext) -> None:
         return
     logging.getLogger().setLevel(ctx.config.log_level.upper())
     if needs_restart:
-        log.warning("config reloaded; these keys take effect after a restart: %s", ", ".join(needs_restart))
+        log.warning(
+            "config reloaded; these keys take effect after a restart: %s", ", ".join(needs_restart)
+        )
     else:
         log.info("config reloaded")
 
 
 def _config_sources(paths: Paths, config: Config) -> str:
     """Comment lines saying where the printed values come from, and where files go."""
+
     def state(path: Path, missing: str) -> str:
         return str(path) if path.exists() else f"{path} ({missing})"
 
     folder = Path(config.download_dir).expanduser() if config.download_dir else paths.downloads
-    return (f"# read from: {state(paths.config_file, 'not there: defaults')}\n"
-            f"# changed at run time: {state(runtime_file(paths.config_file), 'none')}\n"
-            f"# downloads go to: {folder}\n\n")
+    return (
+        f"# read from: {state(paths.config_file, 'not there: defaults')}\n"
+        f"# changed at run time: {state(runtime_file(paths.config_file), 'none')}\n"
+        f"# downloads go to: {folder}\n\n"
+    )
 
 
 def _url_host(host: str) -> str:
@@ -213,5 +246,8 @@ def _detach(paths: Paths, argv: list[str]) -> int:
         except instance.AlreadyRunning as exc:
             print(f"idmd: {exc}", file=sys.stderr)
             return EXIT_RUNNING
-    print(f"idmd: the daemon did not start (exit status {code}); see {paths.log_file}", file=sys.stderr)
+    print(
+        f"idmd: the daemon did not start (exit status {code}); see {paths.log_file}",
+        file=sys.stderr,
+    )
     return EXIT_RUNNING if code == EXIT_RUNNING else EXIT_ERROR

@@ -12,7 +12,9 @@ from typing import IO, Any
 
 class AlreadyRunning(RuntimeError):
     def __init__(self, pid: int | None) -> None:
-        super().__init__(f"idmd is already running (pid {pid})" if pid else "idmd is already running")
+        super().__init__(
+            f"idmd is already running (pid {pid})" if pid else "idmd is already running"
+        )
         self.pid = pid
 
 

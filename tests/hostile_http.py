@@ -35,7 +35,12 @@ class RawHttpServer:
             self.requests.append(path)
             writer.write(self.respond(path))
             await writer.drain()
-        except (asyncio.IncompleteReadError, asyncio.LimitOverrunError, ConnectionError, IndexError):
+        except (
+            asyncio.IncompleteReadError,
+            asyncio.LimitOverrunError,
+            ConnectionError,
+            IndexError,
+        ):
             pass
         finally:
             writer.close()

@@ -59,8 +59,14 @@ class _Proxy:
     async def handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         raise NotImplementedError
 
-    async def relay(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter, host: str, port: int,
-                    first: bytes = b"") -> None:
+    async def relay(
+        self,
+        reader: asyncio.StreamReader,
+        writer: asyncio.StreamWriter,
+        host: str,
+        port: int,
+        first: bytes = b"",
+    ) -> None:
         """Connect to ``host:port``, send ``first``, then copy both ways until either side ends."""
         up_reader, up_writer = await asyncio.open_connection(host, port)
         self.counts.connections += 1
@@ -95,13 +101,18 @@ class HttpProxy(_Proxy):
         head = await reader.readuntil(b"\r\n\r\n")
         request_line, *lines = head.decode("latin-1").split("\r\n")
         method, target, _ = request_line.split(" ", 2)
-        headers = {k.strip().lower(): v.strip() for k, _, v in (line.partition(":") for line in lines if line)}
+        headers = {
+            k.strip().lower(): v.strip()
+            for k, _, v in (line.partition(":") for line in lines if line)
+        }
         if self.user is not None:
             expected = "Basic " + base64.b64encode(f"{self.user}:{self.password}".encode()).decode()
             if headers.get("proxy-authorization") != expected:
                 self.counts.refused += 1
-                writer.write(b"HTTP/1.1 407 Proxy Authentication Required\r\n"
-                             b"Proxy-Authenticate: Basic realm=\"test\"\r\nContent-Length: 0\r\n\r\n")
+                writer.write(
+                    b"HTTP/1.1 407 Proxy Authentication Required\r\n"
+                    b'Proxy-Authenticate: Basic realm="test"\r\nContent-Length: 0\r\n\r\n'
+                )
                 await writer.drain()
                 return
         if method == "CONNECT":
@@ -154,4 +165,3 @@ class Socks5Proxy(_Proxy):
             return
         writer.write(b"\x05\x00\x00\x01" + bytes(4) + struct.pack("!H", 0))
         await self.relay(reader, writer, host, port)
-

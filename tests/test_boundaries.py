@@ -47,7 +47,10 @@ def offenders(package: str, forbidden: tuple[str, ...], allow: tuple[str, ...] =
 
 def test_the_core_and_protocol_do_no_io() -> None:
     forbidden = ("aiohttp", "sqlite3", "yt_dlp", "textual")
-    assert offenders("idmd/core", forbidden + ("idmd.engine", "idmd.rpc", "idmd.store", "idmd.client")) == []
+    assert (
+        offenders("idmd/core", forbidden + ("idmd.engine", "idmd.rpc", "idmd.store", "idmd.client"))
+        == []
+    )
     assert offenders("idmd/protocol", forbidden + ("idmd.engine", "idmd.rpc")) == []
 
 
@@ -55,7 +58,11 @@ def test_the_aria2_face_is_transport_free_but_for_its_server() -> None:
     # Only server.py knows aiohttp; and the face reaches the engine through its public
     # API and idm's namespaces, never its modules (docs/internals.md).
     assert offenders("idmd/aria2", ("aiohttp",), allow=("idmd/aria2/server.py",)) == []
-    assert [f for f in offenders("idmd/aria2", ("idmd.engine",)) if not f.endswith("imports idmd.engine")] == []
+    assert [
+        f
+        for f in offenders("idmd/aria2", ("idmd.engine",))
+        if not f.endswith("imports idmd.engine")
+    ] == []
 
 
 def test_the_daemon_imports_no_textual_and_yt_dlp_only_in_the_worker() -> None:
@@ -67,7 +74,12 @@ def test_only_the_fleet_imports_nats_and_its_pure_parts_do_not() -> None:
     # idmd/app.py imports idmd.fleet.node only with [fleet] url set (tests/fleet/test_events.py
     # checks at run time that a single daemon leaves nats out of sys.modules).
     fleet = tuple(p.relative_to(ROOT).as_posix() for p in sources("idmd/fleet"))
-    pure = ("idmd/fleet/__init__.py", "idmd/fleet/record.py", "idmd/fleet/names.py", "idmd/fleet/tap.py")
+    pure = (
+        "idmd/fleet/__init__.py",
+        "idmd/fleet/record.py",
+        "idmd/fleet/names.py",
+        "idmd/fleet/tap.py",
+    )
     assert offenders("idmd", ("nats",), allow=tuple(f for f in fleet if f not in pure)) == []
     assert offenders("idmd/fleet", ("aiohttp", "sqlite3", "textual")) == []
 
@@ -76,7 +88,9 @@ def test_the_tui_talks_only_through_the_client_and_protocol() -> None:
     found = []
     for path in sources("idm_tui"):
         for name in imported_modules(path):
-            if name.startswith("idmd") and not name.startswith(("idmd.client", "idmd.protocol", "idmd.core")):
+            if name.startswith("idmd") and not name.startswith(
+                ("idmd.client", "idmd.protocol", "idmd.core")
+            ):
                 found.append(f"{path.relative_to(ROOT)} imports {name}")
     assert found == []
 
@@ -88,7 +102,9 @@ def test_clients_load_without_the_engine_or_textual(module: str) -> None:
         "bad = [m for m in ('textual', 'yt_dlp', 'idmd.engine', 'sqlite3') if m in sys.modules]; "
         "print(bad); sys.exit(1 if bad else 0)"
     )
-    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, check=False)
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, check=False
+    )
     if "ModuleNotFoundError" in result.stderr and module in result.stderr:
         pytest.fail(f"{module} is missing")
     assert result.returncode == 0, result.stdout + result.stderr

@@ -26,8 +26,12 @@ def test_file_then_overrides(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize(
     "text, message",
-    [("nope = 1", "unknown config key 'nope'"), ("port = 'x'", "'port'"), ("connections = 99", "1..32"),
-     ("port = [", "config.toml")],
+    [
+        ("nope = 1", "unknown config key 'nope'"),
+        ("port = 'x'", "'port'"),
+        ("connections = 99", "1..32"),
+        ("port = [", "config.toml"),
+    ],
 )
 def test_bad_config_names_the_key(tmp_path: Path, text: str, message: str) -> None:
     file = tmp_path / "config.toml"

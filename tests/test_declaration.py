@@ -132,8 +132,9 @@ async def call(tmp_path: Path) -> AsyncIterator[Call]:
     # ``category`` and ``after`` name what the config has: a category and an action whose
     # names are as long as the declaration allows (valid_values tries those).
     longest = {o.name: "x" * o.max_length for o in OPTIONS if o.name in ("category", "after")}
-    config = Config().patched({"categories": {longest["category"]: {}},
-                               "actions": {longest["after"]: {"run": ["true"]}}})
+    config = Config().patched(
+        {"categories": {longest["category"]: {}}, "actions": {longest["after"]: {"run": ["true"]}}}
+    )
     ctx = DaemonContext(config, paths, secrets.token_hex(16), EventBus())
     engine = Engine(ctx.config, tmp_path / "downloads", store, ctx.bus)
     await engine.start()

@@ -62,7 +62,9 @@ class AddScreen(ModalScreen[None]):
         Binding("ctrl+s", "add", "Add"),
     ]
 
-    def __init__(self, url: str | None = None, read_clipboard: bool = True, cwd: str | None = None) -> None:
+    def __init__(
+        self, url: str | None = None, read_clipboard: bool = True, cwd: str | None = None
+    ) -> None:
         super().__init__()
         self.initial_url = url
         self.read_clipboard = read_clipboard and url is None
@@ -80,16 +82,26 @@ class AddScreen(ModalScreen[None]):
             yield Label("Add a download", classes="title")
             with Horizontal(classes="field"):
                 yield Label("URLs", classes="field-label")
-                yield TextArea(self.initial_url or "", id="urls", compact=True, soft_wrap=False,
-                               placeholder="URL (several: one a line)")
+                yield TextArea(
+                    self.initial_url or "",
+                    id="urls",
+                    compact=True,
+                    soft_wrap=False,
+                    placeholder="URL (several: one a line)",
+                )
             yield Label("", id="probe-info")
             yield Select[str]([], prompt="quality", allow_blank=True, id="quality", compact=True)
             yield from _field("filename", "file name", "empty: the server's name")
             yield from _field("dir", "folder", "empty: the daemon's download folder")
             with Horizontal(classes="field"):
                 yield Label("connections", classes="field-label")
-                yield Input(placeholder=f"{CONNECTIONS.low}-{CONNECTIONS.high}", type="integer",
-                            id="connections", max_length=len(str(CONNECTIONS.high)), compact=True)
+                yield Input(
+                    placeholder=f"{CONNECTIONS.low}-{CONNECTIONS.high}",
+                    type="integer",
+                    id="connections",
+                    max_length=len(str(CONNECTIONS.high)),
+                    compact=True,
+                )
                 with RadioSet(id="start", compact=True):
                     for value, label in START_LABELS.items():
                         yield RadioButton(label, value=value == START.default, id=value)
@@ -97,7 +109,12 @@ class AddScreen(ModalScreen[None]):
             yield from _field("checksum", "checksum", "sha256=HEX, sha1=HEX, md5=HEX or sha512=HEX")
             with Horizontal(classes="field"):
                 yield Label("headers", classes="field-label")
-                yield TextArea(id="headers", compact=True, soft_wrap=False, placeholder="Name: Value, one a line")
+                yield TextArea(
+                    id="headers",
+                    compact=True,
+                    soft_wrap=False,
+                    placeholder="Name: Value, one a line",
+                )
             yield Label("", id="headers-error", classes="field-error")
             with Horizontal(classes="buttons"):
                 # Enter in the URL box starts another line: say which key adds.
@@ -128,7 +145,11 @@ class AddScreen(ModalScreen[None]):
     # -- probing one URL ---------------------------------------------------------
 
     def urls(self) -> list[str]:
-        return [line.strip() for line in self.query_one("#urls", TextArea).text.splitlines() if line.strip()]
+        return [
+            line.strip()
+            for line in self.query_one("#urls", TextArea).text.splitlines()
+            if line.strip()
+        ]
 
     def on_text_area_changed(self, event: TextArea.Changed) -> None:
         if event.text_area.id != "urls":
@@ -242,14 +263,21 @@ class AddScreen(ModalScreen[None]):
             if await self.ask("jobs.add", {"url": form.urls[0], "options": options}) is not None:
                 self.dismiss(None)
             return
-        results = await self.ask("jobs.add_many", {"items": [{"url": url, "options": options} for url in form.urls]})
+        results = await self.ask(
+            "jobs.add_many", {"items": [{"url": url, "options": options} for url in form.urls]}
+        )
         if results is not None:
             self.after_add_many(form.urls, results)
 
     def after_add_many(self, urls: list[str], results: list[dict[str, Any]]) -> None:
         """Close when all were added; else keep only the refused URLs, each with its reason."""
-        refused = [(url, result["error"]) for url, result in zip(urls, results, strict=False)
-                   if isinstance(result, dict) and "id" not in result and isinstance(result.get("error"), dict)]
+        refused = [
+            (url, result["error"])
+            for url, result in zip(urls, results, strict=False)
+            if isinstance(result, dict)
+            and "id" not in result
+            and isinstance(result.get("error"), dict)
+        ]
         if not refused:
             self.dismiss(None)
             return
@@ -257,7 +285,9 @@ class AddScreen(ModalScreen[None]):
         errors: dict[str, str] = {}
         for number, (_, error) in enumerate(refused, 1):
             param = str((error.get("data") or {}).get("param") or "")
-            errors.setdefault(field_of(param) if param else "urls", f"line {number}: {error.get('message')}")
+            errors.setdefault(
+                field_of(param) if param else "urls", f"line {number}: {error.get('message')}"
+            )
         added = len(urls) - len(refused)
         errors.setdefault("urls", f"{added} added; the {len(refused)} left here were refused")
         self.show_errors(errors)

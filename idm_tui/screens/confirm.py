@@ -18,7 +18,10 @@ from idmd.protocol.models import Job
 class RemoveScreen(ModalScreen[tuple[bool, bool]]):
     """Dismisses with ``(remove, delete_file)``; escape answers no."""
 
-    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "no", "Keep"), Binding("y", "yes", "Remove")]
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "no", "Keep"),
+        Binding("y", "yes", "Remove"),
+    ]
 
     def __init__(self, job: Job) -> None:
         super().__init__()
@@ -48,7 +51,10 @@ class RemoveScreen(ModalScreen[tuple[bool, bool]]):
 class CancelScreen(ModalScreen[bool]):
     """Dismisses with True to cancel the download; escape or ``n`` keeps it."""
 
-    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape,n", "no", "Keep"), Binding("y", "yes", "Cancel it")]
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape,n", "no", "Keep"),
+        Binding("y", "yes", "Cancel it"),
+    ]
 
     def __init__(self, job: Job) -> None:
         super().__init__()
@@ -56,8 +62,10 @@ class CancelScreen(ModalScreen[bool]):
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog"):
-            yield Label(f"Cancel [b]{job_name(self.job)}[/b]? What it downloaded so far is deleted.",
-                        classes="title")
+            yield Label(
+                f"Cancel [b]{job_name(self.job)}[/b]? What it downloaded so far is deleted.",
+                classes="title",
+            )
             with Horizontal(classes="buttons"):
                 yield Button("Cancel download", variant="error", id="yes")
                 yield Button("Keep", id="no")

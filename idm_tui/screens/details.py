@@ -42,7 +42,10 @@ def field_rows(job: Job) -> list[tuple[str, str | Text]]:
         ("file", str(job.get("filename") or "–")),
         ("path", str(job.get("path") or "–")),
         ("size", human_size(job.get("size"))),
-        ("done", f"{human_size(job.get('done') or 0)}  {human_percent(job.get('done'), job.get('size'), status)}"),
+        (
+            "done",
+            f"{human_size(job.get('done') or 0)}  {human_percent(job.get('done'), job.get('size'), status)}",
+        ),
         ("speed", human_speed(job.get("speed"))),
         ("eta", human_eta(job.get("eta"))),
         ("connections", str(job.get("connections") or 0)),
@@ -53,13 +56,34 @@ def field_rows(job: Job) -> list[tuple[str, str | Text]]:
     if job.get("category"):
         rows.append(("category", str(job.get("category"))))
     if error:
-        rows.append(("error", Text(f"{error.get('message', '')} ({error.get('code', '')})", style="red")))
+        rows.append(
+            ("error", Text(f"{error.get('message', '')} ({error.get('code', '')})", style="red"))
+        )
     if job.get("retry_at"):
-        rows.append(("retry", f"{short_time(job.get('retry_at'))} (automatic retry {int(job.get('auto_retries') or 0) + 1})"))
+        rows.append(
+            (
+                "retry",
+                f"{short_time(job.get('retry_at'))} (automatic retry {int(job.get('auto_retries') or 0) + 1})",
+            )
+        )
     if media:
-        rows.append(("media", " · ".join(str(media[k]) for k in ("title", "format", "quality") if media.get(k))))
+        rows.append(
+            (
+                "media",
+                " · ".join(str(media[k]) for k in ("title", "format", "quality") if media.get(k)),
+            )
+        )
     if options:
-        rows.append(("options", ", ".join(f"{k}={v}" for k, v in sorted(options.items()) if k not in ("headers", "cookies"))))
+        rows.append(
+            (
+                "options",
+                ", ".join(
+                    f"{k}={v}"
+                    for k, v in sorted(options.items())
+                    if k not in ("headers", "cookies")
+                ),
+            )
+        )
     return rows
 
 
@@ -152,7 +176,9 @@ class DetailsScreen(JobActions, Screen[None]):
         series = history.series() if history is not None else []
         self.query_one(Sparkline).data = series or [0.0]
         peak = max(series) if series else 0
-        self.query_one("#speed-label", Label).update(f"Speed, last minute (peak {human_speed(peak)})")
+        self.query_one("#speed-label", Label).update(
+            f"Speed, last minute (peak {human_speed(peak)})"
+        )
         logs = list(self.idm.model.logs.get(self.job_id, ()))
         if len(logs) != self._log_count or self._log_count == len(logs) == 200:
             log = self.query_one(RichLog)

@@ -36,7 +36,9 @@ class JobActions:
             return
         method = "jobs.resume" if job.get("status") == "paused" else "jobs.pause"
         if job.get("status") not in ("downloading", "queued", "paused"):
-            self.app.notify(f"a {job.get('status')} job cannot be paused or resumed", severity="warning")
+            self.app.notify(
+                f"a {job.get('status')} job cannot be paused or resumed", severity="warning"
+            )
             return
         self.idm.request(method, {"ids": [job["id"]]})
 
@@ -80,15 +82,25 @@ class JobActions:
         if not path:
             self.app.notify("this job has no file yet", severity="warning")
         elif opener is None:
-            self.app.notify(f"no opener here; the folder is {Path(path).parent}", severity="warning")
+            self.app.notify(
+                f"no opener here; the folder is {Path(path).parent}", severity="warning"
+            )
         else:
-            subprocess.Popen([opener, str(Path(path).parent)], stdin=subprocess.DEVNULL,
-                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+            subprocess.Popen(
+                [opener, str(Path(path).parent)],
+                stdin=subprocess.DEVNULL,
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+                start_new_session=True,
+            )
 
     def action_priority(self, step: int) -> None:
         job = self.selected()
         if job is None:
             return
         current = int((job.get("options") or {}).get("priority") or 0)
-        self.idm.request("jobs.update", {"id": job["id"], "patch": {"priority": current + step}},
-                         lambda _: self.app.notify(f"priority {current + step}"))
+        self.idm.request(
+            "jobs.update",
+            {"id": job["id"], "patch": {"priority": current + step}},
+            lambda _: self.app.notify(f"priority {current + step}"),
+        )

@@ -43,7 +43,9 @@ class LimitScreen(ModalScreen[None]):
                     disabled=self.job is None,
                     id="job",
                 )
-                yield RadioButton(f"All downloads (now {current})", value=self.job is None, id="all")
+                yield RadioButton(
+                    f"All downloads (now {current})", value=self.job is None, id="all"
+                )
             yield Input(placeholder="e.g. 500K, 2M, 2.5MiB; empty or 0 for no limit", id="rate")
             yield Label("", id="limit-error", classes="error")
             with Horizontal(classes="buttons"):

@@ -77,15 +77,22 @@ class MainScreen(JobActions, Screen[None]):
         Binding("q", "app.quit", "Quit"),
         # The status line says "s: start idmd" while the daemon is gone.
         Binding("s", "app.start_daemon", "Start idmd", show=False),
-        *(Binding(str(i + 1), f"view('{view.value}')", view.value.title(), show=False) for i, view in enumerate(View)),
+        *(
+            Binding(str(i + 1), f"view('{view.value}')", view.value.title(), show=False)
+            for i, view in enumerate(View)
+        ),
     ]
 
     def __init__(self) -> None:
         super().__init__()
         self.view = View.ALL
         self.search: Search | None = None
-        self.history_cursor: dict[View, str | None] = {}  # next page per tab; absent: not loaded yet
-        self.searches: LatestWins[SearchWish] = LatestWins()  # one jobs.list in flight, the latest waits
+        self.history_cursor: dict[
+            View, str | None
+        ] = {}  # next page per tab; absent: not loaded yet
+        self.searches: LatestWins[SearchWish] = (
+            LatestWins()
+        )  # one jobs.list in flight, the latest waits
         self.search_epoch = 0
         self.asked = ""  # the query last asked for (shown as "searching…" until answered)
         self._typing: Timer | None = None
@@ -93,8 +100,9 @@ class MainScreen(JobActions, Screen[None]):
 
     def compose(self) -> ComposeResult:
         yield Tabs(*(Tab(view.value.title(), id=view.value) for view in View), id="views")
-        yield Input(placeholder="search the history by name or URL as you type; escape ends",
-                    id="search")
+        yield Input(
+            placeholder="search the history by name or URL as you type; escape ends", id="search"
+        )
         yield Label("", id="search-info")
         yield JobTable(id="jobs")
         yield self.status
@@ -113,7 +121,11 @@ class MainScreen(JobActions, Screen[None]):
         jobs = self.idm.model.jobs
         if self.search is not None:
             statuses = VIEW_STATUSES[self.view]
-            return [i for i in self.search.ids if i in jobs and (statuses is None or jobs[i].get("status") in statuses)]
+            return [
+                i
+                for i in self.search.ids
+                if i in jobs and (statuses is None or jobs[i].get("status") in statuses)
+            ]
         return self.idm.model.visible(self.view)
 
     def apply_change(self, change: Change) -> None:
@@ -250,7 +262,11 @@ class MainScreen(JobActions, Screen[None]):
         async def run() -> None:
             try:
                 result: JobPage | None = await self.idm.rpc("jobs.list", wish.params)
-                if result is not None and not self.searches.stale and wish.epoch == self.search_epoch:
+                if (
+                    result is not None
+                    and not self.searches.stale
+                    and wish.epoch == self.search_epoch
+                ):
                     self._take_search_page(wish.search, result)
             finally:
                 following = self.searches.done()
@@ -263,7 +279,9 @@ class MainScreen(JobActions, Screen[None]):
         jobs = result.get("jobs") or []
         self.idm.model.add_history(jobs)
         known = set(search.ids)  # a page asked for twice adds nothing twice
-        search.ids.extend(i for i in (str(job["id"]) for job in jobs if "id" in job) if i not in known)
+        search.ids.extend(
+            i for i in (str(job["id"]) for job in jobs if "id" in job) if i not in known
+        )
         search.total = int(result.get("total") or len(search.ids))
         search.cursor = result.get("cursor")
         self.search = search
@@ -279,7 +297,9 @@ class MainScreen(JobActions, Screen[None]):
             info.update(f"searching {self.asked!r}…")
         else:
             more = "  (move to the end for more)" if self.search.cursor else ""
-            info.update(f"search {self.search.query!r}: {len(self.search.ids)} of {self.search.total}{more}")
+            info.update(
+                f"search {self.search.query!r}: {len(self.search.ids)} of {self.search.total}{more}"
+            )
         info.add_class("shown")
 
     def clear_search(self) -> None:
@@ -353,5 +373,8 @@ class MainScreen(JobActions, Screen[None]):
             assert isinstance(binding, Binding)
             if binding.action not in ("app.quit", "end_search"):
                 key = binding.key_display or binding.key
-                yield SystemCommand(f"{binding.description} ({key})", f"idm: {binding.description.lower()}",
-                                    lambda action=binding.action: self.call_later(self.run_action, action))
+                yield SystemCommand(
+                    f"{binding.description} ({key})",
+                    f"idm: {binding.description.lower()}",
+                    lambda action=binding.action: self.call_later(self.run_action, action),
+                )

@@ -32,7 +32,9 @@ class PairingScreen(ModalScreen[None]):
         with Vertical(classes="dialog"):
             yield Label("Pairing request", classes="title")
             yield Label(f"[b]{self.client_name}[/b] asks to control idm.")
-            yield Label(f"Code: [b reverse] {self.code} [/]  (it must match the one the client shows)")
+            yield Label(
+                f"Code: [b reverse] {self.code} [/]  (it must match the one the client shows)"
+            )
             with Horizontal(classes="buttons"):
                 yield Button("Approve", variant="success", id="approve")
                 yield Button("Deny", variant="error", id="deny")

@@ -35,7 +35,9 @@ class RefreshScreen(ModalScreen[None]):
         with Vertical(classes="dialog"):
             yield Label(f"New URL for {job_name(self.job)}", classes="title")
             yield Label(f"now: {self.job.get('url', '')}", id="refresh-old")
-            yield Input(placeholder="https://… (the same file; its bytes so far are kept)", id="refresh-url")
+            yield Input(
+                placeholder="https://… (the same file; its bytes so far are kept)", id="refresh-url"
+            )
             yield Label("", id="refresh-error", classes="error")
             with Horizontal(classes="buttons"):
                 yield Button("Set", variant="primary", id="set")

@@ -30,9 +30,15 @@ COLUMNS = ("QUEUE", "NOW", "WINDOWS", "START AT", "WHEN DONE", "RUN/WAIT", "NEXT
 def queue_cells(queue: dict[str, Any]) -> tuple[str, ...]:
     state = "open" if queue["open"] else ("held" if queue["held"] else "closed")
     jobs = queue["jobs"]
-    return (queue["name"], state, "; ".join(w["text"] for w in queue["windows"]) or "any time",
-            queue["start_at"] or "", "stop" if queue["stop_when_done"] else "",
-            f"{jobs['downloading']}/{jobs['queued']}", queue["next_change"] or "")
+    return (
+        queue["name"],
+        state,
+        "; ".join(w["text"] for w in queue["windows"]) or "any time",
+        queue["start_at"] or "",
+        "stop" if queue["stop_when_done"] else "",
+        f"{jobs['downloading']}/{jobs['queued']}",
+        queue["next_change"] or "",
+    )
 
 
 def split_windows(text: str) -> list[str]:
@@ -65,9 +71,13 @@ class ScheduleScreen(ModalScreen[None]):
             with Horizontal(classes="row"):
                 yield Input(placeholder="queue name", id="name")
                 yield Checkbox("stop when done", id="stop-when-done")
-            yield Input(placeholder="windows: mon-fri 18:00-08:00; sat,sun 00:00-24:00 (empty: any time)",
-                        id="windows")
-            yield Input(placeholder="start at: HH:MM or 2026-12-24T22:00 (empty: none)", id="start-at")
+            yield Input(
+                placeholder="windows: mon-fri 18:00-08:00; sat,sun 00:00-24:00 (empty: any time)",
+                id="windows",
+            )
+            yield Input(
+                placeholder="start at: HH:MM or 2026-12-24T22:00 (empty: none)", id="start-at"
+            )
             with Horizontal(classes="buttons"):
                 yield Button("Save queue", variant="primary", id="save")
                 yield Button("Hold", id="hold")
@@ -110,11 +120,15 @@ class ScheduleScreen(ModalScreen[None]):
 
     def show_limits(self, result: dict[str, Any]) -> None:
         self.query_one("#limits", Input).value = "; ".join(
-            f"{item['text']} {item['limit']}" for item in result["limits"])
-        window = "no window open" if result["limit"] is None else f"window {limit_text(result['limit'])}"
+            f"{item['text']} {item['limit']}" for item in result["limits"]
+        )
+        window = (
+            "no window open" if result["limit"] is None else f"window {limit_text(result['limit'])}"
+        )
         self.query_one("#limit-now", Label).update(
             f"now: {window}, in effect {limit_text(result['effective'])}"
-            + (f", next change {result['next_change']}" if result["next_change"] else ""))
+            + (f", next change {result['next_change']}" if result["next_change"] else "")
+        )
 
     def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
         name = event.row_key.value if event.row_key is not None else None
@@ -134,16 +148,23 @@ class ScheduleScreen(ModalScreen[None]):
             return
         name = self.query_one("#name", Input).value.strip() or DEFAULT_QUEUE
         if button == "save":
-            self.change("queues.set", {
-                "name": name,
-                "windows": split_windows(self.query_one("#windows", Input).value),
-                "start_at": start_time(self.query_one("#start-at", Input).value),
-                "stop_when_done": self.query_one("#stop-when-done", Checkbox).value,
-            })
+            self.change(
+                "queues.set",
+                {
+                    "name": name,
+                    "windows": split_windows(self.query_one("#windows", Input).value),
+                    "start_at": start_time(self.query_one("#start-at", Input).value),
+                    "stop_when_done": self.query_one("#stop-when-done", Checkbox).value,
+                },
+            )
         elif button == "save-limits":
-            self.change("schedule.set", {"limits": split_windows(self.query_one("#limits", Input).value)})
+            self.change(
+                "schedule.set", {"limits": split_windows(self.query_one("#limits", Input).value)}
+            )
         elif button in ("hold", "release", "remove"):
-            method = {"hold": "queues.stop", "release": "queues.start", "remove": "queues.remove"}[button]
+            method = {"hold": "queues.stop", "release": "queues.start", "remove": "queues.remove"}[
+                button
+            ]
             self.change(method, {"name": name})
 
     @work(exclusive=True, group="schedule-change")

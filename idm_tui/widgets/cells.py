@@ -75,7 +75,9 @@ def row_cells(job: Job, name_width: int = 40) -> dict[str, Text | str]:
         share = 1.0
     name: Text | str = job_name(job)
     category = str(job.get("category") or "")
-    if category:  # after the name, dimmed, so the name keeps its room: cut the name, not the category
+    if (
+        category
+    ):  # after the name, dimmed, so the name keeps its room: cut the name, not the category
         room = max(1, name_width - len(category) - 3)
         short = str(name) if len(str(name)) <= room else str(name)[: room - 1] + "…"
         name = Text.assemble(short, (f" · {category}", "dim"))

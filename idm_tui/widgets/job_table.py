@@ -29,7 +29,9 @@ from idmd.protocol.models import Job
 FIXED = fixed_width(COLUMNS)
 
 
-def row_text(cells: Mapping[str, Text | str], name_width: int, columns: tuple[Column, ...] = COLUMNS) -> Text:
+def row_text(
+    cells: Mapping[str, Text | str], name_width: int, columns: tuple[Column, ...] = COLUMNS
+) -> Text:
     """One row's cells cut or padded to their columns, as a single line of text."""
     line = Text(no_wrap=True, end="")
     for key, _, width in columns:
@@ -67,7 +69,12 @@ class JobTable(ScrollView, can_focus=True):
         Binding("enter", "select", "Details", show=False),
     ]
 
-    COMPONENT_CLASSES: ClassVar[set[str]] = {"job-table--header", "job-table--cursor", "job-table--cursor-blurred", "job-table--odd"}
+    COMPONENT_CLASSES: ClassVar[set[str]] = {
+        "job-table--header",
+        "job-table--cursor",
+        "job-table--cursor-blurred",
+        "job-table--odd",
+    }
 
     DEFAULT_CSS = """
     JobTable { height: 1fr; background: $surface; }
@@ -190,8 +197,11 @@ class JobTable(ScrollView, can_focus=True):
         if row >= len(self._order):
             if row == 0 and self.empty_text:
                 hint = Text(" " + self.empty_text, style="italic", no_wrap=True, end="")
-                return Strip(hint.render(self.app.console), hint.cell_len).adjust_cell_length(width).apply_style(
-                    self.rich_style)
+                return (
+                    Strip(hint.render(self.app.console), hint.cell_len)
+                    .adjust_cell_length(width)
+                    .apply_style(self.rich_style)
+                )
             return Strip.blank(width, self.rich_style)
         job_id = self._order[row]
         if row == self.cursor_row:
@@ -209,7 +219,9 @@ class JobTable(ScrollView, can_focus=True):
         segments = list(text.render(self.app.console))
         if kind == "job-table--cursor":
             # The cursor's colours win over the cells' own, as in DataTable.
-            segments = list(Segment.apply_style(segments, post_style=self.get_component_rich_style(kind)))
+            segments = list(
+                Segment.apply_style(segments, post_style=self.get_component_rich_style(kind))
+            )
         strip = Strip(segments, text.cell_len).adjust_cell_length(width).apply_style(style)
         self._strips[job_id] = (key, strip)
         return strip
@@ -217,10 +229,16 @@ class JobTable(ScrollView, can_focus=True):
     def _header_strip(self, width: int) -> Strip:
         style = self.rich_style + self.get_component_rich_style("job-table--header")
         columns = self._columns()
-        cells = {key: Text(label, justify="right" if width_ and key not in ("bar", "status") else "left")
-                 for key, label, width_ in columns}
+        cells = {
+            key: Text(label, justify="right" if width_ and key not in ("bar", "status") else "left")
+            for key, label, width_ in columns
+        }
         text = row_text(cells, self._name_width(), columns)
-        return Strip(text.render(self.app.console), text.cell_len).adjust_cell_length(width).apply_style(style)
+        return (
+            Strip(text.render(self.app.console), text.cell_len)
+            .adjust_cell_length(width)
+            .apply_style(style)
+        )
 
     def _refresh_row(self, row: int) -> None:
         y = row - self.scroll_offset.y + 1

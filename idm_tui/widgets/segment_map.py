@@ -10,7 +10,16 @@ from textual.widget import Widget
 from idm_tui.segmap import segment_cells, shade
 from idmd.protocol.models import Job
 
-_PALETTE = ("cyan", "green", "magenta", "yellow", "blue", "bright_cyan", "bright_green", "bright_magenta")
+_PALETTE = (
+    "cyan",
+    "green",
+    "magenta",
+    "yellow",
+    "blue",
+    "bright_cyan",
+    "bright_green",
+    "bright_magenta",
+)
 
 
 class SegmentMap(Widget):
@@ -40,12 +49,16 @@ class SegmentMap(Widget):
             text.append("█" * width, style="green")
         else:
             for cell in segment_cells(self.segments, self.total, width):
-                color = _PALETTE[cell.segment % len(_PALETTE)] if cell.segment >= 0 else "bright_black"
+                color = (
+                    _PALETTE[cell.segment % len(_PALETTE)] if cell.segment >= 0 else "bright_black"
+                )
                 char = shade(cell.share)
                 # Undone bytes are dots in their segment's colour, so every range shows.
                 text.append(char if char != " " else "·", style=color)
         text.append("\n")
         count = len(self.segments)
         done = sum(1 for s in self.segments if len(s) >= 3 and s[2] >= s[1] - s[0])
-        text.append(f"{count} segments, {done} complete" if count else "no segments", style="italic")
+        text.append(
+            f"{count} segments, {done} complete" if count else "no segments", style="italic"
+        )
         return text

@@ -38,7 +38,9 @@ class StatusLine(Widget):
     note: reactive[str] = reactive("")
     can_start: reactive[bool] = reactive(False)
     starting: reactive[bool] = reactive(False)
-    fleet: reactive[str] = reactive("")  # the fleet's nodes (``idm_tui.format.fleet_line``), empty: none
+    fleet: reactive[str] = reactive(
+        ""
+    )  # the fleet's nodes (``idm_tui.format.fleet_line``), empty: none
 
     _ticker: Timer | None = None  # made on mount; ``state`` may change before that
 
@@ -76,7 +78,9 @@ class StatusLine(Widget):
             return Text("● connected", style="green")
         if self.state == "reconnecting":
             wait = max(0, round(self.retry_at - time.time())) if self.retry_at else 0
-            return Text(f"◌ reconnecting in {wait} s" if wait else "◌ reconnecting…", style="yellow")
+            return Text(
+                f"◌ reconnecting in {wait} s" if wait else "◌ reconnecting…", style="yellow"
+            )
         if self.state == "connecting":
             return Text("◌ connecting…", style="yellow")
         return Text("○ disconnected", style="red")

@@ -19,7 +19,9 @@ class Args:
 
     def at_most(self, count: int) -> None:
         if len(self.params) > count:
-            raise Aria2Error(f"{self.method} takes at most {count} parameters, {len(self.params)} given")
+            raise Aria2Error(
+                f"{self.method} takes at most {count} parameters, {len(self.params)} given"
+            )
 
     def _get(self, index: int, name: str, required: bool) -> Any:
         if index < len(self.params):
@@ -51,8 +53,11 @@ class Args:
         value = self._get(index, name, required)
         if value is None:
             return None
-        if (not isinstance(value, list) or len(value) > MAX_ITEMS
-                or not all(isinstance(v, str) for v in value)):
+        if (
+            not isinstance(value, list)
+            or len(value) > MAX_ITEMS
+            or not all(isinstance(v, str) for v in value)
+        ):
             raise Aria2Error(f"{self.method}: the parameter {name} must be an array of strings")
         return value
 
@@ -67,5 +72,7 @@ class Args:
     def choice(self, index: int, name: str, choices: tuple[str, ...]) -> str:
         value = self._get(index, name, True)
         if value not in choices:
-            raise Aria2Error(f"{self.method}: the parameter {name} must be one of {', '.join(choices)}")
+            raise Aria2Error(
+                f"{self.method}: the parameter {name} must be one of {', '.join(choices)}"
+            )
         return str(value)

@@ -67,7 +67,6 @@ class Face:
         except NoSuchJob:
             raise Aria2Error(f"GID {gid} is not found") from None
 
-
     def translate(self, exc: RpcError) -> Aria2Error:
         """An idm error as aria2 reports every failure: code 1 and the message, a
         missing job named by its GID."""

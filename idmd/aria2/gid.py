@@ -35,5 +35,5 @@ class Gids:
         length = int(gid[0], 16)
         if length == 0:
             return self._hashed.get(gid)
-        head, tail = gid[1:16 - length], gid[16 - length:]
+        head, tail = gid[1 : 16 - length], gid[16 - length :]
         return tail if head == "0" * len(head) else None

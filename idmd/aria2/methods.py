@@ -47,7 +47,9 @@ def _ignored(names: list[str], where: str) -> None:
         log.info("aria2 %s: ignored options idm has no feature for: %s", where, ", ".join(names))
 
 
-def _render(c: Call, jobs: Sequence[Mapping[str, Any]], keys: list[str] | None) -> list[dict[str, Any]]:
+def _render(
+    c: Call, jobs: Sequence[Mapping[str, Any]], keys: list[str] | None
+) -> list[dict[str, Any]]:
     gid, folder = c.face.gids.gid, c.face.default_dir
     return [aria2_status(job, gid(job["id"]), folder, keys) for job in jobs]
 
@@ -64,12 +66,14 @@ async def _stopped(c: Call, offset: int, num: int) -> list[Job]:
     found: list[Job] = []
     cursor = None
     while len(found) < skip + num:
-        page = await c.face.engine.list(list(STOPPED), None, min(PAGE, skip + num - len(found)), cursor, order)
+        page = await c.face.engine.list(
+            list(STOPPED), None, min(PAGE, skip + num - len(found)), cursor, order
+        )
         found += page["jobs"]
         cursor = page.get("cursor")
         if not cursor:
             break
-    return found[skip:skip + num]
+    return found[skip : skip + num]
 
 
 # -- adding -------------------------------------------------------------------------------
@@ -93,7 +97,9 @@ async def add_uri(c: Call) -> str:
 
 async def not_supported(c: Call) -> Any:
     kind = "BitTorrent" if c.args.method == "aria2.addTorrent" else "Metalink"
-    raise Aria2Error(f"{c.args.method} is not supported: idm downloads HTTP(S) and media, not {kind}")
+    raise Aria2Error(
+        f"{c.args.method} is not supported: idm downloads HTTP(S) and media, not {kind}"
+    )
 
 
 # -- reading ------------------------------------------------------------------------------
@@ -121,7 +127,12 @@ async def get_servers(c: Call) -> list[dict[str, Any]]:
     if job["status"] != "downloading":
         raise Aria2Error(f"No active download for GID#{gid}")
     url = str(job["url"])
-    return [{"index": "1", "servers": [{"uri": url, "currentUri": url, "downloadSpeed": str(job["speed"])}]}]
+    return [
+        {
+            "index": "1",
+            "servers": [{"uri": url, "currentUri": url, "downloadSpeed": str(job["speed"])}],
+        }
+    ]
 
 
 async def tell_active(c: Call) -> list[dict[str, Any]]:
@@ -156,6 +167,7 @@ async def tell_waiting(c: Call) -> Raw:
 
     async def jobs() -> list[Job]:
         return window(_waiting(c), offset, num)
+
     return await _listed(c, ("waiting", offset, num), jobs, keys)
 
 
@@ -166,6 +178,7 @@ async def tell_stopped(c: Call) -> Raw:
 
     async def jobs() -> list[Job]:
         return await _stopped(c, offset, num)
+
     return await _listed(c, ("stopped", offset, num), jobs, keys)
 
 
@@ -262,7 +275,9 @@ async def purge(c: Call) -> str:
 async def get_option(c: Call) -> dict[str, str]:
     c.args.at_most(1)
     job = await c.face.job(c.gid)
-    return opts.from_idm(job.get("options") or {}, c.face.state.ctx.config.to_dict(), c.face.default_dir)
+    return opts.from_idm(
+        job.get("options") or {}, c.face.state.ctx.config.to_dict(), c.face.default_dir
+    )
 
 
 async def change_option(c: Call) -> str:
@@ -322,8 +337,11 @@ async def change_position(c: Call) -> int:
 # -- the daemon -----------------------------------------------------------------------------
 async def get_version(c: Call) -> dict[str, Any]:
     c.args.at_most(0)
-    return {"version": ARIA2_VERSION, "enabledFeatures": ["Async DNS", "GZip", "HTTPS", "Message Digest"],
-            "idm": __version__}
+    return {
+        "version": ARIA2_VERSION,
+        "enabledFeatures": ["Async DNS", "GZip", "HTTPS", "Message Digest"],
+        "idm": __version__,
+    }
 
 
 async def session_info(c: Call) -> dict[str, str]:
@@ -379,6 +397,11 @@ METHODS: dict[str, Method] = {
     "aria2.forceShutdown": shutdown,
     "aria2.saveSession": save_session,
 }
-NOTIFICATIONS = ("aria2.onDownloadStart", "aria2.onDownloadPause", "aria2.onDownloadStop",
-                 "aria2.onDownloadComplete", "aria2.onDownloadError")
+NOTIFICATIONS = (
+    "aria2.onDownloadStart",
+    "aria2.onDownloadPause",
+    "aria2.onDownloadStop",
+    "aria2.onDownloadComplete",
+    "aria2.onDownloadError",
+)
 SYSTEM = ("system.multicall", "system.listMethods", "system.listNotifications")

@@ -21,11 +21,25 @@ MAX_CONNECTIONS = 32  # idm's ceiling for connections per job
 _CHECKSUM_TYPES = {"sha-256": "sha256", "sha-1": "sha1", "md5": "md5"}
 
 # Options a job takes (aria2.addUri, changeOption) and the global ones (changeGlobalOption).
-JOB_OPTIONS = frozenset({
-    "dir", "out", "header", "max-connection-per-server", "split", "max-download-limit", "checksum",
-    "referer", "user-agent", "http-user", "http-passwd", "pause", "all-proxy", "all-proxy-user",
-    "all-proxy-passwd",
-})
+JOB_OPTIONS = frozenset(
+    {
+        "dir",
+        "out",
+        "header",
+        "max-connection-per-server",
+        "split",
+        "max-download-limit",
+        "checksum",
+        "referer",
+        "user-agent",
+        "http-user",
+        "http-passwd",
+        "pause",
+        "all-proxy",
+        "all-proxy-user",
+        "all-proxy-passwd",
+    }
+)
 GLOBAL_TO_CONFIG = {
     "dir": "download_dir",
     "max-concurrent-downloads": "max_active",
@@ -70,7 +84,7 @@ def _headers(value: Any) -> dict[str, str]:
     for line in lines:
         name, sep, text = _text("header", line).partition(":")
         if not sep or not name.strip():
-            raise Aria2Error(f"option header: {line!r} is not \"Name: value\"")
+            raise Aria2Error(f'option header: {line!r} is not "Name: value"')
         headers[name.strip()] = text.strip()
     return headers
 
@@ -100,12 +114,17 @@ def to_idm(options: Mapping[str, Any], url: str = "") -> tuple[dict[str, Any], l
     if options.get("all-proxy"):
         proxy = _text("all-proxy", options["all-proxy"])
         if options.get("all-proxy-user"):
-            proxy = with_user(proxy, _text("all-proxy-user", options["all-proxy-user"]),
-                              _text("all-proxy-passwd", options.get("all-proxy-passwd") or ""))
+            proxy = with_user(
+                proxy,
+                _text("all-proxy-user", options["all-proxy-user"]),
+                _text("all-proxy-passwd", options.get("all-proxy-passwd") or ""),
+            )
         out["proxy"] = proxy
     if headers:
         out["headers"] = headers
-    counts = [parse_int(k, options[k]) for k in ("split", "max-connection-per-server") if k in options]
+    counts = [
+        parse_int(k, options[k]) for k in ("split", "max-connection-per-server") if k in options
+    ]
     if counts:
         # aria2 opens min(split, max-connection-per-server) for one URI; idm stops at 32.
         out["connections"] = min(*counts, MAX_CONNECTIONS) if min(counts) > 0 else 0
@@ -142,7 +161,9 @@ def to_config_patch(options: Mapping[str, Any]) -> tuple[dict[str, Any], list[st
     return patch, ignored
 
 
-def from_idm(options: Mapping[str, Any], config: Mapping[str, Any], default_dir: str) -> dict[str, str]:
+def from_idm(
+    options: Mapping[str, Any], config: Mapping[str, Any], default_dir: str
+) -> dict[str, str]:
     """A job's options as aria2 reports them (``getOption``), idm's defaults filled in."""
     connections = str(options.get("connections") or config.get("connections") or 8)
     out = {

@@ -25,11 +25,11 @@ def window(items: list[T], offset: int, num: int) -> list[T]:
     if num <= 0:
         return []
     if offset >= 0:
-        return items[offset:offset + num]
+        return items[offset : offset + num]
     start = len(items) + offset
     if start < 0:
         return []
-    return items[max(0, start - num + 1):start + 1][::-1]
+    return items[max(0, start - num + 1) : start + 1][::-1]
 
 
 def target_index(current: int, count: int, pos: int, how: str) -> int:
@@ -40,8 +40,8 @@ def target_index(current: int, count: int, pos: int, how: str) -> int:
 
 def priority_for(job: Mapping[str, Any], others: Sequence[Mapping[str, Any]], index: int) -> int:
     """A priority that puts ``job`` at ``index`` among ``others`` (the queue without it),
-    as near as whole priorities and ages allow (ties of priority leave no room between
-two jobs: then ``renumber``)."""
+        as near as whole priorities and ages allow (ties of priority leave no room between
+    two jobs: then ``renumber``)."""
     before = others[index - 1] if index > 0 else None
     after = others[index] if index < len(others) else None
     created = str(job.get("created_at") or "")
@@ -70,5 +70,8 @@ def renumber(order: Sequence[Mapping[str, Any]]) -> dict[str, int]:
         return {}
     top = (len(order) - 1) // 2
     wanted = {str(job["id"]): top - index for index, job in enumerate(order)}
-    return {job_id: p for job_id, p in wanted.items()
-            if p != priority(next(j for j in order if str(j["id"]) == job_id))}
+    return {
+        job_id: p
+        for job_id, p in wanted.items()
+        if p != priority(next(j for j in order if str(j["id"]) == job_id))
+    }

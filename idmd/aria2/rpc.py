@@ -77,7 +77,9 @@ class Aria2Rpc:
         if handler is None:
             raise Aria2Error(f"No such method: {method[:100]}")
         client_id = await self._authorise(params, context)
-        call = Call(self.face, self.face.caller(client_id, context.remote), Args(method, params[1:]))
+        call = Call(
+            self.face, self.face.caller(client_id, context.remote), Args(method, params[1:])
+        )
         try:
             return await handler(call)
         except RpcError as exc:
@@ -93,7 +95,7 @@ class Aria2Rpc:
         first = params[0] if params else None
         if not isinstance(first, str) or not first.startswith(TOKEN_PREFIX):
             raise Unauthorized()
-        valid, client_id = self.face.state.check_token(first[len(TOKEN_PREFIX):])
+        valid, client_id = self.face.state.check_token(first[len(TOKEN_PREFIX) :])
         if not valid:
             if not context.delayed:
                 context.delayed = True

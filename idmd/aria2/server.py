@@ -59,14 +59,18 @@ def setup_aria2(app: web.Application) -> None:
 
     async def stop_tracking(app: web.Application) -> None:
         tracker.stop()
+
     app.on_cleanup.append(stop_tracking)
 
 
 def own_origin(origin: str, port: int) -> bool:
     """The daemon's own origin (``http://127.0.0.1:PORT``): it serves no page, so nothing
     but a non-browser client claims it (websocket-client, which aria2p uses, sends it)."""
-    return origin.strip().lower() in {f"http://127.0.0.1:{port}", f"http://localhost:{port}",
-                                      f"http://[::1]:{port}"}
+    return origin.strip().lower() in {
+        f"http://127.0.0.1:{port}",
+        f"http://localhost:{port}",
+        f"http://[::1]:{port}",
+    }
 
 
 def _check(request: web.Request) -> dict[str, str]:
@@ -95,8 +99,13 @@ def _decode(text: str | bytes) -> Any:
 
 async def preflight_handler(request: web.Request) -> web.Response:
     cors = _check(request)
-    cors.update({"Access-Control-Allow-Methods": "POST, GET, OPTIONS",
-                 "Access-Control-Allow-Headers": "Content-Type", "Access-Control-Max-Age": "600"})
+    cors.update(
+        {
+            "Access-Control-Allow-Methods": "POST, GET, OPTIONS",
+            "Access-Control-Allow-Headers": "Content-Type",
+            "Access-Control-Max-Age": "600",
+        }
+    )
     return web.Response(status=204, headers=cors)
 
 
@@ -120,13 +129,20 @@ async def get_handler(request: web.Request) -> web.StreamResponse:
     try:
         params = _decode(base64.b64decode(query.get("params", "W10="), validate=True))
     except (binascii.Error, ValueError):
-        return _json(error_reply(None, ParseError("Parse error: params is not base64 JSON")), cors, 400)
+        return _json(
+            error_reply(None, ParseError("Parse error: params is not base64 JSON")), cors, 400
+        )
     except Aria2Error as exc:
         return _json(error_reply(None, exc), cors, 400)
     if "method" not in query:  # aria2: without a method, params is a batch of requests
         message: Any = params
     else:
-        message = {"jsonrpc": "2.0", "id": query.get("id"), "method": query["method"], "params": params}
+        message = {
+            "jsonrpc": "2.0",
+            "id": query.get("id"),
+            "method": query["method"],
+            "params": params,
+        }
     return _json(await request.app[FACE].handle(message, request.remote or ""), cors)
 
 
@@ -174,8 +190,13 @@ async def _websocket(request: web.Request) -> web.WebSocketResponse:
     return ws
 
 
-async def _write(ws: web.WebSocketResponse, rpc: Aria2Rpc, sub: Subscriber, outbox: deque[str],
-                 wake: asyncio.Event) -> None:
+async def _write(
+    ws: web.WebSocketResponse,
+    rpc: Aria2Rpc,
+    sub: Subscriber,
+    outbox: deque[str],
+    wake: asyncio.Event,
+) -> None:
     try:
         while not ws.closed:
             wake.clear()

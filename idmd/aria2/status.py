@@ -25,9 +25,22 @@ WAITING = ("queued", "waiting", "paused")  # aria2's waiting queue holds paused 
 
 # idm's job.error.code → aria2's exit status (aria2's man page, EXIT STATUS).
 ERROR_CODES = {
-    "network": "6", "stalled": "2", "ranges": "8", "changed": "22", "size": "22", "checksum": "32",
-    "no_space": "9", "io": "17", "not_a_file": "3", "unsupported": "1", "internal": "1",
-    "geo": "24", "age": "24", "login": "24", "playlist": "1", "media": "1",
+    "network": "6",
+    "stalled": "2",
+    "ranges": "8",
+    "changed": "22",
+    "size": "22",
+    "checksum": "32",
+    "no_space": "9",
+    "io": "17",
+    "not_a_file": "3",
+    "unsupported": "1",
+    "internal": "1",
+    "geo": "24",
+    "age": "24",
+    "login": "24",
+    "playlist": "1",
+    "media": "1",
 }
 REMOVED_CODE = "31"  # aria2's code for a download the user removed
 
@@ -41,7 +54,9 @@ def error_code(error: Mapping[str, Any] | None) -> str:
     code = str(error.get("code") or "")
     if code == "http":
         message = str(error.get("message") or "")
-        status = message.split()[1] if message.startswith("HTTP ") and len(message.split()) > 1 else ""
+        status = (
+            message.split()[1] if message.startswith("HTTP ") and len(message.split()) > 1 else ""
+        )
         if status in ("404", "410"):
             return "3"
         if status in ("401", "403", "407"):
@@ -104,14 +119,16 @@ def job_path(job: Mapping[str, Any], default_dir: str) -> str:
 def files(job: Mapping[str, Any], default_dir: str) -> list[dict[str, Any]]:
     """``files[]``: one file per job, its URL as the only URI."""
     running = job.get("status") == "downloading"
-    return [{
-        "index": "1",
-        "path": job_path(job, default_dir),
-        "length": str(job.get("size") or 0),
-        "completedLength": str(job.get("done") or 0),
-        "selected": "true",
-        "uris": uris(job) if running else [{"uri": job.get("url", ""), "status": "waiting"}],
-    }]
+    return [
+        {
+            "index": "1",
+            "path": job_path(job, default_dir),
+            "length": str(job.get("size") or 0),
+            "completedLength": str(job.get("done") or 0),
+            "selected": "true",
+            "uris": uris(job) if running else [{"uri": job.get("url", ""), "status": "waiting"}],
+        }
+    ]
 
 
 def uris(job: Mapping[str, Any]) -> list[dict[str, str]]:
@@ -131,7 +148,9 @@ FIELDS: dict[str, Field] = {
     "uploadSpeed": lambda j, gid, d: "0",
     "connections": lambda j, gid, d: str(j.get("connections") or 0),
     "pieceLength": lambda j, gid, d: str(piece_length(int(j.get("size") or 0))),
-    "numPieces": lambda j, gid, d: str(-(-int(j.get("size") or 0) // piece_length(int(j.get("size") or 0)))),
+    "numPieces": lambda j, gid, d: str(
+        -(-int(j.get("size") or 0) // piece_length(int(j.get("size") or 0)))
+    ),
     "dir": lambda j, gid, d: job_dir(j, d),
     "files": lambda j, gid, d: files(j, d),
     "verifiedLength": lambda j, gid, d: "0",
@@ -140,8 +159,9 @@ FIELDS: dict[str, Field] = {
 KEYS = (*FIELDS, "bitfield", "errorCode", "errorMessage")
 
 
-def aria2_status(job: Mapping[str, Any], gid: str, default_dir: str,
-                 keys: Collection[str] | None = None) -> dict[str, Any]:
+def aria2_status(
+    job: Mapping[str, Any], gid: str, default_dir: str, keys: Collection[str] | None = None
+) -> dict[str, Any]:
     """The aria2 status struct of ``job``; with ``keys``, only those keys (aria2's filter)."""
     wanted = KEYS if not keys else keys
     out: dict[str, Any] = {}
@@ -155,8 +175,16 @@ def aria2_status(job: Mapping[str, Any], gid: str, default_dir: str,
         out["bitfield"] = bitfield(job, size, piece_length(size))
     if status in STOPPED:
         if "errorCode" in wanted:
-            out["errorCode"] = {"completed": "0", "cancelled": REMOVED_CODE}.get(status) or error_code(job.get("error"))
+            out["errorCode"] = {"completed": "0", "cancelled": REMOVED_CODE}.get(
+                status
+            ) or error_code(job.get("error"))
         if "errorMessage" in wanted:
-            out["errorMessage"] = "" if status == "completed" else str(
-                (job.get("error") or {}).get("message") or ("Removed" if status == "cancelled" else "Failed"))
+            out["errorMessage"] = (
+                ""
+                if status == "completed"
+                else str(
+                    (job.get("error") or {}).get("message")
+                    or ("Removed" if status == "cancelled" else "Failed")
+                )
+            )
     return out

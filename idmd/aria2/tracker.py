@@ -45,8 +45,11 @@ class Tracker:
     def keep(self, key: Hashable, value: Any, generation: int) -> Any:
         """Keep ``value`` if nothing changed since ``generation`` (taken before computing it)."""
         size = len(getattr(value, "text", ""))
-        if (generation == self.generation and len(self._cache) < MAX_CACHED
-                and self._chars + size <= MAX_CACHED_CHARS):
+        if (
+            generation == self.generation
+            and len(self._cache) < MAX_CACHED
+            and self._chars + size <= MAX_CACHED_CHARS
+        ):
             self._cache[key] = value
             self._chars += size
         return value

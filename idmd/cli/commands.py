@@ -100,12 +100,16 @@ def add_items(args: argparse.Namespace) -> list[tuple[str, dict[str, Any]]]:
         if len(items) > 1:
             raise SystemExit("idm: -o/--filename names one file: give one URL with it")
         if "/" in name or name in (".", ".."):
-            raise SystemExit(f"idm: -o/--filename takes a file name, not a path ({name!r}); "
-                             "give the folder with -d/--dir")
+            raise SystemExit(
+                f"idm: -o/--filename takes a file name, not a path ({name!r}); "
+                "give the folder with -d/--dir"
+            )
     return [(url, _absolute(opts)) for url, opts in items]
 
 
-def _with_cookie_file(items: list[tuple[str, dict[str, Any]]], value: Any) -> list[tuple[str, dict[str, Any]]]:
+def _with_cookie_file(
+    items: list[tuple[str, dict[str, Any]]], value: Any
+) -> list[tuple[str, dict[str, Any]]]:
     """``--cookies FILE``: each URL gets the cookies of the file that match it (the daemon
     never reads the file); a value that is no file is a Cookie header, sent as it is."""
     if not isinstance(value, str):
@@ -160,8 +164,11 @@ async def add(client: Client, args: argparse.Namespace) -> int:
     # Progress only feeds the redrawn lines of a terminal: not asked for otherwise (fewer events
     # for the daemon to send and for us to read, e.g. with hundreds of small files).
     progress = ["job.progress"] if sys.stdout.isatty() else []
-    stream = client.subscribe(types=["job.status", *progress, "job.updated", "job.removed", "job.log"]) \
-        if args.wait else None
+    stream = (
+        client.subscribe(types=["job.status", *progress, "job.updated", "job.removed", "job.log"])
+        if args.wait
+        else None
+    )
     if stream is not None:
         await anext(stream)  # subscribed before adding, so no event of the new jobs is missed
     jobs: dict[str, Job] = {}
@@ -172,8 +179,11 @@ async def add(client: Client, args: argparse.Namespace) -> int:
         if job is None:
             fresh.append((url, options))
             continue
-        print(f"idm: {job['url']} is already {job.get('status')} as {job['id']}; not added again "
-              "(--again adds it anyway)", file=sys.stderr)
+        print(
+            f"idm: {job['url']} is already {job.get('status')} as {job['id']}; not added again "
+            "(--again adds it anyway)",
+            file=sys.stderr,
+        )
         jobs[job["id"]] = job  # --wait follows it
         if args.json:
             _print_json(job)
@@ -183,7 +193,9 @@ async def add(client: Client, args: argparse.Namespace) -> int:
     if len(fresh) == 1:
         results = [await client.call("jobs.add", {"url": fresh[0][0], "options": fresh[0][1]})]
     elif fresh:
-        results = await client.call("jobs.add_many", {"items": [{"url": u, "options": o} for u, o in fresh]})
+        results = await client.call(
+            "jobs.add_many", {"items": [{"url": u, "options": o} for u, o in fresh]}
+        )
     status = exits.OK
     for (url, _), result in zip(fresh, results, strict=False):
         if "error" in result and "id" not in result:
@@ -202,8 +214,12 @@ async def add(client: Client, args: argparse.Namespace) -> int:
     except asyncio.CancelledError:  # Ctrl-C: idm stops watching, the daemon goes on
         unfinished = [j for j, job in jobs.items() if job.get("status") not in FINAL]
         if unfinished:
-            print(f"\nidm: stopped watching; the downloads go on in idmd: {' '.join(unfinished)} "
-                  "(idm ls, idm cancel ID)", file=sys.stderr, flush=True)
+            print(
+                f"\nidm: stopped watching; the downloads go on in idmd: {' '.join(unfinished)} "
+                "(idm ls, idm cancel ID)",
+                file=sys.stderr,
+                flush=True,
+            )
         raise
     finally:
         await stream.aclose()
@@ -215,12 +231,18 @@ async def _ask_duplicate(client: Client, job: Job) -> None:
     say how to answer."""
     name = job.get("filename") or job.get("path") or job.get("url")
     if not sys.stdin.isatty():
-        print(f"{job['id']} waits: {name} exists; answer with "
-              f"`idm resolve {job['id']} rename|overwrite|skip`", file=sys.stderr, flush=True)
+        print(
+            f"{job['id']} waits: {name} exists; answer with "
+            f"`idm resolve {job['id']} rename|overwrite|skip`",
+            file=sys.stderr,
+            flush=True,
+        )
         return
     answer = ""
     while answer not in DECISIONS:
-        reply = await asyncio.to_thread(input, f"\n{name} exists: [r]ename, [o]verwrite or [s]kip? ")
+        reply = await asyncio.to_thread(
+            input, f"\n{name} exists: [r]ename, [o]verwrite or [s]kip? "
+        )
         answer = next((r for r in DECISIONS if reply.strip().lower() in (r, r[0])), "")
     await client.call("jobs.resolve_duplicate", {"id": job["id"], "action": answer})
 
@@ -261,8 +283,10 @@ async def info(client: Client, args: argparse.Namespace) -> int:
         return exits.OK
     print(job_details(job))
     if job.get("status") == "waiting":
-        print(f"waiting for an answer: {job.get('filename') or job.get('path')} exists; "
-              f"idm resolve {job.get('id')} rename|overwrite|skip")
+        print(
+            f"waiting for an answer: {job.get('filename') or job.get('path')} exists; "
+            f"idm resolve {job.get('id')} rename|overwrite|skip"
+        )
     return exits.OK
 
 
@@ -374,8 +398,10 @@ def inline_table(key: str, text: str) -> dict[str, Any]:
     try:
         value = tomllib.loads(f"value = {text}")["value"]
     except tomllib.TOMLDecodeError as exc:
-        raise SystemExit(f"idm config: {key} takes a TOML inline table such as "
-                         f"'{{Books = {{extensions = [\"epub\"]}}}}': {exc}") from None
+        raise SystemExit(
+            f"idm config: {key} takes a TOML inline table such as "
+            f"'{{Books = {{extensions = [\"epub\"]}}}}': {exc}"
+        ) from None
     if not isinstance(value, dict):
         raise SystemExit(f"idm config: {key} takes a TOML inline table, {{…}}")
     return value
@@ -414,7 +440,11 @@ async def watch(client: Client, args: argparse.Namespace) -> int:
             _print_json(item, indent=None)
         elif item.get("type") == "snapshot":
             jobs = (item.get("snapshot") or {}).get("jobs", [])
-            print(f"-- {len(jobs)} jobs, seq {item.get('seq')}" + (" (reset)" if item.get("reset") else ""), flush=True)
+            print(
+                f"-- {len(jobs)} jobs, seq {item.get('seq')}"
+                + (" (reset)" if item.get("reset") else ""),
+                flush=True,
+            )
         else:
             print(event_line(item), flush=True)
     return exits.CONNECTION_LOST
@@ -436,8 +466,19 @@ async def pair(client: Client, args: argparse.Namespace) -> int:
         if args.json:
             _print_json(result)
             return exits.OK
-        rows = [[c["id"], c["name"], c.get("version", ""), "paired"] for c in result.get("clients", [])]
-        rows += [[p["code"], p["client"].get("name", ""), p["client"].get("version", ""),
-                  f"waiting ({p['expires_in']:.0f} s left)"] for p in result.get("pending", [])]
-        print(table(rows, ("ID/CODE", "CLIENT", "VERSION", "STATE")) if rows else "no paired clients")
+        rows = [
+            [c["id"], c["name"], c.get("version", ""), "paired"] for c in result.get("clients", [])
+        ]
+        rows += [
+            [
+                p["code"],
+                p["client"].get("name", ""),
+                p["client"].get("version", ""),
+                f"waiting ({p['expires_in']:.0f} s left)",
+            ]
+            for p in result.get("pending", [])
+        ]
+        print(
+            table(rows, ("ID/CODE", "CLIENT", "VERSION", "STATE")) if rows else "no paired clients"
+        )
     return exits.OK

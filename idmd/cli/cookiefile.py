@@ -29,27 +29,46 @@ def parse(text: str, now: float | None = None) -> CookieJar:
     for number, raw in enumerate(text.splitlines(), start=1):
         line = raw.strip("\r\n")
         if line.startswith(HTTPONLY):
-            line = line[len(HTTPONLY):]
+            line = line[len(HTTPONLY) :]
         elif not line.strip() or line.lstrip().startswith("#"):
             continue
         fields = line.split("\t")
         if len(fields) == 6:  # an empty value lost its tab
             fields.append("")
         if len(fields) != 7:
-            raise CookieFileError(f"line {number}: expected 7 tab-separated fields "
-                                  "(domain, subdomains, path, secure, expires, name, value)")
+            raise CookieFileError(
+                f"line {number}: expected 7 tab-separated fields "
+                "(domain, subdomains, path, secure, expires, name, value)"
+            )
         domain, _, path, secure, expires, name, value = fields
         try:
             expiry = int(expires)
         except ValueError:
-            raise CookieFileError(f"line {number}: expires must be a number, not {expires!r}") from None
+            raise CookieFileError(
+                f"line {number}: expires must be a number, not {expires!r}"
+            ) from None
         if expiry and expiry < now:
             continue
-        jar.set_cookie(Cookie(
-            0, name, value, None, False, domain, bool(domain), domain.startswith("."),
-            path or "/", bool(path), secure.upper() == "TRUE", expiry or None, not expiry,
-            None, None, {},
-        ))
+        jar.set_cookie(
+            Cookie(
+                0,
+                name,
+                value,
+                None,
+                False,
+                domain,
+                bool(domain),
+                domain.startswith("."),
+                path or "/",
+                bool(path),
+                secure.upper() == "TRUE",
+                expiry or None,
+                not expiry,
+                None,
+                None,
+                {},
+            )
+        )
     return jar
 
 

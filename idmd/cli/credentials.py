@@ -20,13 +20,21 @@ from idmd.client import Client
 
 def register(sub: Any) -> None:
     """The ``credentials`` subcommand on ``idm``'s parser."""
-    parser = sub.add_parser("credentials", help="keep, list or forget a user and password per site",
-                            usage="idm credentials [-h] {add,list,remove} [HOST] [--user USER] [--json]")
+    parser = sub.add_parser(
+        "credentials",
+        help="keep, list or forget a user and password per site",
+        usage="idm credentials [-h] {add,list,remove} [HOST] [--user USER] [--json]",
+    )
     parser.add_argument("action", choices=["add", "list", "remove"])
-    parser.add_argument("host", nargs="?", metavar="HOST", help="example.org or example.org:8080 (a URL is fine)")
+    parser.add_argument(
+        "host", nargs="?", metavar="HOST", help="example.org or example.org:8080 (a URL is fine)"
+    )
     parser.add_argument("--user", help="the user name (add)")
-    parser.add_argument("--password-stdin", action="store_true",
-                        help="read the password from the first line of stdin (add; default: ask)")
+    parser.add_argument(
+        "--password-stdin",
+        action="store_true",
+        help="read the password from the first line of stdin (add; default: ask)",
+    )
     parser.add_argument("--json", action="store_true", help="list as JSON")
 
 
@@ -49,7 +57,9 @@ async def credentials(client: Client, args: argparse.Namespace) -> int:
     if not args.user:
         raise SystemExit("idm: credentials add needs --user USER")
     password = _password(args)
-    kept = await client.call("credentials.add", {"host": args.host, "user": args.user, "password": password})
+    kept = await client.call(
+        "credentials.add", {"host": args.host, "user": args.user, "password": password}
+    )
     print(f"kept {kept['user']} for {kept['host']}")
     return exits.OK
 

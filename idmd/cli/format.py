@@ -34,9 +34,11 @@ def bar(done: int | None, total: int | None, width: int = 20) -> str:
 def progress_line(job: Job, width: int = 80) -> str:
     """One line for a job: name, bar, percent, bytes, speed, ETA, status."""
     done, total = job.get("done"), job.get("size")
-    tail = (f" {bar(done, total)} {human_percent(done, total, job.get('status', '')):>6}"
-            f" {human_size(done)}/{human_size(total)}"
-            f" {human_speed(job.get('speed'))} ETA {human_eta(job.get('eta')):>7} {job.get('status', ''):<11}")
+    tail = (
+        f" {bar(done, total)} {human_percent(done, total, job.get('status', '')):>6}"
+        f" {human_size(done)}/{human_size(total)}"
+        f" {human_speed(job.get('speed'))} ETA {human_eta(job.get('eta')):>7} {job.get('status', ''):<11}"
+    )
     name = str(job.get("filename") or job.get("url") or job.get("id"))
     room = max(8, width - len(tail))
     if len(name) > room:
@@ -65,11 +67,16 @@ def job_row(job: Job) -> list[str]:
     if job.get("note", "").startswith("skipped"):  # a duplicate left alone is no download
         status, progress = "skipped", UNKNOWN
     error = job.get("error")
-    return [str(job.get("id", "")), status, progress, human_size(total),
-            human_speed(job.get("speed")) if running else UNKNOWN,
-            human_eta(job.get("eta")) if running else UNKNOWN,
-            str(job.get("filename") or job.get("url") or ""),
-            str(error.get("message") or "") + retry_note(job) if isinstance(error, Mapping) else ""]
+    return [
+        str(job.get("id", "")),
+        status,
+        progress,
+        human_size(total),
+        human_speed(job.get("speed")) if running else UNKNOWN,
+        human_eta(job.get("eta")) if running else UNKNOWN,
+        str(job.get("filename") or job.get("url") or ""),
+        str(error.get("message") or "") + retry_note(job) if isinstance(error, Mapping) else "",
+    ]
 
 
 def retry_note(job: Job) -> str:
@@ -102,8 +109,22 @@ def job_details(job: Job) -> str:
     """``idm info``: every field on its own line; segments summarised."""
     lines = []
     fields: Mapping[str, Any] = job  # walked by name below
-    for key in ("id", "url", "kind", "status", "filename", "path", "size", "done", "speed", "eta", "connections",
-                "created_at", "started_at", "finished_at"):
+    for key in (
+        "id",
+        "url",
+        "kind",
+        "status",
+        "filename",
+        "path",
+        "size",
+        "done",
+        "speed",
+        "eta",
+        "connections",
+        "created_at",
+        "started_at",
+        "finished_at",
+    ):
         value = fields.get(key)
         if key in ("size", "done") and value is not None:
             value = f"{value} ({human_size(value)})"
@@ -122,11 +143,15 @@ def job_details(job: Job) -> str:
     if job.get("category"):
         lines.append(f"{'category:':<13}{job.get('category')}")
     if job.get("retry_at"):
-        lines.append(f"{'retry_at:':<13}{local_time(job.get('retry_at'))} (automatic retry "
-                     f"{int(job.get('auto_retries') or 0) + 1})")
+        lines.append(
+            f"{'retry_at:':<13}{local_time(job.get('retry_at'))} (automatic retry "
+            f"{int(job.get('auto_retries') or 0) + 1})"
+        )
     media = job.get("media")
     if media:
-        lines.append(f"{'media:':<13}{media.get('title')} [{media.get('quality') or media.get('format') or ''}]")
+        lines.append(
+            f"{'media:':<13}{media.get('title')} [{media.get('quality') or media.get('format') or ''}]"
+        )
     segments = job.get("segments") or []
     if segments:
         complete = sum(1 for s in segments if s[0] + s[2] >= s[1])
@@ -144,11 +169,15 @@ def event_line(event: dict[str, Any]) -> str:
     kind = event.get("type")
     job = event.get("job") or "-"
     if kind == "job.progress":
-        detail = (f"{human_size(data.get('done'))}/{human_size(data.get('size'))} {human_speed(data.get('speed'))}"
-                  f" ETA {human_eta(data.get('eta'))}")
+        detail = (
+            f"{human_size(data.get('done'))}/{human_size(data.get('size'))} {human_speed(data.get('speed'))}"
+            f" ETA {human_eta(data.get('eta'))}"
+        )
     elif kind == "job.status":
         error = data.get("error")
-        detail = str(data.get("status")) + (f": {error.get('message')}" if isinstance(error, dict) else "")
+        detail = str(data.get("status")) + (
+            f": {error.get('message')}" if isinstance(error, dict) else ""
+        )
     elif kind == "job.added":
         detail = str(data.get("filename") or data.get("url"))
     elif kind == "stats":

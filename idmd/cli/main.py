@@ -55,37 +55,66 @@ def add_option_flags(parser: argparse.ArgumentParser) -> None:
 def add_bulk_arguments(parser: argparse.ArgumentParser, command: str) -> None:
     """IDs (unique prefixes will do), or every job of --all / --status."""
     parser.add_argument("ids", nargs="*", metavar="ID", help="job ids or unique prefixes of them")
-    parser.add_argument("--all", action="store_true",
-                        help="every " + ", ".join(commands.BULK[command]) + " download"
-                        if command != "rm" else "every download")
-    parser.add_argument("-s", "--status", action="append", choices=[str(s) for s in Status],
-                        help="every download in this status")
+    parser.add_argument(
+        "--all",
+        action="store_true",
+        help="every " + ", ".join(commands.BULK[command]) + " download"
+        if command != "rm"
+        else "every download",
+    )
+    parser.add_argument(
+        "-s",
+        "--status",
+        action="append",
+        choices=[str(s) for s in Status],
+        help="every download in this status",
+    )
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="idm", description="Control the idm download daemon (idmd).",
-                                     epilog=exits.EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        prog="idm",
+        description="Control the idm download daemon (idmd).",
+        epilog=exits.EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     parser.add_argument("--version", action="version", version=f"idm {__version__}")
-    parser.add_argument("--url", dest="daemon_url", help="the daemon's WebSocket URL (default: from daemon.json)")
+    parser.add_argument(
+        "--url", dest="daemon_url", help="the daemon's WebSocket URL (default: from daemon.json)"
+    )
     parser.add_argument("--token", help="the token (default: the token file)")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     add = sub.add_parser("add", help="download URLs")
     add.add_argument("urls", nargs="*", metavar="URL")
-    add.add_argument("-i", "--input-file", metavar="FILE",
-                     help="also the URLs in FILE, one a line (- : standard input); aria2c's form")
+    add.add_argument(
+        "-i",
+        "--input-file",
+        metavar="FILE",
+        help="also the URLs in FILE, one a line (- : standard input); aria2c's form",
+    )
     add_option_flags(add)
     add.add_argument("-w", "--wait", action="store_true", help="show progress and wait until done")
-    add.add_argument("--again", action="store_true",
-                     help="add a URL even when a download of it is already queued or running")
+    add.add_argument(
+        "--again",
+        action="store_true",
+        help="add a URL even when a download of it is already queued or running",
+    )
     add.add_argument("--json", action="store_true", help="print the jobs as JSON")
 
     ls = sub.add_parser("ls", help="list downloads")
-    ls.add_argument("-s", "--status", action="append", choices=[str(s) for s in Status], help="only this status")
+    ls.add_argument(
+        "-s", "--status", action="append", choices=[str(s) for s in Status], help="only this status"
+    )
     ls.add_argument("-q", "--query", help="search names and URLs")
     ls.add_argument("-n", "--limit", type=int, default=100, help="at most this many (1-1000)")
-    ls.add_argument("--sort", choices=ORDERS, default="-created_at", metavar="KEY",
-                    help="sort by " + ", ".join(ORDER_KEYS) + "; '-' first: descending (default -created_at)")
+    ls.add_argument(
+        "--sort",
+        choices=ORDERS,
+        default="-created_at",
+        metavar="KEY",
+        help="sort by " + ", ".join(ORDER_KEYS) + "; '-' first: descending (default -created_at)",
+    )
     ls.add_argument("--ids", action="store_true", help="only the ids, one a line")
     ls.add_argument("--json", action="store_true")
 
@@ -93,17 +122,26 @@ def build_parser() -> argparse.ArgumentParser:
     info.add_argument("id")
     info.add_argument("--json", action="store_true")
 
-    for name, text in (("pause", "pause downloads"), ("resume", "resume downloads"),
-                       ("cancel", "cancel downloads"), ("retry", "retry failed or cancelled downloads")):
+    for name, text in (
+        ("pause", "pause downloads"),
+        ("resume", "resume downloads"),
+        ("cancel", "cancel downloads"),
+        ("retry", "retry failed or cancelled downloads"),
+    ):
         add_bulk_arguments(sub.add_parser(name, help=text), name)
     rm = sub.add_parser("rm", help="remove downloads from the list")
     add_bulk_arguments(rm, "rm")
     rm.add_argument("--delete-files", action="store_true", help="also delete the downloaded files")
 
-    limit = sub.add_parser("limit", help="set the speed limit of all downloads or of one",
-                           usage="idm limit [-h] [ID] RATE")
+    limit = sub.add_parser(
+        "limit",
+        help="set the speed limit of all downloads or of one",
+        usage="idm limit [-h] [ID] RATE",
+    )
     limit.add_argument("id", metavar="[ID]", help="a download (default: all downloads together)")
-    limit.add_argument("rate", nargs="?", metavar="RATE", help="bytes per second: 500K, 2M; 0: none")
+    limit.add_argument(
+        "rate", nargs="?", metavar="RATE", help="bytes per second: 500K, 2M; 0: none"
+    )
 
     config = sub.add_parser("config", help="show or change the daemon's settings")
     config.add_argument("action", choices=["get", "set"])
@@ -136,27 +174,53 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_parser("token", help="print the token (for the browser extension's options page)")
     credentials.register(sub)
 
-    fresh = sub.add_parser("refresh", help="give a paused or failed download a new URL, keeping its bytes")
+    fresh = sub.add_parser(
+        "refresh", help="give a paused or failed download a new URL, keeping its bytes"
+    )
     fresh.add_argument("id")
     fresh.add_argument("url")
     out = sub.add_parser("export", help="write the download list and history to a file")
-    out.add_argument("file", nargs="?", metavar="FILE", help="the file to write (default or -: standard output)")
-    out.add_argument("--format", choices=["json", "urls"], default="json",
-                     help="json: everything idm import reads back (default); urls: one URL a line")
-    into = sub.add_parser("import", help="add the downloads and history of an idm export (or a list of URLs)")
-    into.add_argument("file", metavar="FILE", help="an idm export or a list of URLs (-: standard input)")
+    out.add_argument(
+        "file", nargs="?", metavar="FILE", help="the file to write (default or -: standard output)"
+    )
+    out.add_argument(
+        "--format",
+        choices=["json", "urls"],
+        default="json",
+        help="json: everything idm import reads back (default); urls: one URL a line",
+    )
+    into = sub.add_parser(
+        "import", help="add the downloads and history of an idm export (or a list of URLs)"
+    )
+    into.add_argument(
+        "file", metavar="FILE", help="an idm export or a list of URLs (-: standard input)"
+    )
     schedule.add_parsers(sub)  # idm queue …, idm schedule …
     return parser
 
 
 COMMANDS: dict[str, Command] = {
-    "add": commands.add, "ls": commands.ls, "info": commands.info, "pause": commands.simple,
-    "resume": commands.simple, "cancel": commands.simple, "retry": commands.simple, "rm": commands.rm,
-    "probe": commands.probe, "watch": commands.watch, "pair": commands.pair, "resolve": commands.resolve,
-    "limit": commands.limit, "config": commands.config, "stop": commands.stop,
+    "add": commands.add,
+    "ls": commands.ls,
+    "info": commands.info,
+    "pause": commands.simple,
+    "resume": commands.simple,
+    "cancel": commands.simple,
+    "retry": commands.simple,
+    "rm": commands.rm,
+    "probe": commands.probe,
+    "watch": commands.watch,
+    "pair": commands.pair,
+    "resolve": commands.resolve,
+    "limit": commands.limit,
+    "config": commands.config,
+    "stop": commands.stop,
     "credentials": credentials.credentials,
-    "refresh": refresh, "export": export, "import": import_,
-    "queue": schedule.queue, "schedule": schedule.schedule,
+    "refresh": refresh,
+    "export": export,
+    "import": import_,
+    "queue": schedule.queue,
+    "schedule": schedule.schedule,
 }
 
 
@@ -172,7 +236,9 @@ def _fail(message: str, status: int) -> int:
 
 async def run(args: argparse.Namespace) -> int:
     try:
-        client = await Client.connect(args.daemon_url, args.token, client_name="idm", reconnect=_follows(args))
+        client = await Client.connect(
+            args.daemon_url, args.token, client_name="idm", reconnect=_follows(args)
+        )
     except DaemonNotRunning:
         return _fail("idmd is not running: start it with `idmd` or `idm-tui`", exits.NOT_RUNNING)
     except AuthenticationFailed as exc:

@@ -16,6 +16,8 @@ from idmd.protocol.models import Job
 
 async def refresh(client: Client, args: argparse.Namespace) -> int:
     job: Job = await client.call("jobs.update", {"id": args.id, "patch": {"url": args.url}})
-    kept = f"{human_size(job.get('done') or 0)} kept" if job.get("done") else "nothing downloaded yet"
+    kept = (
+        f"{human_size(job.get('done') or 0)} kept" if job.get("done") else "nothing downloaded yet"
+    )
     print(f"{job.get('id')} {job.get('status')} with the new URL ({kept})")
     return exits.OK

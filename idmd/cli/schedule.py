@@ -26,17 +26,33 @@ def add_parsers(sub: Any) -> None:
     ls.add_argument("--json", action="store_true")
     put = qsub.add_parser("set", help="create a queue or change one")
     put.add_argument("name")
-    put.add_argument("-w", "--window", action="append", metavar="'DAYS HH:MM-HH:MM'",
-                     help="when the queue runs, e.g. 'mon-fri 18:00-08:00' (repeat for more; replaces them)")
-    put.add_argument("--no-windows", action="store_true", help="no windows: the queue may run at any time")
-    put.add_argument("--start-at", metavar="TIME",
-                     help="not before this time: HH:MM (the next one) or an ISO date and time; 'none' to clear")
-    put.add_argument("--stop-when-done", action=argparse.BooleanOptionalAction, default=None,
-                     help="hold the queue when its last download ends, until its next window opens")
+    put.add_argument(
+        "-w",
+        "--window",
+        action="append",
+        metavar="'DAYS HH:MM-HH:MM'",
+        help="when the queue runs, e.g. 'mon-fri 18:00-08:00' (repeat for more; replaces them)",
+    )
+    put.add_argument(
+        "--no-windows", action="store_true", help="no windows: the queue may run at any time"
+    )
+    put.add_argument(
+        "--start-at",
+        metavar="TIME",
+        help="not before this time: HH:MM (the next one) or an ISO date and time; 'none' to clear",
+    )
+    put.add_argument(
+        "--stop-when-done",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="hold the queue when its last download ends, until its next window opens",
+    )
     put.add_argument("--json", action="store_true")
-    for action, text in (("rm", "remove a queue (its downloads join the default queue)"),
-                         ("start", "start a queue held by hand or when it was done"),
-                         ("stop", "hold a queue: its running downloads go back to waiting")):
+    for action, text in (
+        ("rm", "remove a queue (its downloads join the default queue)"),
+        ("start", "start a queue held by hand or when it was done"),
+        ("stop", "hold a queue: its running downloads go back to waiting"),
+    ):
         qsub.add_parser(action, help=text).add_argument("name")
 
     schedule = sub.add_parser("schedule", help="the speed limit by time of day")
@@ -44,8 +60,12 @@ def add_parsers(sub: Any) -> None:
     show = ssub.add_parser("show", help="the speed windows and the limit now (the default)")
     show.add_argument("--json", action="store_true")
     put = ssub.add_parser("set", help="replace the speed windows")
-    put.add_argument("windows", nargs="+", metavar="'DAYS HH:MM-HH:MM LIMIT'",
-                     help="e.g. 'mon-fri 08:00-18:00 1M' (0: unlimited in that window)")
+    put.add_argument(
+        "windows",
+        nargs="+",
+        metavar="'DAYS HH:MM-HH:MM LIMIT'",
+        help="e.g. 'mon-fri 08:00-18:00 1M' (0: unlimited in that window)",
+    )
     ssub.add_parser("clear", help="no speed windows: the config's speed_limit at all times")
 
 
@@ -58,10 +78,20 @@ def queue_rows(queues: list[dict[str, Any]]) -> str:
     for q in queues:
         state = "open" if q["open"] else ("held" if q["held"] else "closed")
         jobs = q["jobs"]
-        rows.append([q["name"], state, _windows(q["windows"]), q["start_at"] or "",
-                     "yes" if q["stop_when_done"] else "", f"{jobs['downloading']}/{jobs['queued']}",
-                     q["next_change"] or ""])
-    return table(rows, ("QUEUE", "NOW", "WINDOWS", "START AT", "STOP WHEN DONE", "RUN/WAIT", "NEXT CHANGE"))
+        rows.append(
+            [
+                q["name"],
+                state,
+                _windows(q["windows"]),
+                q["start_at"] or "",
+                "yes" if q["stop_when_done"] else "",
+                f"{jobs['downloading']}/{jobs['queued']}",
+                q["next_change"] or "",
+            ]
+        )
+    return table(
+        rows, ("QUEUE", "NOW", "WINDOWS", "START AT", "STOP WHEN DONE", "RUN/WAIT", "NEXT CHANGE")
+    )
 
 
 def _limit(value: int | None) -> str:
@@ -72,8 +102,10 @@ def limits_text(result: dict[str, Any]) -> str:
     rows = [[item["text"], _limit(item["limit"])] for item in result["limits"]]
     lines = [table(rows, ("WINDOW", "LIMIT")) if rows else "no speed windows"]
     window = "none" if result["limit"] is None else _limit(result["limit"])
-    lines.append(f"now {result['now']}: window {window}, effective {_limit(result['effective'])}"
-                 + (f", next change {result['next_change']}" if result["next_change"] else ""))
+    lines.append(
+        f"now {result['now']}: window {window}, effective {_limit(result['effective'])}"
+        + (f", next change {result['next_change']}" if result["next_change"] else "")
+    )
     return "\n".join(lines)
 
 

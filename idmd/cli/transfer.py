@@ -23,7 +23,9 @@ from idmd.protocol.errors import RpcError
 from idmd.protocol.models import Job, JobPage
 from idmd.protocol.transfer import MAX_ENTRIES, MAX_FILE, check_entry, document, read_file
 
-BATCH_BYTES = 768 * 1024  # JSON bytes of entries per jobs.import call: under the 1 MiB a frame may hold
+BATCH_BYTES = (
+    768 * 1024
+)  # JSON bytes of entries per jobs.import call: under the 1 MiB a frame may hold
 
 
 async def all_jobs(client: Client) -> list[Job]:
@@ -66,7 +68,9 @@ def read_entries(name: str) -> list[dict[str, Any]]:
     except (OSError, UnicodeDecodeError) as exc:
         raise SystemExit(f"idm import: cannot read {name}: {exc}") from None
     if len(text) > MAX_FILE:
-        raise SystemExit(f"idm import: {name} is over {MAX_FILE // (1024 * 1024)} MiB: not an idm export")
+        raise SystemExit(
+            f"idm import: {name} is over {MAX_FILE // (1024 * 1024)} MiB: not an idm export"
+        )
     try:
         entries = read_file(text)
         if not entries:
@@ -101,7 +105,9 @@ async def import_(client: Client, args: argparse.Namespace) -> int:
         counts: dict[str, int] = await client.call("jobs.import", {"jobs": batch})
         for key, value in counts.items():
             totals[key] = totals.get(key, 0) + value
-    print(f"imported {totals.get('imported', 0)} jobs: {totals.get('queued', 0)} queued, "
-          f"{totals.get('paused', 0)} paused, {totals.get('history', 0)} into the history; "
-          f"{totals.get('skipped', 0)} already here")
+    print(
+        f"imported {totals.get('imported', 0)} jobs: {totals.get('queued', 0)} queued, "
+        f"{totals.get('paused', 0)} paused, {totals.get('history', 0)} into the history; "
+        f"{totals.get('skipped', 0)} already here"
+    )
     return exits.OK

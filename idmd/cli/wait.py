@@ -37,16 +37,27 @@ class ProgressView:
         """A status change, printed as a line of its own when not redrawing."""
         if not self.interactive:
             error = job.get("error")
-            reason = f": {error.get('message')}" if isinstance(error, dict) and error.get("message") else ""
-            print(f"{job.get('id')} {job.get('status')}{reason} {job.get('filename') or job.get('url')}",
-                  file=self.out, flush=True)
+            reason = (
+                f": {error.get('message')}"
+                if isinstance(error, dict) and error.get("message")
+                else ""
+            )
+            print(
+                f"{job.get('id')} {job.get('status')}{reason} {job.get('filename') or job.get('url')}",
+                file=self.out,
+                flush=True,
+            )
 
 
 Ask = Callable[[Job], Awaitable[None]]
 
 
-async def follow(stream: AsyncGenerator[dict[str, Any], None], jobs: dict[str, Job],
-                 out: TextIO = sys.stdout, ask: Ask | None = None) -> int:
+async def follow(
+    stream: AsyncGenerator[dict[str, Any], None],
+    jobs: dict[str, Job],
+    out: TextIO = sys.stdout,
+    ask: Ask | None = None,
+) -> int:
     """Apply events to ``jobs`` until all are final; returns the exit status.
 
     ``ask(job)`` is awaited once each time a job starts waiting for a duplicate decision.

@@ -91,8 +91,16 @@ class Client:
         Raises DaemonNotRunning when nothing answers and AuthenticationFailed
         when the token is refused.
         """
-        client = cls(url, token, codec, client_name, client_version, paths=paths, reconnect=reconnect,
-                     on_state=on_state)
+        client = cls(
+            url,
+            token,
+            codec,
+            client_name,
+            client_version,
+            paths=paths,
+            reconnect=reconnect,
+            on_state=on_state,
+        )
         try:
             await client._open()
         except BaseException:
@@ -131,8 +139,14 @@ class Client:
 
     # -- calls --------------------------------------------------------------
 
-    async def call(self, method: str, params: Any = None, *, timeout: float | None = 60.0,
-                   on_result: ResultHook | None = None) -> Any:
+    async def call(
+        self,
+        method: str,
+        params: Any = None,
+        *,
+        timeout: float | None = 60.0,
+        on_result: ResultHook | None = None,
+    ) -> Any:
         """The result of ``method``; raises the daemon's error as an idmd.protocol.errors class,
         ConnectionLost when there is no connection. ``on_result`` runs in the reader, before
         any later message is handled (it orders a subscription's snapshot before its events)."""
@@ -192,8 +206,14 @@ class Client:
                 # reset: the snapshot is the whole truth and its seq the new base
                 # (a restarted daemon counts from 0 again).
                 self.last_seq = int(result.get("seq", 0))
-            sub.queue.put_nowait({"type": "snapshot", "seq": result.get("seq"), "reset": result.get("reset"),
-                                  "snapshot": result.get("snapshot")})
+            sub.queue.put_nowait(
+                {
+                    "type": "snapshot",
+                    "seq": result.get("seq"),
+                    "reset": result.get("reset"),
+                    "snapshot": result.get("snapshot"),
+                }
+            )
 
         await self.call("events.subscribe", params, on_result=on_result)
 
@@ -201,7 +221,9 @@ class Client:
 
     async def _open(self) -> None:
         if self._discovered:
-            endpoint = discover(self._paths)  # again on each reconnection: the port may have changed
+            endpoint = discover(
+                self._paths
+            )  # again on each reconnection: the port may have changed
             self.url = endpoint.url
             if not self._token_given:
                 self.token = endpoint.token
@@ -209,7 +231,9 @@ class Client:
             self.token = read_token(self._paths)
         if self._session is None:
             self._session = aiohttp.ClientSession()
-        link = self._link = await Link.open(self._session, self.url, self.codec, self._on_event, self._lost)
+        link = self._link = await Link.open(
+            self._session, self.url, self.codec, self._on_event, self._lost
+        )
         try:
             self.server = await link.call(
                 "session.hello", {"token": self.token or "", "client": self.client_info}, timeout=15
@@ -221,7 +245,9 @@ class Client:
             raise DaemonNotRunning(f"{self.url}: {exc}") from None
         instance = (self.server.get("server") or {}).get("started_at")
         if self._instance is not None and instance != self._instance:
-            self.last_seq = None  # a restarted daemon counts seqs from scratch: resubscribe from now
+            self.last_seq = (
+                None  # a restarted daemon counts seqs from scratch: resubscribe from now
+            )
         self._instance = instance
         self._set_status(ConnectionStatus(State.CONNECTED))
 
@@ -249,7 +275,9 @@ class Client:
             if self._sub is not None:
                 self._sub.queue.put_nowait(_CLOSED)
             return
-        self._reconnector = asyncio.create_task(self._reconnect_loop(reason), name="idm-client-reconnect")
+        self._reconnector = asyncio.create_task(
+            self._reconnect_loop(reason), name="idm-client-reconnect"
+        )
 
     async def _reconnect_loop(self, reason: str) -> None:
         loop = asyncio.get_running_loop()
@@ -257,7 +285,9 @@ class Client:
         while not self._closing:
             attempt += 1
             delay = backoff_delay(attempt)
-            self._set_status(ConnectionStatus(State.RECONNECTING, delay, loop.time() + delay, attempt, reason))
+            self._set_status(
+                ConnectionStatus(State.RECONNECTING, delay, loop.time() + delay, attempt, reason)
+            )
             await asyncio.sleep(delay)  # the back-off itself, not a wait for an event
             try:
                 await self._open()

@@ -24,8 +24,13 @@ EventHook = Callable[[dict[str, Any]], None]
 
 
 class Link:
-    def __init__(self, ws: aiohttp.ClientWebSocketResponse, codec: CodecName, on_event: EventHook,
-                 on_lost: Callable[[Link, str], None]) -> None:
+    def __init__(
+        self,
+        ws: aiohttp.ClientWebSocketResponse,
+        codec: CodecName,
+        on_event: EventHook,
+        on_lost: Callable[[Link, str], None],
+    ) -> None:
         self.ws = ws
         self.codec: CodecName = codec
         self._on_event = on_event
@@ -35,12 +40,22 @@ class Link:
         self._reader = asyncio.create_task(self._read(), name="idm-client-reader")
 
     @classmethod
-    async def open(cls, session: aiohttp.ClientSession, url: str, codec: CodecName, on_event: EventHook,
-                   on_lost: Callable[[Link, str], None]) -> Link:
+    async def open(
+        cls,
+        session: aiohttp.ClientSession,
+        url: str,
+        codec: CodecName,
+        on_event: EventHook,
+        on_lost: Callable[[Link, str], None],
+    ) -> Link:
         """Connect; DaemonNotRunning when nothing answers, ClientError when the daemon refuses."""
         try:
-            ws = await session.ws_connect(url, protocols=[SUBPROTOCOL_OF[codec]], max_msg_size=MAX_REPLY + 1,
-                                          timeout=aiohttp.ClientWSTimeout(ws_close=2.0))
+            ws = await session.ws_connect(
+                url,
+                protocols=[SUBPROTOCOL_OF[codec]],
+                max_msg_size=MAX_REPLY + 1,
+                timeout=aiohttp.ClientWSTimeout(ws_close=2.0),
+            )
         except aiohttp.WSServerHandshakeError as exc:
             raise ClientError(f"idmd refused the connection at {url}: HTTP {exc.status}") from None
         except (TimeoutError, aiohttp.ClientError, OSError) as exc:
@@ -51,8 +66,13 @@ class Link:
     def closed(self) -> bool:
         return self.ws.closed
 
-    async def call(self, method: str, params: Any = None, timeout: float | None = 60.0,
-                   on_result: ResultHook | None = None) -> Any:
+    async def call(
+        self,
+        method: str,
+        params: Any = None,
+        timeout: float | None = 60.0,
+        on_result: ResultHook | None = None,
+    ) -> Any:
         self._next_id += 1
         request_id = self._next_id
         future: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
@@ -124,7 +144,9 @@ class Link:
             return
         result = message.get("result")
         if on_result is not None:
-            on_result(result)  # before any later frame is handled: orders a snapshot before its events
+            on_result(
+                result
+            )  # before any later frame is handled: orders a snapshot before its events
         future.set_result(result)
 
     def _fail_pending(self, exc: Exception) -> None:

@@ -32,7 +32,9 @@ class ActionError(ValueError):
 @dataclass(frozen=True)
 class Action:
     name: str
-    move: str = ""  # a folder (relative to the download folder, or absolute inside it or allowed_dirs)
+    move: str = (
+        ""  # a folder (relative to the download folder, or absolute inside it or allowed_dirs)
+    )
     run: tuple[str, ...] = ()  # argv, no shell; the file's path is appended unless {path} appears
     timeout: float = DEFAULT_TIMEOUT
 
@@ -57,21 +59,31 @@ def _action(name: str, rules: Any) -> Action:
     if not isinstance(move, str) or "\0" in move:
         raise ActionError(f"{where}.move must be a folder")
     run = rules.get("run", [])
-    if not isinstance(run, list) or not all(isinstance(a, str) and "\0" not in a for a in run) or (
-        run and not run[0].strip()
+    if (
+        not isinstance(run, list)
+        or not all(isinstance(a, str) and "\0" not in a for a in run)
+        or (run and not run[0].strip())
     ):
-        raise ActionError(f"{where}.run must be a command as a list of strings: [\"program\", \"arg\", …]")
+        raise ActionError(
+            f'{where}.run must be a command as a list of strings: ["program", "arg", …]'
+        )
     if not move and not run:
-        raise ActionError(f"{where} does nothing: give it move = \"FOLDER\" or run = [\"program\", …]")
+        raise ActionError(f'{where} does nothing: give it move = "FOLDER" or run = ["program", …]')
     timeout = rules.get("timeout", DEFAULT_TIMEOUT)
-    if isinstance(timeout, bool) or not isinstance(timeout, (int, float)) or not (
-        math.isfinite(timeout) and 0 < timeout <= MAX_TIMEOUT
+    if (
+        isinstance(timeout, bool)
+        or not isinstance(timeout, (int, float))
+        or not (math.isfinite(timeout) and 0 < timeout <= MAX_TIMEOUT)
     ):
-        raise ActionError(f"{where}.timeout must be a number of seconds, more than 0 and at most {MAX_TIMEOUT:g}")
+        raise ActionError(
+            f"{where}.timeout must be a number of seconds, more than 0 and at most {MAX_TIMEOUT:g}"
+        )
     return Action(name, move, tuple(run), float(timeout))
 
 
-def check_folders(actions: Mapping[str, Action], download_dir: Path | None, allowed: Sequence[Path]) -> None:
+def check_folders(
+    actions: Mapping[str, Action], download_dir: Path | None, allowed: Sequence[Path]
+) -> None:
     """Refuse a ``move`` folder outside the download folder and ``allowed_dirs``."""
     roots = [*([download_dir] if download_dir else []), *allowed]
     for action in actions.values():

@@ -13,7 +13,9 @@ from email.utils import parsedate_to_datetime
 MAX_RETRY_AFTER = 600.0  # a server asking for more than 10 minutes is treated as 10 minutes
 
 
-def backoff_delay(attempt: int, base: float = 0.25, cap: float = 30.0, rand: random.Random | None = None) -> float:
+def backoff_delay(
+    attempt: int, base: float = 0.25, cap: float = 30.0, rand: random.Random | None = None
+) -> float:
     """Seconds to wait before retry number ``attempt`` (1-based): ``base * 2**(attempt-1)``, jittered.
 
     Jitter is "equal jitter": half fixed, half random, so connections that
@@ -45,7 +47,9 @@ def parse_retry_after(value: str | None, now: datetime | None = None) -> float |
     return min(max(seconds, 0.0), MAX_RETRY_AFTER)
 
 
-def retry_wait(attempt: int, retry_after: float | None, base: float = 0.25, rand: random.Random | None = None) -> float:
+def retry_wait(
+    attempt: int, retry_after: float | None, base: float = 0.25, rand: random.Random | None = None
+) -> float:
     """The wait before a retry: the server's ``Retry-After`` when it gave one, else back-off."""
     delay = backoff_delay(attempt, base, rand=rand)
     return max(delay, retry_after) if retry_after is not None else delay

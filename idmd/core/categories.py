@@ -42,19 +42,28 @@ def _default(name: str, extensions: str, mime: str) -> Category:
 
 # IDM's categories and about the same types (idm's own lists, not copied from IDM).
 DEFAULTS: tuple[Category, ...] = (
-    _default("Compressed", "zip rar 7z gz tgz bz2 tbz2 xz txz zst lz lzma tar arj cab ace sit sitx",
-             "application/zip application/x-zip-compressed application/x-7z-compressed application/vnd.rar "
-             "application/x-rar-compressed application/gzip application/x-gzip application/x-tar "
-             "application/x-bzip2 application/x-xz application/zstd"),
-    _default("Documents", "pdf doc docx xls xlsx ppt pptx odt ods odp rtf txt epub csv md djvu",
-             "application/pdf application/msword application/vnd.ms-excel application/vnd.ms-powerpoint "
-             "application/vnd.openxmlformats-officedocument.* application/vnd.oasis.opendocument.* "
-             "application/rtf application/epub+zip text/plain text/csv"),
+    _default(
+        "Compressed",
+        "zip rar 7z gz tgz bz2 tbz2 xz txz zst lz lzma tar arj cab ace sit sitx",
+        "application/zip application/x-zip-compressed application/x-7z-compressed application/vnd.rar "
+        "application/x-rar-compressed application/gzip application/x-gzip application/x-tar "
+        "application/x-bzip2 application/x-xz application/zstd",
+    ),
+    _default(
+        "Documents",
+        "pdf doc docx xls xlsx ppt pptx odt ods odp rtf txt epub csv md djvu",
+        "application/pdf application/msword application/vnd.ms-excel application/vnd.ms-powerpoint "
+        "application/vnd.openxmlformats-officedocument.* application/vnd.oasis.opendocument.* "
+        "application/rtf application/epub+zip text/plain text/csv",
+    ),
     _default("Music", "mp3 m4a aac flac ogg oga opus wav wma aif aiff mid midi ape", "audio/*"),
-    _default("Programs", "exe msi deb rpm apk dmg pkg appimage jar run snap flatpak",
-             "application/x-msdownload application/vnd.microsoft.portable-executable application/x-msi "
-             "application/vnd.debian.binary-package application/x-rpm application/vnd.android.package-archive "
-             "application/x-apple-diskimage application/java-archive"),
+    _default(
+        "Programs",
+        "exe msi deb rpm apk dmg pkg appimage jar run snap flatpak",
+        "application/x-msdownload application/vnd.microsoft.portable-executable application/x-msi "
+        "application/vnd.debian.binary-package application/x-rpm application/vnd.android.package-archive "
+        "application/x-apple-diskimage application/java-archive",
+    ),
     _default("Video", "mp4 mkv webm avi mov wmv flv m4v mpg mpeg 3gp ogv ts m2ts vob", "video/*"),
 )
 
@@ -79,12 +88,16 @@ def parse(table: Mapping[str, Any]) -> tuple[Category, ...]:
 def _category(name: str, rules: Any, base: Category | None) -> Category:
     where = f"categories.{name}"
     if not name or len(name) > MAX_NAME or not name.isprintable() or "/" in name or "\\" in name:
-        raise CategoryError(f"{where}: a category name is 1-{MAX_NAME} printable characters without slashes")
+        raise CategoryError(
+            f"{where}: a category name is 1-{MAX_NAME} printable characters without slashes"
+        )
     if not isinstance(rules, Mapping):
         raise CategoryError(f"{where} must be a table (folder, extensions, mime, hosts, after)")
     unknown = sorted(set(rules) - KEYS)
     if unknown:
-        raise CategoryError(f"{where}: unknown key {unknown[0]!r} (known: {', '.join(sorted(KEYS))})")
+        raise CategoryError(
+            f"{where}: unknown key {unknown[0]!r} (known: {', '.join(sorted(KEYS))})"
+        )
     folder = rules.get("folder", base.folder if base else name)
     if not isinstance(folder, str) or not folder.strip() or "\0" in folder:
         raise CategoryError(f"{where}.folder must be a folder name")
@@ -101,7 +114,9 @@ def _category(name: str, rules: Any, base: Category | None) -> Category:
     )
 
 
-def _strings(rules: Mapping[str, Any], key: str, where: str, base: Category | None) -> Iterable[str]:
+def _strings(
+    rules: Mapping[str, Any], key: str, where: str, base: Category | None
+) -> Iterable[str]:
     if key not in rules:
         return getattr(base, key) if base else ()
     value = rules[key]
@@ -110,7 +125,9 @@ def _strings(rules: Mapping[str, Any], key: str, where: str, base: Category | No
     return [v.strip() for v in value]
 
 
-def pick(categories: Iterable[Category], filename: str, mime: str = "", host: str = "") -> Category | None:
+def pick(
+    categories: Iterable[Category], filename: str, mime: str = "", host: str = ""
+) -> Category | None:
     """The category of a file: a site rule first (the most specific thing known), then
     the file's extension, then its MIME type; None when nothing matches."""
     categories = tuple(categories)
@@ -150,7 +167,9 @@ def folder_of(category: Category, download_dir: Path) -> Path:
     return Path(os.path.normpath(download_dir / category.folder))
 
 
-def check_folders(categories: Iterable[Category], download_dir: Path | None, allowed: Iterable[Path]) -> None:
+def check_folders(
+    categories: Iterable[Category], download_dir: Path | None, allowed: Iterable[Path]
+) -> None:
     """Refuse a category whose folder is outside the download folder and ``allowed_dirs``
     (nothing is written anywhere else). ``download_dir`` None: not known yet (the
     platform's default), so an absolute folder must be inside ``allowed_dirs``."""

@@ -31,6 +31,8 @@ def parse_checksum(spec: str) -> Checksum:
     if not re.fullmatch(r"[0-9a-f]*", digest):
         raise ValueError(f"a {algorithm} checksum is hex digits (0-9, a-f), not {digest!r}")
     if len(digest) != _LENGTHS[algorithm]:
-        raise ValueError(f"a {algorithm} checksum is {_LENGTHS[algorithm]} hex digits, "
-                         f"this one has {len(digest)}")
+        raise ValueError(
+            f"a {algorithm} checksum is {_LENGTHS[algorithm]} hex digits, "
+            f"this one has {len(digest)}"
+        )
     return Checksum(algorithm, digest)

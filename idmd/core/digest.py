@@ -63,14 +63,23 @@ def digest_challenge(values: Iterable[str]) -> Challenge | None:
         qops = [q.strip().lower() for q in params.get("qop", "").split(",") if q.strip()]
         if qops and "auth" not in qops:
             continue  # auth-int only: the body's hash, which a GET client does not do
-        usable.append(Challenge(params["realm"], params["nonce"], algorithm, "auth" if qops else None,
-                                params.get("opaque"), params.get("stale", "").lower() == "true"))
+        usable.append(
+            Challenge(
+                params["realm"],
+                params["nonce"],
+                algorithm,
+                "auth" if qops else None,
+                params.get("opaque"),
+                params.get("stale", "").lower() == "true",
+            )
+        )
     usable.sort(key=lambda c: c.hash_name != "sha256")
     return usable[0] if usable else None
 
 
-def authorization(challenge: Challenge, user: str, password: str, method: str, uri: str,
-                  nc: int, cnonce: str) -> str:
+def authorization(
+    challenge: Challenge, user: str, password: str, method: str, uri: str, nc: int, cnonce: str
+) -> str:
     """The ``Authorization`` value answering ``challenge`` for ``method uri`` (request count ``nc``)."""
 
     def h(text: str) -> str:
@@ -85,9 +94,14 @@ def authorization(challenge: Challenge, user: str, password: str, method: str, u
         response = h(f"{ha1}:{challenge.nonce}:{count}:{cnonce}:{challenge.qop}:{ha2}")
     else:
         response = h(f"{ha1}:{challenge.nonce}:{ha2}")
-    fields = [f'username="{_quote(user)}"', f'realm="{_quote(challenge.realm)}"',
-              f'nonce="{_quote(challenge.nonce)}"', f'uri="{_quote(uri)}"', f"algorithm={challenge.algorithm}",
-              f'response="{response}"']
+    fields = [
+        f'username="{_quote(user)}"',
+        f'realm="{_quote(challenge.realm)}"',
+        f'nonce="{_quote(challenge.nonce)}"',
+        f'uri="{_quote(uri)}"',
+        f"algorithm={challenge.algorithm}",
+        f'response="{response}"',
+    ]
     if challenge.qop:
         fields += [f"qop={challenge.qop}", f"nc={count}", f'cnonce="{_quote(cnonce)}"']
     if challenge.opaque is not None:

@@ -18,7 +18,14 @@ from idmd.core.text import valid_text
 MAX_NAME_BYTES = 200  # well under the usual 255, leaving room for " (N)" and ".part"
 FALLBACK = "download"
 MAX_UNIQUE = 10_000  # "name (N).ext" tried before giving up: a bound, never an endless loop
-_RESERVED_WINDOWS = {"CON", "PRN", "AUX", "NUL", *(f"COM{i}" for i in range(1, 10)), *(f"LPT{i}" for i in range(1, 10))}
+_RESERVED_WINDOWS = {
+    "CON",
+    "PRN",
+    "AUX",
+    "NUL",
+    *(f"COM{i}" for i in range(1, 10)),
+    *(f"LPT{i}" for i in range(1, 10)),
+}
 _BAD_CHARS = re.compile(r'[\x00-\x1f\x7f-\x9f/\\:*?"<>|]')
 
 
@@ -98,7 +105,9 @@ def parse_content_disposition(header: str | None) -> str | None:
         _lang, _, encoded = rest.partition("'")
         if _ or encoded:
             try:
-                raw = unquote_to_bytes(encoded.encode("utf-8", "surrogateescape"))  # the bytes as sent
+                raw = unquote_to_bytes(
+                    encoded.encode("utf-8", "surrogateescape")
+                )  # the bytes as sent
             except UnicodeEncodeError:
                 raw = unquote_to_bytes(valid_text(encoded))
             try:
@@ -128,12 +137,17 @@ def filename_from_url(url: str) -> str | None:
     return unquote(valid_text(last), errors="replace")
 
 
-def choose_filename(url: str, content_disposition: str | None, explicit: str | None = None,
-                    content_type: str = "") -> str:
+def choose_filename(
+    url: str, content_disposition: str | None, explicit: str | None = None, content_type: str = ""
+) -> str:
     """The sanitised name: the user's, else the header's, else the URL's; a URL without a
     name is ``index`` with the content type's extension (``index.html``, as wget and
     browsers save a page), or ``HOST.download`` when the type says nothing."""
-    for candidate in (explicit, parse_content_disposition(content_disposition), filename_from_url(url)):
+    for candidate in (
+        explicit,
+        parse_content_disposition(content_disposition),
+        filename_from_url(url),
+    ):
         if candidate:
             clean = sanitize(candidate)
             if clean != FALLBACK or candidate == FALLBACK:
@@ -150,4 +164,8 @@ def _extension_of(content_type: str) -> str:
     kind = content_type.split(";", 1)[0].strip().lower()
     if not kind or kind == "application/octet-stream":
         return ""
-    return {"text/html": ".html", "text/plain": ".txt"}.get(kind) or mimetypes.guess_extension(kind) or ""
+    return (
+        {"text/html": ".html", "text/plain": ".txt"}.get(kind)
+        or mimetypes.guess_extension(kind)
+        or ""
+    )

@@ -23,8 +23,10 @@ def absolute_folder(value: str) -> Path:
         raise FolderRefused("must be an absolute folder")
     path = Path(value)
     if not path.is_absolute():
-        raise FolderRefused(f"must be an absolute folder, not {value[:200]!r} (relative folders and ~ "
-                            "are not expanded by the daemon)")
+        raise FolderRefused(
+            f"must be an absolute folder, not {value[:200]!r} (relative folders and ~ "
+            "are not expanded by the daemon)"
+        )
     return Path(os.path.normpath(path))
 
 
@@ -46,5 +48,7 @@ def check_folder(value: str, roots: Iterable[Path] | None) -> Path:
         roots = list(roots)
         if not within(folder, roots):
             shown = ", ".join(str(r) for r in roots)
-            raise FolderRefused(f"a paired client may only use the download folder and allowed_dirs ({shown})")
+            raise FolderRefused(
+                f"a paired client may only use the download folder and allowed_dirs ({shown})"
+            )
     return folder

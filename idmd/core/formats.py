@@ -140,7 +140,12 @@ def info_summary(info: dict[str, Any]) -> dict[str, Any]:
             for i, e in enumerate(info.get("entries") or [], 1)
             if e
         ]
-        return {"kind": "playlist", "id": info.get("id"), "title": info.get("title"), "entries": entries}
+        return {
+            "kind": "playlist",
+            "id": info.get("id"),
+            "title": info.get("title"),
+            "entries": entries,
+        }
     formats = info.get("formats") or [info]
     return {
         "kind": "media",

@@ -20,6 +20,6 @@ def extension_id(origin: str) -> str | None:
     lowered = origin.strip().lower()
     for scheme, pattern in SCHEMES.items():
         if lowered.startswith(scheme):
-            ext_id = lowered[len(scheme):].rstrip("/")
+            ext_id = lowered[len(scheme) :].rstrip("/")
             return ext_id if pattern.fullmatch(ext_id) else None
     return None

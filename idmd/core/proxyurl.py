@@ -50,7 +50,9 @@ def check_proxy(value: str) -> str:
     parts = urlsplit(value if "://" in value else f"http://{value}")
     scheme = parts.scheme.lower()
     if scheme not in SCHEMES:
-        raise ProxyUrlError(f"a proxy URL starts with {', '.join(s + '://' for s in SCHEMES)} (or is {DIRECT!r})")
+        raise ProxyUrlError(
+            f"a proxy URL starts with {', '.join(s + '://' for s in SCHEMES)} (or is {DIRECT!r})"
+        )
     try:
         port = parts.port
     except ValueError:
@@ -137,8 +139,13 @@ def _matches(entry: str, host: str, port: int | None) -> bool:
     return host == name or host.endswith("." + name)
 
 
-def route(url: str, job_proxy: str | None, config_proxy: str, no_proxy: Iterable[str],
-          environment: Mapping[str, str] | None = None) -> Route:
+def route(
+    url: str,
+    job_proxy: str | None,
+    config_proxy: str,
+    no_proxy: Iterable[str],
+    environment: Mapping[str, str] | None = None,
+) -> Route:
     """The job's proxy, else the config's unless ``no_proxy`` names the host, else the
     environment's (``environment``: ``urllib.request.getproxies()``, scheme -> URL, ``no``)."""
     if job_proxy:

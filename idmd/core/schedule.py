@@ -75,7 +75,9 @@ def _boundaries(spans: Sequence[Span]) -> list[int]:
     return sorted({edge % WEEK for span in spans for edge in span})
 
 
-def _next_where(spans: Sequence[Span], at: datetime, changed: Callable[[int], bool]) -> datetime | None:
+def _next_where(
+    spans: Sequence[Span], at: datetime, changed: Callable[[int], bool]
+) -> datetime | None:
     """The first boundary minute after ``at`` where ``changed(minute)`` holds."""
     now = minute_of_week(at)
     ahead = sorted(((edge - now) % WEEK) or WEEK for edge in _boundaries(spans))
@@ -100,7 +102,9 @@ def next_opening(windows: Sequence[Window], at: datetime) -> datetime | None:
     if not windows:
         return None
     spans = _all_spans(windows)
-    return _next_where(spans, at, lambda m: _inside(spans, m) and not _inside(spans, (m - 1) % WEEK))
+    return _next_where(
+        spans, at, lambda m: _inside(spans, m) and not _inside(spans, (m - 1) % WEEK)
+    )
 
 
 def current_limit(limits: Sequence[LimitWindow], at: datetime) -> int | None:
@@ -150,8 +154,11 @@ class QueuePlan:
         """When the hold lifts by itself (None: not held, or only by hand)."""
         if self.held_at is None:
             return None
-        ends = [t for t in (next_opening(self.windows, self.held_at), self.start_at)
-                if t is not None and t > self.held_at]
+        ends = [
+            t
+            for t in (next_opening(self.windows, self.held_at), self.start_at)
+            if t is not None and t > self.held_at
+        ]
         return min(ends, default=None)
 
     def held(self, at: datetime) -> bool:

@@ -28,8 +28,14 @@ log = logging.getLogger(__name__)
 
 
 class JobActions:
-    def __init__(self, queue: JobQueue, store: Any, bus: EventBus, download_dir: Callable[[], Path],
-                 schedule: Callable[[], None]) -> None:
+    def __init__(
+        self,
+        queue: JobQueue,
+        store: Any,
+        bus: EventBus,
+        download_dir: Callable[[], Path],
+        schedule: Callable[[], None],
+    ) -> None:
         self._queue = queue
         self._store = store
         self._bus = bus
@@ -55,7 +61,9 @@ class JobActions:
             self._queue.set_status(job, Status.QUEUED)
             self._schedule()
         elif job.status not in (Status.QUEUED, Status.DOWNLOADING):
-            raise NotAllowed(f"a {job.status} job cannot be resumed (retry a failed one)", data={"id": job.id})
+            raise NotAllowed(
+                f"a {job.status} job cannot be resumed (retry a failed one)", data={"id": job.id}
+            )
         return job.to_dict()
 
     async def cancel(self, job: Job) -> JobDict:
@@ -69,18 +77,28 @@ class JobActions:
 
     def retry(self, job: Job) -> JobDict:
         if job.status not in (Status.FAILED, Status.CANCELLED):
-            raise NotAllowed(f"only failed or cancelled jobs can be retried, not {job.status}", data={"id": job.id})
+            raise NotAllowed(
+                f"only failed or cancelled jobs can be retried, not {job.status}",
+                data={"id": job.id},
+            )
         self._queue.set_status(job, Status.QUEUED, None)
         self._schedule()
         return job.to_dict()
 
     async def remove(self, job: Job, delete_files: bool) -> None:
         if self._queue.run_of(job.id) is not None:
-            self._queue.mark(job, Status.CANCELLED)  # the runner sees a cancel; no status event, the job goes
+            self._queue.mark(
+                job, Status.CANCELLED
+            )  # the runner sees a cancel; no status event, the job goes
             await self._stop_run(job)
         if job.status != Status.COMPLETED:
             self._discard_partial(job)
-        if delete_files and job.status == Status.COMPLETED and job.path and not job.state.get("skipped"):
+        if (
+            delete_files
+            and job.status == Status.COMPLETED
+            and job.path
+            and not job.state.get("skipped")
+        ):
             try:
                 os.unlink(job.path)
             except FileNotFoundError:
@@ -95,7 +113,9 @@ class JobActions:
         changed: dict[str, Any] = {}
         if "filename" in clean:
             if job.status in (Status.DOWNLOADING, Status.COMPLETED):
-                raise NotAllowed(f"the name of a {job.status} job cannot be changed", data={"id": job.id})
+                raise NotAllowed(
+                    f"the name of a {job.status} job cannot be changed", data={"id": job.id}
+                )
             lifecycle.rename_part(job, clean["filename"])
             job.filename = changed["filename"] = clean["filename"]
         job.options.update(clean)
@@ -115,9 +135,13 @@ class JobActions:
             raise NotAllowed(f"job {job.id} is not waiting for a decision", data={"id": job.id})
         job.state["on_duplicate"] = action
         if action == "skip":
-            self._bus.emit(EventType.JOB_LOG, job.id, {"level": "info", "message": "the file exists: skipped"})
+            self._bus.emit(
+                EventType.JOB_LOG, job.id, {"level": "info", "message": "the file exists: skipped"}
+            )
             if job.path:
-                self._bus.emit(EventType.JOB_UPDATED, job.id, lifecycle.mark_skipped(job, Path(job.path)))
+                self._bus.emit(
+                    EventType.JOB_UPDATED, job.id, lifecycle.mark_skipped(job, Path(job.path))
+                )
             else:
                 job.state["skipped"] = True
             self._store.checkpoint(job.id, job.done, job.segment_lists(), job.state)

@@ -89,7 +89,12 @@ class AfterDownload:
 
     # -- one job -------------------------------------------------------------------------------
     def _log(self, job: Job, message: str, level: str = "info") -> None:
-        log.log(logging.WARNING if level in ("warning", "error") else logging.INFO, "job %s: %s", job.id, message)
+        log.log(
+            logging.WARNING if level in ("warning", "error") else logging.INFO,
+            "job %s: %s",
+            job.id,
+            message,
+        )
         self._s.bus.emit(EventType.JOB_LOG, job.id, {"level": level, "message": message})
 
     async def _after_job(self, job: Job, status: Status) -> None:
@@ -124,18 +129,24 @@ class AfterDownload:
         root = self._s.download_dir()
         roots = [root, *(Path(d) for d in self._s.config().allowed_dirs)]
         folder = Path(os.path.normpath(root / action.move))
-        problem = folder_problem(str(folder), roots)  # a symlink that appeared since the config was read
+        problem = folder_problem(
+            str(folder), roots
+        )  # a symlink that appeared since the config was read
         if problem:
             self._log(job, f"after: not moved: {problem}", "error")
             return None
         try:
             target = await asyncio.to_thread(_move_file, path, folder)
         except OSError as exc:
-            self._log(job, f"after: cannot move {path.name} to {folder}: {exc.strerror or exc}", "error")
+            self._log(
+                job, f"after: cannot move {path.name} to {folder}: {exc.strerror or exc}", "error"
+            )
             return None
         job.path, job.filename = str(target), target.name
         self._s.store.save_job(job.to_store())
-        self._s.bus.emit(EventType.JOB_UPDATED, job.id, {"path": job.path, "filename": job.filename})
+        self._s.bus.emit(
+            EventType.JOB_UPDATED, job.id, {"path": job.path, "filename": job.filename}
+        )
         self._log(job, f"after: moved to {target}")
         return target
 
@@ -146,7 +157,9 @@ class AfterDownload:
             self._log(job, f"after: cannot run {shown}: {error}", "error")
             return
         level = "info" if code == 0 else "warning"
-        message = f"after: {shown}: exit status {code}" if code is not None else f"after: {shown}: {tail}"
+        message = (
+            f"after: {shown}: exit status {code}" if code is not None else f"after: {shown}: {tail}"
+        )
         if code is not None and tail:
             message += f"; stderr: {tail}"
         self._log(job, message, level)
@@ -158,10 +171,14 @@ class AfterDownload:
         headers = {"X-Idm-Event": f"job.{job.status}"}
         try:
             timeout = aiohttp.ClientTimeout(total=config.webhook_timeout)
-            async with self._s.session(url).post(url, json=body, headers=headers, timeout=timeout) as response:
+            async with self._s.session(url).post(
+                url, json=body, headers=headers, timeout=timeout
+            ) as response:
                 await response.read()
                 ok = response.status < 300
-                self._log(job, f"webhook {url}: HTTP {response.status}", "info" if ok else "warning")
+                self._log(
+                    job, f"webhook {url}: HTTP {response.status}", "info" if ok else "warning"
+                )
         except TimeoutError:
             self._log(job, f"webhook {url}: no answer in {config.webhook_timeout:g} s", "warning")
         except (aiohttp.ClientError, OSError, ValueError) as exc:
@@ -174,7 +191,12 @@ class AfterDownload:
         if error:
             log.warning("on_queue_empty: cannot run %s: %s", shown, error)
         else:
-            log.info("on_queue_empty: %s: exit status %s%s", shown, code, f"; stderr: {tail}" if tail else "")
+            log.info(
+                "on_queue_empty: %s: exit status %s%s",
+                shown,
+                code,
+                f"; stderr: {tail}" if tail else "",
+            )
 
 
 def _move_file(path: Path, folder: Path) -> Path:
@@ -194,8 +216,11 @@ async def run_command(argv: list[str], timeout: float) -> tuple[int | None, str,
     when it was killed for taking too long, or ``(None, "", why)`` when it could not start."""
     try:
         process = await asyncio.create_subprocess_exec(
-            *argv, stdin=asyncio.subprocess.DEVNULL, stdout=asyncio.subprocess.DEVNULL,
-            stderr=asyncio.subprocess.PIPE, start_new_session=True,
+            *argv,
+            stdin=asyncio.subprocess.DEVNULL,
+            stdout=asyncio.subprocess.DEVNULL,
+            stderr=asyncio.subprocess.PIPE,
+            start_new_session=True,
         )
     except FileNotFoundError:
         return None, "", "no such program"
@@ -208,7 +233,7 @@ async def run_command(argv: list[str], timeout: float) -> tuple[int | None, str,
     try:
         async with asyncio.timeout(timeout):
             while chunk := await process.stderr.read(65536):
-                tail = (tail + chunk)[-4 * STDERR_TAIL:]  # only the end is kept
+                tail = (tail + chunk)[-4 * STDERR_TAIL :]  # only the end is kept
             code = await process.wait()
     except TimeoutError:
         await _kill(process)

@@ -50,7 +50,9 @@ def check_names(options: JobOptions, config: Config) -> JobOptions:
     after = options.get("after")
     if after and after != actions.NONE and after not in config.actions:
         known = ", ".join([actions.NONE, *config.actions])
-        raise bad("options.after", f"no action {after!r} in the config's [actions] (known: {known})")
+        raise bad(
+            "options.after", f"no action {after!r} in the config's [actions] (known: {known})"
+        )
     return clean
 
 
@@ -78,9 +80,12 @@ def decide(
         return Decision(chosen.name, folder)  # the job's own folder wins over the category's
     target = categories.folder_of(chosen, folder)
     if not within(target, roots):
-        return Decision(chosen.name, folder,
-                        f"category {chosen.name}: {target} is outside the download folder and allowed_dirs;"
-                        " using the download folder")
+        return Decision(
+            chosen.name,
+            folder,
+            f"category {chosen.name}: {target} is outside the download folder and allowed_dirs;"
+            " using the download folder",
+        )
     return Decision(chosen.name, target)
 
 
@@ -92,7 +97,9 @@ def make_folder(folder: Path) -> None:
         raise JobError("io", f"cannot create {folder}: {exc.strerror or exc}") from None
 
 
-def after_action(config: Config, options: JobOptions, category: str | None) -> actions.Action | None:
+def after_action(
+    config: Config, options: JobOptions, category: str | None
+) -> actions.Action | None:
     """What runs when the job completes: its own ``after``, else its category's, else nothing."""
     name = options.get("after")
     if not name and category:

@@ -73,7 +73,10 @@ class Credentials:
         try:
             data = json.loads(self.path.read_text(encoding="utf-8"))
             sites = data["sites"]
-            return {str(k): {"user": str(v["user"]), "password": str(v["password"])} for k, v in sites.items()}
+            return {
+                str(k): {"user": str(v["user"]), "password": str(v["password"])}
+                for k, v in sites.items()
+            }
         except (OSError, ValueError, KeyError, TypeError, AttributeError) as exc:
             log.warning("cannot read %s (%s): no stored credentials", self.path, exc)
             return {}
@@ -88,7 +91,12 @@ class Credentials:
         """Store (or replace) the user and password for ``host``; returns the key stored."""
         key = site_key(host)
         for name, value in (("user", user), ("password", password)):
-            if not isinstance(value, str) or len(value) > MAX_FIELD or "\n" in value or "\r" in value:
+            if (
+                not isinstance(value, str)
+                or len(value) > MAX_FIELD
+                or "\n" in value
+                or "\r" in value
+            ):
                 raise CredentialError(f"{name} must be one line of at most {MAX_FIELD} characters")
         if not user:
             raise CredentialError("user must not be empty")

@@ -34,8 +34,15 @@ from idmd.events import EventBus
 from idmd.protocol.events import EventType
 
 log = logging.getLogger(__name__)
-_LEVELS = {"debug": logging.DEBUG, "info": logging.INFO, "warning": logging.WARNING, "error": logging.ERROR}
-VISIBLE_FIELDS = frozenset({"filename", "path", "size", "media", "kind", "url", "playlist", "category"})
+_LEVELS = {
+    "debug": logging.DEBUG,
+    "info": logging.INFO,
+    "warning": logging.WARNING,
+    "error": logging.ERROR,
+}
+VISIBLE_FIELDS = frozenset(
+    {"filename", "path", "size", "media", "kind", "url", "playlist", "category"}
+)
 
 
 @dataclass(frozen=True)
@@ -43,18 +50,24 @@ class ContextServices:
     """The engine's shared parts a runner may reach, handed in once by the engine."""
 
     config: Callable[[], Config]  # the current config (``config.set`` replaces it)
-    session: Callable[[Route], aiohttp.ClientSession]  # the session of a way out (idmd.engine.sessions)
+    session: Callable[
+        [Route], aiohttp.ClientSession
+    ]  # the session of a way out (idmd.engine.sessions)
     bus: EventBus
     store: Any  # idmd.store.Store: save_job, checkpoint
     touch: Callable[[str], None]  # the ticker: this job's progress changed
     hosts: HostSlots
     reservations: Reservations
     transferred: Callable[[str], None]  # this job's bytes are all in: its slot is free
-    credentials: Credentials = field(default_factory=lambda: Credentials(None))  # stored per site, ~/.netrc
+    credentials: Credentials = field(
+        default_factory=lambda: Credentials(None)
+    )  # stored per site, ~/.netrc
 
 
 class RunContext:
-    def __init__(self, services: ContextServices, job: Job, limiter: RateLimiter, download_dir: Path) -> None:
+    def __init__(
+        self, services: ContextServices, job: Job, limiter: RateLimiter, download_dir: Path
+    ) -> None:
         self._services = services
         self.job = job
         self.limiter = limiter
@@ -80,7 +93,9 @@ class RunContext:
         level = level if level in _LEVELS else "info"
         message = scrub(message, secrets_of(self.job.options))
         log.log(_LEVELS[level], "job %s: %s", self.job.id, message)
-        self._services.bus.emit(EventType.JOB_LOG, self.job.id, {"level": level, "message": message})
+        self._services.bus.emit(
+            EventType.JOB_LOG, self.job.id, {"level": level, "message": message}
+        )
 
     def update(self, **fields: Any) -> None:
         changed = {}
@@ -108,7 +123,9 @@ class RunContext:
         if isinstance(kept, dict) and kept.get("folder"):
             return Path(kept["folder"])
         roots = [self.download_dir, *(Path(d) for d in self.config.allowed_dirs)]
-        decision = categorize.decide(self.config, self.job.options, self.download_dir, roots, name, mime, url)
+        decision = categorize.decide(
+            self.config, self.job.options, self.download_dir, roots, name, mime, url
+        )
         # Resolved (place() compares parents), created only when the file is written there,
         # so a job cancelled before that leaves no empty folder behind.
         folder = Path(os.path.realpath(decision.folder))
@@ -130,17 +147,27 @@ class RunContext:
         """The segmented HTTP download of ``url`` for this job (``detect_media``: mode auto)."""
         options = self.job.options
         if self.auth is not None and self.auth.source != "job":
-            self.log(f"as {self.auth.user} ({'from ~/.netrc' if self.auth.source == 'netrc' else 'stored credentials'})")
+            self.log(
+                f"as {self.auth.user} ({'from ~/.netrc' if self.auth.source == 'netrc' else 'stored credentials'})"
+            )
         all_headers = request_headers(options, self.config.user_agent)
         all_headers.update(headers or {})
         checksum = parse_checksum(options["checksum"]) if options.get("checksum") else None
-        on_duplicate = self.job.state.get("on_duplicate") or options.get("on_duplicate") or self.config.on_duplicate
+        on_duplicate = (
+            self.job.state.get("on_duplicate")
+            or options.get("on_duplicate")
+            or self.config.on_duplicate
+        )
 
         def placer(info: ResponseInfo) -> tuple[Path, bool]:
-            name = choose_filename(info.final_url, info.content_disposition, filename, info.content_type)
+            name = choose_filename(
+                info.final_url, info.content_disposition, filename, info.content_type
+            )
             folder = self.folder_for(name, info.content_type, info.final_url)
             categorize.make_folder(folder)
-            return place(self._services.reservations, self.job.id, folder, info, filename, on_duplicate)
+            return place(
+                self._services.reservations, self.job.id, folder, info, filename, on_duplicate
+            )
 
         download = HttpDownload(
             self,

@@ -49,9 +49,13 @@ class Job:
     finished_at: str | None = None
     media: Media | None = None
     playlist: PlaylistEntry | None = None
-    note: str = ""  # how it ended without an error (a skipped duplicate); shown, stored in ``extra``
+    note: str = (
+        ""  # how it ended without an error (a skipped duplicate); shown, stored in ``extra``
+    )
     category: str = ""  # decided when the file's name and type are known; stored in ``extra``
-    retry_at: str | None = None  # a failed job's next automatic attempt (retry_later.py); stored in ``extra``
+    retry_at: str | None = (
+        None  # a failed job's next automatic attempt (retry_later.py); stored in ``extra``
+    )
     auto_retries: int = 0  # automatic attempts since the last failure a person saw to
     state: dict[str, Any] = field(default_factory=dict)
 

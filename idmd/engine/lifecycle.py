@@ -29,7 +29,9 @@ def discard_partial(job: Job, default_dir: Path) -> bool:
         discard_media(job.download_dir or default_dir, job.id)
     folder = (job.state.get("category") or {}).get("folder")
     if folder and Path(folder) != (job.download_dir or default_dir):
-        with contextlib.suppress(OSError):  # an empty category folder goes too (rmdir: only when empty)
+        with contextlib.suppress(
+            OSError
+        ):  # an empty category folder goes too (rmdir: only when empty)
             os.rmdir(folder)
     job.state = {}
     job.segments = []

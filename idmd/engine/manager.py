@@ -77,8 +77,15 @@ class Handover(Protocol):
 
 
 class Engine:
-    def __init__(self, config: Config, download_dir: Path, store: Any, bus: EventBus,
-                 credentials: Credentials | None = None, clock: Callable[[], float] = time.time) -> None:
+    def __init__(
+        self,
+        config: Config,
+        download_dir: Path,
+        store: Any,
+        bus: EventBus,
+        credentials: Credentials | None = None,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
         """``clock``: the wall clock of automatic retries (tests hand in one they move)."""
         self.config = config
         self.download_dir = Path(download_dir)
@@ -91,22 +98,56 @@ class Engine:
         self.reservations = Reservations()
         self.ticker = Ticker(bus, self.queue.running_jobs, self.stats)
         self.sessions = Sessions()
-        self.credentials = credentials or Credentials(None)  # none: a test's engine reads no ~/.netrc
-        self._contexts = ContextServices(lambda: self.config, self.sessions.get, bus, store, self.ticker.touch,
-                                         self.hosts, self.reservations, self._transferred, self.credentials)
-        self._runs = RunServices(self.queue, bus, self.ticker, self.reservations, self._context, self._add_entry,
-                                 self.schedule, self.media)
+        self.credentials = credentials or Credentials(
+            None
+        )  # none: a test's engine reads no ~/.netrc
+        self._contexts = ContextServices(
+            lambda: self.config,
+            self.sessions.get,
+            bus,
+            store,
+            self.ticker.touch,
+            self.hosts,
+            self.reservations,
+            self._transferred,
+            self.credentials,
+        )
+        self._runs = RunServices(
+            self.queue,
+            bus,
+            self.ticker,
+            self.reservations,
+            self._context,
+            self._add_entry,
+            self.schedule,
+            self.media,
+        )
         self.actions = JobActions(self.queue, store, bus, lambda: self.download_dir, self.schedule)
-        self.retry_later = RetryLater(self.queue, store, bus, lambda: self.config, self.schedule, self._load, clock)
+        self.retry_later = RetryLater(
+            self.queue, store, bus, lambda: self.config, self.schedule, self._load, clock
+        )
         self.imports = JobImport(self.queue, store, bus, self.schedule)
-        self.links = LinkRefresh(self.queue, store, bus, self.session, lambda: self.config, self.schedule)
+        self.links = LinkRefresh(
+            self.queue, store, bus, self.session, lambda: self.config, self.schedule
+        )
         self._ticker_task: asyncio.Task[None] | None = None
         self._stopping = False
         self._folders: dict[Path, Path] = {}
-        self.after = AfterDownload(AfterServices(lambda: self.config, lambda url: self.session(url, {}), bus, store, self.queue.get,
-                                                 self._idle, lambda: self.download_dir))
+        self.after = AfterDownload(
+            AfterServices(
+                lambda: self.config,
+                lambda url: self.session(url, {}),
+                bus,
+                store,
+                self.queue.get,
+                self._idle,
+                lambda: self.download_dir,
+            )
+        )
         self.handover: Handover | None = None  # set before ``start`` by a fleet
-        self.gate: QueueGate = AllOpen()  # which named queues may start jobs (the daemon's schedule)
+        self.gate: QueueGate = (
+            AllOpen()
+        )  # which named queues may start jobs (the daemon's schedule)
         self._timed_limit: int | None = None  # the schedule's speed window, over config.speed_limit
 
     # -- lifecycle -------------------------------------------------------------------------
@@ -119,7 +160,9 @@ class Engine:
         handed: list[str] = []
         for job in _readable(await self.store.load_unfinished()):
             if self.handover is not None and self.handover.owns(job):
-                handed.append(job.id)  # the fleet's record has its checkpoint; it comes back by the queue
+                handed.append(
+                    job.id
+                )  # the fleet's record has its checkpoint; it comes back by the queue
                 continue
             if job.status == Status.DOWNLOADING:
                 job.status = Status.QUEUED  # interrupted: it resumes from its checkpoint
@@ -202,7 +245,9 @@ class Engine:
     async def hold_closed(self) -> None:
         """Running jobs whose queue may not start jobs now go back to the queue (parts kept)."""
         for run in self.queue.runs():
-            if not self.gate.may_start(run.job.queue_name) and not self.queue.is_finishing(run.job.id):
+            if not self.gate.may_start(run.job.queue_name) and not self.queue.is_finishing(
+                run.job.id
+            ):
                 await self.actions.requeue(run.job)
 
     def _transferred(self, job_id: str) -> None:
@@ -214,7 +259,9 @@ class Engine:
 
     def _idle(self) -> bool:
         """Nothing queued, running or waiting for a decision: the queue is empty."""
-        return not any(self.queue.count(s) for s in (Status.QUEUED, Status.DOWNLOADING, Status.WAITING))
+        return not any(
+            self.queue.count(s) for s in (Status.QUEUED, Status.DOWNLOADING, Status.WAITING)
+        )
 
     def _add_entry(self, url: str, options: JobOptions, playlist: PlaylistEntry | None) -> Job:
         return self.create(url, options, "media", playlist)
@@ -224,8 +271,14 @@ class Engine:
     # (options, params): the RPC layer only binds JSON to its annotations.
     async def probe(self, url: str, options: Mapping[str, Any] | None = None) -> dict[str, Any]:
         url, clean = self._credentials(check_url(url), check_options(options))
-        return await probe_url(self.session(url, clean), self.media, self.config, url, clean,
-                               job_auth(url, clean, self.credentials))
+        return await probe_url(
+            self.session(url, clean),
+            self.media,
+            self.config,
+            url,
+            clean,
+            job_auth(url, clean, self.credentials),
+        )
 
     @staticmethod
     def _credentials(url: str, options: JobOptions) -> tuple[str, JobOptions]:
@@ -233,10 +286,16 @@ class Engine:
         its URL: the URL and the proxy are stored and shown."""
         url, clean = split_credentials(url, options)
         clean = split_proxy_password(clean)
-        return url, check_options(clean) if clean != options else options  # user/password checked too
+        return url, check_options(
+            clean
+        ) if clean != options else options  # user/password checked too
 
-    async def add(self, url: str, options: Mapping[str, Any] | None = None,
-                  roots: Sequence[Path] | None = None) -> JobDict:
+    async def add(
+        self,
+        url: str,
+        options: Mapping[str, Any] | None = None,
+        roots: Sequence[Path] | None = None,
+    ) -> JobDict:
         """``roots``: the only folders ``options.dir`` may name (a paired client's), None for any."""
         return await self._add(check_url(url), check_options(options, roots=roots))
 
@@ -252,8 +311,9 @@ class Engine:
             if mode == "media":
                 # Asked for media explicitly: a URL yt-dlp cannot take is refused now (-32010),
                 # not turned into a job that can only fail. The extraction is kept for the job.
-                await self.media.extract(url, clean, self.config.user_agent,
-                                         job_route(url, clean, self.config).for_ytdlp)
+                await self.media.extract(
+                    url, clean, self.config.user_agent, job_route(url, clean, self.config).for_ytdlp
+                )
         return self.create(url, clean, kind).to_dict()
 
     def create(
@@ -278,8 +338,9 @@ class Engine:
         self.bus.emit(EventType.JOB_ADDED, job.id, dict(job.to_dict()))
         self.schedule()
 
-    async def add_many(self, items: Sequence[Mapping[str, Any]],
-                       roots: Sequence[Path] | None = None) -> list[JobDict | ItemError]:
+    async def add_many(
+        self, items: Sequence[Mapping[str, Any]], roots: Sequence[Path] | None = None
+    ) -> list[JobDict | ItemError]:
         """Each item added on its own: a Job, or ``{"error": …}`` for an item that cannot be."""
         results: list[JobDict | ItemError] = []
         for item in check_items(items, roots):
@@ -332,9 +393,13 @@ class Engine:
         found.update(j.id for j in self.queue if j.id.startswith(job_id))
         matches = sorted(found)
         if len(matches) > 1:
-            shown = ", ".join(matches[:PREFIX_MATCHES]) + (", …" if len(matches) > PREFIX_MATCHES else "")
-            raise NoSuchJob(f"{job_id!r} is more than one job: {shown}; give more of the id",
-                            data={"id": job_id, "matches": matches[:PREFIX_MATCHES]})
+            shown = ", ".join(matches[:PREFIX_MATCHES]) + (
+                ", …" if len(matches) > PREFIX_MATCHES else ""
+            )
+            raise NoSuchJob(
+                f"{job_id!r} is more than one job: {shown}; give more of the id",
+                data={"id": job_id, "matches": matches[:PREFIX_MATCHES]},
+            )
         return matches[0] if matches else job_id
 
     async def list(
@@ -373,7 +438,9 @@ class Engine:
             return await self.handover.control(action, job_id, patch)
         return await self.act_here(action, job, patch)
 
-    async def act_here(self, action: str, job: Job | str, patch: JobOptions | None = None) -> JobDict:
+    async def act_here(
+        self, action: str, job: Job | str, patch: JobOptions | None = None
+    ) -> JobDict:
         """``action`` on a job of this engine (a fleet's request from another node comes here)."""
         if isinstance(job, str):
             job = await self._load(job)
@@ -413,8 +480,9 @@ class Engine:
             updated = self.get(updated["id"])
         return updated
 
-    async def import_jobs(self, jobs: Sequence[Mapping[str, Any]],
-                          roots: Sequence[Path] | None = None) -> dict[str, int]:
+    async def import_jobs(
+        self, jobs: Sequence[Mapping[str, Any]], roots: Sequence[Path] | None = None
+    ) -> dict[str, int]:
         """Jobs from an export (idmd.protocol.transfer), all checked first and stored in one
         transaction; ``roots`` as in ``add``."""
         return await self.imports.run(check_entries(jobs, roots))
@@ -432,11 +500,16 @@ class Engine:
         return {
             "active": queue.count(Status.DOWNLOADING),
             "queued": queue.count(Status.QUEUED),
-            "speed": round(sum(j.speed for j in queue.running_jobs() if j.status == Status.DOWNLOADING)),
+            "speed": round(
+                sum(j.speed for j in queue.running_jobs() if j.status == Status.DOWNLOADING)
+            ),
         }
 
     def stats(self) -> dict[str, Any]:
-        stats: dict[str, Any] = {**self.load(), "totals": {**self.queue.totals, "downloaded": self.ticker.session_bytes}}
+        stats: dict[str, Any] = {
+            **self.load(),
+            "totals": {**self.queue.totals, "downloaded": self.ticker.session_bytes},
+        }
         if self.handover is not None:
             stats["fleet"] = self.handover.summary()
         return stats

@@ -28,7 +28,9 @@ from idmd.core.formats import info_summary
 PROGRESS_EVERY = 0.2  # seconds between progress lines; the daemon coalesces anyway
 STOP_WITHIN = 1.0  # seconds after SIGTERM before the worker exits even if yt-dlp is stuck
 INFO_MAX = 2 * 1024 * 1024  # a probe hands its info dict over only below this size (JSON bytes)
-WARM_PAGE = b'<html><head><title>warm</title></head><body><video src="/warm.mp4"></video></body></html>'
+WARM_PAGE = (
+    b'<html><head><title>warm</title></head><body><video src="/warm.mp4"></video></body></html>'
+)
 
 
 class Channel:
@@ -82,9 +84,14 @@ def error_kind(message: str) -> str:
         return "unsupported"
     if any(p in text for p in ("in your country", "geo restrict", "geo-restrict", "geoblock")):
         return "geo"
-    if any(p in text for p in ("confirm your age", "age-restricted", "age restricted", "age-gated")):
+    if any(
+        p in text for p in ("confirm your age", "age-restricted", "age restricted", "age-gated")
+    ):
         return "age"
-    if any(p in text for p in ("sign in", "log in", "login", "--cookies", "members-only", "private video")):
+    if any(
+        p in text
+        for p in ("sign in", "log in", "login", "--cookies", "members-only", "private video")
+    ):
         return "login"
     if "http error 4" in text:  # the server said no; asking again will not change that
         return "other"
@@ -151,7 +158,9 @@ class Progress:
         info = d.get("info_dict") or {}
         key = str(info.get("format_id") or d.get("filename"))
         total = d.get("total_bytes") or d.get("total_bytes_estimate")
-        done = int(d.get("downloaded_bytes") or (total if d.get("status") == "finished" else 0) or 0)
+        done = int(
+            d.get("downloaded_bytes") or (total if d.get("status") == "finished" else 0) or 0
+        )
         with self._lock:
             self.files[key] = (done, int(total) if total else None)
             totals = [t for _, t in self.files.values()]
@@ -248,12 +257,19 @@ def run(request: dict[str, Any], channel: Channel) -> int:
                 return 0
             assert progress is not None
             chosen = info.get("requested_formats") or [info]
-            progress.expected = {str(f.get("format_id")): f.get("filesize") or f.get("filesize_approx") for f in chosen}
+            progress.expected = {
+                str(f.get("format_id")): f.get("filesize") or f.get("filesize_approx")
+                for f in chosen
+            }
             info = ydl.process_ie_result(info, download=True)
-            path = (info.get("requested_downloads") or [{}])[0].get("filepath") or info.get("filepath")
+            path = (info.get("requested_downloads") or [{}])[0].get("filepath") or info.get(
+                "filepath"
+            )
             if not path or not os.path.exists(path):
                 raise DownloadError(logger.last_error or "yt-dlp finished without a file")
-            channel.send("result", **{**summary["chosen"], "path": path, "size": os.path.getsize(path)})
+            channel.send(
+                "result", **{**summary["chosen"], "path": path, "size": os.path.getsize(path)}
+            )
             return 0
     except DownloadCancelled:
         channel.send("error", kind="paused", message="stopped")
@@ -334,8 +350,16 @@ def warm_up() -> None:
 
     with ThreadingHTTPServer(("127.0.0.1", 0), Page) as server:
         threading.Thread(target=server.serve_forever, daemon=True).start()
-        params = {"quiet": True, "no_warnings": True, "noprogress": True, "proxy": "", "logger": _Silent(),
-                  "extract_flat": "in_playlist", "noplaylist": True, "socket_timeout": 5}
+        params = {
+            "quiet": True,
+            "no_warnings": True,
+            "noprogress": True,
+            "proxy": "",
+            "logger": _Silent(),
+            "extract_flat": "in_playlist",
+            "noplaylist": True,
+            "socket_timeout": 5,
+        }
         try:
             with yt_dlp.YoutubeDL(params) as ydl:
                 ydl.extract_info(f"http://127.0.0.1:{server.server_port}/warm.html", download=False)

@@ -16,7 +16,9 @@ from idmd import __version__
 
 def request_headers(options: Mapping[str, Any], default_user_agent: str = "") -> dict[str, str]:
     """The headers every request of a job sends: the job's own, cookies, referer, user agent."""
-    headers = {"User-Agent": options.get("user_agent") or default_user_agent or f"idm/{__version__}"}
+    headers = {
+        "User-Agent": options.get("user_agent") or default_user_agent or f"idm/{__version__}"
+    }
     headers["Accept-Encoding"] = "identity"  # ranges must address the file's bytes, not gzip's
     headers.update(job_headers(options))
     return headers

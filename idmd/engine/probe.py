@@ -25,7 +25,11 @@ from idmd.protocol.models import JobOptions
 
 
 async def probe_url(
-    session: aiohttp.ClientSession, media: MediaService, config: Config, url: str, options: JobOptions,
+    session: aiohttp.ClientSession,
+    media: MediaService,
+    config: Config,
+    url: str,
+    options: JobOptions,
     auth: Auth | None = None,
 ) -> dict[str, Any]:
     """What ``url`` is; yt-dlp's view comes from a warm worker, and the extraction is kept
@@ -46,15 +50,18 @@ async def probe_url(
         response.close()
     if mode == "auto" and looks_like_media(info.content_type, info.final_url):
         try:
-            return media_probe_result(await probe_media(url, options, media, config.user_agent, proxy))
+            return media_probe_result(
+                await probe_media(url, options, media, config.user_agent, proxy)
+            )
         except UrlNotSupported:
             pass  # not media after all: describe it as the file it is
     return {
         "kind": "file",
         "url": url,
         "final_url": info.final_url,
-        "filename": choose_filename(info.final_url, info.content_disposition, options.get("filename"),
-                                    info.content_type),
+        "filename": choose_filename(
+            info.final_url, info.content_disposition, options.get("filename"), info.content_type
+        ),
         "size": info.size,
         "resumable": info.ranges,
         "content_type": info.content_type,
@@ -62,4 +69,3 @@ async def probe_url(
         "qualities": [],
         "entries": [],
     }
-

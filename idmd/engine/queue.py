@@ -91,7 +91,9 @@ class JobQueue:
         if job.status == status and job.error == error:
             return
         if job.status != status and not can_move(job.status, status):
-            raise NotAllowed(f"a {job.status} job cannot become {status}", data={"status": str(job.status)})
+            raise NotAllowed(
+                f"a {job.status} job cannot become {status}", data={"status": str(job.status)}
+            )
         self.mark(job, status)
         job.error = error
         changed: dict[str, Any] = {}
@@ -149,11 +151,15 @@ class JobQueue:
                 self.drop(job_id)
                 finished -= 1
         if len(self._finished) > 2 * finished + 64:  # entries of removed or retried jobs
-            self._finished = [(self._order[j.id], j.id) for j in self._jobs.values() if j.status in FINISHED]
+            self._finished = [
+                (self._order[j.id], j.id) for j in self._jobs.values() if j.status in FINISHED
+            ]
             heapq.heapify(self._finished)
 
     # -- running ------------------------------------------------------------------------------
-    def next_to_start(self, max_active: int, may_start: Callable[[str], bool] | None = None) -> list[Job]:
+    def next_to_start(
+        self, max_active: int, may_start: Callable[[str], bool] | None = None
+    ) -> list[Job]:
         """The queued jobs to start now so that at most ``max_active`` run (they leave the queue);
         ``may_start(name)``: whether the named queue may start jobs now (None: every queue)."""
         picked: list[Job] = []

@@ -36,7 +36,9 @@ REFRESHABLE = (Status.PAUSED, Status.FAILED)
 PARAM = "patch.url"
 
 
-def differences(kept: Mapping[str, Any], size: int | None, has_bytes: bool, info: ResponseInfo) -> list[str]:
+def differences(
+    kept: Mapping[str, Any], size: int | None, has_bytes: bool, info: ResponseInfo
+) -> list[str]:
     """What differs between the file a job downloads and the one the new link serves,
     each as ``what new ≠ kept``; empty when the new link may continue the download.
 
@@ -64,8 +66,15 @@ def differences(kept: Mapping[str, Any], size: int | None, has_bytes: bool, info
 class LinkRefresh:
     """Checks a new link against a stopped job and, when it is the same file, gives it to the job."""
 
-    def __init__(self, queue: JobQueue, store: Any, bus: EventBus, session: Callable[[str, Mapping[str, Any]], aiohttp.ClientSession],
-                 config: Callable[[], Config], schedule: Callable[[], None]) -> None:
+    def __init__(
+        self,
+        queue: JobQueue,
+        store: Any,
+        bus: EventBus,
+        session: Callable[[str, Mapping[str, Any]], aiohttp.ClientSession],
+        config: Callable[[], Config],
+        schedule: Callable[[], None],
+    ) -> None:
         self._queue = queue
         self._store = store
         self._bus = bus
@@ -79,25 +88,39 @@ class LinkRefresh:
         ``data.param`` ``patch.url``, ``data.differs``) for a link to a different file."""
         self._check_state(job)
         url, credentials = split_credentials(url, {})
-        options = {**job.options, **check_options(credentials, "patch")}  # user:password@ in the link
+        options = {
+            **job.options,
+            **check_options(credentials, "patch"),
+        }  # user:password@ in the link
         info = await self._probe(url, options)
         self._check_state(job)  # a resume or a cancel may have come while the probe ran
         kept: dict[str, Any] = job.state.get("http") or {}
         size = kept.get("size") if kept.get("size") is not None else job.size
         found = differences(kept, size, job.done > 0, info)
         if found:
-            raise InvalidParams(f"{PARAM}: the new URL serves a different file (new ≠ this download's): "
-                                + "; ".join(found), {"param": PARAM, "differs": found})
+            raise InvalidParams(
+                f"{PARAM}: the new URL serves a different file (new ≠ this download's): "
+                + "; ".join(found),
+                {"param": PARAM, "differs": found},
+            )
         if kept:
             # The connections fetch state["url"] while state["requested"] is the job's URL.
-            kept.update(requested=url, url=info.final_url, etag=info.etag, last_modified=info.last_modified)
+            kept.update(
+                requested=url, url=info.final_url, etag=info.etag, last_modified=info.last_modified
+            )
         job.url = url
         job.options.update(options)  # type: ignore[typeddict-item]  # checked above
         self._store.save_job(job.to_store())
         self._store.checkpoint(job.id, job.done, job.segment_lists(), job.state)
         self._bus.emit(EventType.JOB_UPDATED, job.id, {"url": url})
-        self._bus.emit(EventType.JOB_LOG, job.id, {
-            "level": "info", "message": f"new URL accepted; the {job.done} bytes downloaded are kept"})
+        self._bus.emit(
+            EventType.JOB_LOG,
+            job.id,
+            {
+                "level": "info",
+                "message": f"new URL accepted; the {job.done} bytes downloaded are kept",
+            },
+        )
         if job.status == Status.FAILED:
             self._queue.set_status(job, Status.QUEUED, None)
             self._schedule()
@@ -105,18 +128,24 @@ class LinkRefresh:
     @staticmethod
     def _check_state(job: Job) -> None:
         if job.kind != "http":
-            raise NotAllowed("a media job finds its links afresh on every run: retry it instead",
-                             data={"id": job.id})
+            raise NotAllowed(
+                "a media job finds its links afresh on every run: retry it instead",
+                data={"id": job.id},
+            )
         if job.status not in REFRESHABLE:
-            raise NotAllowed(f"only a paused or failed job can be given a new URL, not a {job.status} one",
-                             data={"id": job.id})
+            raise NotAllowed(
+                f"only a paused or failed job can be given a new URL, not a {job.status} one",
+                data={"id": job.id},
+            )
 
     async def _probe(self, url: str, options: Mapping[str, Any]) -> ResponseInfo:
         """One request for the first byte: the size (Content-Range), validators, ranges."""
         config = self._config()
         headers = request_headers(options, config.user_agent)
         try:
-            response = await open_response(self._session(url, options), url, headers, 0, 1, config.stall_timeout)
+            response = await open_response(
+                self._session(url, options), url, headers, 0, 1, config.stall_timeout
+            )
         except FetchError as exc:
             raise bad(PARAM, f"the new URL cannot be fetched: {exc.message}") from None
         try:

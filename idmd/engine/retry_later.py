@@ -64,9 +64,17 @@ def from_iso(text: str) -> float | None:
 
 
 class RetryLater:
-    def __init__(self, queue: JobQueue, store: Any, bus: EventBus, config: Callable[[], Config],
-                 schedule: Callable[[], None], load: Callable[[str], Awaitable[Job]],
-                 clock: Callable[[], float] = time.time, rand: random.Random | None = None) -> None:
+    def __init__(
+        self,
+        queue: JobQueue,
+        store: Any,
+        bus: EventBus,
+        config: Callable[[], Config],
+        schedule: Callable[[], None],
+        load: Callable[[str], Awaitable[Job]],
+        clock: Callable[[], float] = time.time,
+        rand: random.Random | None = None,
+    ) -> None:
         """``load``: a job from the history back into the queue's table (the queue keeps only
         the latest finished jobs in memory; a failed one waiting may have left it)."""
         self._queue = queue
@@ -186,7 +194,9 @@ class RetryLater:
             self._clear(job)
         requeued = job_id in self._requeued
         self._requeued.discard(job_id)
-        if status == Status.QUEUED and not requeued and job.auto_retries:  # a person retried it: count again
+        if (
+            status == Status.QUEUED and not requeued and job.auto_retries
+        ):  # a person retried it: count again
             job.auto_retries = 0
             self._store.save_job(job.to_store())
 
@@ -205,12 +215,17 @@ class RetryLater:
                 self._log(job, f"no more automatic retries after {config.auto_retry_max}")
             return
         wait = backoff_delay(attempt, config.auto_retry_wait, MAX_WAIT, self._rand)
-        when = float(math.ceil(self._clock() + wait))  # whole seconds: the time shown is the time kept
+        when = float(
+            math.ceil(self._clock() + wait)
+        )  # whole seconds: the time shown is the time kept
         self._due[job.id] = when
         job.retry_at = to_iso(when)
         self._store.save_job(job.to_store())
         self._bus.emit(EventType.JOB_UPDATED, job.id, {"retry_at": job.retry_at})
-        self._log(job, f"a network failure: automatic retry {attempt} of {config.auto_retry_max} in {wait:.0f} s")
+        self._log(
+            job,
+            f"a network failure: automatic retry {attempt} of {config.auto_retry_max} in {wait:.0f} s",
+        )
         self._wake.set()
 
     def _clear(self, job: Job) -> None:

@@ -99,7 +99,11 @@ class JobRun:
             if job.status == Status.DOWNLOADING:
                 job.path = str(exc.path)
                 queue.set_status(job, Status.WAITING)
-                services.bus.emit(EventType.JOB_DUPLICATE, job.id, {"filename": exc.path.name, "path": str(exc.path)})
+                services.bus.emit(
+                    EventType.JOB_DUPLICATE,
+                    job.id,
+                    {"filename": exc.path.name, "path": str(exc.path)},
+                )
         except Skipped as exc:
             if job.status == Status.DOWNLOADING and ctx is not None:
                 ctx.log(f"{exc.path.name} exists: skipped")
@@ -121,7 +125,9 @@ class JobRun:
             raise  # pause, cancel or stop: whoever cancelled set the status
         except Exception as exc:  # a bug must fail one job, never the daemon
             log.exception("job %s crashed", job.id)
-            self._fail({"code": "internal", "message": f"internal error: {type(exc).__name__}: {exc}"})
+            self._fail(
+                {"code": "internal", "message": f"internal error: {type(exc).__name__}: {exc}"}
+            )
 
     def _expand_playlist(self, ctx: JobContext, entries: list[dict[str, Any]]) -> None:
         """One job per entry: this job becomes the first, the others are added after it."""
@@ -154,7 +160,9 @@ async def run_runner(ctx: JobContext, media: MediaService) -> None:
         await HttpRunner().run(ctx)
         unused = [f"options.{key}" for key in ("quality", "format") if job.options.get(key)]
         if unused:
-            ctx.log(f"{' and '.join(unused)} not used: the URL is a plain file, not media", "warning")
+            ctx.log(
+                f"{' and '.join(unused)} not used: the URL is a plain file, not media", "warning"
+            )
     except NotAFile as exc:
         ctx.log(f"the URL serves {exc.content_type}: downloading it as media")
         ctx.update(kind="media")

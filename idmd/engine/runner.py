@@ -62,7 +62,9 @@ class JobContext(Protocol):
     job: Job  # the in-memory record: id, url, options, filename, path, size, done, media, state
     download_dir: Path  # the job's target folder (options.dir or the daemon's), already created
     limiter: RateLimiter  # global + this job's speed limit: ``await limiter.consume(n)``
-    auth: Auth | None  # the job's user and password (its own, stored or ~/.netrc), for its URL's host
+    auth: (
+        Auth | None
+    )  # the job's user and password (its own, stored or ~/.netrc), for its URL's host
 
     @property
     def config(self) -> Config:

@@ -64,7 +64,9 @@ def schedule_file(config_file: Path) -> Path:
     return config_file.with_name("schedule.json")
 
 
-def start_schedule(engine: Engine, bus: EventBus, config_file: Path, clock: Clock | None = None) -> ScheduleRunner:
+def start_schedule(
+    engine: Engine, bus: EventBus, config_file: Path, clock: Clock | None = None
+) -> ScheduleRunner:
     """The daemon's schedule, read from beside ``config_file`` and made the engine's gate."""
     runner = ScheduleRunner(engine, bus, schedule_file(config_file), clock or local_now)
     runner.load()
@@ -79,15 +81,20 @@ class QueueSettings:
 
     def to_json(self) -> dict[str, Any]:
         plan = self.plan
-        return {"windows": [proto.window_dict(w) for w in plan.windows],
-                "start_at": _iso(plan.start_at), "stop_when_done": self.stop_when_done,
-                "held_at": _iso(plan.held_at)}
+        return {
+            "windows": [proto.window_dict(w) for w in plan.windows],
+            "start_at": _iso(plan.start_at),
+            "stop_when_done": self.stop_when_done,
+            "held_at": _iso(plan.held_at),
+        }
 
     @classmethod
     def from_json(cls, name: str, data: dict[str, Any]) -> QueueSettings:
-        plan = QueuePlan(proto.parse_windows(data.get("windows", []), "windows"),
-                         proto.parse_when(data.get("start_at"), "start_at"),
-                         proto.parse_when(data.get("held_at"), "held_at"))
+        plan = QueuePlan(
+            proto.parse_windows(data.get("windows", []), "windows"),
+            proto.parse_when(data.get("start_at"), "start_at"),
+            proto.parse_when(data.get("held_at"), "held_at"),
+        )
         return cls(name, plan, bool(data.get("stop_when_done", False)))
 
 
@@ -101,7 +108,9 @@ class ScheduleRunner:
         self._bus = bus
         self._path = path
         self._clock = clock
-        self._queues: dict[str, QueueSettings] = {proto.DEFAULT_QUEUE: QueueSettings(proto.DEFAULT_QUEUE)}
+        self._queues: dict[str, QueueSettings] = {
+            proto.DEFAULT_QUEUE: QueueSettings(proto.DEFAULT_QUEUE)
+        }
         self._limits: tuple[LimitWindow, ...] = ()
         self._open: dict[str, bool] = {}
         self._limit: int | None = None
@@ -117,16 +126,22 @@ class ScheduleRunner:
         the next change does not overwrite what the user may want to mend."""
         try:
             data = json.loads(self._path.read_text(encoding="utf-8"))
-            queues = {proto.queue_name(name, "queues"): QueueSettings.from_json(name, item)
-                      for name, item in data.get("queues", {}).items()}
+            queues = {
+                proto.queue_name(name, "queues"): QueueSettings.from_json(name, item)
+                for name, item in data.get("queues", {}).items()
+            }
             self._limits = proto.parse_limits(data.get("limits", []))
             self._queues.update(queues)
         except FileNotFoundError:
             pass
         except (OSError, ValueError, AttributeError, TypeError, InvalidParams) as exc:
             aside = self._path.with_name(self._path.name + ".bad")
-            log.warning("%s cannot be read (%s): moved to %s; no queues or speed windows until it is mended",
-                        self._path, exc, aside)
+            log.warning(
+                "%s cannot be read (%s): moved to %s; no queues or speed windows until it is mended",
+                self._path,
+                exc,
+                aside,
+            )
             self._path.replace(aside)
         self._engine.gate = self
         self._evaluate(self._now(), emit=False)
@@ -182,15 +197,20 @@ class ScheduleRunner:
             is_open = queue.plan.is_open(now)
             if self._open.get(name) != is_open and emit:
                 event = EventType.QUEUE_OPENED if is_open else EventType.QUEUE_CLOSED
-                self._bus.emit(event, None, {"name": name, "next_change": _iso(queue.plan.next_change(now))})
+                self._bus.emit(
+                    event, None, {"name": name, "next_change": _iso(queue.plan.next_change(now))}
+                )
             if not is_open:
                 closed.append(name)
             self._open[name] = is_open
         limit = current_limit(self._limits, now)
         if limit != self._limit or not emit:
             if emit:
-                self._bus.emit(EventType.SCHEDULE_LIMIT, None,
-                               {"limit": limit, "next_change": _iso(next_limit_change(self._limits, now))})
+                self._bus.emit(
+                    EventType.SCHEDULE_LIMIT,
+                    None,
+                    {"limit": limit, "next_change": _iso(next_limit_change(self._limits, now))},
+                )
             self._limit = limit
             self._engine.set_timed_limit(limit)
         if emit:
@@ -209,7 +229,10 @@ class ScheduleRunner:
         self.next_wake = soonest
         delay = MAX_SLEEP
         if soonest is not None:
-            delay = min(MAX_SLEEP, max(0.0, (soonest.replace(tzinfo=now_aware.tzinfo) - now_aware).total_seconds()))
+            delay = min(
+                MAX_SLEEP,
+                max(0.0, (soonest.replace(tzinfo=now_aware.tzinfo) - now_aware).total_seconds()),
+            )
         self._timer = asyncio.get_running_loop().call_later(delay, self._wake)
 
     def _wake(self) -> None:
@@ -223,8 +246,11 @@ class ScheduleRunner:
 
     def _job_times(self) -> list[datetime]:
         """The start times of the queued jobs that have one (looked at when the timer is set)."""
-        return [self._job_time(job.options["start_at"]) for job in self._engine.queue
-                if job.status == Status.QUEUED and job.options.get("start_at")]
+        return [
+            self._job_time(job.options["start_at"])
+            for job in self._engine.queue
+            if job.status == Status.QUEUED and job.options.get("start_at")
+        ]
 
     def _spawn(self, work: Any) -> None:
         task = asyncio.ensure_future(work)
@@ -235,10 +261,15 @@ class ScheduleRunner:
         """A job with a start time came or changed: set the timer again. A job of a
         ``stop_when_done`` queue finished: hold the queue once nothing is left in it."""
         if event.type in (EventType.JOB_ADDED, EventType.JOB_UPDATED) and "start_at" in (
-                event.data.get("options") or {}):
+            event.data.get("options") or {}
+        ):
             asyncio.get_running_loop().call_soon(self.tick)
             return
-        if event.type != EventType.JOB_STATUS or event.data.get("status") not in FINISHED or event.job is None:
+        if (
+            event.type != EventType.JOB_STATUS
+            or event.data.get("status") not in FINISHED
+            or event.job is None
+        ):
             return
         job = self._engine.queue.get(event.job)
         queue = self._queues.get(job.queue_name) if job is not None else None
@@ -269,15 +300,24 @@ class ScheduleRunner:
     def get_queue(self, name: str) -> dict[str, Any]:
         return next(q for q in self.queues() if q["name"] == self.check(name, "name"))
 
-    def _describe(self, queue: QueueSettings, now: datetime, counts: dict[str, int] | None) -> dict[str, Any]:
+    def _describe(
+        self, queue: QueueSettings, now: datetime, counts: dict[str, int] | None
+    ) -> dict[str, Any]:
         stored = queue.to_json()
-        return {"name": queue.name, "windows": stored["windows"], "start_at": stored["start_at"],
-                "stop_when_done": queue.stop_when_done, "held": queue.plan.held(now),
-                "open": queue.plan.is_open(now), "next_change": _iso(queue.plan.next_change(now)),
-                "jobs": counts or {"queued": 0, "downloading": 0}}
+        return {
+            "name": queue.name,
+            "windows": stored["windows"],
+            "start_at": stored["start_at"],
+            "stop_when_done": queue.stop_when_done,
+            "held": queue.plan.held(now),
+            "open": queue.plan.is_open(now),
+            "next_change": _iso(queue.plan.next_change(now)),
+            "jobs": counts or {"queued": 0, "downloading": 0},
+        }
 
-    def set_queue(self, name: str, windows: Any = None, start_at: Any = ..., stop_when_done: Any = None
-                  ) -> dict[str, Any]:
+    def set_queue(
+        self, name: str, windows: Any = None, start_at: Any = ..., stop_when_done: Any = None
+    ) -> dict[str, Any]:
         """Create or change a queue; the fields left out keep their value."""
         proto.queue_name(name, "name")
         queue = self._queues.get(name)
@@ -301,9 +341,14 @@ class ScheduleRunner:
         """Forget a queue; its unfinished jobs join the default queue (their ids are returned)."""
         self.check(name, "name")
         if name == proto.DEFAULT_QUEUE:
-            raise bad("name", "the default queue cannot be removed (give it no windows to keep it always open)")
+            raise bad(
+                "name",
+                "the default queue cannot be removed (give it no windows to keep it always open)",
+            )
         del self._queues[name]
-        moved = [j.id for j in self._engine.queue if j.queue_name == name and j.status not in FINISHED]
+        moved = [
+            j.id for j in self._engine.queue if j.queue_name == name and j.status not in FINISHED
+        ]
         self._changed()
         return moved
 
@@ -316,7 +361,9 @@ class ScheduleRunner:
     def _hold(self, name: str, why: str) -> None:
         queue = self._queues[name]
         now = self._now().replace(tzinfo=None)
-        self._queues[name] = replace(queue, plan=replace(queue.plan, held_at=now - timedelta(seconds=now.second)))
+        self._queues[name] = replace(
+            queue, plan=replace(queue.plan, held_at=now - timedelta(seconds=now.second))
+        )
         log.info("queue %s held (%s)", name, why)
         self._changed()
 
@@ -330,10 +377,13 @@ class ScheduleRunner:
 
     def limits(self) -> dict[str, Any]:
         now = self._now().replace(tzinfo=None)
-        return {"limits": [proto.limit_dict(item) for item in self._limits],
-                "limit": current_limit(self._limits, now), "effective": self._engine.global_limit(),
-                "next_change": _iso(next_limit_change(self._limits, now)),
-                "now": self._now().isoformat(timespec="seconds")}
+        return {
+            "limits": [proto.limit_dict(item) for item in self._limits],
+            "limit": current_limit(self._limits, now),
+            "effective": self._engine.global_limit(),
+            "next_change": _iso(next_limit_change(self._limits, now)),
+            "now": self._now().isoformat(timespec="seconds"),
+        }
 
     def set_limits(self, limits: Any) -> dict[str, Any]:
         self._limits = proto.parse_limits(limits)
@@ -346,6 +396,8 @@ class ScheduleRunner:
         self.tick()
 
     def _save(self) -> None:
-        data = {"queues": {name: q.to_json() for name, q in self._queues.items()},
-                "limits": [proto.limit_dict(item) for item in self._limits]}
+        data = {
+            "queues": {name: q.to_json() for name, q in self._queues.items()},
+            "limits": [proto.limit_dict(item) for item in self._limits],
+        }
         write_private(self._path, json.dumps(data, indent=2) + "\n")

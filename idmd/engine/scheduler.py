@@ -31,7 +31,9 @@ class StartOrder:
     def __contains__(self, job_id: object) -> bool:
         return job_id in self._live
 
-    def push(self, job_id: str, priority: int, created_at: str, order: int, group: str = DEFAULT_GROUP) -> None:
+    def push(
+        self, job_id: str, priority: int, created_at: str, order: int, group: str = DEFAULT_GROUP
+    ) -> None:
         """Queue a job, or move it after a change of priority or of queue."""
         key = (-priority, created_at, order, job_id)
         if self._live.get(job_id) == (group, key):

@@ -53,7 +53,9 @@ def _make(route: Route) -> aiohttp.ClientSession:
     if scheme in SOCKS:
         # socks5h: the proxy resolves the host name (python-socks spells it socks5 + rdns).
         url = route.proxy.replace("socks5h://", "socks5://", 1)
-        connector = ProxyConnector.from_url(url, rdns=scheme == "socks5h", limit=0, ttl_dns_cache=DNS_CACHE)
+        connector = ProxyConnector.from_url(
+            url, rdns=scheme == "socks5h", limit=0, ttl_dns_cache=DNS_CACHE
+        )
         return aiohttp.ClientSession(connector=connector, auto_decompress=False)
     # aiohttp sends the URL's user and password as Proxy-Authorization (Basic).
     return aiohttp.ClientSession(connector=_connector(), proxy=route.proxy, auto_decompress=False)

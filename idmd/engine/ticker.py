@@ -46,7 +46,9 @@ def eta(size: int | None, done: int, speed: float) -> float | None:
 
 
 class Ticker:
-    def __init__(self, bus: EventBus, jobs: Callable[[], Iterable[Job]], stats: Callable[[], dict]) -> None:
+    def __init__(
+        self, bus: EventBus, jobs: Callable[[], Iterable[Job]], stats: Callable[[], dict]
+    ) -> None:
         self._bus = bus
         self._jobs = jobs
         self._stats = stats

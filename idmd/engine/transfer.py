@@ -21,7 +21,9 @@ from idmd.protocol.transfer import Imported
 
 
 class JobImport:
-    def __init__(self, queue: JobQueue, store: Any, bus: EventBus, schedule: Callable[[], None]) -> None:
+    def __init__(
+        self, queue: JobQueue, store: Any, bus: EventBus, schedule: Callable[[], None]
+    ) -> None:
         self._queue = queue
         self._store = store
         self._bus = bus
@@ -40,7 +42,13 @@ class JobImport:
             taken.add(job_id)
             jobs.append(_job(job_id, item))
         await self._store.insert_jobs([job.to_store() for job in jobs])
-        counts = {"imported": len(jobs), "queued": 0, "paused": 0, "history": 0, "skipped": len(entries) - len(jobs)}
+        counts = {
+            "imported": len(jobs),
+            "queued": 0,
+            "paused": 0,
+            "history": 0,
+            "skipped": len(entries) - len(jobs),
+        }
         for job in jobs:
             if job.status in (Status.QUEUED, Status.PAUSED):
                 counts[str(job.status)] += 1
@@ -53,13 +61,25 @@ class JobImport:
 
 
 def _job(job_id: str, item: Imported) -> Job:
-    job = Job(id=job_id, url=item["url"], options=item["options"], kind=item["kind"], status=Status(item["status"]),
-              filename=item.get("filename") or "", size=item.get("size"), created_at=item.get("created_at") or now_iso())
+    job = Job(
+        id=job_id,
+        url=item["url"],
+        options=item["options"],
+        kind=item["kind"],
+        status=Status(item["status"]),
+        filename=item.get("filename") or "",
+        size=item.get("size"),
+        created_at=item.get("created_at") or now_iso(),
+    )
     if item.finished:
         job.started_at = item.get("started_at")
         job.finished_at = item.get("finished_at") or job.created_at
         job.error = item.get("error")
         job.note = item.get("note") or ""
         job.media = item.get("media")
-        job.done = job.size if job.status == Status.COMPLETED and job.size is not None else item.get("done") or 0
+        job.done = (
+            job.size
+            if job.status == Status.COMPLETED and job.size is not None
+            else item.get("done") or 0
+        )
     return job

@@ -36,14 +36,27 @@ class EventBus:
     def listener_count(self) -> int:
         return len(self._listeners)
 
-    def emit(self, type: EventType, job: str | None = None, data: dict[str, Any] | None = None,
-             retain: bool = True, node: str | None = None, at: float | None = None) -> Event:
+    def emit(
+        self,
+        type: EventType,
+        job: str | None = None,
+        data: dict[str, Any] | None = None,
+        retain: bool = True,
+        node: str | None = None,
+        at: float | None = None,
+    ) -> Event:
         """Send an event to every listener; ``retain=False`` keeps it out of the replay buffer
         (pairing requests, which anyone can cause, must not push job events out of it).
         ``node`` and ``at``: an event another node of a fleet relayed (``idmd.fleet.relay``)."""
         self._seq += 1
-        event = Event(self._seq, EventType(type), job, time.time() if at is None else at, data or {},
-                      node or self.node)
+        event = Event(
+            self._seq,
+            EventType(type),
+            job,
+            time.time() if at is None else at,
+            data or {},
+            node or self.node,
+        )
         if retain:
             self._retained.append(event)
         for listener in list(self._listeners):

@@ -20,8 +20,10 @@ RATE, WINDOW = 10, 1.0  # job.progress per job: at most RATE per WINDOW seconds
 
 def ends_job(event: Event) -> bool:
     """The job is gone or finished: no more progress will come for it."""
-    return event.job is not None and (event.type is EventType.JOB_REMOVED or (
-        event.type is EventType.JOB_STATUS and event.data.get("status") in FINISHED))
+    return event.job is not None and (
+        event.type is EventType.JOB_REMOVED
+        or (event.type is EventType.JOB_STATUS and event.data.get("status") in FINISHED)
+    )
 
 
 class EventFilter:
@@ -29,14 +31,17 @@ class EventFilter:
 
     __slots__ = ("jobs", "key", "types")
 
-    def __init__(self, jobs: Iterable[str] | None = None, types: Iterable[str] | None = None) -> None:
+    def __init__(
+        self, jobs: Iterable[str] | None = None, types: Iterable[str] | None = None
+    ) -> None:
         self.jobs = frozenset(jobs) if jobs is not None else None
         self.types = frozenset(EventType(t) for t in types) if types is not None else None
         self.key: Hashable = (self.types, self.jobs)  # equal filters select the same events
 
     def wants(self, event: Event) -> bool:
         return (self.types is None or event.type in self.types) and (
-            self.jobs is None or event.job is None or event.job in self.jobs)
+            self.jobs is None or event.job is None or event.job in self.jobs
+        )
 
     def select(self, events: list[Event]) -> list[Event]:
         """The wanted events of a burst in order, keeping only the last of each coalesced (type, job)."""
@@ -47,7 +52,9 @@ class EventFilter:
                 last[(event.type, event.job)] = index
         if len(last) == sum(1 for e in wanted if e.type in COALESCED):
             return wanted
-        return [e for i, e in enumerate(wanted) if e.type not in COALESCED or last[(e.type, e.job)] == i]
+        return [
+            e for i, e in enumerate(wanted) if e.type not in COALESCED or last[(e.type, e.job)] == i
+        ]
 
 
 class RateWindow:
@@ -63,7 +70,9 @@ class RateWindow:
         sent = self._sent.get(job)
         if sent is None or len(sent) < self.rate:  # with rate 0 nothing is recorded: never too soon
             return False
-        return now + 1e-6 < sent[0] + self.window  # the tolerance absorbs float rounding of tick times
+        return (
+            now + 1e-6 < sent[0] + self.window
+        )  # the tolerance absorbs float rounding of tick times
 
     def due(self, job: str | None) -> float:
         """When the job's next progress may go out (-inf: now)."""

@@ -45,11 +45,15 @@ class Control:
     async def call(self, action: str, job_id: str, patch: JobOptions | None) -> JobDict:
         link = self._link
         if not link.connected.is_set() or link.nc is None:
-            raise NoSuchJob(f"no job {job_id!r} here, and the fleet is unreachable", data={"id": job_id})
+            raise NoSuchJob(
+                f"no job {job_id!r} here, and the fleet is unreachable", data={"id": job_id}
+            )
         try:
             found = await self._ledger.read(job_id)
         except NATS_ERRORS as exc:
-            raise NoSuchJob(f"no job {job_id!r} here; the fleet did not answer: {exc}", data={"id": job_id}) from None
+            raise NoSuchJob(
+                f"no job {job_id!r} here; the fleet did not answer: {exc}", data={"id": job_id}
+            ) from None
         if found is None:
             raise NoSuchJob(f"no job {job_id!r}", data={"id": job_id})
         record, _ = found
@@ -59,21 +63,32 @@ class Control:
         if action == "cancel":
             cancelled = await self._ledger.change(job_id, rec.cancel)
             if cancelled is None:
-                raise NotAllowed(f"a {record.get('status')} job cannot be cancelled", data={"id": job_id})
-            self._engine.bus.emit(EventType.JOB_STATUS, job_id, {"status": "cancelled", "error": None})
+                raise NotAllowed(
+                    f"a {record.get('status')} job cannot be cancelled", data={"id": job_id}
+                )
+            self._engine.bus.emit(
+                EventType.JOB_STATUS, job_id, {"status": "cancelled", "error": None}
+            )
             return _job(cancelled)
-        raise NotAllowed(f"job {job_id} is {record.get('status')} in the fleet: it can be {action}d on the "
-                         "node that runs it once one takes it", data={"id": job_id, "status": record.get("status")})
+        raise NotAllowed(
+            f"job {job_id} is {record.get('status')} in the fleet: it can be {action}d on the "
+            "node that runs it once one takes it",
+            data={"id": job_id, "status": record.get("status")},
+        )
 
     async def _ask(self, node: str, request: dict[str, Any]) -> JobDict:
         assert self._link.nc is not None
         try:
-            reply = await self._link.nc.request(self._link.names.control(node), json.dumps(request).encode(),
-                                                timeout=TIMEOUT)
+            reply = await self._link.nc.request(
+                self._link.names.control(node), json.dumps(request).encode(), timeout=TIMEOUT
+            )
             answer = json.loads(reply.data)
         except NATS_ERRORS as exc:
-            raise NotAllowed(f"node {node}, which runs job {request['id']}, did not answer: "
-                             f"{type(exc).__name__}", data={"id": request["id"], "node": node}) from None
+            raise NotAllowed(
+                f"node {node}, which runs job {request['id']}, did not answer: "
+                f"{type(exc).__name__}",
+                data={"id": request["id"], "node": node},
+            ) from None
         if "error" in answer:
             raise error_from_dict(answer["error"])
         result: JobDict = answer["result"]
@@ -100,7 +115,16 @@ class Control:
 def _job(record: rec.Record) -> JobDict:
     """A Job dict from a record (for a job no node runs)."""
     fields = {key: record.get(key) for key in rec.JOB_FIELDS}
-    job: JobDict = {**fields, "status": record["status"], "speed": 0, "eta": None, "connections": 0,  # type: ignore[typeddict-item]
-                    "segments": [], "error": record.get("error"), "started_at": None, "finished_at": None,
-                    "media": None}
+    job: JobDict = {
+        **fields,
+        "status": record["status"],
+        "speed": 0,
+        "eta": None,
+        "connections": 0,  # type: ignore[typeddict-item]
+        "segments": [],
+        "error": record.get("error"),
+        "started_at": None,
+        "finished_at": None,
+        "media": None,
+    }
     return job

@@ -32,8 +32,9 @@ RETRY = 1.0  # seconds between connection attempts while the server is away
 
 
 class Link:
-    def __init__(self, config: Config, names: FleetNames, node: str,
-                 on_ready: Callable[[], Awaitable[None]]) -> None:
+    def __init__(
+        self, config: Config, names: FleetNames, node: str, on_ready: Callable[[], Awaitable[None]]
+    ) -> None:
         self._config = config
         self.names = names
         self.node = node
@@ -76,10 +77,14 @@ class Link:
 
     async def _connect(self) -> None:
         options: dict[str, Any] = {
-            "servers": [self._config.fleet_url], "name": f"idmd {self.node}",
-            "allow_reconnect": True, "max_reconnect_attempts": -1, "reconnect_time_wait": RETRY,
+            "servers": [self._config.fleet_url],
+            "name": f"idmd {self.node}",
+            "allow_reconnect": True,
+            "max_reconnect_attempts": -1,
+            "reconnect_time_wait": RETRY,
             "connect_timeout": 5,
-            "disconnected_cb": self._disconnected, "reconnected_cb": self._reconnected,
+            "disconnected_cb": self._disconnected,
+            "reconnected_cb": self._reconnected,
             "error_cb": self._error,
         }
         if self._config.fleet_credentials:
@@ -92,12 +97,16 @@ class Link:
         await self._ensure()
         self.error = ""
         self.connected.set()
-        log.info("fleet %s: node %s connected to %s", self.names.fleet, self.node, self._config.fleet_url)
+        log.info(
+            "fleet %s: node %s connected to %s", self.names.fleet, self.node, self._config.fleet_url
+        )
         await self._on_ready()
 
     def _tls(self) -> ssl.SSLContext | None:
         config = self._config
-        if not (config.fleet_tls_ca or config.fleet_tls_cert or config.fleet_url.startswith("tls://")):
+        if not (
+            config.fleet_tls_ca or config.fleet_tls_cert or config.fleet_url.startswith("tls://")
+        ):
             return None
         context = ssl.create_default_context(cafile=config.fleet_tls_ca or None)
         if config.fleet_tls_cert:
@@ -108,26 +117,38 @@ class Link:
         """The stream, the consumer and the bucket: made by the first node, found by the others."""
         assert self.js is not None
         names = self.names
-        stream = StreamConfig(name=names.stream, subjects=[names.jobs_subject],
-                              retention=RetentionPolicy.WORK_QUEUE, storage=StorageType.FILE)
+        stream = StreamConfig(
+            name=names.stream,
+            subjects=[names.jobs_subject],
+            retention=RetentionPolicy.WORK_QUEUE,
+            storage=StorageType.FILE,
+        )
         try:
             await self.js.stream_info(names.stream)
         except nats.js.errors.NotFoundError:
             await self.js.add_stream(stream)
-        consumer = ConsumerConfig(durable_name=names.consumer, ack_policy=AckPolicy.EXPLICIT,
-                                  ack_wait=self._config.fleet_ack_wait,
-                                  max_deliver=self._config.fleet_max_deliver, max_ack_pending=-1)
-        self.jobs = await self.js.pull_subscribe(names.jobs_subject, durable=names.consumer,
-                                                 stream=names.stream, config=consumer)
+        consumer = ConsumerConfig(
+            durable_name=names.consumer,
+            ack_policy=AckPolicy.EXPLICIT,
+            ack_wait=self._config.fleet_ack_wait,
+            max_deliver=self._config.fleet_max_deliver,
+            max_ack_pending=-1,
+        )
+        self.jobs = await self.js.pull_subscribe(
+            names.jobs_subject, durable=names.consumer, stream=names.stream, config=consumer
+        )
         try:
             self.kv = await self.js.key_value(names.bucket)
         except nats.js.errors.BucketNotFoundError:
-            self.kv = await self.js.create_key_value(bucket=names.bucket, history=1,
-                                                     storage=StorageType.FILE)
+            self.kv = await self.js.create_key_value(
+                bucket=names.bucket, history=1, storage=StorageType.FILE
+            )
 
     async def _disconnected(self) -> None:
         if self.connected.is_set():
-            log.warning("fleet: lost %s; running jobs go on, new ones wait here", self._config.fleet_url)
+            log.warning(
+                "fleet: lost %s; running jobs go on, new ones wait here", self._config.fleet_url
+            )
         self.connected.clear()
         self.error = "disconnected"
 

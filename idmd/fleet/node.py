@@ -62,7 +62,9 @@ class Fleet:
         """The store the engine is given: checkpoints also reach the fleet's records."""
         return CheckpointTap(store, self._on_checkpoint)
 
-    def _on_checkpoint(self, job_id: str, done: int, segments: list[list[int]], state: dict[str, Any]) -> None:
+    def _on_checkpoint(
+        self, job_id: str, done: int, segments: list[list[int]], state: dict[str, Any]
+    ) -> None:
         if self._worker is not None:
             self._worker.on_checkpoint(job_id, done, segments, state)
 
@@ -123,13 +125,18 @@ class Fleet:
         return self._engine.load() if self._engine is not None else {}
 
     def summary(self) -> dict[str, Any]:
-        return {"node": self.node, "reachable": self.link.connected.is_set(),
-                "nodes": self._nodes.listing() if self._nodes is not None else []}
+        return {
+            "node": self.node,
+            "reachable": self.link.connected.is_set(),
+            "nodes": self._nodes.listing() if self._nodes is not None else [],
+        }
 
     def info(self) -> dict[str, Any]:
         """``daemon.info``'s ``fleet``: where, who, whether reachable, and every node heard of."""
         return {
-            "name": self.names.fleet, "url": self.config.fleet_url, **self.summary(),
+            "name": self.names.fleet,
+            "url": self.config.fleet_url,
+            **self.summary(),
             "error": self.link.error or None,
             "held": sorted(self._worker.held) if self._worker is not None else [],
         }

@@ -59,7 +59,9 @@ class Nodes:
 
     async def _send(self, status: dict[str, Any]) -> None:
         link = self._link
-        await link.publish(link.names.nodes(link.node), json.dumps({"node": link.node, **status}).encode())
+        await link.publish(
+            link.names.nodes(link.node), json.dumps({"node": link.node, **status}).encode()
+        )
 
     async def _heard(self, msg: Msg) -> None:
         try:
@@ -88,6 +90,13 @@ class Nodes:
     def listing(self) -> list[dict[str, Any]]:
         """Every node heard of: name, alive, active and queued jobs, speed (B/s)."""
         nodes = {self._link.node: {"node": self._link.node, **self._status()}, **self._info}
-        return [{"node": name, "alive": self.alive(name) and not info.get("leaving"),
-                 "active": int(info.get("active") or 0), "queued": int(info.get("queued") or 0),
-                 "speed": int(info.get("speed") or 0)} for name, info in sorted(nodes.items())]
+        return [
+            {
+                "node": name,
+                "alive": self.alive(name) and not info.get("leaving"),
+                "active": int(info.get("active") or 0),
+                "queued": int(info.get("queued") or 0),
+                "speed": int(info.get("speed") or 0),
+            }
+            for name, info in sorted(nodes.items())
+        ]

@@ -45,7 +45,9 @@ class Outbox:
         if self._task is not None:
             self._task.cancel()
             await asyncio.gather(self._task, return_exceptions=True)
-        while not self._pending.empty():  # not sent: this node keeps them (saved, so a restart has them)
+        while (
+            not self._pending.empty()
+        ):  # not sent: this node keeps them (saved, so a restart has them)
             self._keep(self._pending.get_nowait())
 
     def take(self, job: Job) -> bool:
@@ -61,12 +63,19 @@ class Outbox:
         """The server is back: jobs added meanwhile that have not started go to the fleet."""
         engine = self._engine
         for job in engine.queue:
-            if job.state.get(LATER) and job.status == Status.QUEUED and engine.queue.run_of(job.id) is None:
+            if (
+                job.state.get(LATER)
+                and job.status == Status.QUEUED
+                and engine.queue.run_of(job.id) is None
+            ):
                 engine.queue.drop(job.id)
                 job.state.pop(LATER, None)
                 self._kept.add(job.id)
-                engine.bus.emit(EventType.JOB_LOG, job.id, {"level": "info",
-                                "message": "the fleet is reachable again: handed to it"})
+                engine.bus.emit(
+                    EventType.JOB_LOG,
+                    job.id,
+                    {"level": "info", "message": "the fleet is reachable again: handed to it"},
+                )
                 self._pending.put_nowait(job)
 
     async def _send_loop(self) -> None:
@@ -83,7 +92,10 @@ class Outbox:
 
     async def _send(self, job: Job) -> None:
         link = self._link
-        fields = {**job.to_store(), "options": dict(job.options)}  # with secrets: the taker needs them
+        fields = {
+            **job.to_store(),
+            "options": dict(job.options),
+        }  # with secrets: the taker needs them
         try:
             await self._ledger.create(new_record(fields, link.node))
         except KeyWrongLastSequenceError:
@@ -94,8 +106,9 @@ class Outbox:
                 log.info("fleet: job %s is in the fleet already", job.id)
                 return
         assert link.js is not None
-        await link.js.publish(link.names.jobs_subject, job.id.encode(), timeout=5,
-                              headers={"Nats-Msg-Id": job.id})
+        await link.js.publish(
+            link.names.jobs_subject, job.id.encode(), timeout=5, headers={"Nats-Msg-Id": job.id}
+        )
         if job.id in self._kept:  # it had been kept here while unreachable: the fleet has it now
             self._kept.discard(job.id)
             await self._engine.store.delete_jobs([job.id])

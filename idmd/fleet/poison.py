@@ -66,8 +66,11 @@ class Poison:
         except NATS_ERRORS:
             return True  # gone already: another node did it, or the job was acked after all
         job_id = (stored.data or b"").decode(errors="replace")
-        error = {"code": "fleet", "message": f"given up after {deliveries} deliveries: each node that took "
-                 "it stopped or died before it ended"}
+        error = {
+            "code": "fleet",
+            "message": f"given up after {deliveries} deliveries: each node that took "
+            "it stopped or died before it ended",
+        }
 
         def fail(record: rec.Record) -> rec.Record | None:
             owner = record.get("owner")

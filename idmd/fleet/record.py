@@ -19,7 +19,18 @@ Record = dict[str, Any]
 QUEUED, DOWNLOADING = "queued", "downloading"
 ENDED = frozenset({"completed", "failed", "cancelled"})
 # The job's own fields a record carries (the rest is the fleet's: owner, attempt, added_by).
-JOB_FIELDS = ("id", "url", "options", "kind", "created_at", "playlist", "filename", "path", "size", "done")
+JOB_FIELDS = (
+    "id",
+    "url",
+    "options",
+    "kind",
+    "created_at",
+    "playlist",
+    "filename",
+    "path",
+    "size",
+    "done",
+)
 
 
 class Verdict(StrEnum):
@@ -33,8 +44,16 @@ class Verdict(StrEnum):
 def new_record(job: dict[str, Any], node: str) -> Record:
     """The record of a job just added on ``node`` (``job``: its stored fields and options)."""
     record: Record = {key: job.get(key) for key in JOB_FIELDS}
-    record.update(status=QUEUED, owner=None, attempt=0, added_by=node, segments=[], state={}, error=None,
-                  done=int(job.get("done") or 0))
+    record.update(
+        status=QUEUED,
+        owner=None,
+        attempt=0,
+        added_by=node,
+        segments=[],
+        state={},
+        error=None,
+        done=int(job.get("done") or 0),
+    )
     return record
 
 
@@ -50,8 +69,13 @@ def judge(record: Record, node: str, owner_alive: bool) -> Verdict:
 
 def claim(record: Record, node: str) -> Record:
     """``node`` runs the job now (after ``judge`` said RUN); ``previous`` says who had it."""
-    return {**record, "status": DOWNLOADING, "owner": node, "previous": record.get("owner"),
-            "attempt": int(record.get("attempt") or 0) + 1}
+    return {
+        **record,
+        "status": DOWNLOADING,
+        "owner": node,
+        "previous": record.get("owner"),
+        "attempt": int(record.get("attempt") or 0) + 1,
+    }
 
 
 def progress(record: Record, node: str, update: dict[str, Any]) -> Record | None:
@@ -61,8 +85,13 @@ def progress(record: Record, node: str, update: dict[str, Any]) -> Record | None
     return {**record, **update}
 
 
-def finish(record: Record, node: str, status: str, error: dict[str, Any] | None = None,
-           update: dict[str, Any] | None = None) -> Record | None:
+def finish(
+    record: Record,
+    node: str,
+    status: str,
+    error: dict[str, Any] | None = None,
+    update: dict[str, Any] | None = None,
+) -> Record | None:
     """The job ended on ``node`` (completed, failed for good, cancelled): None if it is not
     ``node``'s to end, so a job is completed once however many nodes ran it."""
     if status not in ENDED:
@@ -72,14 +101,24 @@ def finish(record: Record, node: str, status: str, error: dict[str, Any] | None 
     return {**record, **(update or {}), "status": status, "error": error}
 
 
-def release(record: Record, node: str, error: dict[str, Any] | None = None,
-            update: dict[str, Any] | None = None) -> Record | None:
+def release(
+    record: Record,
+    node: str,
+    error: dict[str, Any] | None = None,
+    update: dict[str, Any] | None = None,
+) -> Record | None:
     """``node`` gives the job back (a failed attempt, or the node stops): queued for any node,
     with the checkpoint it reached."""
     if record.get("status") in ENDED or record.get("owner") != node:
         return None
-    return {**record, **(update or {}), "status": QUEUED, "owner": None, "previous": node,
-            "error": error if error is not None else record.get("error")}
+    return {
+        **record,
+        **(update or {}),
+        "status": QUEUED,
+        "owner": None,
+        "previous": node,
+        "error": error if error is not None else record.get("error"),
+    }
 
 
 def cancel(record: Record) -> Record | None:

@@ -45,12 +45,20 @@ class Relay:
             await asyncio.gather(self._task, return_exceptions=True)
 
     def _local(self, event: Event) -> None:
-        if event.type not in RELAYED or event.node != self._link.node or not self._link.connected.is_set():
+        if (
+            event.type not in RELAYED
+            or event.node != self._link.node
+            or not self._link.connected.is_set()
+        ):
             return
         if self._out.full():
             self._out.get_nowait()
-        self._out.put_nowait(json.dumps({"type": str(event.type), "job": event.job, "at": event.at,
-                                         "data": event.data}, separators=(",", ":")).encode())
+        self._out.put_nowait(
+            json.dumps(
+                {"type": str(event.type), "job": event.job, "at": event.at, "data": event.data},
+                separators=(",", ":"),
+            ).encode()
+        )
 
     async def _send_loop(self) -> None:
         subject = self._link.names.events(self._link.node)

@@ -19,7 +19,9 @@ class CheckpointTap:
         self._store = store
         self._on_checkpoint = on_checkpoint
 
-    def checkpoint(self, job_id: str, done: int, segments: list[list[int]], state: dict[str, Any]) -> None:
+    def checkpoint(
+        self, job_id: str, done: int, segments: list[list[int]], state: dict[str, Any]
+    ) -> None:
         self._store.checkpoint(job_id, done, segments, state)
         self._on_checkpoint(job_id, done, segments, state)
 

@@ -66,9 +66,11 @@ class Worker:
         return self._link.node
 
     def start(self) -> None:
-        self._tasks = [asyncio.create_task(self._pull(), name="fleet-pull"),
-                       asyncio.create_task(self._beat(), name="fleet-beat"),
-                       asyncio.create_task(self._end_loop(), name="fleet-ends")]
+        self._tasks = [
+            asyncio.create_task(self._pull(), name="fleet-pull"),
+            asyncio.create_task(self._beat(), name="fleet-beat"),
+            asyncio.create_task(self._end_loop(), name="fleet-ends"),
+        ]
 
     async def stop(self) -> None:
         """After the engine stopped (checkpoints taken): every job held goes back to the fleet
@@ -141,9 +143,15 @@ class Worker:
         if verdict is rec.Verdict.BUSY:
             await msg.nak(delay=TIMEOUT)  # its owner is alive: ask again later
             return
-        claimed = await self._ledger.change(job_id, lambda r: rec.claim(r, self.node)
-                                            if rec.judge(r, self.node, self._nodes.alive(str(r.get("owner"))))
-                                            is rec.Verdict.RUN else None)
+        claimed = await self._ledger.change(
+            job_id,
+            lambda r: (
+                rec.claim(r, self.node)
+                if rec.judge(r, self.node, self._nodes.alive(str(r.get("owner"))))
+                is rec.Verdict.RUN
+                else None
+            ),
+        )
         if claimed is None:
             await msg.nak(delay=TIMEOUT)
             return
@@ -155,11 +163,16 @@ class Worker:
             self._engine.bus.emit(EventType.JOB_LOG, job_id, {"level": "info", "message": line})
 
     # -- while running ----------------------------------------------------------------------------
-    def on_checkpoint(self, job_id: str, done: int, segments: list[list[int]], state: dict[str, Any]) -> None:
+    def on_checkpoint(
+        self, job_id: str, done: int, segments: list[list[int]], state: dict[str, Any]
+    ) -> None:
         held = self.held.get(job_id)
         if held is not None:
-            held.checkpoint = {"done": done, "segments": [list(s) for s in segments],
-                               "state": {k: v for k, v in state.items() if k != MARK}}
+            held.checkpoint = {
+                "done": done,
+                "segments": [list(s) for s in segments],
+                "state": {k: v for k, v in state.items() if k != MARK},
+            }
 
     async def _beat(self) -> None:
         while True:
@@ -187,15 +200,23 @@ class Worker:
         job = self._engine.queue.get(job_id)
         update: dict[str, Any] = dict(held.checkpoint or {})
         if job is not None:
-            update.update(filename=job.filename, path=job.path, size=job.size, kind=job.kind, url=job.url)
+            update.update(
+                filename=job.filename, path=job.path, size=job.size, kind=job.kind, url=job.url
+            )
         return update
 
     async def _lost(self, job_id: str) -> None:
         """Another node took the job (this one was taken for dead): stop it here, keep the part."""
         self.held.pop(job_id, None)
         log.warning("fleet: job %s is now another node's; stopping it here", job_id)
-        self._engine.bus.emit(EventType.JOB_LOG, job_id, {"level": "warning",
-                              "message": "another node of the fleet took this job over: stopped here"})
+        self._engine.bus.emit(
+            EventType.JOB_LOG,
+            job_id,
+            {
+                "level": "warning",
+                "message": "another node of the fleet took this job over: stopped here",
+            },
+        )
         job = self._engine.queue.get(job_id)
         if job is not None and job.status in (Status.DOWNLOADING, Status.QUEUED):
             await self._engine.pause([job_id])
@@ -209,8 +230,14 @@ class Worker:
                 asyncio.get_running_loop().call_soon(self._wake.set)
             if event.job in self.held and status in FINISHED:
                 self._ends.put_nowait((event.job, status))
-        elif event.type is EventType.JOB_REMOVED and event.job in self.held and event.node in (None, self.node):
-            self._ends.put_nowait((event.job, Status.CANCELLED))  # removed here: gone from the fleet too
+        elif (
+            event.type is EventType.JOB_REMOVED
+            and event.job in self.held
+            and event.node in (None, self.node)
+        ):
+            self._ends.put_nowait(
+                (event.job, Status.CANCELLED)
+            )  # removed here: gone from the fleet too
 
     async def _end_loop(self) -> None:
         while True:
@@ -243,13 +270,24 @@ class Worker:
         limit = self._engine.config.fleet_max_deliver
         if status == Status.FAILED and held.delivered < limit:
             await self._give_back(job_id, error, delay=BEAT)
-            self._engine.bus.emit(EventType.JOB_LOG, job_id, {"level": "info", "message":
-                                  f"attempt {held.delivered} of {limit} failed: handed back to the fleet"})
+            self._engine.bus.emit(
+                EventType.JOB_LOG,
+                job_id,
+                {
+                    "level": "info",
+                    "message": f"attempt {held.delivered} of {limit} failed: handed back to the fleet",
+                },
+            )
             return
         if status == Status.FAILED and error is not None:
-            error = {**error, "message": f"{error['message']} (after {held.delivered} attempts in the fleet)"}
+            error = {
+                **error,
+                "message": f"{error['message']} (after {held.delivered} attempts in the fleet)",
+            }
         self.held.pop(job_id, None)
-        ended = await self._ledger.change(job_id, lambda r: rec.finish(r, self.node, str(status), error, update))
+        ended = await self._ledger.change(
+            job_id, lambda r: rec.finish(r, self.node, str(status), error, update)
+        )
         if ended is None:
             # Not ours any more: the node that holds the job now acks it. Acking here would
             # take the message from under it.
@@ -280,16 +318,30 @@ def _job_from(record: rec.Record, node: str, delivered: int, limit: int) -> tupl
     path = record.get("path")
     if segments and done > 0 and previous not in (None, node):
         if part and Path(part).exists():
-            note.append(f"resuming node {previous}'s download at {done} bytes from {Path(part).name} "
-                        "(the download folder is shared)")
+            note.append(
+                f"resuming node {previous}'s download at {done} bytes from {Path(part).name} "
+                "(the download folder is shared)"
+            )
         else:
-            note.append(f"node {previous}'s partial download is not here (the download folder is not "
-                        f"shared): starting over, {done} bytes fetched again")
+            note.append(
+                f"node {previous}'s partial download is not here (the download folder is not "
+                f"shared): starting over, {done} bytes fetched again"
+            )
             state, segments, done, path = {}, [], 0, None
     state[MARK] = {"delivery": delivered}
-    job = Job(id=str(record["id"]), url=str(record["url"]), options=dict(record.get("options") or {}),  # type: ignore[arg-type]
-              kind=str(record.get("kind") or "http"), filename=str(record.get("filename") or ""), path=path,
-              size=record.get("size"), done=done, created_at=str(record.get("created_at")),
-              playlist=record.get("playlist"), segments=from_lists(segments), state=state)
+    job = Job(
+        id=str(record["id"]),
+        url=str(record["url"]),
+        options=dict(record.get("options") or {}),  # type: ignore[arg-type]
+        kind=str(record.get("kind") or "http"),
+        filename=str(record.get("filename") or ""),
+        path=path,
+        size=record.get("size"),
+        done=done,
+        created_at=str(record.get("created_at")),
+        playlist=record.get("playlist"),
+        segments=from_lists(segments),
+        state=state,
+    )
     job.refresh_done()
     return job, note

@@ -57,7 +57,13 @@ class Event:
         return self.type in CRITICAL
 
     def to_dict(self) -> dict[str, Any]:
-        event = {"seq": self.seq, "type": str(self.type), "job": self.job, "at": self.at, "data": self.data}
+        event = {
+            "seq": self.seq,
+            "type": str(self.type),
+            "job": self.job,
+            "at": self.at,
+            "data": self.data,
+        }
         if self.node is not None:
             event["node"] = self.node
         return event

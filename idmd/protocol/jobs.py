@@ -22,12 +22,23 @@ class Status(StrEnum):
 FINISHED: frozenset[Status] = frozenset({Status.COMPLETED, Status.FAILED, Status.CANCELLED})
 
 TRANSITIONS: dict[Status, frozenset[Status]] = {
-    Status.QUEUED: frozenset({Status.DOWNLOADING, Status.PAUSED, Status.CANCELLED, Status.WAITING, Status.FAILED}),
+    Status.QUEUED: frozenset(
+        {Status.DOWNLOADING, Status.PAUSED, Status.CANCELLED, Status.WAITING, Status.FAILED}
+    ),
     Status.DOWNLOADING: frozenset(
-        {Status.PAUSED, Status.COMPLETED, Status.FAILED, Status.CANCELLED, Status.QUEUED, Status.WAITING}
+        {
+            Status.PAUSED,
+            Status.COMPLETED,
+            Status.FAILED,
+            Status.CANCELLED,
+            Status.QUEUED,
+            Status.WAITING,
+        }
     ),
     Status.PAUSED: frozenset({Status.QUEUED, Status.DOWNLOADING, Status.CANCELLED}),
-    Status.WAITING: frozenset({Status.QUEUED, Status.DOWNLOADING, Status.CANCELLED, Status.COMPLETED}),
+    Status.WAITING: frozenset(
+        {Status.QUEUED, Status.DOWNLOADING, Status.CANCELLED, Status.COMPLETED}
+    ),
     Status.FAILED: frozenset({Status.QUEUED, Status.CANCELLED}),
     Status.COMPLETED: frozenset(),
     Status.CANCELLED: frozenset({Status.QUEUED}),

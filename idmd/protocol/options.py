@@ -174,8 +174,11 @@ OPTIONS: tuple[Option, ...] = (
         "cookies",
         Kind.COOKIES,
         "cookies to send: a Cookie header string or an object of names to values",
-        Flag(("--cookies",), "FILE|COOKIES",
-             "a cookies.txt file (Netscape form, read by idm) or a Cookie header 'NAME=VALUE; ...'"),
+        Flag(
+            ("--cookies",),
+            "FILE|COOKIES",
+            "a cookies.txt file (Netscape form, read by idm) or a Cookie header 'NAME=VALUE; ...'",
+        ),
         "session=abc",
     ),
     Option(
@@ -271,7 +274,9 @@ OPTIONS: tuple[Option, ...] = (
         Kind.TEXT,
         "the password for HTTP authentication (Basic or Digest); kept in the daemon's memory only,"
         " never stored or shown",
-        Flag(("--password",), "PASSWORD", "password for --user (asked on a terminal when left out)"),
+        Flag(
+            ("--password",), "PASSWORD", "password for --user (asked on a terminal when left out)"
+        ),
         "secret",
         max_length=1024,
         secret=True,
@@ -300,7 +305,11 @@ OPTIONS: tuple[Option, ...] = (
         Kind.TEXT,
         "the category (its folder under the download folder, its after-action) instead of the one"
         " the file's type or site picks: Compressed, Documents, Music, Programs, Video or a config one",
-        Flag(("--category",), "NAME", "category (folder and after-action; default: from type or site)"),
+        Flag(
+            ("--category",),
+            "NAME",
+            "category (folder and after-action; default: from type or site)",
+        ),
         "Video",
         max_length=64,
     ),
@@ -327,7 +336,11 @@ OPTIONS: tuple[Option, ...] = (
         "start_at",
         Kind.WHEN,
         "not before this time: an ISO 8601 date and time (without an offset, the daemon's local time)",
-        Flag(("--start-at",), "TIME", "not before this time: HH:MM (the next one) or an ISO date and time"),
+        Flag(
+            ("--start-at",),
+            "TIME",
+            "not before this time: HH:MM (the next one) or an ISO date and time",
+        ),
         "2026-12-24T22:00:00",
         max_length=64,
         update=Update.STOPPED,
@@ -345,7 +358,9 @@ def public(options: Mapping[str, Any]) -> JobOptions:
     return {k: v for k, v in options.items() if k not in SECRET}  # type: ignore[return-value]
 
 
-def check_options(options: Any, path: str = "options", roots: Iterable[Path] | None = None) -> JobOptions:
+def check_options(
+    options: Any, path: str = "options", roots: Iterable[Path] | None = None
+) -> JobOptions:
     """A clean copy of ``options`` (None: none); InvalidParams names the first bad one.
     ``roots``: the only folders ``dir`` may be in (a paired client's), None for any."""
     if options is None:

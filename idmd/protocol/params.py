@@ -111,7 +111,9 @@ class Item:
     options: JobOptions
 
 
-def check_items(items: Any, roots: Iterable[Path] | None = None) -> list[Item | InvalidParams | UrlNotSupported]:
+def check_items(
+    items: Any, roots: Iterable[Path] | None = None
+) -> list[Item | InvalidParams | UrlNotSupported]:
     """Each item checked on its own: an Item, or the error that item gets (the others still run)."""
     if not isinstance(items, list) or not ITEMS.low <= len(items) <= ITEMS.high:
         raise bad(ITEMS.name, f"must list {ITEMS.low} to {ITEMS.high} {{url, options}} objects")

@@ -33,7 +33,10 @@ _DAY_WORDS = {"daily": "mon-sun", "all": "mon-sun", "weekdays": "mon-fri", "week
 
 def queue_name(value: Any, path: str) -> str:
     if not isinstance(value, str) or not _NAME.match(value):
-        raise bad(path, "must be a queue name: 1 to 32 letters, digits, '.', '_' or '-', not starting with '.', '_' or '-'")
+        raise bad(
+            path,
+            "must be a queue name: 1 to 32 letters, digits, '.', '_' or '-', not starting with '.', '_' or '-'",
+        )
     return value
 
 
@@ -78,7 +81,9 @@ def parse_window(value: Any, path: str) -> Window:
     if isinstance(value, str):
         value = window_from_text(value, path)
     if not isinstance(value, dict):
-        raise bad(path, "must be an object {days, start, stop} or a text like 'mon-fri 08:00-18:00'")
+        raise bad(
+            path, "must be an object {days, start, stop} or a text like 'mon-fri 08:00-18:00'"
+        )
     unknown = set(value) - {"days", "start", "stop", "limit", "text"}  # text: as listed
     if unknown:
         raise bad(f"{path}.{min(unknown)}", "unknown field (known: days, start, stop)")
@@ -96,7 +101,9 @@ def window_from_text(text: str, path: str) -> dict[str, Any]:
     times = parts[-1] if parts else ""
     start, sep, stop = times.partition("-")
     if len(parts) not in (1, 2) or not sep:
-        raise bad(path, f"{text!r}: write a window as 'DAYS HH:MM-HH:MM', e.g. 'mon-fri 08:00-18:00'")
+        raise bad(
+            path, f"{text!r}: write a window as 'DAYS HH:MM-HH:MM', e.g. 'mon-fri 08:00-18:00'"
+        )
     return {"days": parts[0] if len(parts) == 2 else "daily", "start": start, "stop": stop}
 
 
@@ -115,8 +122,10 @@ def days_text(days: Sequence[int]) -> str:
             runs[-1].append(day)
         else:
             runs.append([day])
-    return ",".join(",".join(DAY_NAMES[d] for d in r) if len(r) < 3 else f"{DAY_NAMES[r[0]]}-{DAY_NAMES[r[-1]]}"
-                    for r in runs)
+    return ",".join(
+        ",".join(DAY_NAMES[d] for d in r) if len(r) < 3 else f"{DAY_NAMES[r[0]]}-{DAY_NAMES[r[-1]]}"
+        for r in runs
+    )
 
 
 def window_text(window: Window) -> str:
@@ -124,8 +133,12 @@ def window_text(window: Window) -> str:
 
 
 def window_dict(window: Window) -> dict[str, Any]:
-    return {"days": [DAY_NAMES[d] for d in window.days], "start": clock(window.start),
-            "stop": clock(window.stop), "text": window_text(window)}
+    return {
+        "days": [DAY_NAMES[d] for d in window.days],
+        "start": clock(window.start),
+        "stop": clock(window.stop),
+        "text": window_text(window),
+    }
 
 
 def parse_windows(value: Any, path: str) -> tuple[Window, ...]:
@@ -140,8 +153,11 @@ def _no_overlap(windows: Sequence[Window], path: str) -> None:
     pair = overlap(windows)
     if pair is not None:
         i, j = pair
-        raise bad(path, f"{path}[{i}] ({window_text(windows[i])}) and {path}[{j}] "
-                        f"({window_text(windows[j])}) overlap: a minute can be in one window only")
+        raise bad(
+            path,
+            f"{path}[{i}] ({window_text(windows[i])}) and {path}[{j}] "
+            f"({window_text(windows[j])}) overlap: a minute can be in one window only",
+        )
 
 
 def parse_limit(value: Any, path: str) -> int:
@@ -164,11 +180,16 @@ def parse_limits(value: Any, path: str = "limits") -> tuple[LimitWindow, ...]:
         if isinstance(item, str):
             words = item.split()
             if len(words) < 2:
-                raise bad(where, f"{item!r}: write a speed window as 'DAYS HH:MM-HH:MM LIMIT', e.g. 'mon-fri 08:00-18:00 1M'")
+                raise bad(
+                    where,
+                    f"{item!r}: write a speed window as 'DAYS HH:MM-HH:MM LIMIT', e.g. 'mon-fri 08:00-18:00 1M'",
+                )
             item = {**window_from_text(" ".join(words[:-1]), where), "limit": words[-1]}
         if not isinstance(item, dict) or "limit" not in item:
             raise bad(where, "must be an object {days, start, stop, limit}")
-        out.append(LimitWindow(parse_window(item, where), parse_limit(item["limit"], f"{where}.limit")))
+        out.append(
+            LimitWindow(parse_window(item, where), parse_limit(item["limit"], f"{where}.limit"))
+        )
     _no_overlap([item.window for item in out], path)
     return tuple(out)
 
@@ -185,7 +206,9 @@ def parse_when(value: Any, path: str) -> datetime | None:
     try:
         return datetime.fromisoformat(text)
     except ValueError:
-        raise bad(path, f"{text!r} is not an ISO 8601 date and time (e.g. 2026-12-24T22:00)") from None
+        raise bad(
+            path, f"{text!r} is not an ISO 8601 date and time (e.g. 2026-12-24T22:00)"
+        ) from None
 
 
 def start_time(text: str, now: datetime | None = None) -> str | None:

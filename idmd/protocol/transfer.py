@@ -28,8 +28,23 @@ FORMAT = "jobs"
 VERSION = 1
 MAX_ENTRIES = 10_000  # one jobs.import call (a frame is at most 1 MiB): idm import sends several
 MAX_FILE = 64 * 1024 * 1024  # what idm import reads at most
-ENTRY = ("id", "url", "kind", "status", "filename", "size", "done", "error", "note",
-         "created_at", "started_at", "finished_at", "options", "media", "playlist")
+ENTRY = (
+    "id",
+    "url",
+    "kind",
+    "status",
+    "filename",
+    "size",
+    "done",
+    "error",
+    "note",
+    "created_at",
+    "started_at",
+    "finished_at",
+    "options",
+    "media",
+    "playlist",
+)
 _ID = re.compile(r"^[0-9a-f]{12}$")
 _MEDIA = ("title", "format", "quality", "thumbnail")
 
@@ -43,7 +58,12 @@ def entry(job: Job) -> dict[str, Any]:
 
 
 def document(jobs: Iterable[Job], exported_at: str) -> dict[str, Any]:
-    return {"idm": FORMAT, "version": VERSION, "exported_at": exported_at, "jobs": [entry(job) for job in jobs]}
+    return {
+        "idm": FORMAT,
+        "version": VERSION,
+        "exported_at": exported_at,
+        "jobs": [entry(job) for job in jobs],
+    }
 
 
 def read_file(text: str) -> list[dict[str, Any]]:
@@ -57,12 +77,18 @@ def read_file(text: str) -> list[dict[str, Any]]:
         if not isinstance(data, dict) or data.get("idm") != FORMAT:
             raise bad("file", 'is not an idm export (no "idm": "jobs")')
         if data.get("version") != VERSION:
-            raise bad("file", f"has version {data.get('version')!r}; this idm reads version {VERSION}")
+            raise bad(
+                "file", f"has version {data.get('version')!r}; this idm reads version {VERSION}"
+            )
         jobs = data.get("jobs")
         if not isinstance(jobs, list):
             raise bad("file.jobs", "must be a list")
         return jobs
-    urls = [line.strip() for line in text.splitlines() if line.strip() and not line.lstrip().startswith("#")]
+    urls = [
+        line.strip()
+        for line in text.splitlines()
+        if line.strip() and not line.lstrip().startswith("#")
+    ]
     return [{"url": url} for url in urls]
 
 
@@ -88,21 +114,28 @@ def check_entry(item: Any, path: str, roots: Iterable[Path] | None = None) -> Im
     """One entry, or InvalidParams naming ``path`` (the job's place in the file)."""
     if not isinstance(item, Mapping):
         raise bad(path, "must be an object with at least a url")
-    status = checks.choice(item.get("status", "queued"), f"{path}.status", tuple(str(s) for s in Status))
+    status = checks.choice(
+        item.get("status", "queued"), f"{path}.status", tuple(str(s) for s in Status)
+    )
     if status in ("downloading", "waiting"):
         status = "queued"
     options: JobOptions = check_options(item.get("options"), f"{path}.options", roots)
     options.pop("start", None)  # how it was added; the status says how it comes back
-    job = Imported(url=check_url(item.get("url"), f"{path}.url"), status=status, options=options,
-                   kind=checks.choice(item.get("kind", "http"), f"{path}.kind", ("http", "media")))
+    job = Imported(
+        url=check_url(item.get("url"), f"{path}.url"),
+        status=status,
+        options=options,
+        kind=checks.choice(item.get("kind", "http"), f"{path}.kind", ("http", "media")),
+    )
     job_id = item.get("id")
     if job_id is not None:
         if not isinstance(job_id, str) or not _ID.match(job_id):
             raise bad(f"{path}.id", "must be 12 hexadecimal digits")
         job["id"] = job_id
     if item.get("filename"):
-        job["filename"] = checks.filename(checks.one_line(item["filename"], f"{path}.filename", 1024),
-                                          f"{path}.filename")
+        job["filename"] = checks.filename(
+            checks.one_line(item["filename"], f"{path}.filename", 1024), f"{path}.filename"
+        )
     size = item.get("size")
     if size is not None:
         job["size"] = checks.integer(size, f"{path}.size", 0, 1 << 50)
@@ -120,8 +153,10 @@ def _history(item: Mapping[str, Any], path: str, job: Imported) -> None:
     if error is not None:
         if not isinstance(error, Mapping):
             raise bad(f"{path}.error", "must be {code, message} or null")
-        job["error"] = {"code": checks.one_line(error.get("code"), f"{path}.error.code", 64),
-                        "message": checks.one_line(error.get("message"), f"{path}.error.message", 4096)}
+        job["error"] = {
+            "code": checks.one_line(error.get("code"), f"{path}.error.code", 64),
+            "message": checks.one_line(error.get("message"), f"{path}.error.message", 4096),
+        }
     if item.get("note"):
         job["note"] = checks.one_line(item["note"], f"{path}.note", 1024)
     done = item.get("done")

@@ -28,7 +28,9 @@ SUBPROTOCOLS: dict[str, CodecName] = {SUBPROTOCOL_JSON: "json", SUBPROTOCOL_MSGP
 SUBPROTOCOL_OF: dict[CodecName, str] = {"json": SUBPROTOCOL_JSON, "msgpack": SUBPROTOCOL_MSGPACK}
 
 INT_MIN, INT_MAX = -(1 << 63), (1 << 64) - 1  # what msgpack can carry
-_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")  # only escapes can bring a surrogate into JSON text
+_SURROGATE_ESCAPE = re.compile(
+    r"\\u[dD][89a-fA-F]"
+)  # only escapes can bring a surrogate into JSON text
 
 
 class Unrepresentable:
@@ -70,7 +72,9 @@ def _default(value: Any) -> Any:
 
 def to_json(message: Any) -> str:
     """Strict JSON text: ValueError for NaN or a string that is not valid Unicode."""
-    text = json.dumps(message, separators=(",", ":"), ensure_ascii=False, allow_nan=False, default=_default)
+    text = json.dumps(
+        message, separators=(",", ":"), ensure_ascii=False, allow_nan=False, default=_default
+    )
     if not text.isascii() and has_surrogates(text):
         raise ValueError("a string that is not valid Unicode (lone surrogate)")
     return text

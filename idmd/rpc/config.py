@@ -31,5 +31,7 @@ class Config(Namespace):
             key = next((k for k in patch if repr(k) in str(exc) or k in str(exc)), "patch")
             raise bad(f"patch.{key}" if key != "patch" else key, str(exc)) from None
         if restart:
-            log.warning("config changed; these keys take effect after a restart: %s", ", ".join(restart))
+            log.warning(
+                "config changed; these keys take effect after a restart: %s", ", ".join(restart)
+            )
         return self._ctx.config.public()

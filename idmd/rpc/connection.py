@@ -33,8 +33,16 @@ CLOSE_GRACE = 2.0  # seconds the writer gets to flush before a close is forced
 class Connection:
     raw_frames = True  # takes the hub's ready-made WebSocket frames
 
-    def __init__(self, ws: web.WebSocketResponse, state: RpcState, codec: CodecName, remote: str,
-                 dispatcher: Dispatcher, frames: EventFrames, transport: asyncio.Transport | None = None) -> None:
+    def __init__(
+        self,
+        ws: web.WebSocketResponse,
+        state: RpcState,
+        codec: CodecName,
+        remote: str,
+        dispatcher: Dispatcher,
+        frames: EventFrames,
+        transport: asyncio.Transport | None = None,
+    ) -> None:
         self.ws = ws
         self._transport = transport
         self._idle = False  # the writer waits for work: nothing of ours is half-sent
@@ -54,7 +62,10 @@ class Connection:
         timer = loop.call_later(HELLO_TIMEOUT, self._hello_timeout)
         try:
             async for message in self.ws:
-                if message.type not in (WSMsgType.TEXT, WSMsgType.BINARY) or peer.close_code is not None:
+                if (
+                    message.type not in (WSMsgType.TEXT, WSMsgType.BINARY)
+                    or peer.close_code is not None
+                ):
                     continue
                 if not peer.authenticated:
                     await self._receive(message.data)  # in order: hello must finish before the next
@@ -92,7 +103,9 @@ class Connection:
         try:
             message = decode(peer.codec, data)
         except ValueError as exc:
-            reply: Any = error_response(None, ParseError(f"cannot decode the frame: {str(exc)[:200]}"))
+            reply: Any = error_response(
+                None, ParseError(f"cannot decode the frame: {str(exc)[:200]}")
+            )
         else:
             reply = await self.dispatcher.handle(message, peer)
         if reply is not None:
@@ -120,7 +133,9 @@ class Connection:
                     limit = MAX_BATCH if subscription.batch else 1
                     frames = subscription.next_frames(self.frames, peer.codec, loop.time(), limit)
                     if frames:
-                        await self._send(frames[0] if len(frames) == 1 else combine(peer.codec, frames))
+                        await self._send(
+                            frames[0] if len(frames) == 1 else combine(peer.codec, frames)
+                        )
                         continue
                 timeout = None
                 due = subscription.next_due() if subscription is not None else None
@@ -153,9 +168,16 @@ class Connection:
         transport has nothing buffered (no back-pressure to respect)."""
         transport = self._transport
         peer = self.peer
-        if (not self._idle or transport is None or transport.is_closing() or self.ws.closed
-                or peer.close_code is not None or peer.outbox or (peer.subscription and peer.subscription.ready)
-                or transport.get_write_buffer_size()):
+        if (
+            not self._idle
+            or transport is None
+            or transport.is_closing()
+            or self.ws.closed
+            or peer.close_code is not None
+            or peer.outbox
+            or (peer.subscription and peer.subscription.ready)
+            or transport.get_write_buffer_size()
+        ):
             return False
         transport.write(frame)
         return True
@@ -183,4 +205,6 @@ class Connection:
         code = self.peer.close_code or CLOSE_TOO_SLOW
         # No drain: the close frame is queued behind what the client has not read yet.
         with contextlib.suppress(Exception):
-            await self.ws.close(code=code, message=self.peer.close_reason.encode()[:120], drain=False)
+            await self.ws.close(
+                code=code, message=self.peer.close_reason.encode()[:120], drain=False
+            )

@@ -20,8 +20,10 @@ class Credentials(Namespace):
         try:
             key = self._engine.credentials.add(host, user, password)
         except CredentialError as exc:
-            raise bad("host" if "host" in str(exc) else "user" if "user" in str(exc) else "password",
-                      str(exc)) from None
+            raise bad(
+                "host" if "host" in str(exc) else "user" if "user" in str(exc) else "password",
+                str(exc),
+            ) from None
         return {"host": key, "user": user}
 
     def list(self) -> list[dict[str, Any]]:

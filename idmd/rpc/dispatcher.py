@@ -54,7 +54,9 @@ def _methods(namespaces: dict[str, type]) -> dict[str, Method]:
             signature = inspect.signature(func)
             params = list(signature.parameters.values())[1:]  # drop self
             hints = typing.get_type_hints(func)
-            table[f"{prefix}.{name}"] = Method(cls, name, signature.replace(parameters=params), hints)
+            table[f"{prefix}.{name}"] = Method(
+                cls, name, signature.replace(parameters=params), hints
+            )
     return table
 
 
@@ -71,14 +73,20 @@ class Dispatcher:
         self.state = state
         self.methods = _methods(namespaces)
 
-    async def handle(self, message: Any, peer: Peer) -> dict[str, Any] | list[dict[str, Any]] | None:
+    async def handle(
+        self, message: Any, peer: Peer
+    ) -> dict[str, Any] | list[dict[str, Any]] | None:
         """The reply to one decoded frame: a request, a notification or a batch."""
         if isinstance(message, list):
             if not message:
                 return error_response(None, InvalidRequest("empty batch"))
             if len(message) > MAX_BATCH_REQUESTS:
-                return error_response(None, InvalidRequest(
-                    f"a batch may hold at most {MAX_BATCH_REQUESTS} requests, not {len(message)}"))
+                return error_response(
+                    None,
+                    InvalidRequest(
+                        f"a batch may hold at most {MAX_BATCH_REQUESTS} requests, not {len(message)}"
+                    ),
+                )
             replies = []
             for index, item in enumerate(message):
                 if index:
@@ -95,7 +103,9 @@ class Dispatcher:
         if not isinstance(request, dict):
             return error_response(None, InvalidRequest("a request must be an object"))
         request_id = request.get("id")
-        valid_id = request_id is None or (isinstance(request_id, (str, int, float)) and not isinstance(request_id, bool))
+        valid_id = request_id is None or (
+            isinstance(request_id, (str, int, float)) and not isinstance(request_id, bool)
+        )
         if not valid_id:
             return error_response(None, InvalidRequest("id must be a string, a number or null"))
         is_notification = "id" not in request
@@ -103,7 +113,9 @@ class Dispatcher:
             method = self._validate(request)
             result = await self._call(method, request.get("params"), peer, request["method"])
         except InvalidRequest as exc:
-            return error_response(request_id, exc)  # not a valid notification either: JSON-RPC answers id null
+            return error_response(
+                request_id, exc
+            )  # not a valid notification either: JSON-RPC answers id null
         except RpcError as exc:
             if is_notification:
                 return None
@@ -145,7 +157,9 @@ class Dispatcher:
             params = {}
         if isinstance(params, list):
             if len(params) > len(parameters):
-                raise InvalidParams(f"at most {len(parameters)} parameters expected, {len(params)} given")
+                raise InvalidParams(
+                    f"at most {len(parameters)} parameters expected, {len(params)} given"
+                )
             params = dict(zip(parameters, params, strict=False))
         kwargs: dict[str, Any] = {}
         for key in params:
@@ -159,8 +173,8 @@ class Dispatcher:
             value = params[pname]
             hint = method.hints.get(pname, Any)
             if not matches(value, hint):
-                raise InvalidParams(f"parameter {pname!r} must be {describe(hint)}", {"param": pname})
+                raise InvalidParams(
+                    f"parameter {pname!r} must be {describe(hint)}", {"param": pname}
+                )
             kwargs[pname] = value
         return kwargs
-
-

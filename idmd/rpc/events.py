@@ -41,8 +41,14 @@ class Events(Namespace):
             wanted = set(jobs)
             snapshot_jobs = [j for j in snapshot_jobs if j.get("id") in wanted]
         sub = Subscriber(self._state.queue_limit, jobs, types)
-        self._peer.subscribe(sub, replay, frozenset(detail if detail is not None else jobs or ()), batch)
-        return {"seq": seq, "reset": reset, "snapshot": {"jobs": snapshot_jobs, "stats": engine.stats()}}
+        self._peer.subscribe(
+            sub, replay, frozenset(detail if detail is not None else jobs or ()), batch
+        )
+        return {
+            "seq": seq,
+            "reset": reset,
+            "snapshot": {"jobs": snapshot_jobs, "stats": engine.stats()},
+        }
 
     def unsubscribe(self) -> bool:
         """Stop the events on this connection."""

@@ -32,7 +32,9 @@ MAX_BATCH = 256  # events per batch frame
 
 
 class Hub:
-    def __init__(self, bus: EventBus, frames: EventFrames, clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(
+        self, bus: EventBus, frames: EventFrames, clock: Callable[[], float] = time.monotonic
+    ) -> None:
         self.bus = bus
         self.frames = frames
         self.peers: set[Peer] = set()
@@ -91,16 +93,34 @@ class Hub:
             if not events:
                 continue
             sub, link = subscription.subscriber, peer.link
-            if shared and link.raw_frames and subscription.active and not subscription.ready and not len(sub):
-                key = (sub.filter.key, subscription.detail, peer.codec, subscription.batch, len(events))
+            if (
+                shared
+                and link.raw_frames
+                and subscription.active
+                and not subscription.ready
+                and not len(sub)
+            ):
+                key = (
+                    sub.filter.key,
+                    subscription.detail,
+                    peer.codec,
+                    subscription.batch,
+                    len(events),
+                )
                 group = ready.get(key)
                 if group is None:
-                    frames = self._frames(sub.filter.select(events), peer.codec, subscription.detail,
-                                          subscription.batch)
+                    frames = self._frames(
+                        sub.filter.select(events),
+                        peer.codec,
+                        subscription.detail,
+                        subscription.batch,
+                    )
                     # All of the burst's WebSocket frames in one write: one system call per
                     # peer, not one per event (the frames stay separate for the client).
                     group = ready[key] = (frames, b"".join(ws_frame(frame) for frame in frames))
-                if group[0] and not link.write_now(group[1]):  # the socket is busy: the writer sends them
+                if group[0] and not link.write_now(
+                    group[1]
+                ):  # the socket is busy: the writer sends them
                     subscription.ready.extend(group[0])
                     link.wake()
                 continue
@@ -111,9 +131,15 @@ class Hub:
                     break
             link.wake()
 
-    def _frames(self, events: list[Event], codec: CodecName, detail: frozenset[str], batch: bool) -> list[str | bytes]:
+    def _frames(
+        self, events: list[Event], codec: CodecName, detail: frozenset[str], batch: bool
+    ) -> list[str | bytes]:
         encoded = [self.frames.frame(e, codec, e.job in detail) for e in events]
         if not batch or len(encoded) < 2:
             return encoded
-        return [combine(codec, encoded[i:i + MAX_BATCH]) if len(encoded[i:i + MAX_BATCH]) > 1
-                else encoded[i] for i in range(0, len(encoded), MAX_BATCH)]
+        return [
+            combine(codec, encoded[i : i + MAX_BATCH])
+            if len(encoded[i : i + MAX_BATCH]) > 1
+            else encoded[i]
+            for i in range(0, len(encoded), MAX_BATCH)
+        ]

@@ -16,7 +16,9 @@ def host_allowed(host: str | None, port: int) -> bool:
     return host in {f"127.0.0.1:{port}", f"localhost:{port}", f"[::1]:{port}"}
 
 
-def origin_allowed(origin: str | None, allowed: Iterable[str] = (), extension_ids: Iterable[str] = ()) -> bool:
+def origin_allowed(
+    origin: str | None, allowed: Iterable[str] = (), extension_ids: Iterable[str] = ()
+) -> bool:
     """No Origin (curl, the CLI), a well-formed browser extension Origin (one of
     ``extension_ids`` when that pins some), or one configured in allowed_origins."""
     if origin is None:

@@ -16,7 +16,9 @@ from idmd.protocol.models import ItemError, Job, JobPage
 from idmd.rpc.namespace import Namespace
 from idmd.rpc.scope import is_paired, writable_roots
 
-MAX_JOBS = 10_000  # jobs held by the engine (unfinished and recent); beyond, jobs.add is refused -32011
+MAX_JOBS = (
+    10_000  # jobs held by the engine (unfinished and recent); beyond, jobs.add is refused -32011
+)
 
 
 class Jobs(Namespace):
@@ -43,8 +45,10 @@ class Jobs(Namespace):
     def _room_for(self, count: int) -> None:
         held = self._engine.held()
         if held + count > MAX_JOBS:
-            raise LimitReached(f"{held} jobs are held, at most {MAX_JOBS}: remove some first (jobs.remove)",
-                               {"limit": MAX_JOBS})
+            raise LimitReached(
+                f"{held} jobs are held, at most {MAX_JOBS}: remove some first (jobs.remove)",
+                {"limit": MAX_JOBS},
+            )
 
     async def get(self, id: str) -> Job:
         """The Job with its segments; finished jobs are found in the history too."""
@@ -91,7 +95,9 @@ class Jobs(Namespace):
         """Jobs from ``idm export`` (1 to 10000): finished ones become history, unfinished ones
         queued or paused; all or none. ``{imported, queued, paused, history, skipped}``."""
         if isinstance(jobs, builtins.list):
-            self._room_for(sum(1 for j in jobs if not isinstance(j, dict) or j.get("status") not in FINISHED))
+            self._room_for(
+                sum(1 for j in jobs if not isinstance(j, dict) or j.get("status") not in FINISHED)
+            )
         return await self._engine.import_jobs(jobs, self._roots())
 
     locals()["import"] = _import  # ``import`` is a Python keyword: the method is named by hand

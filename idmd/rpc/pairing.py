@@ -16,16 +16,28 @@ class Pairing(Namespace):
         """Give the client waiting with ``code`` a token of its own (sent as event pairing.approved)."""
         pending = self._state.pairing.take_live(code.strip())
         client, token = self._state.pairing.approve(pending)
-        event = self._ctx.bus.emit(EventType.PAIRING_APPROVED, None, {"code": pending.code, "client": client.public()})
+        event = self._ctx.bus.emit(
+            EventType.PAIRING_APPROVED, None, {"code": pending.code, "client": client.public()}
+        )
         waiting = pending.owner
         if isinstance(waiting, Peer):
             waiting.authenticated = True
             waiting.client_id = client.id
             waiting.client = pending.client
             data = {"code": pending.code, "client": client.public(), "token": token}
-            waiting.send({"jsonrpc": "2.0", "method": "event", "params": {
-                "seq": event.seq, "type": str(EventType.PAIRING_APPROVED), "job": None, "at": time.time(),
-                "data": data}})
+            waiting.send(
+                {
+                    "jsonrpc": "2.0",
+                    "method": "event",
+                    "params": {
+                        "seq": event.seq,
+                        "type": str(EventType.PAIRING_APPROVED),
+                        "job": None,
+                        "at": time.time(),
+                        "data": data,
+                    },
+                }
+            )
         return True
 
     def deny(self, code: str) -> bool:

@@ -30,7 +30,9 @@ log = logging.getLogger(__name__)
 CODE_TTL = 120.0  # seconds a pairing code stays valid
 RESUME_GRACE = 45.0  # seconds a code outlives its connection, for the same client to resume it
 MAX_PENDING = 16  # pending codes at once: stops a page from flooding the approval prompt
-NEW_CODES_BURST = 8  # new codes handed out at once, then one per NEW_CODE_INTERVAL (all connections)
+NEW_CODES_BURST = (
+    8  # new codes handed out at once, then one per NEW_CODE_INTERVAL (all connections)
+)
 NEW_CODE_INTERVAL = 5.0
 
 
@@ -43,7 +45,12 @@ class PairedClient:
     token_sha256: str
 
     def public(self) -> dict[str, Any]:
-        return {"id": self.id, "name": self.name, "version": self.version, "created_at": self.created_at}
+        return {
+            "id": self.id,
+            "name": self.name,
+            "version": self.version,
+            "created_at": self.created_at,
+        }
 
 
 @dataclass
@@ -65,7 +72,9 @@ def client_info(raw: Any) -> dict[str, str]:
     raw = raw if isinstance(raw, dict) else {}
     name = raw.get("name")
     version = raw.get("version")
-    clean = lambda v, d: "".join(c for c in str(v) if c.isprintable())[:80] if isinstance(v, str) and v else d
+    clean = lambda v, d: (
+        "".join(c for c in str(v) if c.isprintable())[:80] if isinstance(v, str) and v else d
+    )
     return {"name": clean(name, "unknown"), "version": clean(version, "")}
 
 
@@ -118,11 +127,16 @@ class PairingRegistry:
         if len(self._pending) >= MAX_PENDING:
             raise LimitReached("too many pairing requests are waiting; approve or deny some first")
         now = self._clock()
-        self._allowance = min(float(NEW_CODES_BURST), self._allowance + (now - self._stamp) / NEW_CODE_INTERVAL)
+        self._allowance = min(
+            float(NEW_CODES_BURST), self._allowance + (now - self._stamp) / NEW_CODE_INTERVAL
+        )
         self._stamp = now
         if self._allowance < 1:
             wait = (1 - self._allowance) * NEW_CODE_INTERVAL
-            raise LimitReached(f"too many pairing requests; try again in {wait:.0f} s", {"retry_after": round(wait, 1)})
+            raise LimitReached(
+                f"too many pairing requests; try again in {wait:.0f} s",
+                {"retry_after": round(wait, 1)},
+            )
         self._allowance -= 1
         code = f"{secrets.randbelow(1_000_000):06d}"
         while code in self._pending:
@@ -136,15 +150,23 @@ class PairingRegistry:
         self._expire()
         pending = self._pending.pop(code, None)
         if pending is None:
-            raise InvalidParams(f"no pairing request with code {code!r} is waiting (codes expire after "
-                                f"{int(CODE_TTL)} s)", {"param": "code"})
+            raise InvalidParams(
+                f"no pairing request with code {code!r} is waiting (codes expire after "
+                f"{int(CODE_TTL)} s)",
+                {"param": "code"},
+            )
         return pending
 
     def approve(self, pending: Pending) -> tuple[PairedClient, str]:
         """A new paired client and its token (the only time the token exists in clear)."""
         token = secrets.token_hex(32)
-        client = PairedClient(secrets.token_hex(6), pending.client["name"], pending.client["version"],
-                              self._clock(), _digest(token))
+        client = PairedClient(
+            secrets.token_hex(6),
+            pending.client["name"],
+            pending.client["version"],
+            self._clock(),
+            _digest(token),
+        )
         self._clients[client.id] = client
         self._save()
         return client, token
@@ -169,27 +191,36 @@ class PairingRegistry:
         for pending in self._pending.values():
             if pending.resume_key and hmac.compare_digest(pending.resume_key, resume_key):
                 if pending.owner is not None and pending.owner is not owner:
-                    raise InvalidParams("that pairing request is still held by another connection",
-                                        {"param": "resume"})
+                    raise InvalidParams(
+                        "that pairing request is still held by another connection",
+                        {"param": "resume"},
+                    )
                 pending.owner = owner
                 pending.orphaned_at = None
                 return pending
-        raise InvalidParams("no pairing request to resume: it expired or was denied", {"param": "resume"})
+        raise InvalidParams(
+            "no pairing request to resume: it expired or was denied", {"param": "resume"}
+        )
 
     def take_live(self, code: str) -> Pending:
         """``take`` for approval: refused while the client is away, as its token would be lost."""
         pending = self.take(code)
         if pending.owner is None:
             self._pending[pending.code] = pending
-            raise InvalidParams(f"the client that asked for code {code!r} is reconnecting; try again in a "
-                                "few seconds", {"param": "code"})
+            raise InvalidParams(
+                f"the client that asked for code {code!r} is reconnecting; try again in a "
+                "few seconds",
+                {"param": "code"},
+            )
         return pending
 
     def pending(self) -> list[dict[str, Any]]:
         self._expire()
         now = self._clock()
-        return [{"code": p.code, "client": p.client, "expires_in": round(p.expires_at - now, 1)}
-                for p in self._pending.values()]
+        return [
+            {"code": p.code, "client": p.client, "expires_in": round(p.expires_at - now, 1)}
+            for p in self._pending.values()
+        ]
 
     def clients(self) -> list[dict[str, Any]]:
         return [c.public() for c in self._clients.values()]
@@ -202,6 +233,10 @@ class PairingRegistry:
 
     def _expire(self) -> None:
         now = self._clock()
-        for code in [c for c, p in self._pending.items() if p.expires_at <= now
-                     or (p.orphaned_at is not None and p.orphaned_at + RESUME_GRACE <= now)]:
+        for code in [
+            c
+            for c, p in self._pending.items()
+            if p.expires_at <= now
+            or (p.orphaned_at is not None and p.orphaned_at + RESUME_GRACE <= now)
+        ]:
             del self._pending[code]

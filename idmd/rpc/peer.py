@@ -106,9 +106,13 @@ class Subscription:
     batch: bool  # the client takes several events in one array frame
     start_seq: int  # events up to this seq came through the replay (or are before "now")
     active: bool = False  # events flow once the subscribe reply is queued before them
-    ready: deque[str | bytes] = field(default_factory=deque)  # frames the hub made, sent before the queue
+    ready: deque[str | bytes] = field(
+        default_factory=deque
+    )  # frames the hub made, sent before the queue
 
-    def next_frames(self, frames: EventFrames, variant: Variant, now: float, limit: int) -> list[str | bytes]:
+    def next_frames(
+        self, frames: EventFrames, variant: Variant, now: float, limit: int
+    ) -> list[str | bytes]:
         """Up to ``limit`` encoded events due from the queue (the transport's writer sends them)."""
         out: list[str | bytes] = []
         sub = self.subscriber
@@ -127,8 +131,14 @@ class Subscription:
 class Peer:
     """One client connection: who it is, its replies (``outbox``) and its subscription."""
 
-    def __init__(self, state: RpcState, link: Link | None = None, codec: CodecName = "json",
-                 now: Callable[[], float] = time.monotonic, remote: str = "") -> None:
+    def __init__(
+        self,
+        state: RpcState,
+        link: Link | None = None,
+        codec: CodecName = "json",
+        now: Callable[[], float] = time.monotonic,
+        remote: str = "",
+    ) -> None:
         self.state = state
         self.link: Link = link or Detached()
         self.codec: CodecName = codec
@@ -142,7 +152,9 @@ class Peer:
         self.outbox: deque[str | bytes] = deque()  # encoded replies and messages for this peer only
         self.subscription: Subscription | None = None
 
-    def subscribe(self, sub: Subscriber, replay: Iterable[Event], detail: frozenset[str], batch: bool) -> None:
+    def subscribe(
+        self, sub: Subscriber, replay: Iterable[Event], detail: frozenset[str], batch: bool
+    ) -> None:
         """Replace the subscription: replay first, then live events (no gap: no await between)."""
         self.unsubscribe()
         now = self.now()
@@ -157,7 +169,9 @@ class Peer:
             self.link.wake()
 
     def close_too_slow(self) -> None:
-        self.close(CLOSE_TOO_SLOW, "too slow to receive critical events; reconnect with the last seq")
+        self.close(
+            CLOSE_TOO_SLOW, "too slow to receive critical events; reconnect with the last seq"
+        )
 
     def unsubscribe(self) -> None:
         self.state.hub.remove(self)
@@ -171,7 +185,9 @@ class Peer:
     def close(self, code: int, reason: str = "") -> None:
         if self.close_code is None:
             if code != CLOSE_GOING_AWAY:
-                log.info("closing the connection from %s (%s): %s", self.remote or "?", code, reason)
+                log.info(
+                    "closing the connection from %s (%s): %s", self.remote or "?", code, reason
+                )
             self.close_code = code
             self.close_reason = reason
             self.link.wake()

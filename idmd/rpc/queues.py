@@ -31,10 +31,17 @@ class Queues(_Scheduled):
         """Every queue: its windows, start time, hold, whether it is open now and its jobs."""
         return self._schedule.queues()
 
-    def set(self, name: str, windows: Windows | None = None, start_at: str | None = _KEEP,
-            stop_when_done: bool | None = None) -> dict[str, Any]:
+    def set(
+        self,
+        name: str,
+        windows: Windows | None = None,
+        start_at: str | None = _KEEP,
+        stop_when_done: bool | None = None,
+    ) -> dict[str, Any]:
         """Create or change a queue (fields left out keep their value); returns the queue."""
-        return self._schedule.set_queue(name, windows, ... if start_at is _KEEP else start_at, stop_when_done)
+        return self._schedule.set_queue(
+            name, windows, ... if start_at is _KEEP else start_at, stop_when_done
+        )
 
     async def remove(self, name: str) -> bool:
         """Forget a queue; its unfinished jobs join the default queue."""

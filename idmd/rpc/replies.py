@@ -23,7 +23,11 @@ ENCODE_ERRORS = (TypeError, ValueError, OverflowError)  # UnicodeEncodeError is 
 
 def _id_of(reply: Any) -> Any:
     request_id = reply.get("id") if isinstance(reply, dict) else None
-    return request_id if isinstance(request_id, (str, int, float)) and not isinstance(request_id, bool) else None
+    return (
+        request_id
+        if isinstance(request_id, (str, int, float)) and not isinstance(request_id, bool)
+        else None
+    )
 
 
 def _error(codec: CodecName, request_id: Any, error: InternalError | LimitReached) -> str | bytes:
@@ -34,8 +38,13 @@ def _error(codec: CodecName, request_id: Any, error: InternalError | LimitReache
 
 
 def _too_large(codec: CodecName, reply: Any) -> str | bytes:
-    return _error(codec, _id_of(reply), LimitReached(
-        f"the reply would exceed {MAX_REPLY // (1 << 20)} MiB; ask for less (a smaller limit, a shorter batch)"))
+    return _error(
+        codec,
+        _id_of(reply),
+        LimitReached(
+            f"the reply would exceed {MAX_REPLY // (1 << 20)} MiB; ask for less (a smaller limit, a shorter batch)"
+        ),
+    )
 
 
 def _one(codec: CodecName, reply: Any, budget: int) -> str | bytes:
@@ -58,8 +67,9 @@ def _size(frame: str | bytes, budget: int) -> int:
     return len(frame.encode("utf-8"))
 
 
-async def encode_reply(codec: CodecName, reply: dict[str, Any] | list[dict[str, Any]],
-                       limit: int = MAX_REPLY) -> str | bytes:
+async def encode_reply(
+    codec: CodecName, reply: dict[str, Any] | list[dict[str, Any]], limit: int = MAX_REPLY
+) -> str | bytes:
     """The frame for a reply or a batch of replies; never raises for what a handler returned.
     A batch is encoded item by item with a pause between them for other clients."""
     if not isinstance(reply, list):

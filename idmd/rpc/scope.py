@@ -19,14 +19,42 @@ if TYPE_CHECKING:
     from idmd.context import DaemonContext
     from idmd.rpc.peer import Peer
 
-OWNER_METHODS = frozenset({"daemon.shutdown", "pairing.approve", "pairing.deny", "pairing.revoke", "pairing.list",
-                           "credentials.add", "credentials.list", "credentials.remove"})
+OWNER_METHODS = frozenset(
+    {
+        "daemon.shutdown",
+        "pairing.approve",
+        "pairing.deny",
+        "pairing.revoke",
+        "pairing.list",
+        "credentials.add",
+        "credentials.list",
+        "credentials.remove",
+    }
+)
 # The proxy too: a paired client would otherwise send every download through a host it chose;
 # the commands run and URLs posted to after a download, and the fleet, are the owner's alone.
-OWNER_CONFIG_KEYS = frozenset({"host", "port", "allowed_origins", "allowed_dirs", "extension_ids", "proxy", "no_proxy",
-                               "actions", "webhook_url", "on_queue_empty", "fleet",
-                               "fleet_url", "fleet_name", "fleet_node", "fleet_credentials", "fleet_tls_ca",
-                               "fleet_tls_cert", "fleet_tls_key"})
+OWNER_CONFIG_KEYS = frozenset(
+    {
+        "host",
+        "port",
+        "allowed_origins",
+        "allowed_dirs",
+        "extension_ids",
+        "proxy",
+        "no_proxy",
+        "actions",
+        "webhook_url",
+        "on_queue_empty",
+        "fleet",
+        "fleet_url",
+        "fleet_name",
+        "fleet_node",
+        "fleet_credentials",
+        "fleet_tls_ca",
+        "fleet_tls_cert",
+        "fleet_tls_key",
+    }
+)
 
 
 def is_paired(peer: Peer) -> bool:
@@ -35,7 +63,9 @@ def is_paired(peer: Peer) -> bool:
 
 def check_method(peer: Peer, name: str) -> None:
     if name in OWNER_METHODS and is_paired(peer):
-        raise NotAllowed(f"a paired client may not call {name}", {"method": name, "scope": "paired"})
+        raise NotAllowed(
+            f"a paired client may not call {name}", {"method": name, "scope": "paired"}
+        )
 
 
 def check_config_patch(peer: Peer, patch: dict[str, Any]) -> None:
@@ -43,7 +73,10 @@ def check_config_patch(peer: Peer, patch: dict[str, Any]) -> None:
         return
     for key in sorted(patch):
         if key in OWNER_CONFIG_KEYS:
-            raise NotAllowed(f"a paired client may not change {key}", {"param": f"patch.{key}", "scope": "paired"})
+            raise NotAllowed(
+                f"a paired client may not change {key}",
+                {"param": f"patch.{key}", "scope": "paired"},
+            )
 
 
 def writable_roots(ctx: DaemonContext) -> list[Path]:

@@ -25,11 +25,17 @@ DISPATCHER = web.AppKey("idmd_rpc_dispatcher", Dispatcher)
 FRAMES = web.AppKey("idmd_rpc_frames", EventFrames)
 
 
-def setup_rpc(app: web.Application, *, queue_limit: int = 1024, wrong_token_delay: float = 1.0) -> None:
+def setup_rpc(
+    app: web.Application, *, queue_limit: int = 1024, wrong_token_delay: float = 1.0
+) -> None:
     """Mount ``/rpc`` and ``/events`` on the daemon's app (``app[DAEMON]`` must be set)."""
     ctx = app[DAEMON]
-    state = RpcState(ctx, PairingRegistry(ctx.paths.state_dir / "clients.json"), queue_limit=queue_limit,
-                     wrong_token_delay=wrong_token_delay)
+    state = RpcState(
+        ctx,
+        PairingRegistry(ctx.paths.state_dir / "clients.json"),
+        queue_limit=queue_limit,
+        wrong_token_delay=wrong_token_delay,
+    )
     app[RPC] = state
     app[DISPATCHER] = build_dispatcher(state)
     app[FRAMES] = state.frames
@@ -43,7 +49,9 @@ def check_request(request: web.Request, state: RpcState) -> None:
     if not host_allowed(request.headers.get("Host"), state.ctx.port):
         raise web.HTTPForbidden(text="forbidden Host\n")
     config = state.ctx.config
-    if not origin_allowed(request.headers.get("Origin"), config.allowed_origins, config.extension_ids):
+    if not origin_allowed(
+        request.headers.get("Origin"), config.allowed_origins, config.extension_ids
+    ):
         raise web.HTTPForbidden(text="forbidden Origin\n")
 
 
@@ -64,12 +72,20 @@ async def _bearer(request: web.Request, state: RpcState, peer: Peer) -> bool:
 async def rpc_handler(request: web.Request) -> web.StreamResponse:
     state = request.app[RPC]
     check_request(request, state)
-    ws = web.WebSocketResponse(protocols=tuple(SUBPROTOCOLS), max_msg_size=MAX_FRAME + 1,
-                              timeout=5.0)  # + 1: aiohttp refuses a frame *of* max_msg_size; ours may be 1 MiB
+    ws = web.WebSocketResponse(
+        protocols=tuple(SUBPROTOCOLS), max_msg_size=MAX_FRAME + 1, timeout=5.0
+    )  # + 1: aiohttp refuses a frame *of* max_msg_size; ours may be 1 MiB
     codec = SUBPROTOCOLS.get(ws.can_prepare(request).protocol or "", "json")
     transport = request.transport if isinstance(request.transport, asyncio.Transport) else None
-    connection = Connection(ws, state, codec, request.remote or "", request.app[DISPATCHER], request.app[FRAMES],
-                            transport)
+    connection = Connection(
+        ws,
+        state,
+        codec,
+        request.remote or "",
+        request.app[DISPATCHER],
+        request.app[FRAMES],
+        transport,
+    )
     peer = connection.peer
     if not await _bearer(request, state, peer):
         raise web.HTTPUnauthorized(text="wrong token\n")

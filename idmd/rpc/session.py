@@ -27,12 +27,18 @@ class Session(Namespace):
         self._peer.client = client_info(client)
         return {
             # started_at tells a reconnecting client whether seqs started again (a new daemon).
-            "server": {"name": "idmd", "version": __version__, "protocol": PROTOCOL_VERSION,
-                       "started_at": self._ctx.started_at},
+            "server": {
+                "name": "idmd",
+                "version": __version__,
+                "protocol": PROTOCOL_VERSION,
+                "started_at": self._ctx.started_at,
+            },
             "seq": self._ctx.bus.seq,
         }
 
-    def pair(self, client: dict[str, Any] | None = None, resume: str | None = None) -> dict[str, Any]:
+    def pair(
+        self, client: dict[str, Any] | None = None, resume: str | None = None
+    ) -> dict[str, Any]:
         """Ask for a token: returns a 6-digit code a user approves in idm-tui or `idm pair approve`.
 
         ``resume``: the key of an earlier reply, to take that code over after the
@@ -43,10 +49,20 @@ class Session(Namespace):
         else:
             info = client_info(client)
             pending, new = self._state.pairing.request(info, self._peer)
-            if new:  # once per code, and outside the replay buffer: anyone can ask, job events must stay
-                self._ctx.bus.emit(EventType.PAIRING_REQUESTED, None, {
-                    "code": pending.code, "client": info, "expires_at": pending.expires_at}, retain=False)
-        return {"code": pending.code, "expires_at": pending.expires_at, "resume": pending.resume_key}
+            if (
+                new
+            ):  # once per code, and outside the replay buffer: anyone can ask, job events must stay
+                self._ctx.bus.emit(
+                    EventType.PAIRING_REQUESTED,
+                    None,
+                    {"code": pending.code, "client": info, "expires_at": pending.expires_at},
+                    retain=False,
+                )
+        return {
+            "code": pending.code,
+            "expires_at": pending.expires_at,
+            "resume": pending.resume_key,
+        }
 
     def ping(self) -> str:
         """Keep-alive that crosses the socket as a text message (MV3 workers need one).

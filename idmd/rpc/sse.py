@@ -64,12 +64,18 @@ class EventStream:
         loop = asyncio.get_running_loop()
         jobs = _list(request, "jobs")
         try:
-            result = Events(peer.state, peer).subscribe(since=_since(request), jobs=jobs,
-                                                        types=_list(request, "types"))
+            result = Events(peer.state, peer).subscribe(
+                since=_since(request), jobs=jobs, types=_list(request, "types")
+            )
         except RpcError as exc:
             raise web.HTTPBadRequest(text=f"{exc.detail}\n") from None
-        response = web.StreamResponse(headers={"Content-Type": "text/event-stream", "Cache-Control": "no-cache",
-                                               "X-Accel-Buffering": "no"})
+        response = web.StreamResponse(
+            headers={
+                "Content-Type": "text/event-stream",
+                "Cache-Control": "no-cache",
+                "X-Accel-Buffering": "no",
+            }
+        )
         await response.prepare(request)
         try:
             snapshot = to_json(result)

@@ -53,5 +53,11 @@ def describe(hint: Any) -> str:
         return f"a list of {describe(item).removeprefix('a ').removeprefix('an ')}s"
     if origin is dict or hint is dict:
         return "an object"
-    names = {str: "a string", int: "an integer", float: "a number", bool: "a boolean", type(None): "null"}
+    names = {
+        str: "a string",
+        int: "an integer",
+        float: "a number",
+        bool: "a boolean",
+        type(None): "null",
+    }
     return names.get(hint, getattr(hint, "__name__", str(hint)))

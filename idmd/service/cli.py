@@ -23,8 +23,17 @@ EXIT_OK, EXIT_ERROR, EXIT_NOT_RUNNING = 0, 1, 3
 
 # systemctl --user without a user manager: over ssh, su, in containers.
 # Proxy variables (both spellings: programs differ in which they read) and curl's NETRC.
-PASSED_ON = ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "NO_PROXY",
-             "http_proxy", "https_proxy", "all_proxy", "no_proxy", "NETRC")
+PASSED_ON = (
+    "HTTP_PROXY",
+    "HTTPS_PROXY",
+    "ALL_PROXY",
+    "NO_PROXY",
+    "http_proxy",
+    "https_proxy",
+    "all_proxy",
+    "no_proxy",
+    "NETRC",
+)
 NO_USER_MANAGER = (
     "There is no systemd user manager in this session (ssh, su or a container?). "
     "Log in normally, or run `loginctl enable-linger` once; or start the daemon with `idmd --detach`."
@@ -90,7 +99,9 @@ def build_plan(paths: Paths, manager: str, env: Mapping[str, str]) -> Plan:
     if manager == LAUNCHD and env.get("PATH"):
         # launchd's PATH is /usr/bin:/bin:/usr/sbin:/sbin: no Homebrew ffmpeg without this.
         environment.append(("PATH", env["PATH"]))
-    spec = ServiceSpec(daemon_command(), tuple(environment), paths.log_file.parent, _has_password(environment))
+    spec = ServiceSpec(
+        daemon_command(), tuple(environment), paths.log_file.parent, _has_password(environment)
+    )
     if manager == LAUNCHD:
         return launchd_plan(spec, home, os.getuid())
     xdg = env.get("XDG_CONFIG_HOME", "")
@@ -101,8 +112,11 @@ def build_plan(paths: Paths, manager: str, env: Mapping[str, str]) -> Plan:
 
 def _has_password(environment: list[tuple[str, str]]) -> bool:
     """A proxy variable with ``user:password@``: the file is then the user's alone (0600)."""
-    return any(urlsplit(value if "://" in value else f"//{value}").password is not None
-               for name, value in environment if name.lower().endswith("_proxy"))
+    return any(
+        urlsplit(value if "://" in value else f"//{value}").password is not None
+        for name, value in environment
+        if name.lower().endswith("_proxy")
+    )
 
 
 def _tool(plan: Plan) -> str:

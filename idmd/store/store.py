@@ -216,11 +216,15 @@ class Store:
 
     async def load_retrying(self) -> list[StoredJob]:
         """Failed jobs waiting for an automatic retry (``retry_at`` set), like ``load_unfinished``."""
-        return await self._load_where("status = 'failed' AND json_extract(extra, '$.retry_at') IS NOT NULL", ())
+        return await self._load_where(
+            "status = 'failed' AND json_extract(extra, '$.retry_at') IS NOT NULL", ()
+        )
 
     async def _load_where(self, where: str, args: tuple[str, ...]) -> list[StoredJob]:
         def read(conn: sqlite3.Connection) -> list[StoredJob]:
-            rows = conn.execute(f"SELECT state, {_COLUMNS} WHERE {where} ORDER BY created_at, id", args).fetchall()
+            rows = conn.execute(
+                f"SELECT state, {_COLUMNS} WHERE {where} ORDER BY created_at, id", args
+            ).fetchall()
             jobs = [stored_job(row_to_job(rest), state) for state, *rest in rows]
             segments = _segments(conn, [job["id"] for job in jobs])
             for job in jobs:

@@ -41,7 +41,11 @@ class Files:
 async def files(tmp_path: Path) -> AsyncIterator[Files]:
     root = tmp_path / "served"
     root.mkdir()
-    data = {"one.bin": os.urandom(3 << 20), "two.bin": os.urandom(700_000), "gated.bin": os.urandom(1 << 20)}
+    data = {
+        "one.bin": os.urandom(3 << 20),
+        "two.bin": os.urandom(700_000),
+        "gated.bin": os.urandom(1 << 20),
+    }
     for name, body in data.items():
         (root / name).write_bytes(body)
     gate = asyncio.Event()
@@ -53,11 +57,13 @@ async def files(tmp_path: Path) -> AsyncIterator[Files]:
         if name != "gated.bin":
             return web.FileResponse(root / name)
         body = data[name]
-        response = web.StreamResponse(headers={"Content-Length": str(len(body)), "Accept-Ranges": "none"})
+        response = web.StreamResponse(
+            headers={"Content-Length": str(len(body)), "Accept-Ranges": "none"}
+        )
         await response.prepare(request)
         await response.write(body[: len(body) // 2])
         await gate.wait()
-        await response.write(body[len(body) // 2:])
+        await response.write(body[len(body) // 2 :])
         return response
 
     app = web.Application()
@@ -101,18 +107,29 @@ async def call(daemon: DaemonProcess, method: str, *params: Any, token: bool = T
 
 async def add_and_wait(daemon: DaemonProcess, url: str, timeout: float = 30.0) -> str:
     """``aria2.addUri`` over a WebSocket, then wait for its ``onDownloadComplete``; the GID."""
-    async with aiohttp.ClientSession() as session, \
-            session.ws_connect(f"http://127.0.0.1:{daemon.port}/jsonrpc") as ws:
-        await ws.send_json({"jsonrpc": "2.0", "id": 1, "method": "aria2.addUri",
-                            "params": [f"token:{daemon.token}", [url]]})
+    async with (
+        aiohttp.ClientSession() as session,
+        session.ws_connect(f"http://127.0.0.1:{daemon.port}/jsonrpc") as ws,
+    ):
+        await ws.send_json(
+            {
+                "jsonrpc": "2.0",
+                "id": 1,
+                "method": "aria2.addUri",
+                "params": [f"token:{daemon.token}", [url]],
+            }
+        )
         gid = None
         async with asyncio.timeout(timeout):
             async for message in ws:
                 data = json.loads(message.data)
                 if data.get("id") == 1:
                     gid = data["result"]
-                elif data.get("method") == "aria2.onDownloadComplete" and gid is not None \
-                        and data["params"][0]["gid"] == gid:
+                elif (
+                    data.get("method") == "aria2.onDownloadComplete"
+                    and gid is not None
+                    and data["params"][0]["gid"] == gid
+                ):
                     return gid
     raise AssertionError(f"{url} did not complete")
 
@@ -158,10 +175,19 @@ def notifications(idmd: DaemonProcess, monkeypatch: pytest.MonkeyPatch) -> Itera
     def on(kind: str) -> Any:
         return lambda gid: box.received.put((kind, gid))
 
-    thread = threading.Thread(target=client.listen_to_notifications, kwargs={
-        "on_download_start": on("start"), "on_download_pause": on("pause"), "on_download_stop": on("stop"),
-        "on_download_complete": on("complete"), "on_download_error": on("error"),
-        "timeout": 1, "handle_signals": False}, daemon=True)
+    thread = threading.Thread(
+        target=client.listen_to_notifications,
+        kwargs={
+            "on_download_start": on("start"),
+            "on_download_pause": on("pause"),
+            "on_download_stop": on("stop"),
+            "on_download_complete": on("complete"),
+            "on_download_error": on("error"),
+            "timeout": 1,
+            "handle_signals": False,
+        },
+        daemon=True,
+    )
     thread.start()
     assert connected.wait(10), "aria2p's WebSocket did not connect"
     yield box

@@ -17,9 +17,17 @@ from tests.daemon_process import DaemonProcess
 FOLDER = Path(__file__).resolve().parents[1] / "aria2js"
 
 
-async def run(*args: str, env: dict[str, str] | None = None, timeout: float = 180) -> tuple[int, str]:
-    proc = await asyncio.create_subprocess_exec(*args, cwd=FOLDER, env=env, stdout=asyncio.subprocess.PIPE,
-                                                stderr=asyncio.subprocess.STDOUT, stdin=asyncio.subprocess.DEVNULL)
+async def run(
+    *args: str, env: dict[str, str] | None = None, timeout: float = 180
+) -> tuple[int, str]:
+    proc = await asyncio.create_subprocess_exec(
+        *args,
+        cwd=FOLDER,
+        env=env,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.STDOUT,
+        stdin=asyncio.subprocess.DEVNULL,
+    )
     out, _ = await asyncio.wait_for(proc.communicate(), timeout)
     assert proc.returncode is not None
     return proc.returncode, out.decode(errors="replace")
@@ -32,8 +40,13 @@ async def test_aria2js_over_websocket(idmd: DaemonProcess, files: Files) -> None
     if not (FOLDER / "node_modules" / "aria2").is_dir():
         code, out = await run(npm, "ci", "--no-audit", "--no-fund")
         assert code == 0, out
-    env = dict(os.environ, IDM_ARIA2_PORT=str(idmd.port), IDM_TOKEN=idmd.token,
-               IDM_FILE_URL=files.url("two.bin"), IDM_FILE_SIZE=str(len(files.data["two.bin"])))
+    env = dict(
+        os.environ,
+        IDM_ARIA2_PORT=str(idmd.port),
+        IDM_TOKEN=idmd.token,
+        IDM_FILE_URL=files.url("two.bin"),
+        IDM_FILE_SIZE=str(len(files.data["two.bin"])),
+    )
     code, out = await run(node, "--test", "aria2js.test.mjs", env=env)
     assert code == 0, out
     assert "# pass 2" in out and "# skipped 0" in out, out

@@ -27,10 +27,15 @@ async def run(fn: Any, *args: Any, **kwargs: Any) -> Any:
 
 
 async def test_downloads_complete_with_the_right_bytes_and_notifications(
-        idmd: DaemonProcess, files: Files, notifications: Notifications) -> None:
+    idmd: DaemonProcess, files: Files, notifications: Notifications
+) -> None:
     api = api_for(idmd)
-    one = await run(api.add_uris, [files.url("one.bin")], {"split": "4", "max-connection-per-server": "4"})
-    two = await run(api.add_uris, [files.url("two.bin")], {"out": "renamed.bin", "user-agent": "aria2p-test"})
+    one = await run(
+        api.add_uris, [files.url("one.bin")], {"split": "4", "max-connection-per-server": "4"}
+    )
+    two = await run(
+        api.add_uris, [files.url("two.bin")], {"out": "renamed.bin", "user-agent": "aria2p-test"}
+    )
     for download in (one, two):
         assert len(download.gid) == 16 and int(download.gid, 16) >= 0
         await notifications.wait_for("start", download.gid)
@@ -54,8 +59,9 @@ async def test_downloads_complete_with_the_right_bytes_and_notifications(
     assert stats.num_active == 0 and stats.num_stopped_total >= 2
 
 
-async def test_pause_resume_remove_and_purge(idmd: DaemonProcess, files: Files,
-                                             notifications: Notifications) -> None:
+async def test_pause_resume_remove_and_purge(
+    idmd: DaemonProcess, files: Files, notifications: Notifications
+) -> None:
     api = api_for(idmd)
     gated = await run(api.add_uris, [files.url("gated.bin")])
     await notifications.wait_for("start", gated.gid)
@@ -72,7 +78,9 @@ async def test_pause_resume_remove_and_purge(idmd: DaemonProcess, files: Files,
     await notifications.wait_for("start", gated.gid)
     files.gate.set()
     await notifications.wait_for("complete", gated.gid)
-    assert hashlib.sha256((idmd.download_dir / "gated.bin").read_bytes()).hexdigest() == files.sha256("gated.bin")
+    assert hashlib.sha256(
+        (idmd.download_dir / "gated.bin").read_bytes()
+    ).hexdigest() == files.sha256("gated.bin")
 
     # remove: a waiting download stops and stays listed as "removed" until purged.
     later = await run(api.add_uris, [files.url("two.bin")], {"pause": "true"})
@@ -88,33 +96,51 @@ async def test_pause_resume_remove_and_purge(idmd: DaemonProcess, files: Files,
 
 async def test_options_and_global_options_map_onto_idm(idmd: DaemonProcess, files: Files) -> None:
     api = api_for(idmd)
-    paused = await run(api.add_uris, [files.url("one.bin")],
-                       {"pause": "true", "max-download-limit": "512K", "all-proxy": "http://proxy:3128",
-                        "all-proxy-user": "u", "all-proxy-passwd": "pw!", "bt-max-peers": "5"})
+    paused = await run(
+        api.add_uris,
+        [files.url("one.bin")],
+        {
+            "pause": "true",
+            "max-download-limit": "512K",
+            "all-proxy": "http://proxy:3128",
+            "all-proxy-user": "u",
+            "all-proxy-passwd": "pw!",
+            "bt-max-peers": "5",
+        },
+    )
     options = (await run(api.get_options, [paused]))[0]
     assert options.get("all-proxy") == "http://u@proxy:3128"  # idm's proxy, its password kept apart
     assert options.get("max-download-limit") == str(512 * 1024)
     assert options.get("pause") == "true"
-    assert await run(api.set_options, {"max-download-limit": "1M", "split": "64"}, [paused]) == [True]
+    assert await run(api.set_options, {"max-download-limit": "1M", "split": "64"}, [paused]) == [
+        True
+    ]
     options = (await run(api.get_options, [paused]))[0]
     assert options.get("max-download-limit") == str(1 << 20)
     assert options.get("split") == "32"  # idm's ceiling
     assert "ignored options idm has no feature for: bt-max-peers" in idmd.stderr()
 
-    assert await run(api.set_global_options, {"max-concurrent-downloads": "5",
-                                              "max-overall-download-limit": "2M"})
+    assert await run(
+        api.set_global_options,
+        {"max-concurrent-downloads": "5", "max-overall-download-limit": "2M"},
+    )
     glob = await run(api.get_global_options)
     assert glob.get("max-concurrent-downloads") == "5"
     assert glob.get("max-overall-download-limit") == str(2 << 20)
-    async with await Client.connect(url=idmd.url, token=idmd.token, codec="json", reconnect=False) as client:
+    async with await Client.connect(
+        url=idmd.url, token=idmd.token, codec="json", reconnect=False
+    ) as client:
         config = await client.call("config.get")
     assert config["max_active"] == 5 and config["speed_limit"] == 2 << 20
 
 
-async def test_idm_clients_and_aria2_clients_see_the_same_jobs(idmd: DaemonProcess, files: Files,
-                                                               notifications: Notifications) -> None:
+async def test_idm_clients_and_aria2_clients_see_the_same_jobs(
+    idmd: DaemonProcess, files: Files, notifications: Notifications
+) -> None:
     api = api_for(idmd)
-    async with await Client.connect(url=idmd.url, token=idmd.token, codec="json", reconnect=False) as client:
+    async with await Client.connect(
+        url=idmd.url, token=idmd.token, codec="json", reconnect=False
+    ) as client:
         events = client.subscribe(types=["job.added"])
         first = await anext(events)
         assert first["type"] == "snapshot"
@@ -132,9 +158,14 @@ async def test_idm_clients_and_aria2_clients_see_the_same_jobs(idmd: DaemonProce
         await notifications.wait_for("complete", added.gid)
 
 
-async def test_change_position_reorders_the_waiting_queue(idmd: DaemonProcess, files: Files) -> None:
+async def test_change_position_reorders_the_waiting_queue(
+    idmd: DaemonProcess, files: Files
+) -> None:
     api = api_for(idmd)
-    gids = [(await run(api.add_uris, [files.url("two.bin") + f"?{n}"], {"pause": "true"})).gid for n in range(4)]
+    gids = [
+        (await run(api.add_uris, [files.url("two.bin") + f"?{n}"], {"pause": "true"})).gid
+        for n in range(4)
+    ]
     order = [d.gid for d in await run(api.get_downloads)]
     assert order == gids
     assert await run(api.client.change_position, gids[3], 1, "POS_SET") == 1
@@ -142,4 +173,7 @@ async def test_change_position_reorders_the_waiting_queue(idmd: DaemonProcess, f
     assert await run(api.client.change_position, gids[2], -1, "POS_CUR") == 1
     waiting = (await call(idmd, "aria2.tellWaiting", 0, 10, ["gid"]))["result"]
     assert [w["gid"] for w in waiting] == [gids[3], gids[2], gids[1], gids[0]]
-    assert (await call(idmd, "aria2.tellWaiting", -1, 2, ["gid"]))["result"] == [{"gid": gids[0]}, {"gid": gids[1]}]
+    assert (await call(idmd, "aria2.tellWaiting", -1, 2, ["gid"]))["result"] == [
+        {"gid": gids[0]},
+        {"gid": gids[1]},
+    ]

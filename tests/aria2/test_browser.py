@@ -65,9 +65,18 @@ async def browser() -> AsyncIterator[Any]:
         pytest.skip("Debian's chromium is not installed (CI installs it)")
     playwright_api = pytest.importorskip("playwright.async_api")
     driver = await playwright_api.async_playwright().start()
-    browser = await driver.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=[
-        "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-        "--disable-sync", "--no-first-run"])
+    browser = await driver.chromium.launch(
+        executable_path=str(CHROMIUM),
+        headless=True,
+        args=[
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--no-first-run",
+        ],
+    )
     yield browser
     await browser.close()
     await driver.stop()
@@ -75,7 +84,9 @@ async def browser() -> AsyncIterator[Any]:
 
 @pytest.fixture
 def daemon_for_site(tmp_path: Path, site: TestServer) -> Any:
-    process = start_daemon(tmp_path / "idm-home", {"allowed_origins": [f"http://127.0.0.1:{site.port}"]})
+    process = start_daemon(
+        tmp_path / "idm-home", {"allowed_origins": [f"http://127.0.0.1:{site.port}"]}
+    )
     yield process
     if process.proc is not None and process.proc.poll() is None:
         process.stop()
@@ -85,8 +96,12 @@ async def visit(browser: Any, origin: str, daemon: DaemonProcess) -> dict[str, A
     page = await browser.new_page()
     try:
         await page.goto(f"{origin}/ui.html")
-        return dict(await page.evaluate("([p, t, u]) => run(p, t, u)",
-                                        [daemon.port, daemon.token, "http://127.0.0.1:9/file.bin"]))
+        return dict(
+            await page.evaluate(
+                "([p, t, u]) => run(p, t, u)",
+                [daemon.port, daemon.token, "http://127.0.0.1:9/file.bin"],
+            )
+        )
     finally:
         await page.close()
 
@@ -97,8 +112,9 @@ async def waiting_urls(daemon: DaemonProcess) -> list[str]:
 
 
 @pytest.mark.browser
-async def test_allowed_origin_works_and_another_is_refused(browser: Any, site: TestServer,
-                                                           daemon_for_site: DaemonProcess) -> None:
+async def test_allowed_origin_works_and_another_is_refused(
+    browser: Any, site: TestServer, daemon_for_site: DaemonProcess
+) -> None:
     daemon = daemon_for_site
     allowed = await visit(browser, f"http://127.0.0.1:{site.port}", daemon)
     for tag in ("json", "plain", "ws"):

@@ -30,9 +30,20 @@ def test_gids_are_16_hex_digits_and_map_back_without_storage() -> None:
 
 
 def job(**fields: object) -> dict:
-    base = {"id": "1b42dfbc3a41", "url": "http://h/f.bin", "status": "downloading", "filename": "f.bin",
-            "path": None, "size": 5 << 20, "done": 0, "speed": 1234.4, "connections": 3, "segments": [],
-            "error": None, "options": {"dir": "/dl"}}
+    base = {
+        "id": "1b42dfbc3a41",
+        "url": "http://h/f.bin",
+        "status": "downloading",
+        "filename": "f.bin",
+        "path": None,
+        "size": 5 << 20,
+        "done": 0,
+        "speed": 1234.4,
+        "connections": 3,
+        "segments": [],
+        "error": None,
+        "options": {"dir": "/dl"},
+    }
     base.update(fields)
     return base
 
@@ -40,19 +51,34 @@ def job(**fields: object) -> dict:
 def test_status_struct_numbers_as_strings_and_pieces_from_segments() -> None:
     # 5 MiB in 1 MiB pieces; two segments: [0, 2.5 MiB) all done, [2.5 MiB, 5 MiB) 1.5 MiB done.
     half = (5 << 20) // 2
-    got = aria2_status(job(segments=[[0, half, half], [half, 5 << 20, 3 << 19]], done=half + (3 << 19)),
-                       "c0001b42dfbc3a41", "/default")
+    got = aria2_status(
+        job(segments=[[0, half, half], [half, 5 << 20, 3 << 19]], done=half + (3 << 19)),
+        "c0001b42dfbc3a41",
+        "/default",
+    )
     assert got["gid"] == "c0001b42dfbc3a41" and got["status"] == "active"
-    assert got["totalLength"] == str(5 << 20) and got["downloadSpeed"] == "1234" and got["connections"] == "3"
+    assert (
+        got["totalLength"] == str(5 << 20)
+        and got["downloadSpeed"] == "1234"
+        and got["connections"] == "3"
+    )
     assert got["numPieces"] == "5" and got["pieceLength"] == str(1 << 20)
-    assert got["bitfield"] == "d0"  # pieces 0 and 1 (in the first segment) and 3 (3-4 MiB) are whole
+    assert (
+        got["bitfield"] == "d0"
+    )  # pieces 0 and 1 (in the first segment) and 3 (3-4 MiB) are whole
     assert got["dir"] == "/dl" and got["files"][0]["path"] == "/dl/f.bin"
     assert got["files"][0]["uris"] == [{"uri": "http://h/f.bin", "status": "used"}]
     assert "errorCode" not in got
     assert aria2_status(job(status="completed"), "g", "/d", ["status", "errorCode"]) == {
-        "status": "complete", "errorCode": "0"}
-    failed = aria2_status(job(status="failed", error={"code": "http", "message": "HTTP 404 Not Found"}), "g", "/d",
-                          ["errorCode", "errorMessage"])
+        "status": "complete",
+        "errorCode": "0",
+    }
+    failed = aria2_status(
+        job(status="failed", error={"code": "http", "message": "HTTP 404 Not Found"}),
+        "g",
+        "/d",
+        ["errorCode", "errorMessage"],
+    )
     assert failed == {"errorCode": "3", "errorMessage": "HTTP 404 Not Found"}
     assert aria2_status(job(status="cancelled"), "g", "/d", ["status"]) == {"status": "removed"}
     assert aria2_status(job(status="queued"), "g", "/d", ["status"]) == {"status": "waiting"}
@@ -69,27 +95,61 @@ def test_bitfield_counts_only_whole_pieces() -> None:
 
 
 def test_options_both_ways() -> None:
-    idm, ignored = to_idm({"dir": "/x", "out": "a.bin", "split": "64", "max-connection-per-server": "16",
-                           "max-download-limit": "2M", "checksum": "sha-256=" + "a" * 64,
-                           "header": ["X-A: 1", "X-B: two: parts"], "http-user": "u", "http-passwd": "p",
-                           "referer": "*", "pause": "true", "all-proxy": "http://p:1", "all-proxy-user": "pu",
-                           "all-proxy-passwd": "p w", "seed-time": "0"},
-                          "http://h/f")
-    assert idm == {"dir": "/x", "filename": "a.bin", "connections": 16, "speed_limit": 2 << 20,
-                   "checksum": "sha256=" + "a" * 64, "start": "paused", "referer": "http://h/f",
-                   "headers": {"X-A": "1", "X-B": "two: parts"}, "user": "u", "password": "p",
-                   "proxy": "http://pu:p%20w@p:1"}
+    idm, ignored = to_idm(
+        {
+            "dir": "/x",
+            "out": "a.bin",
+            "split": "64",
+            "max-connection-per-server": "16",
+            "max-download-limit": "2M",
+            "checksum": "sha-256=" + "a" * 64,
+            "header": ["X-A: 1", "X-B: two: parts"],
+            "http-user": "u",
+            "http-passwd": "p",
+            "referer": "*",
+            "pause": "true",
+            "all-proxy": "http://p:1",
+            "all-proxy-user": "pu",
+            "all-proxy-passwd": "p w",
+            "seed-time": "0",
+        },
+        "http://h/f",
+    )
+    assert idm == {
+        "dir": "/x",
+        "filename": "a.bin",
+        "connections": 16,
+        "speed_limit": 2 << 20,
+        "checksum": "sha256=" + "a" * 64,
+        "start": "paused",
+        "referer": "http://h/f",
+        "headers": {"X-A": "1", "X-B": "two: parts"},
+        "user": "u",
+        "password": "p",
+        "proxy": "http://pu:p%20w@p:1",
+    }
     assert ignored == ["seed-time"]
     assert to_idm({"split": "100"})[0]["connections"] == 32
-    for bad in ({"split": "many"}, {"max-download-limit": "fast"}, {"pause": "maybe"}, {"header": "nocolon"},
-                {"checksum": "crc32=00"}, {"out": {"a": 1}}):
+    for bad in (
+        {"split": "many"},
+        {"max-download-limit": "fast"},
+        {"pause": "maybe"},
+        {"header": "nocolon"},
+        {"checksum": "crc32=00"},
+        {"out": {"a": 1}},
+    ):
         with pytest.raises(Aria2Error):
             to_idm(bad)
     back = from_idm(idm, {"connections": 8, "user_agent": ""}, "/dl")
-    assert back["out"] == "a.bin" and back["split"] == "16" and back["max-download-limit"] == str(2 << 20)
+    assert (
+        back["out"] == "a.bin"
+        and back["split"] == "16"
+        and back["max-download-limit"] == str(2 << 20)
+    )
     assert back["checksum"] == "sha-256=" + "a" * 64 and back["pause"] == "true"
-    assert to_config_patch({"max-concurrent-downloads": "4", "max-overall-download-limit": "1K", "log": "x"}) == (
-        {"max_active": 4, "speed_limit": 1024}, ["log"])
+    assert to_config_patch(
+        {"max-concurrent-downloads": "4", "max-overall-download-limit": "1K", "log": "x"}
+    ) == ({"max_active": 4, "speed_limit": 1024}, ["log"])
 
 
 def test_windows_and_moves_in_the_queue() -> None:
@@ -101,8 +161,10 @@ def test_windows_and_moves_in_the_queue() -> None:
     assert window(items, -11, 5) == [] and window(items, 0, 0) == []
     assert target_index(3, 10, -2, "POS_CUR") == 1
     assert target_index(3, 10, -50, "POS_END") == 0 and target_index(3, 10, 50, "POS_SET") == 9
-    queue = [{"id": str(i), "created_at": f"2026-01-0{i + 1}", "options": {"priority": 5 - 2 * i}}
-             for i in range(4)]
+    queue = [
+        {"id": str(i), "created_at": f"2026-01-0{i + 1}", "options": {"priority": 5 - 2 * i}}
+        for i in range(4)
+    ]
     for index in range(4):  # room between priorities 5, 3, 1: the one job's priority suffices
         moving, others = queue[3], queue[:3]
         moved = dict(moving, options={"priority": priority_for(moving, others, index)})

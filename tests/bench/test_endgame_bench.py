@@ -83,8 +83,7 @@ async def test_stalled_and_crawling_connections(tmp_path: Path) -> None:
     ok = statistics.median(times["ok"])
     load = os.getloadavg()[0]
     print(
-        f"\nendgame, 8 MiB, 8 connections, stall timeout 30 s "
-        f"(median of {ROUNDS}, load {load:.1f})"
+        f"\nendgame, 8 MiB, 8 connections, stall timeout 30 s (median of {ROUNDS}, load {load:.1f})"
     )
     for case, runs in times.items():
         median = statistics.median(runs)

@@ -53,8 +53,17 @@ def fleet_homes(tmp_path: Path, nats: NatsServer, shared: Path) -> list[DaemonPr
     processes = []
     for name in ("n1", "n2", "n3"):
         home = tmp_path / name
-        write_config(home, nats, name, shared, max_active=3, connections=4, retries=5, stall_timeout=30,
-                     fleet={"ack_wait": 30})
+        write_config(
+            home,
+            nats,
+            name,
+            shared,
+            max_active=3,
+            connections=4,
+            retries=5,
+            stall_timeout=30,
+            fleet={"ack_wait": 30},
+        )
         processes.append(DaemonProcess(home))
     return processes
 
@@ -76,8 +85,13 @@ async def stamps() -> AsyncIterator[tuple[TestServer, dict[str, float]]]:
     await server.close()
 
 
-async def latencies(daemon: DaemonProcess, server: TestServer, seen: dict[str, float], tag: str,
-                    other_node_only: str | None = None) -> list[float]:
+async def latencies(
+    daemon: DaemonProcess,
+    server: TestServer,
+    seen: dict[str, float],
+    tag: str,
+    other_node_only: str | None = None,
+) -> list[float]:
     """Seconds from jobs.add to the first request, one job at a time (nodes idle)."""
     client = await Client.connect(daemon.url, daemon.token)
     found: list[float] = []
@@ -118,8 +132,9 @@ async def all_alive(daemon: DaemonProcess, count: int) -> None:
             await asyncio.sleep(0.2)
 
 
-async def test_three_nodes_against_one(tmp_path: Path, nats_server: NatsServer,
-                                       stamps: tuple[TestServer, dict[str, float]]) -> None:
+async def test_three_nodes_against_one(
+    tmp_path: Path, nats_server: NatsServer, stamps: tuple[TestServer, dict[str, float]]
+) -> None:
     pytest.importorskip("nats")
     root = tmp_path / "served"
     root.mkdir()
@@ -155,10 +170,18 @@ async def test_three_nodes_against_one(tmp_path: Path, nats_server: NatsServer,
                 node.stop()
             nats_server.stop()
     for name in names:
-        assert (shared / name).stat().st_size == (tmp_path / "one" / name).stat().st_size == SIZE_MIB * MiB
-    print(f"\nfleet: {FILES} files of {SIZE_MIB} MiB at 1 MiB/s per connection, max_active 3 x 4 connections")
+        assert (
+            (shared / name).stat().st_size
+            == (tmp_path / "one" / name).stat().st_size
+            == SIZE_MIB * MiB
+        )
+    print(
+        f"\nfleet: {FILES} files of {SIZE_MIB} MiB at 1 MiB/s per connection, max_active 3 x 4 connections"
+    )
     print(f"  1 node:  {one.wall:.2f} s")
-    print(f"  3 nodes: {three.wall:.2f} s  ({three.wall / one.wall:.2f}x the single node; target <= 0.4x)")
+    print(
+        f"  3 nodes: {three.wall:.2f} s  ({three.wall / one.wall:.2f}x the single node; target <= 0.4x)"
+    )
     print(f"  jobs.add -> first request, single daemon: {quantiles(base)}")
     print(f"  jobs.add -> first request on another node: {quantiles(fleet)}")
     print(f"  the fleet adds {(p99(fleet) - p99(base)) * 1000:.1f} ms at p99 (target <= 50 ms)")

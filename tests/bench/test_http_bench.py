@@ -280,7 +280,10 @@ async def user_idm_add(daemon: DaemonProcess, urls: list[str], folder: Path) -> 
     idm = [str(beside) if beside.exists() else tool("idm")]
     before = cpu_seconds(daemon.proc.pid)
     result = await asyncio.to_thread(
-        run_tool, [*idm, "add", "-w", "-d", str(folder), *urls], folder, 1800,
+        run_tool,
+        [*idm, "add", "-w", "-d", str(folder), *urls],
+        folder,
+        1800,
         {"IDM_HOME": str(daemon.home)},
     )
     return Result(result.wall, result.cpu + cpu_seconds(daemon.proc.pid) - before)

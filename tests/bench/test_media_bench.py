@@ -65,15 +65,30 @@ def installed(name: str) -> str:
 
 
 def yt_dlp(url: str, folder: Path) -> Result:
-    return run_tool([installed("yt-dlp"), "--quiet", "--no-progress", "-o", "%(title)s.%(ext)s", url], folder)
+    return run_tool(
+        [installed("yt-dlp"), "--quiet", "--no-progress", "-o", "%(title)s.%(ext)s", url], folder
+    )
 
 
 def idm_add(daemon: DaemonProcess, url: str, folder: Path) -> Result:
-    argv = [installed("idm"), "add", "--mode", "media", "-w", "-c", str(CONNECTIONS), "-d", str(folder), url]
+    argv = [
+        installed("idm"),
+        "add",
+        "--mode",
+        "media",
+        "-w",
+        "-c",
+        str(CONNECTIONS),
+        "-d",
+        str(folder),
+        url,
+    ]
     return run_tool(argv, folder, env={**os.environ, "IDM_HOME": str(daemon.home)})
 
 
-async def first_byte(daemon: DaemonProcess, server: MediaServer, url: str, media_path: str, folder: Path) -> float:
+async def first_byte(
+    daemon: DaemonProcess, server: MediaServer, url: str, media_path: str, folder: Path
+) -> float:
     """Seconds from calling jobs.add to the server starting the media body; waits for the job."""
     client = await Client.connect(daemon.url, daemon.token)
     try:
@@ -85,7 +100,10 @@ async def first_byte(daemon: DaemonProcess, server: MediaServer, url: str, media
         job = await client.call("jobs.add", {"url": url, "options": options})
         async with asyncio.timeout(600):
             async for event in events:
-                if event.get("job") == job["id"] and event["data"].get("status") in ("completed", "failed"):
+                if event.get("job") == job["id"] and event["data"].get("status") in (
+                    "completed",
+                    "failed",
+                ):
                     assert event["data"]["status"] == "completed", event["data"]
                     break
         await events.aclose()
@@ -95,10 +113,14 @@ async def first_byte(daemon: DaemonProcess, server: MediaServer, url: str, media
 
 
 def check(folder: Path, expected: bytes) -> None:
-    assert [p.read_bytes() == expected for p in folder.iterdir()] == [True], sorted(os.listdir(folder))
+    assert [p.read_bytes() == expected for p in folder.iterdir()] == [True], sorted(
+        os.listdir(folder)
+    )
 
 
-async def test_media_jobs_against_plain_yt_dlp(capped: MediaServer, daemon: DaemonProcess, tmp_path: Path) -> None:
+async def test_media_jobs_against_plain_yt_dlp(
+    capped: MediaServer, daemon: DaemonProcess, tmp_path: Path
+) -> None:
     walls: dict[tuple[str, str], list[float]] = {}
     firsts: dict[str, list[float]] = {}
     for _ in range(ROUNDS):
@@ -113,18 +135,26 @@ async def test_media_jobs_against_plain_yt_dlp(capped: MediaServer, daemon: Daem
                 walls.setdefault((name, who), []).append(result.wall)
             folder = tmp_path / "first" / name
             folder.mkdir(parents=True)
-            firsts.setdefault(name, []).append(await first_byte(daemon, capped, url, f"/slow/{name}.mp4", folder))
+            firsts.setdefault(name, []).append(
+                await first_byte(daemon, capped, url, f"/slow/{name}.mp4", folder)
+            )
             check(folder, expected)
             shutil.rmtree(folder)
-    print(f"\nmedia bench: server cap {RATE // 1024} KiB/s per connection, median of {ROUNDS}, "
-          f"load average {os.getloadavg()[0]:.1f}")
+    print(
+        f"\nmedia bench: server cap {RATE // 1024} KiB/s per connection, median of {ROUNDS}, "
+        f"load average {os.getloadavg()[0]:.1f}"
+    )
     for name, size in CLIPS.items():
         yt, idm = statistics.median(walls[name, "yt-dlp"]), statistics.median(walls[name, "idm"])
-        print(f"  {size / 2**20:5.1f} MiB: yt-dlp {yt:5.1f} s, idm add -w -c {CONNECTIONS} {idm:5.1f} s, "
-              f"{yt / idm:4.1f}x (target {TARGETS[name]:g}x); jobs.add -> first media byte "
-              f"{statistics.median(firsts[name]):.2f} s (target {FIRST_BYTE_TARGET:g} s)")
-        print(f"      runs: yt-dlp {fmt(walls[name, 'yt-dlp'])}  idm {fmt(walls[name, 'idm'])}  "
-              f"first byte {fmt(firsts[name])}")
+        print(
+            f"  {size / 2**20:5.1f} MiB: yt-dlp {yt:5.1f} s, idm add -w -c {CONNECTIONS} {idm:5.1f} s, "
+            f"{yt / idm:4.1f}x (target {TARGETS[name]:g}x); jobs.add -> first media byte "
+            f"{statistics.median(firsts[name]):.2f} s (target {FIRST_BYTE_TARGET:g} s)"
+        )
+        print(
+            f"      runs: yt-dlp {fmt(walls[name, 'yt-dlp'])}  idm {fmt(walls[name, 'idm'])}  "
+            f"first byte {fmt(firsts[name])}"
+        )
 
 
 def fmt(values: list[float]) -> str:

@@ -40,8 +40,13 @@ PACE = 0.25  # seconds between chunks: 32 KiB/s per download, ~25 MiB written in
 WINDOW = 5.0  # seconds measured per row
 PER_WORKER = int(os.environ.get("IDM_BENCH_PER_WORKER", "100"))  # subscribers per client process
 # (subscribers, batch frames); IDM_BENCH_ROWS="0:1,100:0" picks others.
-ROWS = tuple((int(n), b == "1") for n, b in (r.split(":") for r in os.environ.get(
-    "IDM_BENCH_ROWS", "0:1,1:1,10:1,100:1,100:0").split(",")))
+ROWS = tuple(
+    (int(n), b == "1")
+    for n, b in (
+        r.split(":")
+        for r in os.environ.get("IDM_BENCH_ROWS", "0:1,1:1,10:1,100:1,100:0").split(",")
+    )
+)
 TICKS = os.sysconf("SC_CLK_TCK")
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -204,8 +209,9 @@ def percentile(values: list[float], share: float) -> float:
 
 @pytest.fixture
 def file_server() -> Iterator[str]:
-    proc = subprocess.Popen([sys.executable, "-c", SERVER], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
-                            text=True)
+    proc = subprocess.Popen(
+        [sys.executable, "-c", SERVER], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True
+    )
     try:
         assert proc.stdout is not None
         yield f"http://127.0.0.1:{int(proc.stdout.readline())}"
@@ -215,11 +221,24 @@ def file_server() -> Iterator[str]:
 
 
 async def measure(daemon: DaemonProcess, count: int, batch: bool) -> dict:
-    sizes = [PER_WORKER] * (count // PER_WORKER) + ([count % PER_WORKER] if count % PER_WORKER else [])
+    sizes = [PER_WORKER] * (count // PER_WORKER) + (
+        [count % PER_WORKER] if count % PER_WORKER else []
+    )
     workers = [
         await asyncio.create_subprocess_exec(
-            sys.executable, "-c", WORKER, daemon.url, daemon.token, str(n), "1" if batch else "0", str(WINDOW),
-            cwd=ROOT, stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE, limit=64 << 20)
+            sys.executable,
+            "-c",
+            WORKER,
+            daemon.url,
+            daemon.token,
+            str(n),
+            "1" if batch else "0",
+            str(WINDOW),
+            cwd=ROOT,
+            stdin=asyncio.subprocess.PIPE,
+            stdout=asyncio.subprocess.PIPE,
+            limit=64 << 20,
+        )
         for n in sizes
     ]
     for worker in workers:
@@ -241,8 +260,13 @@ async def measure(daemon: DaemonProcess, count: int, batch: bool) -> dict:
     cpu = (cpu_seconds(pid) - cpu_before) / (time.monotonic() - wall_before)
     latencies = [v for r in reports for v in r["latencies"]]
     lags = [v for r in reports for v in r["lags"]]
-    result = {"subscribers": count, "batch": batch, "events": len(latencies), "cpu": cpu,
-              "clients_cpu": sum(r["cpu"] for r in reports) / WINDOW}
+    result = {
+        "subscribers": count,
+        "batch": batch,
+        "events": len(latencies),
+        "cpu": cpu,
+        "clients_cpu": sum(r["cpu"] for r in reports) / WINDOW,
+    }
     if latencies:
         result["p50_ms"] = statistics.median(latencies) * 1000
         result["p99_ms"] = percentile(latencies, 0.99) * 1000
@@ -252,11 +276,19 @@ async def measure(daemon: DaemonProcess, count: int, batch: bool) -> dict:
 
 async def run_bench(daemon: DaemonProcess, base: str) -> list[dict]:
     async with await Client.connect(daemon.url, daemon.token) as admin:
-        await admin.call("config.set", {"patch": {"max_active": JOBS, "max_connections_per_host": 64}})
+        await admin.call(
+            "config.set", {"patch": {"max_active": JOBS, "max_connections_per_host": 64}}
+        )
         stream = admin.subscribe(types=["job.progress"])
         await anext(stream)
-        added = await admin.call("jobs.add_many", {"items": [
-            {"url": f"{base}/f{i}.bin", "options": {"connections": 1}} for i in range(JOBS)]})
+        added = await admin.call(
+            "jobs.add_many",
+            {
+                "items": [
+                    {"url": f"{base}/f{i}.bin", "options": {"connections": 1}} for i in range(JOBS)
+                ]
+            },
+        )
         # A job's progress shows once it has flushed its first 256 KiB (8 s here); from
         # then on every running job emits job.progress at 10 Hz.
         moving: set[str] = set()
@@ -268,7 +300,9 @@ async def run_bench(daemon: DaemonProcess, base: str) -> list[dict]:
         await stream.aclose()
         results = [await measure(daemon, count, batch) for count, batch in ROWS]
         jobs = (await admin.call("jobs.list", {"limit": JOBS}))["jobs"]
-        assert all(j["status"] == "downloading" for j in jobs), "the downloads ended before the measurement did"
+        assert all(j["status"] == "downloading" for j in jobs), (
+            "the downloads ended before the measurement did"
+        )
         await admin.call("jobs.remove", {"ids": [j["id"] for j in added], "delete_files": True})
     return results
 
@@ -280,15 +314,21 @@ def test_event_fan_out_latency_and_cpu(idm_home: Path, file_server: str) -> None
     finally:
         daemon.stop()
     base_cpu = results[0]["cpu"]
-    print(f"\nRPC fan-out, {JOBS} downloads running, {WINDOW:.0f} s per row, msgpack subscribers, "
-          f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
-    print(f"{'subscribers':>11} {'batch':>5} {'events':>7} {'p50 ms':>7} {'p99 ms':>7} {'daemon CPU':>10} "
-          f"{'fan-out CPU':>11} {'clients CPU':>11} {'client lag p99':>14}")
+    print(
+        f"\nRPC fan-out, {JOBS} downloads running, {WINDOW:.0f} s per row, msgpack subscribers, "
+        f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores"
+    )
+    print(
+        f"{'subscribers':>11} {'batch':>5} {'events':>7} {'p50 ms':>7} {'p99 ms':>7} {'daemon CPU':>10} "
+        f"{'fan-out CPU':>11} {'clients CPU':>11} {'client lag p99':>14}"
+    )
     for row in results:
         p50 = f"{row['p50_ms']:.2f}" if "p50_ms" in row else "-"
         p99 = f"{row['p99_ms']:.2f}" if "p99_ms" in row else "-"
         lag = f"{row['lag_ms']:.1f} ms" if "lag_ms" in row else "-"
-        print(f"{row['subscribers']:>11} {'yes' if row['batch'] else 'no':>5} {row['events']:>7} {p50:>7} "
-              f"{p99:>7} {row['cpu']:>10.1%} {row['cpu'] - base_cpu:>11.1%} {row['clients_cpu']:>11.1%} {lag:>14}")
+        print(
+            f"{row['subscribers']:>11} {'yes' if row['batch'] else 'no':>5} {row['events']:>7} {p50:>7} "
+            f"{p99:>7} {row['cpu']:>10.1%} {row['cpu'] - base_cpu:>11.1%} {row['clients_cpu']:>11.1%} {lag:>14}"
+        )
     for row in results[1:]:
         assert row["events"] > 0  # every subscriber count received events

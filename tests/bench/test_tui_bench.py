@@ -43,7 +43,9 @@ async def files(tmp_path: Path) -> AsyncIterator[TestServer]:
 
 @pytest.fixture
 def busy_daemon(idm_home: Path) -> AsyncIterator[DaemonProcess]:
-    (idm_home / "config.toml").write_text(f"port = 0\nmax_active = {ACTIVE}\nmax_connections_per_host = 256\n")
+    (idm_home / "config.toml").write_text(
+        f"port = 0\nmax_active = {ACTIVE}\nmax_connections_per_host = 256\n"
+    )
     process = DaemonProcess(idm_home).start()
     yield process  # type: ignore[misc]
     process.stop()
@@ -57,12 +59,19 @@ def cpu_seconds(pid: int) -> float:
 async def fill(daemon: DaemonProcess, files: TestServer) -> None:
     client = await Client.connect(daemon.url, daemon.token)
     try:
-        paused = [{"url": str(files.make_url(f"/old-{n:04d}.bin")), "options": {"start": "paused"}}
-                  for n in range(HISTORY)]
+        paused = [
+            {"url": str(files.make_url(f"/old-{n:04d}.bin")), "options": {"start": "paused"}}
+            for n in range(HISTORY)
+        ]
         for start in range(0, HISTORY, 250):
-            await client.call("jobs.add_many", {"items": paused[start:start + 250]})
-        active = [{"url": str(files.make_url(f"/live-{n:02d}.bin")),
-                   "options": {"connections": 1, "speed_limit": PER_JOB_LIMIT}} for n in range(ACTIVE)]
+            await client.call("jobs.add_many", {"items": paused[start : start + 250]})
+        active = [
+            {
+                "url": str(files.make_url(f"/live-{n:02d}.bin")),
+                "options": {"connections": 1, "speed_limit": PER_JOB_LIMIT},
+            }
+            for n in range(ACTIVE)
+        ]
         await client.call("jobs.add_many", {"items": active})
     finally:
         await client.close()
@@ -78,8 +87,9 @@ async def first_paint(tmux: Tmux, daemon: DaemonProcess) -> tuple[float, float]:
     return painted, time.monotonic() - started
 
 
-async def test_tui_first_paint_and_cpu_while_50_downloads_update(busy_daemon: DaemonProcess,
-                                                                 files: TestServer) -> None:
+async def test_tui_first_paint_and_cpu_while_50_downloads_update(
+    busy_daemon: DaemonProcess, files: TestServer
+) -> None:
     # Every wait below yields to the event loop: the file server runs on it.
     require_tool("tmux")
     runs = []
@@ -102,11 +112,15 @@ async def test_tui_first_paint_and_cpu_while_50_downloads_update(busy_daemon: Da
         screen = tmux.screen()
     finally:
         tmux.kill()
-    print(f"\nidm-tui: first paint {painted:.2f} s (connected {connected:.2f} s) with an idle daemon "
-          f"(best of {PAINT_RUNS}: {', '.join(f'{p:.2f}' for p, _ in runs)}), "
-          f"{busy_painted:.2f} s with {ACTIVE} downloads running; "
-          f"CPU with {ACTIVE} active of {ACTIVE + HISTORY} jobs: {cpu * 100:.1f} % of one core")
+    print(
+        f"\nidm-tui: first paint {painted:.2f} s (connected {connected:.2f} s) with an idle daemon "
+        f"(best of {PAINT_RUNS}: {', '.join(f'{p:.2f}' for p, _ in runs)}), "
+        f"{busy_painted:.2f} s with {ACTIVE} downloads running; "
+        f"CPU with {ACTIVE} active of {ACTIVE + HISTORY} jobs: {cpu * 100:.1f} % of one core"
+    )
     status = [line for line in screen.splitlines() if " active " in line]
-    assert status and f"{ACTIVE} active" in status[0] and "↓ 0 B/s" not in status[0], screen  # moving
+    assert status and f"{ACTIVE} active" in status[0] and "↓ 0 B/s" not in status[0], (
+        screen
+    )  # moving
     assert cpu <= 0.15
     assert painted <= 1.0

@@ -25,14 +25,30 @@ class Result:
     err: str
 
 
-async def idm(*args: str, home: Path, timeout: float = 60, cwd: Path = ROOT, stdin: str | None = None,
-              env: dict[str, str] | None = None) -> Result:
+async def idm(
+    *args: str,
+    home: Path,
+    timeout: float = 60,
+    cwd: Path = ROOT,
+    stdin: str | None = None,
+    env: dict[str, str] | None = None,
+) -> Result:
     """Run ``idm ARGS`` (as ``python -m idmd.cli.main``) with IDM_HOME=home (and ``stdin``, ``env``)."""
     env = dict(os.environ, IDM_HOME=str(home), COLUMNS="100", **(env or {}))
     proc = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "idmd.cli.main", *args, cwd=cwd, env=env,
-        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE, stdin=asyncio.subprocess.DEVNULL if stdin is None else asyncio.subprocess.PIPE)
-    out, err = await asyncio.wait_for(proc.communicate(None if stdin is None else stdin.encode()), timeout)
+        sys.executable,
+        "-m",
+        "idmd.cli.main",
+        *args,
+        cwd=cwd,
+        env=env,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+        stdin=asyncio.subprocess.DEVNULL if stdin is None else asyncio.subprocess.PIPE,
+    )
+    out, err = await asyncio.wait_for(
+        proc.communicate(None if stdin is None else stdin.encode()), timeout
+    )
     assert proc.returncode is not None
     return Result(proc.returncode, out.decode(), err.decode())
 
@@ -58,7 +74,7 @@ async def files() -> AsyncIterator[Files]:
         await response.prepare(request)
         await response.write(PAYLOAD[: len(PAYLOAD) // 2])
         await gate.wait()
-        await response.write(PAYLOAD[len(PAYLOAD) // 2:])
+        await response.write(PAYLOAD[len(PAYLOAD) // 2 :])
         return response
 
     app = web.Application()

@@ -37,7 +37,15 @@ async def test_add_wait_downloads_the_file_and_exits_0(daemon: DaemonProcess, fi
     jobs = json.loads(listing.out)["jobs"]
     assert [(j["id"], j["status"]) for j in jobs] == [(job_id, "completed")]
     table = await idm("ls", "--status", "completed", home=daemon.home)
-    assert table.out.splitlines()[0].split() == ["ID", "STATUS", "DONE", "SIZE", "SPEED", "ETA", "NAME"]
+    assert table.out.splitlines()[0].split() == [
+        "ID",
+        "STATUS",
+        "DONE",
+        "SIZE",
+        "SPEED",
+        "ETA",
+        "NAME",
+    ]
     assert "file.bin" in table.out and "100%" in table.out
     info = await idm("info", job_id, home=daemon.home)
     assert "status:      completed" in info.out and "1048576" in info.out
@@ -64,7 +72,9 @@ async def test_pause_resume_cancel_and_rm(daemon: DaemonProcess, files: Files) -
     assert json.loads((await idm("ls", "--json", home=daemon.home)).out)["jobs"] == []
 
 
-async def test_errors_are_one_line_with_distinct_statuses(daemon: DaemonProcess, tmp_path: Path) -> None:
+async def test_errors_are_one_line_with_distinct_statuses(
+    daemon: DaemonProcess, tmp_path: Path
+) -> None:
     missing = await idm("info", "nope", home=daemon.home)
     assert missing.status == 1 and missing.err.count("\n") == 1 and missing.err.startswith("idm: ")
     bad = await idm("add", "http://x.test/a", "-c", "99", home=daemon.home)
@@ -91,7 +101,9 @@ async def test_probe_describes_a_url(daemon: DaemonProcess, files: Files) -> Non
     result = await idm("probe", files.url("/file.bin"), home=daemon.home)
     assert result.status == 0, result
     assert "file.bin" in result.out and "1048576" in result.out
-    as_json = json.loads((await idm("probe", files.url("/file.bin"), "--json", home=daemon.home)).out)
+    as_json = json.loads(
+        (await idm("probe", files.url("/file.bin"), "--json", home=daemon.home)).out
+    )
     assert as_json["size"] == len(PAYLOAD)
 
 
@@ -102,8 +114,17 @@ async def test_watch_prints_events_as_json_lines(daemon: DaemonProcess, files: F
     from tests.cli.conftest import ROOT
 
     proc = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "idmd.cli.main", "watch", "--json", "-t", "job.added", cwd=ROOT,
-        env=dict(os.environ, IDM_HOME=str(daemon.home)), stdout=asyncio.subprocess.PIPE)
+        sys.executable,
+        "-m",
+        "idmd.cli.main",
+        "watch",
+        "--json",
+        "-t",
+        "job.added",
+        cwd=ROOT,
+        env=dict(os.environ, IDM_HOME=str(daemon.home)),
+        stdout=asyncio.subprocess.PIPE,
+    )
     try:
         assert proc.stdout is not None
         first = json.loads(await asyncio.wait_for(proc.stdout.readline(), 20))
@@ -111,15 +132,21 @@ async def test_watch_prints_events_as_json_lines(daemon: DaemonProcess, files: F
         await idm("add", files.url("/file.bin"), home=daemon.home)
         event = json.loads(await asyncio.wait_for(proc.stdout.readline(), 20))
         assert event["type"] == "job.added" and event["data"]["url"] == files.url("/file.bin")
-        assert ISO_UTC.fullmatch(event["at"]) and ISO_UTC.fullmatch(event["data"]["created_at"])  # one form
+        assert ISO_UTC.fullmatch(event["at"]) and ISO_UTC.fullmatch(
+            event["data"]["created_at"]
+        )  # one form
     finally:
         proc.terminate()
         await proc.wait()
 
 
 async def test_pair_approve_gives_the_extension_a_token(daemon: DaemonProcess) -> None:
-    extension = await connect(daemon.url, headers={"Origin": "chrome-extension://abcdefghijklmnopabcdefghijklmnop"})
-    code = (await extension.call("session.pair", {"client": {"name": "Chrome", "version": "0.1"}}))["result"]["code"]
+    extension = await connect(
+        daemon.url, headers={"Origin": "chrome-extension://abcdefghijklmnopabcdefghijklmnop"}
+    )
+    code = (await extension.call("session.pair", {"client": {"name": "Chrome", "version": "0.1"}}))[
+        "result"
+    ]["code"]
     listed = await idm("pair", "list", home=daemon.home)
     assert code in listed.out and "Chrome" in listed.out
     approved = await idm("pair", "approve", code, home=daemon.home)
@@ -144,7 +171,9 @@ async def test_pair_approve_gives_the_extension_a_token(daemon: DaemonProcess) -
     assert denied.status == 1
 
 
-async def test_info_finds_a_finished_job_after_the_daemon_restarts(daemon: DaemonProcess, files: Files) -> None:
+async def test_info_finds_a_finished_job_after_the_daemon_restarts(
+    daemon: DaemonProcess, files: Files
+) -> None:
     result = await idm("add", files.url("/file.bin"), "--wait", home=daemon.home)
     job_id = result.out.split()[0]
     assert daemon.stop() == 0

@@ -30,8 +30,16 @@ async def _ls(daemon: DaemonProcess, *args: str) -> list[dict]:
 async def _start_idm(daemon: DaemonProcess, *args: str) -> asyncio.subprocess.Process:
     """``idm ARGS`` as a process whose output is read while it runs."""
     return await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "idmd.cli.main", *args, cwd=ROOT, env={**os.environ, "IDM_HOME": str(daemon.home)},
-        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE, stdin=asyncio.subprocess.DEVNULL)
+        sys.executable,
+        "-m",
+        "idmd.cli.main",
+        *args,
+        cwd=ROOT,
+        env={**os.environ, "IDM_HOME": str(daemon.home)},
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+        stdin=asyncio.subprocess.DEVNULL,
+    )
 
 
 async def test_add_reads_urls_and_their_options_from_a_file_and_stdin(
@@ -67,7 +75,9 @@ async def test_a_bad_input_file_line_is_refused_before_anything_is_added(
     assert await _ls(daemon) == []
 
 
-async def test_ctrl_c_while_waiting_says_the_downloads_go_on(daemon: DaemonProcess, files: Files) -> None:
+async def test_ctrl_c_while_waiting_says_the_downloads_go_on(
+    daemon: DaemonProcess, files: Files
+) -> None:
     proc = await _start_idm(daemon, "add", "--wait", files.url("/slow.bin"))
     assert proc.stdout is not None
     job_id = (await asyncio.wait_for(proc.stdout.readline(), 30)).decode().split()[0]
@@ -88,7 +98,9 @@ async def test_limit_and_config_take_rates_with_units(daemon: DaemonProcess, fil
     bad = await idm("limit", "fast", home=daemon.home)
 
     assert everything.status == 0 and "500 KiB/s" in everything.out, everything
-    assert (await idm("config", "get", "speed_limit", home=daemon.home)).out.strip() == str(500 * 1024)
+    assert (await idm("config", "get", "speed_limit", home=daemon.home)).out.strip() == str(
+        500 * 1024
+    )
     assert one.status == 0, one
     assert (await _ls(daemon))[0]["options"]["speed_limit"] == 1536 * 1024
     assert bad.status != 0 and "expected a number of bytes, optionally with a unit" in bad.err
@@ -118,7 +130,16 @@ async def test_stop_stops_the_daemon(daemon: DaemonProcess) -> None:
 async def test_bulk_actions_take_all_or_a_status(daemon: DaemonProcess, files: Files) -> None:
     done = await idm("add", "--wait", files.url("/file.bin"), home=daemon.home)
     for _ in range(3):
-        await idm("add", "--again", "--start", "paused", files.url("/file.bin"), "-o", "p.bin", home=daemon.home)
+        await idm(
+            "add",
+            "--again",
+            "--start",
+            "paused",
+            files.url("/file.bin"),
+            "-o",
+            "p.bin",
+            home=daemon.home,
+        )
 
     cancelled = await idm("cancel", "--all", home=daemon.home)
     cleared = await idm("rm", "--status", "completed", home=daemon.home)
@@ -126,8 +147,9 @@ async def test_bulk_actions_take_all_or_a_status(daemon: DaemonProcess, files: F
     both = await idm("pause", "--all", "abc", home=daemon.home)
 
     assert done.status == 0
-    assert cancelled.status == 0 and Counter(w for line in cancelled.out.splitlines()
-                                             for w in line.split()[1:]) == {"cancelled": 3}, cancelled
+    assert cancelled.status == 0 and Counter(
+        w for line in cancelled.out.splitlines() for w in line.split()[1:]
+    ) == {"cancelled": 3}, cancelled
     assert cleared.status == 0 and done.out.split()[0] in cleared.out
     assert sorted(j["status"] for j in await _ls(daemon)) == ["cancelled"] * 3
     assert nothing.status == 0 and nothing.out.strip() == "no completed downloads"
@@ -168,8 +190,12 @@ async def test_ls_sorts_and_shows_eta_and_errors(daemon: DaemonProcess, files: F
     assert ids.out.split() == [j["id"] for j in jobs]
 
 
-async def test_info_shows_times_in_the_local_zone_and_json_in_utc(daemon: DaemonProcess, files: Files) -> None:
-    added = await idm("add", "--start", "paused", files.url("/file.bin"), "--json", home=daemon.home)
+async def test_info_shows_times_in_the_local_zone_and_json_in_utc(
+    daemon: DaemonProcess, files: Files
+) -> None:
+    added = await idm(
+        "add", "--start", "paused", files.url("/file.bin"), "--json", home=daemon.home
+    )
     job = json.loads(added.out)
 
     shown = await idm("info", job["id"], home=daemon.home, env={"TZ": "JST-9"})
@@ -191,11 +217,19 @@ async def test_completion_prints_the_script(daemon: DaemonProcess) -> None:
 
 async def test_checksum_errors_say_what_is_wrong(daemon: DaemonProcess, files: Files) -> None:
     short = await idm("add", "--checksum", "sha1=abc", files.url("/file.bin"), home=daemon.home)
-    capitals = await idm("add", "--wait", "--checksum", "SHA256=" + "0" * 64, files.url("/file.bin"),
-                         home=daemon.home)
+    capitals = await idm(
+        "add",
+        "--wait",
+        "--checksum",
+        "SHA256=" + "0" * 64,
+        files.url("/file.bin"),
+        home=daemon.home,
+    )
     unknown = await idm("add", "--checksum", "crc32=00", files.url("/file.bin"), home=daemon.home)
 
-    assert short.status == 1 and "a sha1 checksum is 40 hex digits, this one has 3" in short.err, short
+    assert short.status == 1 and "a sha1 checksum is 40 hex digits, this one has 3" in short.err, (
+        short
+    )
     assert capitals.status == 5  # accepted, and then the file does not match
     assert "sha1=HEX" in unknown.err and "sha512=HEX" in unknown.err
 
@@ -217,14 +251,22 @@ async def test_adding_a_url_already_there_warns_and_wait_follows_that_job(
     again = await idm("add", "--again", files.url("/file.bin"), home=daemon.home)
 
     assert waiting.returncode == 0, err
-    assert f"is already downloading as {job_id}; not added again (--again adds it anyway)" in err.decode()
+    assert (
+        f"is already downloading as {job_id}; not added again (--again adds it anyway)"
+        in err.decode()
+    )
     assert attached_to == job_id and "completed" in rest.decode()
-    assert refused.out.split()[:2] == [paused.out.split()[0], "paused"] and "already paused" in refused.err
+    assert (
+        refused.out.split()[:2] == [paused.out.split()[0], "paused"]
+        and "already paused" in refused.err
+    )
     assert again.status == 0 and again.out.split()[0] != paused.out.split()[0]
     assert len(await _ls(daemon)) == 3
 
 
-async def test_user_and_password_are_sent_but_never_stored_or_shown(daemon: DaemonProcess, tmp_path) -> None:
+async def test_user_and_password_are_sent_but_never_stored_or_shown(
+    daemon: DaemonProcess, tmp_path
+) -> None:
     from aiohttp import BasicAuth, web
     from aiohttp.test_utils import TestServer
 
@@ -239,10 +281,26 @@ async def test_user_and_password_are_sent_but_never_stored_or_shown(daemon: Daem
     await server.start_server()
     try:
         base = f"http://127.0.0.1:{server.port}/private.bin"
-        flags = await idm("add", "--wait", "--user", "alice", "--password", "s3cret!", "-o", "a.bin", base,
-                          home=daemon.home)
-        in_url = await idm("add", "--wait", "-o", "b.bin", base.replace("//", "//alice:s3cret%21@"),
-                           home=daemon.home)
+        flags = await idm(
+            "add",
+            "--wait",
+            "--user",
+            "alice",
+            "--password",
+            "s3cret!",
+            "-o",
+            "a.bin",
+            base,
+            home=daemon.home,
+        )
+        in_url = await idm(
+            "add",
+            "--wait",
+            "-o",
+            "b.bin",
+            base.replace("//", "//alice:s3cret%21@"),
+            home=daemon.home,
+        )
     finally:
         await server.close()
 
@@ -272,15 +330,24 @@ async def test_cookies_from_a_netscape_cookies_file(daemon: DaemonProcess, tmp_p
     server = TestServer(app, host="127.0.0.1", port=0)
     await server.start_server()
     jar = tmp_path / "cookies.txt"
-    jar.write_text("# Netscape HTTP Cookie File\n"
-                   "127.0.0.1\tFALSE\t/\tFALSE\t0\tsid\tabc\n"
-                   "127.0.0.1\tFALSE\t/\tFALSE\t1000\told\texpired\n"
-                   "other.example\tFALSE\t/\tFALSE\t0\tforeign\tx\n")
+    jar.write_text(
+        "# Netscape HTTP Cookie File\n"
+        "127.0.0.1\tFALSE\t/\tFALSE\t0\tsid\tabc\n"
+        "127.0.0.1\tFALSE\t/\tFALSE\t1000\told\texpired\n"
+        "other.example\tFALSE\t/\tFALSE\t0\tforeign\tx\n"
+    )
     try:
-        result = await idm("add", "--wait", "--cookies", str(jar), f"http://127.0.0.1:{server.port}/members.bin",
-                           home=daemon.home)
-        missing = await idm("add", "--cookies", str(tmp_path / "nope.txt"), "http://127.0.0.1:1/x",
-                            home=daemon.home)
+        result = await idm(
+            "add",
+            "--wait",
+            "--cookies",
+            str(jar),
+            f"http://127.0.0.1:{server.port}/members.bin",
+            home=daemon.home,
+        )
+        missing = await idm(
+            "add", "--cookies", str(tmp_path / "nope.txt"), "http://127.0.0.1:1/x", home=daemon.home
+        )
     finally:
         await server.close()
 
@@ -289,15 +356,24 @@ async def test_cookies_from_a_netscape_cookies_file(daemon: DaemonProcess, tmp_p
     assert missing.status != 0 and "no such file" in missing.err
 
 
-async def test_a_skipped_duplicate_is_listed_as_skipped_with_its_name(daemon: DaemonProcess, files: Files) -> None:
+async def test_a_skipped_duplicate_is_listed_as_skipped_with_its_name(
+    daemon: DaemonProcess, files: Files
+) -> None:
     first = await idm("add", "--wait", files.url("/file.bin"), home=daemon.home)
-    skipped = await idm("add", "--wait", "--on-duplicate", "skip", files.url("/file.bin"), home=daemon.home)
-    asked = await idm("add", "--on-duplicate", "ask", files.url("/file.bin"), "--json", home=daemon.home)
+    skipped = await idm(
+        "add", "--wait", "--on-duplicate", "skip", files.url("/file.bin"), home=daemon.home
+    )
+    asked = await idm(
+        "add", "--on-duplicate", "ask", files.url("/file.bin"), "--json", home=daemon.home
+    )
     asked_id = json.loads(asked.out)["id"]
     await wait_status(daemon, asked_id, "waiting")
     await idm("resolve", asked_id, "skip", home=daemon.home)
 
-    rows = {line.split()[0]: line.split() for line in (await idm("ls", home=daemon.home)).out.splitlines()[1:]}
+    rows = {
+        line.split()[0]: line.split()
+        for line in (await idm("ls", home=daemon.home)).out.splitlines()[1:]
+    }
     info = await idm("info", asked_id, home=daemon.home)
 
     assert first.status == 0 and skipped.status == 0, (first, skipped)
@@ -305,7 +381,9 @@ async def test_a_skipped_duplicate_is_listed_as_skipped_with_its_name(daemon: Da
     assert rows[first.out.split()[0]][1] == "completed"
     for job_id in (skipped_id, asked_id):
         assert rows[job_id][1] == "skipped" and rows[job_id][-1] == "file.bin", rows
-    assert "note:        skipped: the file exists" in info.out and "filename:    file.bin" in info.out
+    assert (
+        "note:        skipped: the file exists" in info.out and "filename:    file.bin" in info.out
+    )
     assert (daemon.download_dir / "file.bin").read_bytes() == PAYLOAD
     assert sorted(p.name for p in daemon.download_dir.iterdir()) == ["file.bin"]
 
@@ -318,10 +396,15 @@ async def test_bash_completes_job_ids_from_the_daemon(daemon: DaemonProcess, fil
     program = f"""{script("idm", "bash")}
         COMP_WORDS=(idm info ""); COMP_CWORD=2; _idm; printf '%s\\n' "${{COMPREPLY[@]}}"
     """
-    env = {**os.environ, "IDM_HOME": str(daemon.home), "PATH": bin_dir + os.pathsep + os.environ["PATH"]}
+    env = {
+        **os.environ,
+        "IDM_HOME": str(daemon.home),
+        "PATH": bin_dir + os.pathsep + os.environ["PATH"],
+    }
 
-    proc = await asyncio.create_subprocess_exec(require_tool("bash"), "-c", program, env=env,
-                                                stdout=asyncio.subprocess.PIPE)
+    proc = await asyncio.create_subprocess_exec(
+        require_tool("bash"), "-c", program, env=env, stdout=asyncio.subprocess.PIPE
+    )
     out, _ = await asyncio.wait_for(proc.communicate(), 30)
 
     assert out.decode().split() == [added.out.split()[0]]

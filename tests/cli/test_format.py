@@ -19,17 +19,41 @@ def test_bars_are_plain_ascii() -> None:
 
 
 def test_a_listed_row_reads_unknowns_as_dashes() -> None:
-    assert job_row({"id": "q", "status": "queued", "url": "http://x/y", "size": None, "done": 0, "speed": 0}) == [
-        "q", "queued", "–", "–", "–", "–", "http://x/y", ""]
-    assert job_row({"id": "d", "status": "downloading", "filename": "f", "size": None, "done": 2048,
-                    "speed": 0})[2:5] == ["2.0 KiB", "–", "0 B/s"]
+    assert job_row(
+        {"id": "q", "status": "queued", "url": "http://x/y", "size": None, "done": 0, "speed": 0}
+    ) == ["q", "queued", "–", "–", "–", "–", "http://x/y", ""]
+    assert job_row(
+        {
+            "id": "d",
+            "status": "downloading",
+            "filename": "f",
+            "size": None,
+            "done": 2048,
+            "speed": 0,
+        }
+    )[2:5] == ["2.0 KiB", "–", "0 B/s"]
 
 
 def test_ls_rows_show_the_time_left_and_the_error() -> None:
-    running: Job = {"id": "d", "status": "downloading", "filename": "f", "size": 100, "done": 50, "speed": 10,
-                    "eta": 75}
-    failed: Job = {"id": "e", "status": "failed", "filename": "g", "size": None, "done": 0, "speed": 0,
-                   "eta": None, "error": {"code": -32011, "message": "HTTP 404 Not Found"}}
+    running: Job = {
+        "id": "d",
+        "status": "downloading",
+        "filename": "f",
+        "size": 100,
+        "done": 50,
+        "speed": 10,
+        "eta": 75,
+    }
+    failed: Job = {
+        "id": "e",
+        "status": "failed",
+        "filename": "g",
+        "size": None,
+        "done": 0,
+        "speed": 0,
+        "eta": None,
+        "error": {"code": -32011, "message": "HTTP 404 Not Found"},
+    }
     assert job_row(running)[5] == "1:15" and job_row(running)[7] == ""
     assert job_row(failed)[5] == "–" and job_row(failed)[7] == "HTTP 404 Not Found"
     assert job_table([running, failed]).splitlines()[0].split()[-1] == "ERROR"
@@ -37,21 +61,49 @@ def test_ls_rows_show_the_time_left_and_the_error() -> None:
 
 
 def test_a_progress_line_fits_the_width_and_shows_the_numbers() -> None:
-    job = {"id": "j1", "filename": "x" * 200, "done": 512 * 1024, "size": 1024 * 1024, "speed": 1024,
-           "eta": 512, "status": "downloading"}
+    job = {
+        "id": "j1",
+        "filename": "x" * 200,
+        "done": 512 * 1024,
+        "size": 1024 * 1024,
+        "speed": 1024,
+        "eta": 512,
+        "status": "downloading",
+    }
     line = progress_line(job, 100)
     assert len(line) == 100
-    assert " 50.0% " in line and "512 KiB/1.0 MiB" in line and "1.0 KiB/s ETA    8:32 downloading" in line
+    assert (
+        " 50.0% " in line
+        and "512 KiB/1.0 MiB" in line
+        and "1.0 KiB/s ETA    8:32 downloading" in line
+    )
 
 
 def test_tables_and_details() -> None:
-    assert table([["a", "bb"], ["ccc", "d"]], ["H1", "H2"]).splitlines() == ["H1   H2", "a    bb", "ccc  d"]
-    details = job_details({"id": "j1", "status": "failed", "size": 2048, "error": {"code": "http", "message": "404"},
-                           "segments": [[0, 10, 10], [10, 20, 3]]})
+    assert table([["a", "bb"], ["ccc", "d"]], ["H1", "H2"]).splitlines() == [
+        "H1   H2",
+        "a    bb",
+        "ccc  d",
+    ]
+    details = job_details(
+        {
+            "id": "j1",
+            "status": "failed",
+            "size": 2048,
+            "error": {"code": "http", "message": "404"},
+            "segments": [[0, 10, 10], [10, 20, 3]],
+        }
+    )
     assert "size:        2048 (2.0 KiB)" in details and "error:       404 (http)" in details
     assert "segments:    2 (1 complete)" in details
-    line = event_line({"seq": 7, "type": "pairing.requested", "job": None, "data": {"code": "123456",
-                                                                                       "client": {"name": "Chrome"}}})
+    line = event_line(
+        {
+            "seq": 7,
+            "type": "pairing.requested",
+            "job": None,
+            "data": {"code": "123456", "client": {"name": "Chrome"}},
+        }
+    )
     assert "idm pair approve 123456" in line
 
 
@@ -67,7 +119,11 @@ async def test_wait_reports_the_worst_outcome() -> None:
         {"type": "job.progress", "job": "a", "data": {"done": 5, "size": 10}},
         {"type": "job.status", "job": "other", "data": {"status": "failed"}},
         {"type": "job.status", "job": "a", "data": {"status": "completed", "error": None}},
-        {"type": "job.status", "job": "b", "data": {"status": "failed", "error": {"message": "404"}}},
+        {
+            "type": "job.status",
+            "job": "b",
+            "data": {"status": "failed", "error": {"message": "404"}},
+        },
     ]
     out = io.StringIO()
     assert await follow(stream(events), jobs, out) == exits.FAILED
@@ -77,7 +133,10 @@ async def test_wait_reports_the_worst_outcome() -> None:
 async def test_wait_counts_a_removed_job_as_cancelled() -> None:
     jobs = {"a": {"id": "a", "status": "downloading", "filename": "f"}}
     out = io.StringIO()
-    assert await follow(stream([{"type": "job.removed", "job": "a", "data": {}}]), jobs, out) == exits.CANCELLED
+    assert (
+        await follow(stream([{"type": "job.removed", "job": "a", "data": {}}]), jobs, out)
+        == exits.CANCELLED
+    )
 
 
 def test_the_help_documents_the_exit_statuses() -> None:
@@ -90,11 +149,28 @@ async def test_wait_says_connection_lost_when_the_stream_ends_early() -> None:
 
 
 def test_ls_shows_a_category_column_only_when_a_job_has_one() -> None:
-    zipped: Job = {"id": "z", "status": "completed", "filename": "a.zip", "size": 10, "done": 10, "speed": 0,
-                   "category": "Compressed"}
-    plain: Job = {"id": "p", "status": "completed", "filename": "a.bin", "size": 10, "done": 10, "speed": 0}
+    zipped: Job = {
+        "id": "z",
+        "status": "completed",
+        "filename": "a.zip",
+        "size": 10,
+        "done": 10,
+        "speed": 0,
+        "category": "Compressed",
+    }
+    plain: Job = {
+        "id": "p",
+        "status": "completed",
+        "filename": "a.bin",
+        "size": 10,
+        "done": 10,
+        "speed": 0,
+    }
     lines = job_table([zipped, plain]).splitlines()
     assert lines[0].split()[-2:] == ["CATEGORY", "NAME"]
-    assert lines[1].split()[-2:] == ["Compressed", "a.zip"] and lines[2].split()[-2:] == ["–", "a.bin"]
+    assert lines[1].split()[-2:] == ["Compressed", "a.zip"] and lines[2].split()[-2:] == [
+        "–",
+        "a.bin",
+    ]
     assert "CATEGORY" not in job_table([plain])
     assert "category:    Compressed" in job_details(zipped)

@@ -27,7 +27,10 @@ def test_urls_with_aria2_and_idm_option_lines() -> None:
         "\tplaylist=false\n"
     )
 
-    assert [(e.url, e.line) for e in entries] == [("https://a.example/one.iso", 2), ("https://b.example/two.bin", 13)]
+    assert [(e.url, e.line) for e in entries] == [
+        ("https://a.example/one.iso", 2),
+        ("https://b.example/two.bin", 13),
+    ]
     assert entries[0].options == {
         "dir": "/srv/isos",
         "filename": "first.iso",
@@ -49,8 +52,14 @@ def test_urls_with_aria2_and_idm_option_lines() -> None:
         ("https://a/\n  split=many\n", "line 2: connections wants a whole number"),
         ("https://a/\n  max-download-limit=fast\n", "line 2: 'fast' is not a size: expected"),
         ("https://a/\n  header=nocolon\n", "line 2: header wants 'Name: value'"),
-        ("x\nhttps://a/\n  split=99\n", "line 2: options.connections: must be an integer from 1 to 32"),
-        ("https://a/\n  checksum=sha1=abc\n", "line 1: options.checksum: a sha1 checksum is 40 hex digits"),
+        (
+            "x\nhttps://a/\n  split=99\n",
+            "line 2: options.connections: must be an integer from 1 to 32",
+        ),
+        (
+            "https://a/\n  checksum=sha1=abc\n",
+            "line 1: options.checksum: a sha1 checksum is 40 hex digits",
+        ),
     ],
 )
 def test_a_bad_line_is_refused_with_its_number(text: str, message: str) -> None:

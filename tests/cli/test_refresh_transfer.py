@@ -77,7 +77,9 @@ async def test_refresh_continues_an_expired_download_and_refuses_another_file(
     assert again.status == 1 and "paused or failed" in again.err
 
 
-async def test_ls_and_info_show_when_a_failed_download_comes_back(daemon: DaemonProcess, links: TestServer) -> None:
+async def test_ls_and_info_show_when_a_failed_download_comes_back(
+    daemon: DaemonProcess, links: TestServer
+) -> None:
     added = await idm("add", url(links, "/busy"), "--json", home=daemon.home)
     job_id = json.loads(added.out)["id"]
     await wait_status(daemon, job_id, "failed")
@@ -101,13 +103,21 @@ async def test_export_and_import_on_another_machine_keep_the_history(
 ) -> None:
     done = await idm("add", files.url("/file.bin"), "--wait", home=daemon.home)
     failed = await idm("add", files.url("/missing.bin"), "--wait", home=daemon.home)
-    paused = await idm("add", files.url("/slow.bin"), "--start", "paused", "--json", home=daemon.home)
-    ids = {done.out.split()[0]: "completed", failed.out.split()[0]: "failed", json.loads(paused.out)["id"]: "paused"}
+    paused = await idm(
+        "add", files.url("/slow.bin"), "--start", "paused", "--json", home=daemon.home
+    )
+    ids = {
+        done.out.split()[0]: "completed",
+        failed.out.split()[0]: "failed",
+        json.loads(paused.out)["id"]: "paused",
+    }
     export = tmp_path / "jobs.json"
     written = await idm("export", str(export), home=daemon.home)
     assert written.status == 0, written
     urls = await idm("export", "--format", "urls", home=daemon.home)
-    assert sorted(urls.out.split()) == sorted(files.url(p) for p in ("/file.bin", "/missing.bin", "/slow.bin"))
+    assert sorted(urls.out.split()) == sorted(
+        files.url(p) for p in ("/file.bin", "/missing.bin", "/slow.bin")
+    )
 
     (tmp_path / "other-machine").mkdir()
     other = DaemonProcess(tmp_path / "other-machine").start()
@@ -115,10 +125,16 @@ async def test_export_and_import_on_another_machine_keep_the_history(
         imported = await idm("import", str(export), home=other.home)
         assert imported.status == 0, imported
         assert "imported 3 jobs: 0 queued, 1 paused, 2 into the history" in imported.out
-        jobs = {j["id"]: j for j in json.loads((await idm("ls", "--json", home=other.home)).out)["jobs"]}
+        jobs = {
+            j["id"]: j for j in json.loads((await idm("ls", "--json", home=other.home)).out)["jobs"]
+        }
         assert {job_id: job["status"] for job_id, job in jobs.items()} == ids
         completed = jobs[done.out.split()[0]]
-        assert completed["size"] == len(PAYLOAD) and completed["finished_at"] and completed["path"] is None
+        assert (
+            completed["size"] == len(PAYLOAD)
+            and completed["finished_at"]
+            and completed["path"] is None
+        )
         assert "404" in jobs[failed.out.split()[0]]["error"]["message"]
         twice = await idm("import", str(export), home=other.home)
         assert "imported 0 jobs" in twice.out and "3 already here" in twice.out
@@ -126,7 +142,9 @@ async def test_export_and_import_on_another_machine_keep_the_history(
         back = json.loads((await idm("export", home=other.home)).out)["jobs"]
         first = json.loads(export.read_text())["jobs"]
         keys = ("id", "url", "status", "filename", "size", "created_at", "finished_at")
-        assert [{k: j.get(k) for k in keys} for j in back] == [{k: j.get(k) for k in keys} for j in first]
+        assert [{k: j.get(k) for k in keys} for j in back] == [
+            {k: j.get(k) for k in keys} for j in first
+        ]
     finally:
         other.stop()
 
@@ -137,10 +155,14 @@ async def test_export_and_import_on_another_machine_keep_the_history(
         ("{not json", "is not valid JSON"),
         ('{"idm": "jobs", "version": 9, "jobs": []}', "version 9"),
         ('{"hello": 1}', "not an idm export"),
-        ('{"idm": "jobs", "version": 1, "jobs": [{"url": "http://127.0.0.1/a"}, {"url": "ftp://x/y"}]}',
-         "jobs[1].url"),
-        ('{"idm": "jobs", "version": 1, "jobs": [{"url": "http://127.0.0.1/a", "status": "lost"}]}',
-         "jobs[0].status"),
+        (
+            '{"idm": "jobs", "version": 1, "jobs": [{"url": "http://127.0.0.1/a"}, {"url": "ftp://x/y"}]}',
+            "jobs[1].url",
+        ),
+        (
+            '{"idm": "jobs", "version": 1, "jobs": [{"url": "http://127.0.0.1/a", "status": "lost"}]}',
+            "jobs[0].status",
+        ),
     ],
 )
 async def test_a_bad_import_file_is_refused_and_nothing_is_added(
@@ -153,7 +175,9 @@ async def test_a_bad_import_file_is_refused_and_nothing_is_added(
     assert json.loads((await idm("ls", "--json", home=daemon.home)).out)["jobs"] == []
 
 
-async def test_a_list_of_urls_is_imported_as_queued_jobs(daemon: DaemonProcess, files: Files) -> None:
+async def test_a_list_of_urls_is_imported_as_queued_jobs(
+    daemon: DaemonProcess, files: Files
+) -> None:
     listed = f"# a list\n{files.url('/file.bin')}\n\n"
     result = await idm("import", "-", home=daemon.home, stdin=listed)
     assert result.status == 0 and "imported 1 jobs: 1 queued" in result.out, result

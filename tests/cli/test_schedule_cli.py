@@ -20,8 +20,15 @@ from tests.daemon_process import DaemonProcess
 async def test_a_download_waits_in_a_queue_until_its_start_time_is_cleared(
     daemon: DaemonProcess, files: Files
 ) -> None:
-    made = await idm("queue", "set", "later", "--start-at", "2099-01-01T00:00", "--stop-when-done",
-                     home=daemon.home)
+    made = await idm(
+        "queue",
+        "set",
+        "later",
+        "--start-at",
+        "2099-01-01T00:00",
+        "--stop-when-done",
+        home=daemon.home,
+    )
     assert made.status == 0, made
     header, row = made.out.splitlines()[:2]
     assert header.split()[:2] == ["QUEUE", "NOW"] and row.split()[:2] == ["later", "closed"]
@@ -38,15 +45,21 @@ async def test_a_download_waits_in_a_queue_until_its_start_time_is_cleared(
     assert (daemon.download_dir / "file.bin").read_bytes() == PAYLOAD
     removed = await idm("queue", "rm", "later", home=daemon.home)
     assert removed.status == 0 and removed.out.strip() == "removed queue later"
-    names = [q["name"] for q in json.loads((await idm("queue", "ls", "--json", home=daemon.home)).out)]
+    names = [
+        q["name"] for q in json.loads((await idm("queue", "ls", "--json", home=daemon.home)).out)
+    ]
     assert names == ["default"]
 
 
 async def test_bad_windows_exit_1_naming_what_is_wrong(daemon: DaemonProcess) -> None:
-    overlapping = await idm("queue", "set", "q", "-w", "mon-fri 08:00-18:00", "-w", "fri 17:00-19:00",
-                            home=daemon.home)
+    overlapping = await idm(
+        "queue", "set", "q", "-w", "mon-fri 08:00-18:00", "-w", "fri 17:00-19:00", home=daemon.home
+    )
     assert overlapping.status == 1
-    assert "windows[0] (mon-fri 08:00-18:00) and windows[1] (fri 17:00-19:00) overlap" in overlapping.err
+    assert (
+        "windows[0] (mon-fri 08:00-18:00) and windows[1] (fri 17:00-19:00) overlap"
+        in overlapping.err
+    )
     never = await idm("queue", "set", "q", "-w", "mon 09:00-09:00", home=daemon.home)
     assert never.status == 1 and "windows[0].stop" in never.err and "never open" in never.err
     unknown = await idm("add", "--queue", "nosuch", "http://127.0.0.1:9/x", home=daemon.home)
@@ -81,8 +94,14 @@ def test_start_at_takes_the_next_such_time_of_day() -> None:
 
 
 async def test_add_start_at_waits_until_then(daemon: DaemonProcess, files: Files) -> None:
-    added = await idm("add", "--start-at", "2099-01-01T08:00", files.url("/file.bin"), "--json", home=daemon.home)
+    added = await idm(
+        "add", "--start-at", "2099-01-01T08:00", files.url("/file.bin"), "--json", home=daemon.home
+    )
     job = json.loads(added.out)
-    assert added.status == 0 and job["status"] == "queued" and job["options"]["start_at"] == "2099-01-01T08:00:00"
+    assert (
+        added.status == 0
+        and job["status"] == "queued"
+        and job["options"]["start_at"] == "2099-01-01T08:00:00"
+    )
     bad = await idm("add", "--start-at", "soon", files.url("/file.bin?2"), home=daemon.home)
     assert bad.status == 1 and "options.start_at" in bad.err

@@ -23,7 +23,9 @@ from tests.daemon_process import DaemonProcess
 LIMIT = 3 * 1024 * 1024
 
 
-async def _next_of(stream: AsyncIterator[dict[str, Any]], kind: str, timeout: float = 15) -> dict[str, Any]:
+async def _next_of(
+    stream: AsyncIterator[dict[str, Any]], kind: str, timeout: float = 15
+) -> dict[str, Any]:
     async with asyncio.timeout(timeout):
         async for event in stream:
             if event.get("type") == kind:
@@ -49,7 +51,9 @@ async def _config(daemon: DaemonProcess) -> dict[str, Any]:
         return dict(await client.call("config.get"))
 
 
-async def test_a_limit_set_at_run_time_survives_a_reload_and_a_restart(daemon: DaemonProcess) -> None:
+async def test_a_limit_set_at_run_time_survives_a_reload_and_a_restart(
+    daemon: DaemonProcess,
+) -> None:
     async with await Client.connect(daemon.url, daemon.token) as client:
         await client.call("config.set", {"patch": {"speed_limit": LIMIT}})
 
@@ -70,8 +74,9 @@ async def test_a_limit_set_at_run_time_survives_a_reload_and_a_restart(daemon: D
     assert (await _config(daemon))["speed_limit"] == 2000
 
 
-async def test_a_new_download_folder_applies_on_sighup(daemon: DaemonProcess, files: Files,
-                                                       tmp_path: Path) -> None:
+async def test_a_new_download_folder_applies_on_sighup(
+    daemon: DaemonProcess, files: Files, tmp_path: Path
+) -> None:
     folder = tmp_path / "elsewhere"
 
     changed = await _reload(daemon, f'download_dir = "{folder}"\n')
@@ -96,21 +101,37 @@ def test_detach_while_a_daemon_runs_names_it(daemon: DaemonProcess) -> None:
     env = dict(os.environ, IDM_HOME=str(daemon.home))
     env.pop("NOTIFY_SOCKET", None)
 
-    second = subprocess.run([sys.executable, "-m", "idmd", "--detach"], cwd=ROOT, env=env,
-                            capture_output=True, text=True, timeout=30, check=False)
+    second = subprocess.run(
+        [sys.executable, "-m", "idmd", "--detach"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=30,
+        check=False,
+    )
 
     assert second.returncode == 3
     assert f"idmd is already running (pid {daemon.proc.pid})" in second.stderr
     assert daemon.proc.poll() is None
 
 
-def test_print_config_names_the_file_it_read_and_the_download_folder(idm_home: Path, tmp_path: Path) -> None:
+def test_print_config_names_the_file_it_read_and_the_download_folder(
+    idm_home: Path, tmp_path: Path
+) -> None:
     folder = tmp_path / "my-downloads"
     (idm_home / "config.toml").write_text(f'download_dir = "{folder}"\n')
     env = dict(os.environ, IDM_HOME=str(idm_home))
 
-    printed = subprocess.run([sys.executable, "-m", "idmd", "--print-config"], cwd=ROOT, env=env,
-                             capture_output=True, text=True, timeout=30, check=True).stdout
+    printed = subprocess.run(
+        [sys.executable, "-m", "idmd", "--print-config"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=30,
+        check=True,
+    ).stdout
 
     assert f"# read from: {idm_home / 'config.toml'}\n" in printed
     assert f"# downloads go to: {folder}\n" in printed

@@ -9,10 +9,16 @@ from idmd.cli.transfer import BATCH_BYTES, batches
 
 
 def entry(i: int) -> dict:
-    return {"id": f"{i:012x}", "url": f"https://example.org/files/{i}/some-file-name-{i}.iso",
-            "status": "completed", "filename": f"some-file-name-{i}.iso", "size": 123456789,
-            "created_at": "2026-12-03T05:00:00.123456Z", "finished_at": "2026-12-03T05:10:00.123456Z",
-            "options": {"connections": 8}}
+    return {
+        "id": f"{i:012x}",
+        "url": f"https://example.org/files/{i}/some-file-name-{i}.iso",
+        "status": "completed",
+        "filename": f"some-file-name-{i}.iso",
+        "size": 123456789,
+        "created_at": "2026-12-03T05:00:00.123456Z",
+        "finished_at": "2026-12-03T05:10:00.123456Z",
+        "options": {"connections": 8},
+    }
 
 
 def test_a_few_thousand_jobs_are_one_call() -> None:

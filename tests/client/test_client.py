@@ -28,12 +28,16 @@ from tests.rpc.toy import ToyDaemon
 def advertise(toy: ToyDaemon, home: Path) -> None:
     """Write daemon.json and the token file the way idmd does."""
     home.mkdir(parents=True, exist_ok=True)
-    (home / "daemon.json").write_text(json.dumps({"pid": os.getpid(), "url": toy.url, "port": toy.server.port}))
+    (home / "daemon.json").write_text(
+        json.dumps({"pid": os.getpid(), "url": toy.url, "port": toy.server.port})
+    )
     (home / "token").write_text(toy.token + "\n")
 
 
 @pytest.mark.parametrize("codec", ["msgpack", "json"])
-async def test_calls_return_results_and_raise_the_daemons_errors(toy: ToyDaemon, codec: str) -> None:
+async def test_calls_return_results_and_raise_the_daemons_errors(
+    toy: ToyDaemon, codec: str
+) -> None:
     async with await Client.connect(toy.url, toy.token, codec=codec) as client:  # type: ignore[arg-type]
         assert client.connected and client.server["server"]["name"] == "idmd"
         job = await client.call("jobs.add", {"url": "http://a.test/f.bin"})
@@ -55,7 +59,9 @@ async def test_connect_finds_the_daemon_through_daemon_json(toy: ToyDaemon, tmp_
 
 
 async def test_no_daemon_json_means_daemon_not_running(tmp_path: Path) -> None:
-    with pytest.raises(DaemonNotRunning, match="idmd is not running: start it with `idmd` or `idm-tui`"):
+    with pytest.raises(
+        DaemonNotRunning, match="idmd is not running: start it with `idmd` or `idm-tui`"
+    ):
         await Client.connect(paths=resolve_paths({"IDM_HOME": str(tmp_path)}))
 
 
@@ -76,7 +82,9 @@ async def test_subscribe_yields_a_snapshot_then_events(toy: ToyDaemon) -> None:
     async with await Client.connect(toy.url, toy.token) as client:
         stream = client.subscribe()
         first = await anext(stream)
-        assert first["type"] == "snapshot" and [j["id"] for j in first["snapshot"]["jobs"]] == ["j1"]
+        assert first["type"] == "snapshot" and [j["id"] for j in first["snapshot"]["jobs"]] == [
+            "j1"
+        ]
         await client.call("jobs.pause", {"ids": ["j1"]})
         event = await anext(stream)
         assert (event["type"], event["data"]["status"]) == ("job.status", "paused")
@@ -85,7 +93,9 @@ async def test_subscribe_yields_a_snapshot_then_events(toy: ToyDaemon) -> None:
     assert toy.listeners() == 0
 
 
-async def test_after_a_lost_connection_the_subscription_resumes_without_gaps(toy: ToyDaemon) -> None:
+async def test_after_a_lost_connection_the_subscription_resumes_without_gaps(
+    toy: ToyDaemon,
+) -> None:
     states: list[ConnectionStatus] = []
     client = await Client.connect(toy.url, toy.token, on_state=states.append)
     stream = client.subscribe()
@@ -105,8 +115,11 @@ async def test_after_a_lost_connection_the_subscription_resumes_without_gaps(toy
     toy.ctx.bus.emit(EventType.JOB_REMOVED, "j0", {})
     items = [await asyncio.wait_for(anext(stream), 10) for _ in range(4)]
     assert items[0]["type"] == "snapshot" and items[0]["reset"] is False
-    assert [(i["type"], i["job"]) for i in items[1:]] == [("job.status", "j1"), ("job.added", "j2"),
-                                                          ("job.removed", "j0")]
+    assert [(i["type"], i["job"]) for i in items[1:]] == [
+        ("job.status", "j1"),
+        ("job.added", "j2"),
+        ("job.removed", "j0"),
+    ]
     assert [s.state for s in states] == [State.CONNECTED, State.RECONNECTING, State.CONNECTED]
     await client.close()
     with pytest.raises(StopAsyncIteration):

@@ -13,17 +13,24 @@ from tests.daemon_process import DaemonProcess
 from tests.rpc.wsutil import connect
 
 
-async def test_a_download_is_seen_from_added_to_completed(daemon: DaemonProcess, files: Files) -> None:
+async def test_a_download_is_seen_from_added_to_completed(
+    daemon: DaemonProcess, files: Files
+) -> None:
     async with await Client.connect(daemon.url, daemon.token) as client:
         stream = client.subscribe(types=["job.added", "job.status", "job.progress"])
         assert (await anext(stream))["type"] == "snapshot"
-        job = await client.call("jobs.add", {"url": files.url("/file.bin"), "options": {"connections": 2}})
+        job = await client.call(
+            "jobs.add", {"url": files.url("/file.bin"), "options": {"connections": 2}}
+        )
         seen = []
         async with asyncio.timeout(30):
             async for event in stream:
                 if event["job"] == job["id"]:
                     seen.append(event)
-                if event["type"] == "job.status" and event["data"]["status"] in ("completed", "failed"):
+                if event["type"] == "job.status" and event["data"]["status"] in (
+                    "completed",
+                    "failed",
+                ):
                     break
         kinds = [e["type"] for e in seen]
         assert kinds[0] == "job.added"
@@ -44,7 +51,9 @@ async def test_guards_on_the_real_daemon(daemon: DaemonProcess) -> None:
     json_peer = await connect(daemon.url, "json", token=daemon.token)
     msgpack_peer = await connect(daemon.url, "msgpack", token=daemon.token)
     for method in ("config.get", "jobs.list"):
-        assert (await json_peer.call(method))["result"] == (await msgpack_peer.call(method))["result"]
+        assert (await json_peer.call(method))["result"] == (await msgpack_peer.call(method))[
+            "result"
+        ]
     await json_peer.close()
     await msgpack_peer.close()
 
@@ -55,11 +64,17 @@ async def test_the_subscription_survives_a_daemon_restart(daemon: DaemonProcess)
     stream = client.subscribe()
     assert (await anext(stream))["type"] == "snapshot"
     await asyncio.to_thread(daemon.stop)
-    await asyncio.to_thread(daemon.start)  # a new port: the client finds it through daemon.json again
+    await asyncio.to_thread(
+        daemon.start
+    )  # a new port: the client finds it through daemon.json again
     item = await asyncio.wait_for(anext(stream), 30)
-    assert item["type"] == "snapshot" and item["reset"] is True  # a new daemon: its seqs start again
+    assert (
+        item["type"] == "snapshot" and item["reset"] is True
+    )  # a new daemon: its seqs start again
     assert State.RECONNECTING in states and states[-1] is State.CONNECTED
-    job = await client.call("jobs.add", {"url": "http://127.0.0.1:9/x.bin", "options": {"start": "paused"}})
+    job = await client.call(
+        "jobs.add", {"url": "http://127.0.0.1:9/x.bin", "options": {"start": "paused"}}
+    )
     async with asyncio.timeout(10):
         async for event in stream:
             if event["type"] == "job.added":

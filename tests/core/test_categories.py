@@ -27,7 +27,11 @@ def name_of(found: categories.Category | None) -> str | None:
         ("clip.mkv", "", "Video"),
         ("download", "video/mp4; codecs=avc1", "Video"),  # no extension: the type decides
         ("download", "audio/ogg", "Music"),
-        ("report", "application/vnd.openxmlformats-officedocument.wordprocessingml.document", "Documents"),
+        (
+            "report",
+            "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+            "Documents",
+        ),
         ("data.bin", "application/octet-stream", None),
         ("", "", None),
     ],
@@ -39,7 +43,9 @@ def test_the_defaults_sort_like_idm(filename: str, mime: str, expected: str | No
 def test_a_site_rule_wins_over_the_extension_and_globs_cover_the_domain() -> None:
     rules = parse({"Work": {"hosts": ["*.corp.example"], "folder": "Work"}})
     assert name_of(pick(rules, "a.zip", "application/zip", "files.corp.example")) == "Work"
-    assert name_of(pick(rules, "a.zip", "", "CORP.example.")) == "Work"  # the domain itself, any case
+    assert (
+        name_of(pick(rules, "a.zip", "", "CORP.example.")) == "Work"
+    )  # the domain itself, any case
     assert name_of(pick(rules, "a.zip", "", "other.example")) == "Compressed"
 
 
@@ -71,7 +77,9 @@ def test_bad_tables_are_refused_with_the_key_named(table: dict, message: str) ->
         categories.check_folders(parse(table), Path("/srv/downloads"), [])
 
 
-def test_an_absolute_folder_inside_the_download_folder_or_allowed_dirs_is_fine(tmp_path: Path) -> None:
+def test_an_absolute_folder_inside_the_download_folder_or_allowed_dirs_is_fine(
+    tmp_path: Path,
+) -> None:
     inside = tmp_path / "dl" / "Films"
     other = tmp_path / "nas"
     categories.check_folders(parse({"V": {"folder": str(inside)}}), tmp_path / "dl", [])
@@ -84,20 +92,28 @@ def test_a_symlinked_folder_that_points_outside_is_outside(tmp_path: Path) -> No
     (tmp_path / "dl").mkdir()
     (tmp_path / "dl" / "link").symlink_to(tmp_path / "elsewhere")
     with pytest.raises(CategoryError, match="outside"):
-        categories.check_folders(parse({"V": {"folder": str(tmp_path / "dl" / "link")}}), tmp_path / "dl", [])
+        categories.check_folders(
+            parse({"V": {"folder": str(tmp_path / "dl" / "link")}}), tmp_path / "dl", []
+        )
 
 
 def test_the_config_refuses_a_category_folder_outside_the_download_folder(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match=r"categories\.Films\.folder: '/etc/films' is outside"):
-        Config(download_dir=str(tmp_path)).patched({"categories": {"Films": {"folder": "/etc/films"}}})
+        Config(download_dir=str(tmp_path)).patched(
+            {"categories": {"Films": {"folder": "/etc/films"}}}
+        )
     with pytest.raises(ConfigError, match=r"actions\.stash\.move: '\.\./x' leaves"):
         Config().patched({"actions": {"stash": {"move": "../x"}}})
     with pytest.raises(ConfigError, match="no action 'unzip'"):
         Config().patched({"categories": {"Compressed": {"after": "unzip"}}})
     with pytest.raises(ConfigError, match="webhook_url"):
         Config().patched({"webhook_url": "ftp://x"})
-    ok = Config().patched({"categories": {"Compressed": {"after": "unzip"}},
-                           "actions": {"unzip": {"run": ["unzip", "-o", "{path}"], "timeout": 60}}})
+    ok = Config().patched(
+        {
+            "categories": {"Compressed": {"after": "unzip"}},
+            "actions": {"unzip": {"run": ["unzip", "-o", "{path}"], "timeout": 60}},
+        }
+    )
     assert ok.categories["Compressed"]["after"] == "unzip"
 
 
@@ -105,7 +121,11 @@ def test_actions_build_argv_without_a_shell() -> None:
     path = Path("/d/a {name} b.zip")
     assert actions.argv(["tool", "-x"], path, "j1") == ["tool", "-x", "/d/a {name} b.zip"]
     assert actions.argv(["tool", "{path}", "--to={dir}", "{id}:{name}"], path, "j1") == [
-        "tool", "/d/a {name} b.zip", "--to=/d", "j1:a {name} b.zip"]
+        "tool",
+        "/d/a {name} b.zip",
+        "--to=/d",
+        "j1:a {name} b.zip",
+    ]
     with pytest.raises(actions.ActionError, match="does nothing"):
         actions.parse({"x": {}})
     with pytest.raises(actions.ActionError, match="list of strings"):

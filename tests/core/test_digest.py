@@ -17,13 +17,18 @@ HEADERS = [
 ]
 
 
-@pytest.mark.parametrize(("algorithm", "response"), [
-    ("MD5", "8ca523f5e9506fed4657c9700eebdbec"),
-    ("SHA-256", "753927fa0e85d155564e2e272a28d1802ca10daf4496794697cf8db5856cb6c1"),
-])
+@pytest.mark.parametrize(
+    ("algorithm", "response"),
+    [
+        ("MD5", "8ca523f5e9506fed4657c9700eebdbec"),
+        ("SHA-256", "753927fa0e85d155564e2e272a28d1802ca10daf4496794697cf8db5856cb6c1"),
+    ],
+)
 def test_the_rfc_7616_examples(algorithm: str, response: str) -> None:
     challenge = Challenge("http-auth@example.org", NONCE, algorithm, "auth", OPAQUE)
-    value = authorization(challenge, "Mufasa", "Circle of Life", "GET", "/dir/index.html", 1, CNONCE)
+    value = authorization(
+        challenge, "Mufasa", "Circle of Life", "GET", "/dir/index.html", 1, CNONCE
+    )
     assert f'response="{response}"' in value
     assert "nc=00000001" in value and f'cnonce="{CNONCE}"' in value and "qop=auth" in value
     assert f'opaque="{OPAQUE}"' in value and 'uri="/dir/index.html"' in value
@@ -36,8 +41,13 @@ def test_sha_256_is_chosen_over_md5_and_auth_over_auth_int() -> None:
 
 def test_challenges_in_one_header_and_quoted_commas() -> None:
     found = challenges(['Basic realm="a, b", Digest realm="x\\"y", nonce=abc, stale=TRUE'])
-    assert found == [("basic", {"realm": "a, b"}), ("digest", {"realm": 'x"y', "nonce": "abc", "stale": "TRUE"})]
-    challenge = digest_challenge(['Basic realm="a, b", Digest realm="x\\"y", nonce=abc, stale=TRUE'])
+    assert found == [
+        ("basic", {"realm": "a, b"}),
+        ("digest", {"realm": 'x"y', "nonce": "abc", "stale": "TRUE"}),
+    ]
+    challenge = digest_challenge(
+        ['Basic realm="a, b", Digest realm="x\\"y", nonce=abc, stale=TRUE']
+    )
     assert challenge is not None and challenge.stale and challenge.qop is None
 
 

@@ -43,7 +43,7 @@ def test_long_names_are_cut_keeping_the_extension() -> None:
         ('attachment; filename="plain.txt"', "plain.txt"),
         ("attachment; filename=token.bin", "token.bin"),
         ("attachment; filename*=UTF-8''%E2%82%AC%20rates.pdf", "€ rates.pdf"),
-        ('attachment; filename="fallback.pdf"; filename*=UTF-8\'\'%E2%82%AC.pdf', "€.pdf"),
+        ("attachment; filename=\"fallback.pdf\"; filename*=UTF-8''%E2%82%AC.pdf", "€.pdf"),
         ("attachment; filename*=iso-8859-1'en'%A3%20rates", "£ rates"),
         ('attachment; filename="quo\\"ted.txt"', 'quo"ted.txt'),
         ("inline", None),
@@ -60,9 +60,14 @@ def test_names_from_urls() -> None:
     assert filename_from_url("https://h/") is None
     assert choose_filename("https://example.org/", None) == "example.org.download"
     # A page without a name is saved as browsers and wget save it, not as HOST.download.
-    assert choose_filename("http://127.0.0.1:8000/", None, content_type="text/html; charset=utf-8") == "index.html"
+    assert (
+        choose_filename("http://127.0.0.1:8000/", None, content_type="text/html; charset=utf-8")
+        == "index.html"
+    )
     assert choose_filename("https://h/", None, content_type="application/pdf") == "index.pdf"
-    assert choose_filename("https://h/", None, content_type="application/octet-stream") == "h.download"
+    assert (
+        choose_filename("https://h/", None, content_type="application/octet-stream") == "h.download"
+    )
     assert choose_filename("https://h/x.bin", 'attachment; filename="../y.bin"') == "y.bin"
     assert choose_filename("https://h/x.bin", None, explicit="mine.bin") == "mine.bin"
 

@@ -41,8 +41,16 @@ def test_percent_never_rounds_up_to_a_false_100() -> None:
 
 
 def test_the_cli_and_the_tui_show_a_job_with_the_same_numbers() -> None:
-    job = {"id": "a", "status": "downloading", "filename": "big.iso", "size": 300 * 1024**2,
-           "done": 150 * 1024**2 - 1, "speed": 1536 * 1024, "eta": 4000, "connections": 4}
+    job = {
+        "id": "a",
+        "status": "downloading",
+        "filename": "big.iso",
+        "size": 300 * 1024**2,
+        "done": 150 * 1024**2 - 1,
+        "speed": 1536 * 1024,
+        "eta": 4000,
+        "connections": 4,
+    }
     cells = {key: str(getattr(value, "plain", value)) for key, value in row_cells(job).items()}
     row = job_row(job)
     line = progress_line(job, 120)

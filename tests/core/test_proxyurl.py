@@ -18,18 +18,23 @@ from idmd.core.proxyurl import (
 from idmd.core.userinfo import scrub, secrets_of, split_proxy_password
 
 
-@pytest.mark.parametrize(("given", "clean"), [
-    ("socks5://u:p@127.0.0.1:1080", "socks5://u:p@127.0.0.1:1080"),
-    ("proxy.lan:3128", "http://proxy.lan:3128"),
-    ("HTTP://proxy.lan", "http://proxy.lan:80"),
-    ("socks5h://[::1]", "socks5h://[::1]:1080"),
-    ("direct", "direct"),
-])
+@pytest.mark.parametrize(
+    ("given", "clean"),
+    [
+        ("socks5://u:p@127.0.0.1:1080", "socks5://u:p@127.0.0.1:1080"),
+        ("proxy.lan:3128", "http://proxy.lan:3128"),
+        ("HTTP://proxy.lan", "http://proxy.lan:80"),
+        ("socks5h://[::1]", "socks5h://[::1]:1080"),
+        ("direct", "direct"),
+    ],
+)
 def test_proxy_urls_are_normalised(given: str, clean: str) -> None:
     assert check_proxy(given) == clean
 
 
-@pytest.mark.parametrize("bad", ["ftp://h:21", "http://:80", "http://h:99999", "http://h:1/path", "socks5://"])
+@pytest.mark.parametrize(
+    "bad", ["ftp://h:21", "http://:80", "http://h:99999", "http://h:1/path", "socks5://"]
+)
 def test_what_is_not_a_proxy_url_is_refused(bad: str) -> None:
     with pytest.raises(ProxyUrlError):
         check_proxy(bad)
@@ -44,26 +49,36 @@ def test_a_proxy_is_shown_without_its_password() -> None:
 def test_the_password_leaves_the_proxy_option_for_proxy_password() -> None:
     options = split_proxy_password({"proxy": "http://u:p%40ss@h:8080"})
     assert options == {"proxy": "http://u@h:8080", "proxy_password": "p@ss"}
-    assert split_proxy_password({"proxy": "http://u:x@h:1", "proxy_password": "given"})["proxy_password"] == "given"
+    assert (
+        split_proxy_password({"proxy": "http://u:x@h:1", "proxy_password": "given"})[
+            "proxy_password"
+        ]
+        == "given"
+    )
 
 
 def test_passwords_are_scrubbed_from_text_as_given_and_as_quoted() -> None:
     secrets = secrets_of({"password": "a b", "proxy_password": "p@ss"})
-    assert scrub("socks5://u:p%40ss@h and p@ss and a b", secrets) == "socks5://u:***@h and *** and ***"
+    assert (
+        scrub("socks5://u:p%40ss@h and p@ss and a b", secrets) == "socks5://u:***@h and *** and ***"
+    )
 
 
-@pytest.mark.parametrize(("url", "no_proxy", "bypass"), [
-    ("http://example.org/f", ["example.org"], True),
-    ("http://cdn.example.org/f", [".example.org"], True),
-    ("http://cdn.example.org/f", ["example.org"], True),
-    ("http://badexample.org/f", ["example.org"], False),
-    ("http://10.1.2.3/f", ["10.0.0.0/8"], True),
-    ("http://h:8080/f", ["h:8080"], True),
-    ("http://h:9090/f", ["h:8080"], False),
-    ("https://h/f", ["h:443"], True),
-    ("http://any/f", ["*"], True),
-    ("http://any/f", [], False),
-])
+@pytest.mark.parametrize(
+    ("url", "no_proxy", "bypass"),
+    [
+        ("http://example.org/f", ["example.org"], True),
+        ("http://cdn.example.org/f", [".example.org"], True),
+        ("http://cdn.example.org/f", ["example.org"], True),
+        ("http://badexample.org/f", ["example.org"], False),
+        ("http://10.1.2.3/f", ["10.0.0.0/8"], True),
+        ("http://h:8080/f", ["h:8080"], True),
+        ("http://h:9090/f", ["h:8080"], False),
+        ("https://h/f", ["h:443"], True),
+        ("http://any/f", ["*"], True),
+        ("http://any/f", [], False),
+    ],
+)
 def test_no_proxy_matches_as_curl_does(url: str, no_proxy: list[str], bypass: bool) -> None:
     assert bypassed(url, no_proxy) is bypass
 

@@ -34,7 +34,9 @@ def test_no_split_leaves_a_piece_below_min_split() -> None:
 
 
 @given(st.integers(1, 64 * MiB), st.integers(1, 32), st.lists(st.integers(0, 100), max_size=40))
-def test_splitting_keeps_an_exact_tiling_and_the_minimum(size: int, connections: int, progress: list[int]) -> None:
+def test_splitting_keeps_an_exact_tiling_and_the_minimum(
+    size: int, connections: int, progress: list[int]
+) -> None:
     min_split = MiB
     segments = [Segment(0, size)]
     for percent in progress:

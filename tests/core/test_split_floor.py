@@ -39,7 +39,9 @@ def test_a_smaller_min_split_is_kept() -> None:
 
 
 @given(st.integers(1, 4096 * MiB), st.integers(1, 32), st.integers(64 * KiB, 64 * MiB))
-def test_the_floor_never_exceeds_min_split_nor_drops_below_the_smallest(size: int, conns: int, min_split: int) -> None:
+def test_the_floor_never_exceeds_min_split_nor_drops_below_the_smallest(
+    size: int, conns: int, min_split: int
+) -> None:
     floor = split_floor(size, conns, min_split)
     assert floor <= min_split
     assert floor >= min(min_split, SMALLEST_SPLIT)

@@ -9,11 +9,24 @@ from hypothesis import strategies as st
 from idmd.core.units import UnitError, format_size, parse_size
 
 
-@pytest.mark.parametrize(("text", "expected"), [
-    ("1048576", 1048576), ("0", 0), ("500K", 500 * 1024), ("500k", 500 * 1024), ("1M", 1 << 20),
-    ("2.5MiB", int(2.5 * (1 << 20))), ("1 MiB", 1 << 20), ("750KiB/s", 750 * 1024), ("1G", 1 << 30),
-    ("10MB", 10_000_000), ("1kB", 1000), ("3m", 3 << 20), (".5M", 1 << 19),
-])
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("1048576", 1048576),
+        ("0", 0),
+        ("500K", 500 * 1024),
+        ("500k", 500 * 1024),
+        ("1M", 1 << 20),
+        ("2.5MiB", int(2.5 * (1 << 20))),
+        ("1 MiB", 1 << 20),
+        ("750KiB/s", 750 * 1024),
+        ("1G", 1 << 30),
+        ("10MB", 10_000_000),
+        ("1kB", 1000),
+        ("3m", 3 << 20),
+        (".5M", 1 << 19),
+    ],
+)
 def test_forms_people_type(text: str, expected: int) -> None:
     assert parse_size(text) == expected
 

@@ -53,7 +53,10 @@ class Recorder:
 
     async def status(self, job: str, *statuses: str, timeout: float | None = None) -> str:
         event = await self.wait_for(
-            lambda e: e.job == job and e.type == EventType.JOB_STATUS and e.data["status"] in statuses, timeout
+            lambda e: (
+                e.job == job and e.type == EventType.JOB_STATUS and e.data["status"] in statuses
+            ),
+            timeout,
         )
         return str(event.data["status"])
 
@@ -79,8 +82,13 @@ async def site() -> AsyncIterator[Site]:
     await s.close()
 
 
-async def make_harness(tmp_path: Path, *, credentials: Credentials | None = None,
-                       clock: Callable[[], float] = time.time, **config: Any) -> Harness:
+async def make_harness(
+    tmp_path: Path,
+    *,
+    credentials: Credentials | None = None,
+    clock: Callable[[], float] = time.time,
+    **config: Any,
+) -> Harness:
     store = await Store.open(tmp_path / "idm.db")
     bus = EventBus()
     recorder = Recorder(bus)

@@ -72,7 +72,9 @@ async def serve(
     if ranges:
         response.headers["Accept-Ranges"] = "bytes"
     if asked:
-        response.headers["Content-Range"] = f"bytes {start + content_range_shift}-{end - 1 + content_range_shift}/{len(data)}"
+        response.headers["Content-Range"] = (
+            f"bytes {start + content_range_shift}-{end - 1 + content_range_shift}/{len(data)}"
+        )
     if etag:
         response.headers["ETag"] = etag
     response.headers["Content-Type"] = "application/octet-stream"
@@ -94,7 +96,9 @@ async def serve(
         await response.write(bytes(piece))
         sent += len(piece)
         if pace:
-            await asyncio.sleep(pace)  # a slow link: about CHUNK / pace bytes per second per connection
+            await asyncio.sleep(
+                pace
+            )  # a slow link: about CHUNK / pace bytes per second per connection
         if count is not None:
             count(len(piece))
     if claim_length is not None and claim_length > len(body):
@@ -112,7 +116,9 @@ class Site:
     server: TestServer | None = None
     app: web.Application = field(default_factory=web.Application)
     hits: dict[str, int] = field(default_factory=dict)
-    served: dict[str, int] = field(default_factory=dict)  # body bytes written per path (by ``file``)
+    served: dict[str, int] = field(
+        default_factory=dict
+    )  # body bytes written per path (by ``file``)
     release: asyncio.Event = field(default_factory=asyncio.Event)
 
     def route(self, path: str, handler: Handler) -> None:

@@ -37,7 +37,8 @@ def hook(tmp_path: Path, status: int = 0) -> tuple[list[str], Path]:
 
 async def log_line(h: Harness, job_id: str, text: str) -> str:
     event = await h.events.wait_for(
-        lambda e: e.job == job_id and e.type == EventType.JOB_LOG and text in e.data["message"])
+        lambda e: e.job == job_id and e.type == EventType.JOB_LOG and text in e.data["message"]
+    )
     return str(event.data["message"])
 
 
@@ -45,8 +46,11 @@ async def test_move_then_run_a_command_with_the_moved_path(tmp_path: Path, site:
     site.file("/backup.zip", payload(5000))
     await site.start()
     command, record = hook(tmp_path, status=3)
-    h = await make_harness(tmp_path, actions={"stash": {"move": "Archive", "run": [*command, "--file={path}"]}},
-                           categories={"Compressed": {"after": "stash"}})
+    h = await make_harness(
+        tmp_path,
+        actions={"stash": {"move": "Archive", "run": [*command, "--file={path}"]}},
+        categories={"Compressed": {"after": "stash"}},
+    )
     try:
         job = await h.download(site.url("/backup.zip"))
         assert job["status"] == "completed"
@@ -73,8 +77,11 @@ async def test_a_job_s_own_after_wins_and_none_does_nothing(tmp_path: Path, site
     site.file("/b.zip", payload(1000))
     await site.start()
     command, record = hook(tmp_path)
-    h = await make_harness(tmp_path, actions={"note": {"run": command}, "other": {"move": "Elsewhere"}},
-                           categories={"Compressed": {"after": "other"}})
+    h = await make_harness(
+        tmp_path,
+        actions={"note": {"run": command}, "other": {"move": "Elsewhere"}},
+        categories={"Compressed": {"after": "other"}},
+    )
     try:
         job = await h.download(site.url("/a.bin"), after="note")  # no category: its own action
         await log_line(h, job["id"], "exit status 0")
@@ -87,17 +94,29 @@ async def test_a_job_s_own_after_wins_and_none_does_nothing(tmp_path: Path, site
         await close_harness(h)
 
 
-async def test_a_command_that_is_not_there_is_logged_and_the_job_stays_completed(tmp_path: Path, site: Site) -> None:
+async def test_a_command_that_is_not_there_is_logged_and_the_job_stays_completed(
+    tmp_path: Path, site: Site
+) -> None:
     site.file("/a.zip", payload(1000))
     await site.start()
-    h = await make_harness(tmp_path, actions={"x": {"run": [str(tmp_path / "no-such-program"), "-v"]}},
-                           categories={"Compressed": {"after": "x"}})
+    h = await make_harness(
+        tmp_path,
+        actions={"x": {"run": [str(tmp_path / "no-such-program"), "-v"]}},
+        categories={"Compressed": {"after": "x"}},
+    )
     try:
         job = await h.download(site.url("/a.zip"))
         line = await log_line(h, job["id"], "cannot run")
-        assert line == f"after: cannot run {tmp_path / 'no-such-program'} -v {job['path']}: no such program"
+        assert (
+            line
+            == f"after: cannot run {tmp_path / 'no-such-program'} -v {job['path']}: no such program"
+        )
         assert h.engine.get(job["id"])["status"] == "completed"
-        errors = [e for e in h.events.of(job["id"], EventType.JOB_LOG) if "cannot run" in e.data["message"]]
+        errors = [
+            e
+            for e in h.events.of(job["id"], EventType.JOB_LOG)
+            if "cannot run" in e.data["message"]
+        ]
         assert errors[0].data["level"] == "error"
     finally:
         await close_harness(h)
@@ -116,7 +135,9 @@ async def test_a_command_that_takes_too_long_is_killed(tmp_path: Path, site: Sit
         await close_harness(h)
 
 
-async def test_the_webhook_gets_the_job_as_json_on_completion_and_failure(tmp_path: Path, site: Site) -> None:
+async def test_the_webhook_gets_the_job_as_json_on_completion_and_failure(
+    tmp_path: Path, site: Site
+) -> None:
     site.file("/a.zip", payload(1000))
     await site.start()
     received: asyncio.Queue[tuple[str, dict[str, Any]]] = asyncio.Queue()
@@ -134,18 +155,26 @@ async def test_the_webhook_gets_the_job_as_json_on_completion_and_failure(tmp_pa
         job = await h.download(site.url("/a.zip"))
         event, body = await asyncio.wait_for(received.get(), 10)
         assert event == "job.completed"
-        assert body["id"] == job["id"] and body["status"] == "completed" and body["path"] == job["path"]
+        assert (
+            body["id"] == job["id"]
+            and body["status"] == "completed"
+            and body["path"] == job["path"]
+        )
         assert body["category"] == "Compressed" and "segments" not in body
         failed = await h.download(site.url("/missing.zip"))
         event, body = await asyncio.wait_for(received.get(), 10)
-        assert event == "job.failed" and body["id"] == failed["id"] and body["error"]["code"] == "http"
+        assert (
+            event == "job.failed" and body["id"] == failed["id"] and body["error"]["code"] == "http"
+        )
         await log_line(h, failed["id"], "HTTP 200")
     finally:
         await close_harness(h)
         await hook_server.close()
 
 
-async def test_an_unreachable_webhook_is_logged_and_changes_nothing(tmp_path: Path, site: Site) -> None:
+async def test_an_unreachable_webhook_is_logged_and_changes_nothing(
+    tmp_path: Path, site: Site
+) -> None:
     from tests.engine.servers import closed_port
 
     site.file("/a.zip", payload(1000))
@@ -165,7 +194,12 @@ async def test_a_command_runs_once_when_the_queue_is_empty(tmp_path: Path, site:
     site.file("/b.zip", payload(1000))
     await site.start()
     record = tmp_path / "empty.txt"
-    append = [sys.executable, "-c", "import sys; open(sys.argv[1], 'a').write('empty\\n')", str(record)]
+    append = [
+        sys.executable,
+        "-c",
+        "import sys; open(sys.argv[1], 'a').write('empty\\n')",
+        str(record),
+    ]
     h = await make_harness(tmp_path, on_queue_empty=append, max_active=1)
     try:
         jobs = [await h.engine.add(site.url(p), {}) for p in ("/a.zip", "/b.zip")]

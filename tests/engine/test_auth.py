@@ -50,8 +50,13 @@ class DigestServer:
         ha1 = h(f"{self.user}:{REALM}:{self.password}")
         ha2 = h(f"GET:{request.path_qs}")
         expected = h(f"{ha1}:{fields['nonce']}:{fields['nc']}:{fields['cnonce']}:auth:{ha2}")
-        if (fields.get("response") != expected or fields["nonce"] not in self.nonces or fields.get("uri") != request.path_qs
-                or fields.get("opaque") != "op" or fields.get("username") != self.user):
+        if (
+            fields.get("response") != expected
+            or fields["nonce"] not in self.nonces
+            or fields.get("uri") != request.path_qs
+            or fields.get("opaque") != "op"
+            or fields.get("username") != self.user
+        ):
             return self.challenge()
         self.counts.append(fields["nc"])
         return await serve(request, DATA)
@@ -64,16 +69,21 @@ async def test_digest_authentication(tmp_path: Path, site: Site, algorithm: str)
     await site.start()
     harness = await make_harness(tmp_path)
     try:
-        job = await harness.download(site.url("/d.bin?x=1"), user="alice", password="wonder land", connections=3)
+        job = await harness.download(
+            site.url("/d.bin?x=1"), user="alice", password="wonder land", connections=3
+        )
         assert job["status"] == "completed", job["error"]
         assert sha256(Path(job["path"]).read_bytes()) == sha256(DATA)
-        assert len(set(server.counts)) == len(server.counts) >= 2  # the nonce count goes up across connections
+        assert (
+            len(set(server.counts)) == len(server.counts) >= 2
+        )  # the nonce count goes up across connections
     finally:
         await close_harness(harness)
 
 
-async def test_a_wrong_digest_password_fails_with_a_clear_message_and_is_not_retried(tmp_path: Path,
-                                                                                     site: Site) -> None:
+async def test_a_wrong_digest_password_fails_with_a_clear_message_and_is_not_retried(
+    tmp_path: Path, site: Site
+) -> None:
     server = DigestServer("SHA-256", "alice", "right")
     site.route("/d.bin", server.handler)
     await site.start()
@@ -98,14 +108,18 @@ def basic_site(site: Site, user: str, password: str) -> None:
     site.route("/b.bin", handler)
 
 
-async def test_stored_credentials_are_used_and_kept_in_a_private_file(tmp_path: Path, site: Site) -> None:
+async def test_stored_credentials_are_used_and_kept_in_a_private_file(
+    tmp_path: Path, site: Site
+) -> None:
     basic_site(site, "bob", "pa:ss")
     await site.start()
     store = Credentials(tmp_path / "conf" / "credentials.json")
     store.add(f"127.0.0.1:{site.server.port}", "bob", "pa:ss")  # type: ignore[union-attr]
     assert os.stat(tmp_path / "conf" / "credentials.json").st_mode & 0o777 == 0o600
     assert store.list() == [{"host": f"127.0.0.1:{site.server.port}", "user": "bob"}]  # type: ignore[union-attr]
-    harness = await make_harness(tmp_path, credentials=Credentials(tmp_path / "conf" / "credentials.json"))  # read back
+    harness = await make_harness(
+        tmp_path, credentials=Credentials(tmp_path / "conf" / "credentials.json")
+    )  # read back
     try:
         job = await harness.download(site.url("/b.bin"))
         assert job["status"] == "completed", job["error"]
@@ -119,7 +133,9 @@ async def test_netrc_is_read_when_nothing_is_stored(tmp_path: Path, site: Site) 
     basic_site(site, "carol", "from netrc")
     await site.start()
     netrc_file = tmp_path / "netrc"
-    netrc_file.write_text('machine example.org login x password y\nmachine 127.0.0.1 login carol password "from netrc"\n')
+    netrc_file.write_text(
+        'machine example.org login x password y\nmachine 127.0.0.1 login carol password "from netrc"\n'
+    )
     netrc_file.chmod(0o600)
     credentials = Credentials(tmp_path / "credentials.json", netrc_file)
     harness = await make_harness(tmp_path, credentials=credentials)
@@ -138,8 +154,10 @@ async def test_without_credentials_a_401_says_how_to_give_them(tmp_path: Path, s
     try:
         job = await harness.download(site.url("/b.bin"))
         assert job["status"] == "failed"
-        assert job["error"]["message"] == ("127.0.0.1 asks for a user and password"
-                                           " (idm add --user, or idm credentials add 127.0.0.1)")
+        assert job["error"]["message"] == (
+            "127.0.0.1 asks for a user and password"
+            " (idm add --user, or idm credentials add 127.0.0.1)"
+        )
         with pytest.raises(Exception, match="asks for a user and password"):
             await harness.engine.probe(site.url("/b.bin"))
     finally:
@@ -156,4 +174,6 @@ def test_hosts_are_checked_and_normalised(tmp_path: Path) -> None:
     with pytest.raises(CredentialError):
         store.add("example.org", "", "p")
     assert store.remove("example.org") and not store.remove("example.org")
-    assert "s3cr3t" not in str(store.list()) and store.list() == [{"host": "example.org:8443", "user": "u"}]
+    assert "s3cr3t" not in str(store.list()) and store.list() == [
+        {"host": "example.org:8443", "user": "u"}
+    ]

@@ -9,7 +9,9 @@ from tests.engine.conftest import Harness, close_harness, make_harness
 from tests.engine.servers import CHUNK, Site, payload, sha256
 
 
-async def test_a_file_arrives_complete_over_several_connections(harness: Harness, site: Site) -> None:
+async def test_a_file_arrives_complete_over_several_connections(
+    harness: Harness, site: Site
+) -> None:
     data = payload(3 * 1024 * 1024)
     site.file("/data.bin", data)
     await site.start()
@@ -28,7 +30,9 @@ async def test_a_file_arrives_complete_over_several_connections(harness: Harness
     assert stats["active"] == 0
 
 
-async def test_a_fast_connection_takes_over_the_far_half_of_a_slow_one(harness: Harness, site: Site) -> None:
+async def test_a_fast_connection_takes_over_the_far_half_of_a_slow_one(
+    harness: Harness, site: Site
+) -> None:
     from aiohttp import web
 
     from tests.engine.servers import requested_range, serve
@@ -55,7 +59,9 @@ async def test_a_fast_connection_takes_over_the_far_half_of_a_slow_one(harness: 
     assert site.hits["/uneven.bin"] >= 4
 
 
-async def test_a_slow_connection_shows_progress_before_a_full_buffer(tmp_path: Path, site: Site) -> None:
+async def test_a_slow_connection_shows_progress_before_a_full_buffer(
+    tmp_path: Path, site: Site
+) -> None:
     harness = await make_harness(tmp_path, stall_timeout=120.0)  # no stall recovery to flush for us
     try:
         data = payload(2 * 1024 * 1024)
@@ -64,7 +70,9 @@ async def test_a_slow_connection_shows_progress_before_a_full_buffer(tmp_path: P
         job = await harness.engine.add(site.url("/slow.bin"), {"connections": 1})
         # Only one chunk has arrived (far less than a write buffer), and the user already sees it.
         event = await harness.events.wait_for(
-            lambda e: e.job == job["id"] and e.type == EventType.JOB_PROGRESS and e.data["done"] >= CHUNK
+            lambda e: (
+                e.job == job["id"] and e.type == EventType.JOB_PROGRESS and e.data["done"] >= CHUNK
+            )
         )
         assert event.data["done"] == CHUNK
         site.release.set()

@@ -12,7 +12,9 @@ from tests.engine.conftest import close_harness, make_harness
 from tests.engine.servers import Site, payload
 
 
-async def test_a_zip_lands_in_compressed_and_a_type_without_extension_in_video(tmp_path: Path, site: Site) -> None:
+async def test_a_zip_lands_in_compressed_and_a_type_without_extension_in_video(
+    tmp_path: Path, site: Site
+) -> None:
     site.file("/backup.zip", payload(200_000))
     site.file("/stream", payload(1000), headers={"Content-Type": "video/mp4"})
     site.file("/data.bin", payload(1000))
@@ -38,7 +40,9 @@ async def test_a_zip_lands_in_compressed_and_a_type_without_extension_in_video(t
 async def test_a_host_rule_wins_over_the_extension(tmp_path: Path, site: Site) -> None:
     site.file("/backup.zip", payload(1000))
     await site.start()
-    h = await make_harness(tmp_path, categories={"Local": {"hosts": ["127.0.0.*"], "folder": "From/Local"}})
+    h = await make_harness(
+        tmp_path, categories={"Local": {"hosts": ["127.0.0.*"], "folder": "From/Local"}}
+    )
     try:
         job = await h.download(site.url("/backup.zip"))
         assert job["category"] == "Local"
@@ -47,7 +51,9 @@ async def test_a_host_rule_wins_over_the_extension(tmp_path: Path, site: Site) -
         await close_harness(h)
 
 
-async def test_an_explicit_category_wins_and_an_unknown_one_is_refused(tmp_path: Path, site: Site) -> None:
+async def test_an_explicit_category_wins_and_an_unknown_one_is_refused(
+    tmp_path: Path, site: Site
+) -> None:
     site.file("/backup.zip", payload(1000))
     await site.start()
     h = await make_harness(tmp_path)
@@ -62,7 +68,9 @@ async def test_an_explicit_category_wins_and_an_unknown_one_is_refused(tmp_path:
         await close_harness(h)
 
 
-async def test_an_explicit_dir_keeps_its_folder_and_categories_can_be_off(tmp_path: Path, site: Site) -> None:
+async def test_an_explicit_dir_keeps_its_folder_and_categories_can_be_off(
+    tmp_path: Path, site: Site
+) -> None:
     site.file("/backup.zip", payload(1000))
     await site.start()
     own = tmp_path / "own"
@@ -78,7 +86,9 @@ async def test_an_explicit_dir_keeps_its_folder_and_categories_can_be_off(tmp_pa
         await close_harness(h)
 
 
-async def test_a_category_folder_that_became_a_symlink_outside_is_not_used(tmp_path: Path, site: Site) -> None:
+async def test_a_category_folder_that_became_a_symlink_outside_is_not_used(
+    tmp_path: Path, site: Site
+) -> None:
     site.file("/backup.zip", payload(1000))
     await site.start()
     h = await make_harness(tmp_path)

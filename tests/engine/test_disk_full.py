@@ -26,7 +26,11 @@ def small_disk(tmp_path: Path) -> Iterator[Path]:
     mount.mkdir()
     if os.geteuid() != 0:
         pytest.skip("mounting a tmpfs needs root")
-    result = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=2m", "tmpfs", str(mount)], capture_output=True, check=False)
+    result = subprocess.run(
+        ["mount", "-t", "tmpfs", "-o", "size=2m", "tmpfs", str(mount)],
+        capture_output=True,
+        check=False,
+    )
     if result.returncode != 0:
         pytest.skip(f"cannot mount a tmpfs here: {result.stderr.decode().strip()}")
     try:
@@ -35,7 +39,9 @@ def small_disk(tmp_path: Path) -> Iterator[Path]:
         subprocess.run(["umount", "-l", str(mount)], check=False)
 
 
-async def test_no_space_fails_the_big_job_and_the_small_one_completes(tmp_path: Path, site: Site, small_disk: Path) -> None:
+async def test_no_space_fails_the_big_job_and_the_small_one_completes(
+    tmp_path: Path, site: Site, small_disk: Path
+) -> None:
     async def unknown_size(request: web.Request) -> web.StreamResponse:
         # No Content-Length and no ranges: the free-space check cannot help, the write fails.
         response = web.StreamResponse()
@@ -54,7 +60,9 @@ async def test_no_space_fails_the_big_job_and_the_small_one_completes(tmp_path: 
     try:
         big = await h.engine.add(site.url("/big.bin"), {"dir": str(small_disk)})
         streamed = await h.engine.add(site.url("/stream.bin"), {"dir": str(small_disk)})
-        elsewhere = await h.engine.add(site.url("/big.bin"), {})  # on a disk with room, at the same time
+        elsewhere = await h.engine.add(
+            site.url("/big.bin"), {}
+        )  # on a disk with room, at the same time
         assert await h.events.status(big["id"], "completed", "failed") == "failed"
         assert await h.events.status(streamed["id"], "completed", "failed") == "failed"
         assert await h.events.status(elsewhere["id"], "completed", "failed") == "completed"

@@ -36,8 +36,17 @@ async def test_dns_failure_fails_clearly(tmp_path: Path) -> None:
         await close_harness(h)
 
 
-@pytest.mark.parametrize(("status", "text"), [(404, "HTTP 404 Not Found"), (403, "HTTP 403 Forbidden"), (500, "HTTP 500 Internal Server Error")])
-async def test_http_errors_fail_with_the_status(tmp_path: Path, site: Site, status: int, text: str) -> None:
+@pytest.mark.parametrize(
+    ("status", "text"),
+    [
+        (404, "HTTP 404 Not Found"),
+        (403, "HTTP 403 Forbidden"),
+        (500, "HTTP 500 Internal Server Error"),
+    ],
+)
+async def test_http_errors_fail_with_the_status(
+    tmp_path: Path, site: Site, status: int, text: str
+) -> None:
     async def handler(request: web.Request) -> web.StreamResponse:
         return web.Response(status=status)
 
@@ -48,7 +57,9 @@ async def test_http_errors_fail_with_the_status(tmp_path: Path, site: Site, stat
         job = await h.download(site.url("/f"))
         assert job["status"] == "failed"
         assert job["error"] == {"code": "http", "message": text}
-        assert site.hits["/f"] == (2 if status == 500 else 1)  # only a server error is worth a retry
+        assert site.hits["/f"] == (
+            2 if status == 500 else 1
+        )  # only a server error is worth a retry
         assert list(h.downloads.iterdir()) == []
     finally:
         await close_harness(h)
@@ -70,7 +81,9 @@ async def test_retry_after_is_honoured(harness, site: Site, status: int) -> None
     assert job["status"] == "completed", job["error"]
     assert sha256((harness.downloads / "busy.bin").read_bytes()) == sha256(DATA)
     assert times[1] - times[0] >= 0.95  # it waited as long as the server asked
-    assert any(f"HTTP {status}" in m and "retry 1 in 1.0 s" in m for m in harness.events.logs(job["id"]))
+    assert any(
+        f"HTTP {status}" in m and "retry 1 in 1.0 s" in m for m in harness.events.logs(job["id"])
+    )
 
 
 async def test_connection_reset_mid_segment_still_gives_the_right_file(harness, site: Site) -> None:
@@ -123,7 +136,9 @@ async def test_a_server_without_ranges_gives_one_stream(harness, site: Site) -> 
     assert sha256((harness.downloads / "plain.bin").read_bytes()) == sha256(DATA)
 
 
-async def test_a_server_that_ignores_later_ranges_falls_back_to_one_stream(harness, site: Site) -> None:
+async def test_a_server_that_ignores_later_ranges_falls_back_to_one_stream(
+    harness, site: Site
+) -> None:
     async def handler(request: web.Request) -> web.StreamResponse:
         asked = requested_range(request, len(DATA))
         return await serve(request, DATA, ranges=asked is not None and asked[0] == 0)
@@ -152,11 +167,21 @@ async def test_a_lying_content_range_is_detected(harness, site: Site) -> None:
     assert any("Content-Range" in m for m in harness.events.logs(job["id"]))
 
 
-async def test_a_content_range_that_lies_even_from_the_start_never_makes_a_wrong_file(harness, site: Site) -> None:
+async def test_a_content_range_that_lies_even_from_the_start_never_makes_a_wrong_file(
+    harness, site: Site
+) -> None:
     async def handler(request: web.Request) -> web.StreamResponse:
-        response = await serve(request, DATA, content_range_shift=10) if "Range" in request.headers else None
+        response = (
+            await serve(request, DATA, content_range_shift=10)
+            if "Range" in request.headers
+            else None
+        )
         if response is None:
-            resp = web.Response(status=206, body=DATA[10:], headers={"Content-Range": f"bytes 10-{len(DATA) - 1}/{len(DATA)}"})
+            resp = web.Response(
+                status=206,
+                body=DATA[10:],
+                headers={"Content-Range": f"bytes 10-{len(DATA) - 1}/{len(DATA)}"},
+            )
             return resp
         return response
 
@@ -183,10 +208,15 @@ async def test_an_etag_change_starts_over_and_says_why(harness, site: Site) -> N
     job = await harness.download(site.url("/moving.bin"), connections=1)
     assert job["status"] == "completed", job["error"]
     assert sha256((harness.downloads / "moving.bin").read_bytes()) == sha256(new)
-    assert any('the ETag changed ("v1" -> "v2"): starting over' in m for m in harness.events.logs(job["id"]))
+    assert any(
+        'the ETag changed ("v1" -> "v2"): starting over' in m
+        for m in harness.events.logs(job["id"])
+    )
 
 
-async def test_a_body_shorter_than_content_length_is_never_completed(tmp_path: Path, site: Site) -> None:
+async def test_a_body_shorter_than_content_length_is_never_completed(
+    tmp_path: Path, site: Site
+) -> None:
     async def handler(request: web.Request) -> web.StreamResponse:
         return await serve(request, DATA, ranges=False, claim_length=len(DATA) + 5000)
 
@@ -207,7 +237,10 @@ async def test_a_size_that_the_server_cannot_deliver_fails(tmp_path: Path, site:
     async def handler(request: web.Request) -> web.StreamResponse:
         asked = requested_range(request, len(DATA) + 5000) or (0, len(DATA) + 5000)
         start, end = asked[0], min(asked[1], len(DATA))
-        resp = web.StreamResponse(status=206, headers={"Content-Range": f"bytes {asked[0]}-{asked[1] - 1}/{len(DATA) + 5000}"})
+        resp = web.StreamResponse(
+            status=206,
+            headers={"Content-Range": f"bytes {asked[0]}-{asked[1] - 1}/{len(DATA) + 5000}"},
+        )
         resp.content_length = asked[1] - asked[0]
         await resp.prepare(request)
         await resp.write(DATA[start:end])
@@ -230,13 +263,15 @@ async def test_a_size_that_the_server_cannot_deliver_fails(tmp_path: Path, site:
     ("header", "expected"),
     [
         ('attachment; filename="../../../etc/passwd"', "passwd"),
-        ("attachment; filename=\"/tmp/absolute.sh\"", "absolute.sh"),
+        ('attachment; filename="/tmp/absolute.sh"', "absolute.sh"),
         ("attachment; filename*=UTF-8''..%2F..%2Fevil%0A%1Bname.txt", "evil__name.txt"),
         ('attachment; filename="' + "a" * 300 + '.bin"', "a" * 196 + ".bin"),
         ('attachment; filename=".."', "hostile"),
     ],
 )
-async def test_hostile_content_disposition_stays_inside_the_folder(harness, site: Site, header: str, expected: str) -> None:
+async def test_hostile_content_disposition_stays_inside_the_folder(
+    harness, site: Site, header: str, expected: str
+) -> None:
     async def handler(request: web.Request) -> web.StreamResponse:
         return await serve(request, DATA[:1000], headers={"Content-Disposition": header})
 
@@ -248,11 +283,14 @@ async def test_hostile_content_disposition_stays_inside_the_folder(harness, site
     # Inside the download folder, or its category's folder in it (a .txt goes to Documents).
     folder = harness.downloads / job["category"] if job.get("category") else harness.downloads
     assert Path(job["path"]).parent == folder.resolve()
-    assert [str(p.relative_to(harness.downloads)) for p in harness.downloads.rglob("*") if p.is_file()] == [
-        str((folder / expected).relative_to(harness.downloads))]
+    assert [
+        str(p.relative_to(harness.downloads)) for p in harness.downloads.rglob("*") if p.is_file()
+    ] == [str((folder / expected).relative_to(harness.downloads))]
 
 
-@pytest.mark.parametrize("url", ["ftp://example.org/x", "file:///etc/passwd", "javascript:alert(1)", "data:,x"])
+@pytest.mark.parametrize(
+    "url", ["ftp://example.org/x", "file:///etc/passwd", "javascript:alert(1)", "data:,x"]
+)
 async def test_other_schemes_are_refused_at_add(harness, url: str) -> None:
     from idmd.protocol.errors import UrlNotSupported
 
@@ -264,9 +302,13 @@ async def test_other_schemes_are_refused_at_add(harness, url: str) -> None:
 async def test_bad_options_are_refused_naming_the_option(harness) -> None:
     from idmd.protocol.errors import InvalidParams
 
-    for options, name in [({"connections": 99}, "connections"), ({"checksum": "sha256=xyz"}, "checksum"),
-                          ({"on_duplicate": "explode"}, "on_duplicate"), ({"headers": {"Range": "bytes=0-"}}, "headers"),
-                          ({"bogus": 1}, "bogus")]:
+    for options, name in [
+        ({"connections": 99}, "connections"),
+        ({"checksum": "sha256=xyz"}, "checksum"),
+        ({"on_duplicate": "explode"}, "on_duplicate"),
+        ({"headers": {"Range": "bytes=0-"}}, "headers"),
+        ({"bogus": 1}, "bogus"),
+    ]:
         with pytest.raises(InvalidParams) as caught:
             await harness.engine.add("http://127.0.0.1:1/x", options)
         assert caught.value.data == {"param": f"options.{name}"}  # as docs/protocol.md promises

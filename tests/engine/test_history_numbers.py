@@ -32,26 +32,35 @@ async def test_a_completed_job_is_whole_after_a_restart(tmp_path: Path, site: Si
         await close_harness(again)
 
 
-async def test_a_cancelled_job_tells_clients_its_bytes_are_gone(harness: Harness, site: Site) -> None:
+async def test_a_cancelled_job_tells_clients_its_bytes_are_gone(
+    harness: Harness, site: Site
+) -> None:
     site.file("/stuck.bin", payload(SIZE), stall_after=256 * 1024, stall=site.release)
     await site.start()
     job = await harness.engine.add(site.url("/stuck.bin"), {"connections": 1})
     await harness.events.wait_for(
-        lambda e: e.job == job["id"] and e.type == EventType.JOB_PROGRESS and e.data["done"] > 0)
+        lambda e: e.job == job["id"] and e.type == EventType.JOB_PROGRESS and e.data["done"] > 0
+    )
 
     await harness.engine.cancel([job["id"]])
 
     update = await harness.events.wait_for(
-        lambda e: e.job == job["id"] and e.type == EventType.JOB_UPDATED and "done" in e.data, timeout=5)
+        lambda e: e.job == job["id"] and e.type == EventType.JOB_UPDATED and "done" in e.data,
+        timeout=5,
+    )
     assert update.data["done"] == 0
     assert harness.engine.get(job["id"])["done"] == 0
 
 
-async def test_urls_added_together_list_in_the_order_they_were_added(harness: Harness, site: Site) -> None:
+async def test_urls_added_together_list_in_the_order_they_were_added(
+    harness: Harness, site: Site
+) -> None:
     await site.start()
     urls = [site.url(f"/missing{n}.bin") for n in range(6)]
 
-    added = await harness.engine.add_many([{"url": u, "options": {"start": "paused"}} for u in urls])
+    added = await harness.engine.add_many(
+        [{"url": u, "options": {"start": "paused"}} for u in urls]
+    )
 
     listed = await harness.engine.list(order="created_at")
     assert [j["url"] for j in listed["jobs"]] == urls

@@ -41,7 +41,7 @@ def find_cycle(graph: dict[str, set[str]]) -> list[str] | None:
         path.append(node)
         for nxt in sorted(graph.get(node, ())):
             if state.get(nxt) == 1:
-                return path[path.index(nxt):] + [nxt]
+                return path[path.index(nxt) :] + [nxt]
             if nxt not in state and (cycle := visit(nxt)) is not None:
                 return cycle
         path.pop()
@@ -68,6 +68,9 @@ def test_the_engine_modules_have_no_import_cycle() -> None:
 
 
 def test_no_module_but_the_engine_itself_names_the_engine_class() -> None:
-    users = [module_name(p) for p in engine_modules()
-             if "idmd.engine.manager" in engine_imports(p, {"idmd.engine.manager"})]
+    users = [
+        module_name(p)
+        for p in engine_modules()
+        if "idmd.engine.manager" in engine_imports(p, {"idmd.engine.manager"})
+    ]
     assert users == []

@@ -25,7 +25,9 @@ async def wait_until(check, timeout: float = 60.0, every: float = 0.05):  # type
         return result
 
 
-async def test_sigkill_during_downloads_then_restart_completes_everything(idm_home: Path, site: Site) -> None:
+async def test_sigkill_during_downloads_then_restart_completes_everything(
+    idm_home: Path, site: Site
+) -> None:
     files = {f"/kill{i}.bin": payload(SIZE, seed=10 + i) for i in range(3)}
     for path, data in files.items():
         site.file(path, data, pace=PACE)
@@ -35,7 +37,9 @@ async def test_sigkill_during_downloads_then_restart_completes_everything(idm_ho
         client = await Client.connect(daemon.url, daemon.token, reconnect=False)
         ids = {}
         for path in files:
-            job = await client.call("jobs.add", {"url": site.url(path), "options": {"connections": 4}})
+            job = await client.call(
+                "jobs.add", {"url": site.url(path), "options": {"connections": 4}}
+            )
             ids[path] = job["id"]
 
         async def far_enough() -> bool:
@@ -72,7 +76,9 @@ async def test_sigkill_during_downloads_then_restart_completes_everything(idm_ho
         daemon.kill()
 
 
-async def test_sigterm_stops_within_two_seconds_and_the_next_start_resumes(idm_home: Path, site: Site) -> None:
+async def test_sigterm_stops_within_two_seconds_and_the_next_start_resumes(
+    idm_home: Path, site: Site
+) -> None:
     files = {f"/term{i}.bin": payload(SIZE, seed=20 + i) for i in range(2)}
     for path, data in files.items():
         site.file(path, data, pace=PACE)

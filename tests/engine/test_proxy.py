@@ -37,8 +37,9 @@ def _no_password_in(harness: Harness, job_id: str, password: str) -> None:
     assert all(password not in str(e.data) for e in harness.events.of(job_id))
 
 
-async def test_a_job_through_an_http_proxy_with_credentials(harness: Harness, site: Site,
-                                                            http_proxy: HttpProxy) -> None:
+async def test_a_job_through_an_http_proxy_with_credentials(
+    harness: Harness, site: Site, http_proxy: HttpProxy
+) -> None:
     site.file("/f.bin", DATA)
     await site.start()
     job = await harness.download(site.url("/f.bin"), proxy=http_proxy.url, connections=2)
@@ -50,16 +51,19 @@ async def test_a_job_through_an_http_proxy_with_credentials(harness: Harness, si
     _no_password_in(harness, job["id"], "pr0xy:pass")
 
 
-async def test_a_job_through_a_socks5_proxy_with_credentials(harness: Harness, site: Site,
-                                                             socks_proxy: Socks5Proxy) -> None:
+async def test_a_job_through_a_socks5_proxy_with_credentials(
+    harness: Harness, site: Site, socks_proxy: Socks5Proxy
+) -> None:
     site.file("/f.bin", DATA)
     await site.start()
     job = await harness.download(site.url("/f.bin"), proxy=socks_proxy.url, connections=3)
     assert job["status"] == "completed", job["error"]
     assert sha256(Path(job["path"]).read_bytes()) == sha256(DATA)
     assert socks_proxy.counts.bytes_down >= len(DATA)
-    assert socks_proxy.counts.targets and all(t.endswith(f":{site.server.port}")  # type: ignore[union-attr]
-                                              for t in socks_proxy.counts.targets)
+    assert socks_proxy.counts.targets and all(
+        t.endswith(f":{site.server.port}")  # type: ignore[union-attr]
+        for t in socks_proxy.counts.targets
+    )
     _no_password_in(harness, job["id"], "s0cks!pw")
 
 
@@ -89,7 +93,9 @@ async def test_the_config_proxy_is_used_and_a_job_proxy_overrides_it(
 async def test_no_proxy_hosts_go_direct(tmp_path: Path, site: Site, http_proxy: HttpProxy) -> None:
     site.file("/f.bin", DATA)
     await site.start()
-    harness = await make_harness(tmp_path, proxy=http_proxy.url, no_proxy=("example.org", "127.0.0.0/8"))
+    harness = await make_harness(
+        tmp_path, proxy=http_proxy.url, no_proxy=("example.org", "127.0.0.0/8")
+    )
     try:
         job = await harness.download(site.url("/f.bin"))
         assert job["status"] == "completed", job["error"]
@@ -98,8 +104,9 @@ async def test_no_proxy_hosts_go_direct(tmp_path: Path, site: Site, http_proxy: 
         await close_harness(harness)
 
 
-async def test_http_proxy_and_no_proxy_from_the_environment(tmp_path: Path, site: Site, http_proxy: HttpProxy,
-                                                            monkeypatch: pytest.MonkeyPatch) -> None:
+async def test_http_proxy_and_no_proxy_from_the_environment(
+    tmp_path: Path, site: Site, http_proxy: HttpProxy, monkeypatch: pytest.MonkeyPatch
+) -> None:
     site.file("/f.bin", DATA)
     await site.start()
     monkeypatch.setenv("HTTP_PROXY", http_proxy.url)
@@ -127,7 +134,9 @@ async def test_an_unreachable_proxy_fails_the_job_naming_it_without_its_password
     harness = await make_harness(tmp_path, retries=0)
     try:
         port = closed_port()
-        job = await harness.download(site.url("/f.bin"), proxy=f"{scheme}://u:hunter2@127.0.0.1:{port}")
+        job = await harness.download(
+            site.url("/f.bin"), proxy=f"{scheme}://u:hunter2@127.0.0.1:{port}"
+        )
         assert job["status"] == "failed"
         assert f"proxy 127.0.0.1:{port}" in job["error"]["message"]
         _no_password_in(harness, job["id"], "hunter2")
@@ -138,7 +147,9 @@ async def test_an_unreachable_proxy_fails_the_job_naming_it_without_its_password
 
 
 @pytest.mark.parametrize("proxy_class", [HttpProxy, Socks5Proxy])
-async def test_a_wrong_proxy_password_fails_the_job_at_once(tmp_path: Path, site: Site, proxy_class: type) -> None:
+async def test_a_wrong_proxy_password_fails_the_job_at_once(
+    tmp_path: Path, site: Site, proxy_class: type
+) -> None:
     site.file("/f.bin", DATA)
     await site.start()
     proxy = await proxy_class("u", "right").start()

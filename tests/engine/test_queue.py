@@ -18,7 +18,9 @@ from tests.engine.servers import Site, payload, serve, sha256
 DATA = payload(1024 * 1024 + 777)
 
 
-async def gated_site(site: Site, path: str, data: bytes, gate: asyncio.Event, after: int = 256 * 1024) -> None:
+async def gated_site(
+    site: Site, path: str, data: bytes, gate: asyncio.Event, after: int = 256 * 1024
+) -> None:
     """``path`` sends ``after`` bytes of each response, then waits for ``gate``."""
 
     async def handler(request: web.Request) -> web.StreamResponse:
@@ -46,7 +48,9 @@ async def test_overwrite_and_skip(harness: Harness, site: Site) -> None:
     (harness.downloads / "o.bin").write_bytes(b"old")
     (harness.downloads / "s.bin").write_bytes(b"keep")
     job = await harness.download(site.url("/o.bin"), on_duplicate="overwrite")
-    assert job["status"] == "completed" and sha256((harness.downloads / "o.bin").read_bytes()) == sha256(DATA)
+    assert job["status"] == "completed" and sha256(
+        (harness.downloads / "o.bin").read_bytes()
+    ) == sha256(DATA)
     job = await harness.download(site.url("/s.bin"), on_duplicate="skip")
     assert job["status"] == "completed"
     assert (harness.downloads / "s.bin").read_bytes() == b"keep"
@@ -69,13 +73,17 @@ async def test_ask_waits_for_a_decision(harness: Harness, site: Site) -> None:
     assert sha256((harness.downloads / "ask.bin").read_bytes()) == sha256(DATA)
 
 
-async def test_two_jobs_for_the_same_name_never_share_a_part_file(harness: Harness, site: Site) -> None:
+async def test_two_jobs_for_the_same_name_never_share_a_part_file(
+    harness: Harness, site: Site
+) -> None:
     gate = asyncio.Event()
     await gated_site(site, "/same.bin", DATA, gate)
     await site.start()
     first = await harness.engine.add(site.url("/same.bin"), {})
     second = await harness.engine.add(site.url("/same.bin"), {})
-    await harness.events.wait_for(lambda e: e.job == second["id"] and e.type == EventType.JOB_PROGRESS)
+    await harness.events.wait_for(
+        lambda e: e.job == second["id"] and e.type == EventType.JOB_PROGRESS
+    )
     gate.set()
     for job in (first, second):
         assert await harness.events.status(job["id"], "completed", "failed") == "completed"
@@ -102,15 +110,21 @@ async def test_pause_keeps_the_bytes_and_resume_finishes(harness: Harness, site:
 
     async def handler(request: web.Request) -> web.StreamResponse:
         ranges.append(request.headers.get("Range", ""))
-        return await serve(request, DATA, stall_after=256 * 1024, stall=None if gate.is_set() else gate)
+        return await serve(
+            request, DATA, stall_after=256 * 1024, stall=None if gate.is_set() else gate
+        )
 
     site.route("/p.bin", handler)
     await site.start()
     job = await harness.engine.add(site.url("/p.bin"), {"connections": 1})
-    await harness.events.wait_for(lambda e: e.job == job["id"] and e.type == EventType.JOB_PROGRESS and e.data["done"] > 0)
+    await harness.events.wait_for(
+        lambda e: e.job == job["id"] and e.type == EventType.JOB_PROGRESS and e.data["done"] > 0
+    )
     [paused] = await harness.engine.pause([job["id"]])
     assert paused["status"] == "paused" and paused["done"] >= 256 * 1024
-    assert (harness.downloads / "p.bin.part").exists() and not (harness.downloads / "p.bin").exists()
+    assert (harness.downloads / "p.bin.part").exists() and not (
+        harness.downloads / "p.bin"
+    ).exists()
     gate.set()
     await harness.engine.resume([job["id"]])
     assert await harness.events.status(job["id"], "completed", "failed") == "completed"
@@ -174,7 +188,11 @@ async def test_max_active_and_priorities(tmp_path: Path, site: Site) -> None:
         assert h.engine.get(low["id"])["status"] == "queued" and h.engine.stats()["active"] == 1
         gate.set()
         await h.events.status(low["id"], "completed")
-        started = [e.job for e in h.events.events if e.type == EventType.JOB_STATUS and e.data["status"] == "downloading"]
+        started = [
+            e.job
+            for e in h.events.events
+            if e.type == EventType.JOB_STATUS and e.data["status"] == "downloading"
+        ]
         assert started == [first["id"], high["id"], low["id"]]
     finally:
         await close_harness(h)
@@ -238,13 +256,19 @@ async def test_a_stopped_engine_resumes_from_its_checkpoint(tmp_path: Path, site
 
     async def handler(request: web.Request) -> web.StreamResponse:
         ranges.append(request.headers.get("Range", ""))
-        return await serve(request, DATA, stall_after=512 * 1024, stall=None if gate.is_set() else gate)
+        return await serve(
+            request, DATA, stall_after=512 * 1024, stall=None if gate.is_set() else gate
+        )
 
     site.route("/restart.bin", handler)
     await site.start()
     h = await make_harness(tmp_path)
     job = await h.engine.add(site.url("/restart.bin"), {"connections": 1})
-    await h.events.wait_for(lambda e: e.job == job["id"] and e.type == EventType.JOB_PROGRESS and e.data["done"] >= 512 * 1024)
+    await h.events.wait_for(
+        lambda e: (
+            e.job == job["id"] and e.type == EventType.JOB_PROGRESS and e.data["done"] >= 512 * 1024
+        )
+    )
     await close_harness(h)  # graceful stop: checkpoint, part kept
     gate.set()
     h = await make_harness(tmp_path)

@@ -49,7 +49,11 @@ def recording(site: Site, path: str, data: bytes) -> list[tuple[int, int]]:
 
 def overlap(ranges: list[tuple[int, int]], held: list[tuple[int, int]]) -> int:
     """Bytes of ``ranges`` that fall in ``held``."""
-    return sum(max(0, min(end, h_end) - max(start, h_start)) for start, end in ranges for h_start, h_end in held)
+    return sum(
+        max(0, min(end, h_end) - max(start, h_start))
+        for start, end in ranges
+        for h_start, h_end in held
+    )
 
 
 async def failed_midway(harness: Harness, site: Site, data: bytes) -> dict:
@@ -63,7 +67,9 @@ async def failed_midway(harness: Harness, site: Site, data: bytes) -> dict:
     return failed
 
 
-async def test_a_new_link_to_the_same_file_fetches_only_the_rest(harness: Harness, site: Site) -> None:
+async def test_a_new_link_to_the_same_file_fetches_only_the_rest(
+    harness: Harness, site: Site
+) -> None:
     data = payload(SIZE)
     asked = recording(site, "/new", data)
     failed = await failed_midway(harness, site, data)
@@ -118,7 +124,9 @@ async def test_a_paused_job_stays_paused_with_its_new_link(harness: Harness, sit
     site.file("/new", data)
     await site.start()
     job = await harness.engine.add(site.url("/new"), {"start": "paused"})
-    updated = await harness.engine.update(job["id"], {"url": site.url("/new") + "?fresh=1", "priority": 3})
+    updated = await harness.engine.update(
+        job["id"], {"url": site.url("/new") + "?fresh=1", "priority": 3}
+    )
     assert updated["status"] == "paused"
     assert updated["url"].endswith("?fresh=1") and updated["options"]["priority"] == 3
 

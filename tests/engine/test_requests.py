@@ -12,7 +12,9 @@ from tests.engine.servers import Site, payload, serve, sha256
 DATA = payload(300 * 1024)
 
 
-async def test_per_job_headers_cookies_referer_and_user_agent_are_sent(harness: Harness, site: Site) -> None:
+async def test_per_job_headers_cookies_referer_and_user_agent_are_sent(
+    harness: Harness, site: Site
+) -> None:
     seen: list[dict[str, str]] = []
 
     async def handler(request: web.Request) -> web.StreamResponse:
@@ -70,11 +72,17 @@ async def test_unknown_size_and_empty_files(harness: Harness, site: Site) -> Non
 
 
 async def test_probe_describes_a_file_without_downloading_it(harness: Harness, site: Site) -> None:
-    site.file("/probe.bin", DATA, headers={"Content-Disposition": 'attachment; filename="nice name.bin"'})
+    site.file(
+        "/probe.bin", DATA, headers={"Content-Disposition": 'attachment; filename="nice name.bin"'}
+    )
     await site.start()
     result = await harness.engine.probe(site.url("/probe.bin"), {})
     assert result["kind"] == "file"
-    assert (result["filename"], result["size"], result["resumable"]) == ("nice name.bin", len(DATA), True)
+    assert (result["filename"], result["size"], result["resumable"]) == (
+        "nice name.bin",
+        len(DATA),
+        True,
+    )
     assert site.served["/probe.bin"] <= 1  # one byte asked: the body was not fetched
     assert not harness.downloads.exists() or list(harness.downloads.iterdir()) == []
     with pytest.raises(UrlNotSupported):
@@ -94,12 +102,16 @@ async def test_a_page_is_a_file_in_http_mode(harness: Harness, site: Site) -> No
     assert (harness.downloads / "page.html").read_text() == "<html><body>hello</body></html>"
 
 
-async def test_update_changes_priority_limit_and_name_of_a_paused_job(harness: Harness, site: Site) -> None:
+async def test_update_changes_priority_limit_and_name_of_a_paused_job(
+    harness: Harness, site: Site
+) -> None:
     site.file("/later.bin", DATA)
     await site.start()
     job = await harness.engine.add(site.url("/later.bin"), {"start": "paused"})
     assert job["status"] == "paused"
-    updated = await harness.engine.update(job["id"], {"priority": 3, "speed_limit": 10_000_000, "filename": "../renamed.bin"})
+    updated = await harness.engine.update(
+        job["id"], {"priority": 3, "speed_limit": 10_000_000, "filename": "../renamed.bin"}
+    )
     assert updated["filename"] == "renamed.bin"
     assert updated["options"]["priority"] == 3
     await harness.engine.resume([job["id"]])
@@ -109,7 +121,9 @@ async def test_update_changes_priority_limit_and_name_of_a_paused_job(harness: H
 
 async def test_a_page_in_auto_mode_goes_to_the_media_runner(harness: Harness, site: Site) -> None:
     async def page(request: web.Request) -> web.StreamResponse:
-        return web.Response(text="<html><body>no video here</body></html>", content_type="text/html")
+        return web.Response(
+            text="<html><body>no video here</body></html>", content_type="text/html"
+        )
 
     site.route("/watch", page)
     await site.start()

@@ -24,10 +24,14 @@ def test_content_range_parsing() -> None:
 def test_which_answers_to_a_range_request_are_usable() -> None:
     assert range_problem(206, {"Content-Range": "bytes 100-199/1000"}, 100) is None
     assert range_problem(206, {"Content-Range": "bytes 100-999/1000"}, 100) is None  # more is fine
-    assert range_problem(206, {"Content-Range": "bytes 100-149/1000"}, 100) is None  # less: read, then go on
+    assert (
+        range_problem(206, {"Content-Range": "bytes 100-149/1000"}, 100) is None
+    )  # less: read, then go on
     assert "ignored the Range" in (range_problem(200, {}, 100) or "")
     assert range_problem(200, {}, 0) is None  # a whole body from 0 is what was asked
-    assert "asked for bytes from 100" in (range_problem(206, {"Content-Range": "bytes 0-99/1000"}, 100) or "")
+    assert "asked for bytes from 100" in (
+        range_problem(206, {"Content-Range": "bytes 0-99/1000"}, 100) or ""
+    )
     assert range_problem(206, {}, 100) is not None
 
 
@@ -38,16 +42,28 @@ def test_validators() -> None:
     assert "ETag changed" in (changed_validators(first, '"b"', None, 10) or "")
     assert "size changed" in (changed_validators(first, None, None, 11) or "")
     no_etag = {"last_modified": "Mon, 01 Jan 2024 00:00:00 GMT"}
-    assert "Last-Modified" in (changed_validators(no_etag, None, "Tue, 02 Jan 2024 00:00:00 GMT", None) or "")
+    assert "Last-Modified" in (
+        changed_validators(no_etag, None, "Tue, 02 Jan 2024 00:00:00 GMT", None) or ""
+    )
 
 
 def test_headers_of_a_first_response() -> None:
-    info = read_headers(206, "http://h/f", {"Content-Range": "bytes 0-99/5000", "Content-Length": "100",
-                                             "Content-Type": "Application/Octet-Stream; x=1"}, 0)
+    info = read_headers(
+        206,
+        "http://h/f",
+        {
+            "Content-Range": "bytes 0-99/5000",
+            "Content-Length": "100",
+            "Content-Type": "Application/Octet-Stream; x=1",
+        },
+        0,
+    )
     assert (info.size, info.ranges, info.content_type) == (5000, True, "application/octet-stream")
     plain = read_headers(200, "http://h/f", {"Content-Length": "42"}, 0)
     assert (plain.size, plain.ranges) == (42, False)
-    gzipped = read_headers(200, "http://h/f", {"Content-Length": "42", "Content-Encoding": "gzip"}, 0)
+    gzipped = read_headers(
+        200, "http://h/f", {"Content-Length": "42", "Content-Encoding": "gzip"}, 0
+    )
     assert gzipped.size is None  # the decoded size is unknown
 
 

@@ -109,7 +109,8 @@ async def test_waits_grow_and_stop_at_the_maximum(tmp_path: Path) -> None:
         for attempt in (1, 2):
             seen = len(harness.events.events)
             event = await harness.events.wait_for(
-                lambda e, seen=seen: planned(job["id"])(e) and e.seq > seen)  # type: ignore[misc]
+                lambda e, seen=seen: planned(job["id"])(e) and e.seq > seen
+            )  # type: ignore[misc]
             when = from_iso(event.data["retry_at"])
             assert when is not None
             waits.append(when - clock.now)
@@ -117,10 +118,19 @@ async def test_waits_grow_and_stop_at_the_maximum(tmp_path: Path) -> None:
             assert await harness.engine.retry_later.fire() == [job["id"]]
             assert harness.engine.get(job["id"])["auto_retries"] == attempt
         await harness.events.wait_for(
-            lambda e: e.job == job["id"] and e.type == EventType.JOB_LOG and "no more automatic" in e.data["message"])
+            lambda e: (
+                e.job == job["id"]
+                and e.type == EventType.JOB_LOG
+                and "no more automatic" in e.data["message"]
+            )
+        )
         assert WAIT / 2 - 1 <= waits[0] <= WAIT and WAIT - 1 <= waits[1] <= 2 * WAIT
         failed = harness.engine.get(job["id"])
-        assert failed["status"] == "failed" and "retry_at" not in failed and failed["error"]["code"] == "network"
+        assert (
+            failed["status"] == "failed"
+            and "retry_at" not in failed
+            and failed["error"]["code"] == "network"
+        )
     finally:
         await close_harness(harness)
 
@@ -138,7 +148,9 @@ async def test_a_404_stays_failed(tmp_path: Path, site: Site) -> None:
         await close_harness(harness)
 
 
-async def test_the_time_survives_a_restart_and_fires_at_start_when_past(tmp_path: Path, site: Site) -> None:
+async def test_the_time_survives_a_restart_and_fires_at_start_when_past(
+    tmp_path: Path, site: Site
+) -> None:
     clock = Clock()
     data = payload(100_000)
     server = flaky(site, data)
@@ -170,7 +182,9 @@ async def test_switching_auto_retry_off_clears_the_waits(tmp_path: Path) -> None
     try:
         job = await harness.engine.add(f"http://127.0.0.1:{closed_port()}/f")
         await harness.events.wait_for(planned(job["id"]))
-        harness.engine.apply_config(Config(**{**harness.engine.config.to_dict(), "auto_retry": False}))
+        harness.engine.apply_config(
+            Config(**{**harness.engine.config.to_dict(), "auto_retry": False})
+        )
         assert "retry_at" not in harness.engine.get(job["id"])
         assert harness.engine.retry_later.next_due() is None
     finally:

@@ -49,7 +49,9 @@ def test_a_job_that_left_or_changed_priority_is_not_picked_twice() -> None:
     assert len(order) == 0 and order.pop() is None
 
 
-async def test_queued_jobs_start_by_priority_then_in_the_order_they_were_added(tmp_path: Path) -> None:
+async def test_queued_jobs_start_by_priority_then_in_the_order_they_were_added(
+    tmp_path: Path,
+) -> None:
     site = Site()
     gate = asyncio.Event()
 
@@ -65,7 +67,10 @@ async def test_queued_jobs_start_by_priority_then_in_the_order_they_were_added(t
         blocker = await h.engine.add(site.url("/gate.bin"), {})
         await h.events.status(blocker["id"], "downloading")
         priorities = [0, 2, 0, 1, 2, 0, 1, 0, 2, 0, 1, 0]
-        jobs = [await h.engine.add(site.url(f"/f{n}.bin"), {"priority": p}) for n, p in enumerate(priorities)]
+        jobs = [
+            await h.engine.add(site.url(f"/f{n}.bin"), {"priority": p})
+            for n, p in enumerate(priorities)
+        ]
         ids = [j["id"] for j in jobs]
         # A pause and a resume keep the job's place; a new priority moves it; a failed
         # job that is retried takes the place its age gives it.
@@ -74,12 +79,17 @@ async def test_queued_jobs_start_by_priority_then_in_the_order_they_were_added(t
         await h.engine.update(ids[11], {"priority": 3})
         priorities[11] = 3
         await h.engine.pause([ids[5]])  # stays paused: never starts
-        expected = [blocker["id"]] + [ids[n] for n in sorted(range(12), key=lambda n: -priorities[n]) if n != 5]
+        expected = [blocker["id"]] + [
+            ids[n] for n in sorted(range(12), key=lambda n: -priorities[n]) if n != 5
+        ]
         gate.set()
         for job_id in expected[1:]:
             await h.events.status(job_id, "completed")
-        started = [e.job for e in h.events.events
-                   if e.type == EventType.JOB_STATUS and e.data["status"] == "downloading"]
+        started = [
+            e.job
+            for e in h.events.events
+            if e.type == EventType.JOB_STATUS and e.data["status"] == "downloading"
+        ]
         assert started == expected
         assert h.engine.get(ids[5])["status"] == "paused"
         assert h.engine.stats()["queued"] == 0 and h.engine.stats()["active"] == 0

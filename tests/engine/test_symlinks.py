@@ -30,7 +30,9 @@ async def test_a_dangling_part_symlink_is_not_written_through(tmp_path: Path, si
         await close_harness(h)
 
 
-async def test_a_dangling_symlink_at_the_final_name_gets_a_numbered_name(tmp_path: Path, site: Site) -> None:
+async def test_a_dangling_symlink_at_the_final_name_gets_a_numbered_name(
+    tmp_path: Path, site: Site
+) -> None:
     site.file("/g.bin", DATA)
     await site.start()
     h = await make_harness(tmp_path)

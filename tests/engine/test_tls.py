@@ -20,16 +20,35 @@ def self_signed(tmp_path: Path) -> ssl.SSLContext:
     openssl = require_tool("openssl")
     cert, key = tmp_path / "cert.pem", tmp_path / "key.pem"
     subprocess.run(
-        [openssl, "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=127.0.0.1",
-         "-addext", "subjectAltName=IP:127.0.0.1", "-keyout", str(key), "-out", str(cert)],
-        check=True, capture_output=True,
+        [
+            openssl,
+            "req",
+            "-x509",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-days",
+            "1",
+            "-subj",
+            "/CN=127.0.0.1",
+            "-addext",
+            "subjectAltName=IP:127.0.0.1",
+            "-keyout",
+            str(key),
+            "-out",
+            str(cert),
+        ],
+        check=True,
+        capture_output=True,
     )
     context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
     context.load_cert_chain(cert, key)
     return context
 
 
-async def test_a_self_signed_certificate_is_refused(tmp_path: Path, self_signed: ssl.SSLContext) -> None:
+async def test_a_self_signed_certificate_is_refused(
+    tmp_path: Path, self_signed: ssl.SSLContext
+) -> None:
     data = payload(10_000)
 
     async def handler(request: web.Request) -> web.StreamResponse:

@@ -47,8 +47,11 @@ async def test_clicking_the_link_again_continues_the_failed_download(
     async with await Client.connect(daemon.url, daemon.token) as client:
         job = await client.call("jobs.add", {"url": str(expired.make_url("/old/sample.zip"))})
         failed = await wait_for(
-            lambda: browser.eval(f"globalThis.idm.worker.jobs.jobs.get({json.dumps(job['id'])})?.status === 'failed'"),
-            what="the extension sees the job failed")
+            lambda: browser.eval(
+                f"globalThis.idm.worker.jobs.jobs.get({json.dumps(job['id'])})?.status === 'failed'"
+            ),
+            what="the extension sees the job failed",
+        )
         assert failed
         kept = (await client.call("jobs.get", {"id": job["id"]}))["done"]
         assert 0 < kept < len(ZIP_BYTES)

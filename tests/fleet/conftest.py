@@ -49,8 +49,12 @@ class NatsServer:
 
     def start(self, timeout: float = 15.0) -> NatsServer:
         log = open(self.store.parent / "nats.log", "ab")  # noqa: SIM115 - owned by the process
-        self.proc = subprocess.Popen([self.binary, "-js", "-sd", str(self.store), "-a", "127.0.0.1",
-                                      "-p", str(self.port)], stdout=log, stderr=log, stdin=subprocess.DEVNULL)
+        self.proc = subprocess.Popen(
+            [self.binary, "-js", "-sd", str(self.store), "-a", "127.0.0.1", "-p", str(self.port)],
+            stdout=log,
+            stderr=log,
+            stdin=subprocess.DEVNULL,
+        )
         log.close()
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:  # ready when it accepts connections
@@ -62,7 +66,9 @@ class NatsServer:
                 if self.proc.poll() is not None:
                     break
                 time.sleep(0.05)
-        raise RuntimeError(f"nats-server did not start: {(self.store.parent / 'nats.log').read_text()}")
+        raise RuntimeError(
+            f"nats-server did not start: {(self.store.parent / 'nats.log').read_text()}"
+        )
 
     def kill(self) -> None:
         if self.proc is not None and self.proc.poll() is None:
@@ -136,8 +142,20 @@ class Fleet:
 
 def write_config(home: Path, nats: NatsServer, name: str, downloads: Path, **extra: Any) -> None:
     home.mkdir(parents=True, exist_ok=True)
-    fleet = {"url": nats.url, "node": name, "ack_wait": 3, "max_deliver": 3, **extra.pop("fleet", {})}
-    top = {"download_dir": str(downloads), "max_active": 2, "retries": 0, "stall_timeout": 5, **extra}
+    fleet = {
+        "url": nats.url,
+        "node": name,
+        "ack_wait": 3,
+        "max_deliver": 3,
+        **extra.pop("fleet", {}),
+    }
+    top = {
+        "download_dir": str(downloads),
+        "max_active": 2,
+        "retries": 0,
+        "stall_timeout": 5,
+        **extra,
+    }
     lines = [f"{k} = {v!r}".replace("'", '"') for k, v in top.items()]
     lines.append("[fleet]")
     lines += [f"{k} = {v!r}".replace("'", '"') for k, v in fleet.items()]
@@ -145,7 +163,9 @@ def write_config(home: Path, nats: NatsServer, name: str, downloads: Path, **ext
 
 
 @pytest.fixture
-async def fleet(tmp_path: Path, nats_server: NatsServer, request: pytest.FixtureRequest) -> AsyncIterator[Fleet]:
+async def fleet(
+    tmp_path: Path, nats_server: NatsServer, request: pytest.FixtureRequest
+) -> AsyncIterator[Fleet]:
     """Three idmd (n1, n2, n3) in one fleet, one shared download folder, clients connected;
     ``@pytest.mark.fleet_config(max_deliver=1)`` changes ``[fleet]`` keys."""
     downloads = tmp_path / "shared"

@@ -14,14 +14,17 @@ from tests.fleet.conftest import Files, Fleet, NatsServer
 MiB = 1024 * 1024
 
 
-async def add(fleet: Fleet, node: str, files: Files, names: list[str], connections: int = 2) -> set[str]:
+async def add(
+    fleet: Fleet, node: str, files: Files, names: list[str], connections: int = 2
+) -> set[str]:
     items = [{"url": files.url(name), "options": {"connections": connections}} for name in names]
     added = await fleet.node(node).call("jobs.add_many", {"items": items})
     return {job["id"] for job in added}
 
 
 async def test_a_killed_nodes_jobs_are_finished_by_the_others_from_its_checkpoint(
-        fleet: Fleet, files: Files) -> None:
+    fleet: Fleet, files: Files
+) -> None:
     files.pace = 0.2  # about 320 KiB/s per connection: a 3 MiB file takes some 5 s on two
     made = files.add(9, 3 * MiB)
     ids = await add(fleet, "n1", files, list(made))
@@ -50,7 +53,8 @@ async def test_a_killed_nodes_jobs_are_finished_by_the_others_from_its_checkpoin
 
 
 async def test_a_job_that_always_fails_ends_failed_after_max_deliver(
-        fleet: Fleet, files: Files, nats_server: NatsServer) -> None:
+    fleet: Fleet, files: Files, nats_server: NatsServer
+) -> None:
     files.add(1, 64 * 1024, prefix="bad")
     files.broken.add("bad0.bin")
     (job_id,) = await add(fleet, "n1", files, ["bad0.bin"], connections=1)
@@ -69,7 +73,8 @@ async def test_a_job_that_always_fails_ends_failed_after_max_deliver(
 
 
 async def test_no_job_is_lost_when_the_nats_server_restarts(
-        fleet: Fleet, files: Files, nats_server: NatsServer) -> None:
+    fleet: Fleet, files: Files, nats_server: NatsServer
+) -> None:
     files.pace = 0.05
     first = files.add(12, 1 * MiB)
     ids = await add(fleet, "n1", files, list(first), connections=1)
@@ -78,7 +83,9 @@ async def test_no_job_is_lost_when_the_nats_server_restarts(
             await asyncio.sleep(0.1)
     nats_server.kill()
     later = files.add(4, 256 * 1024, prefix="later")
-    ids |= await add(fleet, "n3", files, list(later), connections=1)  # added while the server is away
+    ids |= await add(
+        fleet, "n3", files, list(later), connections=1
+    )  # added while the server is away
     info = (await fleet.node("n3").call("daemon.info"))["fleet"]
     assert info["reachable"] is False
     nats_server.start()
@@ -116,7 +123,8 @@ async def queued_messages(server: NatsServer) -> int:
 
 
 async def test_a_stopped_node_hands_its_jobs_back_and_does_not_resume_them_when_it_starts_again(
-        fleet: Fleet, files: Files) -> None:
+    fleet: Fleet, files: Files
+) -> None:
     files.pace = 0.2
     made = files.add(6, 2 * MiB)
     ids = await add(fleet, "n1", files, list(made))
@@ -134,26 +142,33 @@ async def test_a_stopped_node_hands_its_jobs_back_and_does_not_resume_them_when_
     assert all(done[job_id] != ["n2"] for job_id in held)
     await asyncio.to_thread(n2.process.start)  # n2 again: it does not run them a second time
     n2.client = None
-    assert not [job_id for job_id in held if job_id in n2.history()]  # the fleet's, not n2's any more
+    assert not [
+        job_id for job_id in held if job_id in n2.history()
+    ]  # the fleet's, not n2's any more
     assert {job_id: nodes for job_id, nodes in fleet.completed_on().items() if len(nodes) > 1} == {}
 
 
 @pytest.mark.fleet_config(max_deliver=1)
 async def test_a_job_whose_nodes_die_ends_failed_after_max_deliver_not_stuck(
-        fleet: Fleet, files: Files, nats_server: NatsServer) -> None:
+    fleet: Fleet, files: Files, nats_server: NatsServer
+) -> None:
     files.pace = 0.2
     files.add(1, 4 * MiB, prefix="killer")
     (job_id,) = await add(fleet, "n1", files, ["killer0.bin"])
     async with asyncio.timeout(30):  # the node that took it
         while True:
-            holders = [n for n in fleet.nodes if job_id in (await n.call("daemon.info"))["fleet"]["held"]]
+            holders = [
+                n for n in fleet.nodes if job_id in (await n.call("daemon.info"))["fleet"]["held"]
+            ]
             if holders:
                 break
             await asyncio.sleep(0.1)
     holders[0].process.kill()  # as a job that crashes its node would
 
     async with asyncio.timeout(60):
-        record = await fleet_record(nats_server, job_id, until=lambda r: r["status"] != "downloading")
+        record = await fleet_record(
+            nats_server, job_id, until=lambda r: r["status"] != "downloading"
+        )
         while await queued_messages(nats_server):
             await asyncio.sleep(0.2)
 

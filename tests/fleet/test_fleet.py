@@ -14,17 +14,23 @@ async def test_jobs_added_on_one_node_are_shared_by_all(fleet: Fleet, files: Fil
     files.pace = 0.02
     made = files.add(30, SIZE)
     n1 = fleet.node("n1")
-    added = await n1.call("jobs.add_many", {"items": [{"url": files.url(name), "options": {"connections": 1}}
-                                                      for name in made]})
+    added = await n1.call(
+        "jobs.add_many",
+        {"items": [{"url": files.url(name), "options": {"connections": 1}} for name in made]},
+    )
     ids = {job["id"] for job in added}
 
     done = await fleet.wait_completed(ids, timeout=120)
 
     assert set(done) == ids
-    assert {job_id: nodes for job_id, nodes in done.items() if len(nodes) > 1} == {}  # none completed twice
+    assert {
+        job_id: nodes for job_id, nodes in done.items() if len(nodes) > 1
+    } == {}  # none completed twice
     for name, data in made.items():
         assert (fleet.downloads / name).read_bytes() == data
-    share = {node.name: sum(1 for nodes in done.values() if nodes == [node.name]) for node in fleet.nodes}
+    share = {
+        node.name: sum(1 for nodes in done.values() if nodes == [node.name]) for node in fleet.nodes
+    }
     assert all(count > 0 for count in share.values()), share
     assert not list(fleet.downloads.glob("*.part"))
 

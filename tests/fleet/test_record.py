@@ -8,8 +8,16 @@ from idmd.fleet import record as rec
 
 
 def added() -> rec.Record:
-    return rec.new_record({"id": "j1", "url": "http://x/f", "options": {}, "kind": "http",
-                           "created_at": "2026-01-01T00:00:00Z"}, "n1")
+    return rec.new_record(
+        {
+            "id": "j1",
+            "url": "http://x/f",
+            "options": {},
+            "kind": "http",
+            "created_at": "2026-01-01T00:00:00Z",
+        },
+        "n1",
+    )
 
 
 def test_a_new_job_is_queued_for_any_node() -> None:
@@ -41,9 +49,16 @@ def test_only_the_holder_records_progress_and_ends_and_a_job_ends_once() -> None
 
 def test_a_released_job_keeps_its_checkpoint_and_error() -> None:
     taken = rec.claim(added(), "n1")
-    back = rec.release(taken, "n1", {"code": "http", "message": "HTTP 500"}, {"done": 7, "segments": [[0, 9, 7]]})
+    back = rec.release(
+        taken, "n1", {"code": "http", "message": "HTTP 500"}, {"done": 7, "segments": [[0, 9, 7]]}
+    )
     assert back is not None
-    assert (back["status"], back["owner"], back["previous"], back["done"]) == ("queued", None, "n1", 7)
+    assert (back["status"], back["owner"], back["previous"], back["done"]) == (
+        "queued",
+        None,
+        "n1",
+        7,
+    )
     assert back["error"]["code"] == "http"
     assert rec.release(back, "n1") is None
 

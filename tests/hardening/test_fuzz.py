@@ -25,17 +25,50 @@ from tests.rpc.wsutil import RawPeer, connect, strict_json
 SEED = int(os.environ.get("IDM_FUZZ_SEED", "11"))
 FRAMES = 1200  # per codec; the whole test stays well under 30 s
 SKIPPED = {"daemon.shutdown", "config.set", "session.hello"}  # legitimate ways to end the run
-METHODS = {f"{prefix}.{name}": list(inspect.signature(func).parameters)[1:]
-           for prefix, cls in NAMESPACES.items() for name, func in vars(cls).items()
-           if not name.startswith("_") and callable(func)}
+METHODS = {
+    f"{prefix}.{name}": list(inspect.signature(func).parameters)[1:]
+    for prefix, cls in NAMESPACES.items()
+    for name, func in vars(cls).items()
+    if not name.startswith("_") and callable(func)
+}
 FUZZED = sorted(set(METHODS) - SKIPPED)
 
-HOSTILE_STRINGS = ["", "../../etc/passwd", "..", "/etc", "~", "CON", "a" * 5000, "\u202etxt.exe", "x\x00y",
-                   "\\u0000", "http://[::1/", "http://h:99999/", "http://127.0.0.1:1/", "caf\u00e9", "\U0001f600",
-                   "\r\nHost: evil", "*", "%00", "chrome-extension://x"]
-RAW_TOKENS = ["NaN", "Infinity", "-Infinity", "1e400", "-1e400", "1" + "0" * 40, "-0", "1.5e-400",
-              '"\\udcff"', '"\\ud800"', '"\\ud83d\\ude00"', '"\\u0000"', "9223372036854775808"]
-
+HOSTILE_STRINGS = [
+    "",
+    "../../etc/passwd",
+    "..",
+    "/etc",
+    "~",
+    "CON",
+    "a" * 5000,
+    "\u202etxt.exe",
+    "x\x00y",
+    "\\u0000",
+    "http://[::1/",
+    "http://h:99999/",
+    "http://127.0.0.1:1/",
+    "caf\u00e9",
+    "\U0001f600",
+    "\r\nHost: evil",
+    "*",
+    "%00",
+    "chrome-extension://x",
+]
+RAW_TOKENS = [
+    "NaN",
+    "Infinity",
+    "-Infinity",
+    "1e400",
+    "-1e400",
+    "1" + "0" * 40,
+    "-0",
+    "1.5e-400",
+    '"\\udcff"',
+    '"\\ud800"',
+    '"\\ud83d\\ude00"',
+    '"\\u0000"',
+    "9223372036854775808",
+]
 
 
 class Generator:
@@ -53,15 +86,23 @@ class Generator:
             return f"{self.server_url}/{rng.randrange(40)}/{rng.choice(HOSTILE_STRINGS)[:40]}"
         if pick < 0.7:
             return str(self.downloads / rng.choice(["a", "b/c", "..", "../.."]))
-        return "".join(chr(rng.choice([rng.randrange(32, 127), rng.randrange(0x80, 0x800), rng.randrange(0, 32)]))
-                       for _ in range(rng.randrange(12)))
+        return "".join(
+            chr(
+                rng.choice(
+                    [rng.randrange(32, 127), rng.randrange(0x80, 0x800), rng.randrange(0, 32)]
+                )
+            )
+            for _ in range(rng.randrange(12))
+        )
 
     def value(self, depth: int = 0) -> Any:
         """A random Python value (for msgpack, and for JSON through json.dumps)."""
         rng = self.rng
         kind = rng.randrange(9 if depth < 3 else 6)
         if kind == 0:
-            return rng.choice([0, 1, -1, 7, 2**31, 2**63 - 1, -(2**63), 2**64 - 1, rng.randrange(-10**6, 10**6)])
+            return rng.choice(
+                [0, 1, -1, 7, 2**31, 2**63 - 1, -(2**63), 2**64 - 1, rng.randrange(-(10**6), 10**6)]
+            )
         if kind == 1:
             return rng.choice([0.5, -1.25, 1e308, float("nan"), float("inf"), 3.0])
         if kind in (2, 3):
@@ -72,8 +113,12 @@ class Generator:
             return rng.choice([[], {}, [self.string()], {"url": self.string()}])
         if kind == 6:
             return [self.value(depth + 1) for _ in range(rng.randrange(4))]
-        return {rng.choice([self.string(), "dir", "filename", "url", "on_duplicate", "id"]): self.value(depth + 1)
-                for _ in range(rng.randrange(4))}
+        return {
+            rng.choice([self.string(), "dir", "filename", "url", "on_duplicate", "id"]): self.value(
+                depth + 1
+            )
+            for _ in range(rng.randrange(4))
+        }
 
     def params(self, method: str) -> Any:
         rng = self.rng
@@ -84,8 +129,11 @@ class Generator:
         if "url" in params and rng.random() < 0.7:
             params["url"] = f"{self.server_url}/{rng.randrange(40)}"
         if "options" in names and rng.random() < 0.5:
-            params["options"] = {"filename": self.string(), "dir": str(self.downloads), "on_duplicate":
-                                 rng.choice(["rename", "overwrite", "skip", "ask"])}
+            params["options"] = {
+                "filename": self.string(),
+                "dir": str(self.downloads),
+                "on_duplicate": rng.choice(["rename", "overwrite", "skip", "ask"]),
+            }
         if rng.random() < 0.1:
             params[self.string()] = self.value()
         return params
@@ -93,7 +141,10 @@ class Generator:
     def request(self) -> dict[str, Any]:
         rng = self.rng
         method = rng.choice(FUZZED) if rng.random() < 0.85 else self.string()
-        message: dict[str, Any] = {"jsonrpc": "2.0" if rng.random() < 0.9 else self.value(), "method": method}
+        message: dict[str, Any] = {
+            "jsonrpc": "2.0" if rng.random() < 0.9 else self.value(),
+            "method": method,
+        }
         if rng.random() < 0.85:
             message["id"] = rng.choice([rng.randrange(10**6), self.string(), None, 1.5])
         if rng.random() < 0.8:
@@ -109,8 +160,12 @@ class Generator:
         rng = self.rng
         pick = rng.random()
         if pick < 0.05:
-            return "".join(rng.choice('{}[]",:0123456789.eE-+ntrufalsNI\\') for _ in range(rng.randrange(40)))
-        text = json.dumps(self.message(), ensure_ascii=rng.random() < 0.5)  # NaN/Infinity tokens included
+            return "".join(
+                rng.choice('{}[]",:0123456789.eE-+ntrufalsNI\\') for _ in range(rng.randrange(40))
+            )
+        text = json.dumps(
+            self.message(), ensure_ascii=rng.random() < 0.5
+        )  # NaN/Infinity tokens included
         if pick < 0.3:  # splice raw tokens where values stood
             for token in rng.sample(RAW_TOKENS, 2):
                 text = text.replace('"' + self.rng.choice(HOSTILE_STRINGS[:4]) + '"', token, 1)
@@ -123,18 +178,44 @@ class Generator:
             return rng.randbytes(rng.randrange(1, 40))
         frame: bytes = msgpack.packb(self.message(), use_bin_type=True)
         if rng.random() < 0.1:  # a bin or ext value where a string belongs, or a truncated frame
-            return frame[: rng.randrange(1, len(frame) + 1)] if rng.random() < 0.5 else msgpack.packb(
-                {"jsonrpc": "2.0", "id": 1, "method": rng.choice(FUZZED), "params": {"url": b"\xff\xfe"}})
+            return (
+                frame[: rng.randrange(1, len(frame) + 1)]
+                if rng.random() < 0.5
+                else msgpack.packb(
+                    {
+                        "jsonrpc": "2.0",
+                        "id": 1,
+                        "method": rng.choice(FUZZED),
+                        "params": {"url": b"\xff\xfe"},
+                    }
+                )
+            )
         return frame
 
 
 def hostile_response(rng: random.Random, path: str) -> bytes:
-    names = [b'filename="caf\xe9.txt"', b"filename*=UTF-8''caf%E9.txt", b'filename="../../../outside.txt"',
-             b"filename*=bogus'x'%FF%FE", b'filename="\x00\x01nul"', b"filename=" + b"A" * 400,
-             b"filename*=utf-16''%FF%FE%00%D8", b'filename="CON.txt"', b'filename="\xed\xa0\x80.bin"',
-             b"filename*=iso-8859-1''%E9t%E9.txt; filename=x", b'filename="a/b\\\\c.txt"']
-    status = rng.choice([b"HTTP/1.1 200 OK", b"HTTP/1.1 404 Not F\xe9und", b"HTTP/1.1 500 \xff\xfe\x00",
-                         b"HTTP/1.1 403 \xe2\x82", b"HTTP/1.1 200 \xc3\xa9t\xc3\xa9"])
+    names = [
+        b'filename="caf\xe9.txt"',
+        b"filename*=UTF-8''caf%E9.txt",
+        b'filename="../../../outside.txt"',
+        b"filename*=bogus'x'%FF%FE",
+        b'filename="\x00\x01nul"',
+        b"filename=" + b"A" * 400,
+        b"filename*=utf-16''%FF%FE%00%D8",
+        b'filename="CON.txt"',
+        b'filename="\xed\xa0\x80.bin"',
+        b"filename*=iso-8859-1''%E9t%E9.txt; filename=x",
+        b'filename="a/b\\\\c.txt"',
+    ]
+    status = rng.choice(
+        [
+            b"HTTP/1.1 200 OK",
+            b"HTTP/1.1 404 Not F\xe9und",
+            b"HTTP/1.1 500 \xff\xfe\x00",
+            b"HTTP/1.1 403 \xe2\x82",
+            b"HTTP/1.1 200 \xc3\xa9t\xc3\xa9",
+        ]
+    )
     headers = (b"Content-Disposition: attachment; " + rng.choice(names),)
     return response(status, headers, b"data " * rng.randrange(1, 50))
 
@@ -144,9 +225,15 @@ async def _read_until(peer: RawPeer, marker: str, codec: str) -> list[Any]:
     seen = []
     while True:
         msg = await peer.ws.receive(10)
-        if msg.type in (aiohttp.WSMsgType.CLOSE, aiohttp.WSMsgType.CLOSED, aiohttp.WSMsgType.CLOSING):
+        if msg.type in (
+            aiohttp.WSMsgType.CLOSE,
+            aiohttp.WSMsgType.CLOSED,
+            aiohttp.WSMsgType.CLOSING,
+        ):
             raise ConnectionError(peer.ws.close_code)
-        assert msg.type is (aiohttp.WSMsgType.TEXT if codec == "json" else aiohttp.WSMsgType.BINARY), msg
+        assert msg.type is (
+            aiohttp.WSMsgType.TEXT if codec == "json" else aiohttp.WSMsgType.BINARY
+        ), msg
         data = strict_json(msg.data) if codec == "json" else msgpack.unpackb(msg.data, raw=False)
         seen.append(data)
         items = data if isinstance(data, list) else [data]
@@ -164,7 +251,9 @@ async def _open(url: str, codec: str, token: str) -> RawPeer:
 
 async def test_fuzz_frames_servers_and_names_through_a_real_daemon(daemon: DaemonProcess) -> None:
     rng = random.Random(SEED)
-    server = await RawHttpServer(lambda path: hostile_response(random.Random(f"{SEED}{path}"), path)).start()
+    server = await RawHttpServer(
+        lambda path: hostile_response(random.Random(f"{SEED}{path}"), path)
+    ).start()
     url = f"ws://127.0.0.1:{daemon.port}/rpc"
     downloads = daemon.download_dir
     gen = Generator(rng, f"http://127.0.0.1:{server.port}", downloads)

@@ -10,13 +10,19 @@ from tests.rpc.wsutil import connect
 EXTENSION = {"Origin": "chrome-extension://abcdefghijklmnopabcdefghijklmnop"}
 
 
-async def test_pairing_spam_neither_floods_events_nor_pushes_job_events_out(daemon: DaemonProcess) -> None:
+async def test_pairing_spam_neither_floods_events_nor_pushes_job_events_out(
+    daemon: DaemonProcess,
+) -> None:
     url = f"ws://127.0.0.1:{daemon.port}/rpc"
     owner = await connect(url, token=daemon.token)
     hostile = await connect(url, headers=EXTENSION)
     others = []
     try:
-        job = (await owner.call("jobs.add", {"url": "http://127.0.0.1:9/x", "options": {"start": "paused"}}))["result"]
+        job = (
+            await owner.call(
+                "jobs.add", {"url": "http://127.0.0.1:9/x", "options": {"start": "paused"}}
+            )
+        )["result"]
         seq = (await owner.call("events.subscribe", {}))["result"]["seq"]
         codes = {(await hostile.call("session.pair", {}))["result"]["code"] for _ in range(5000)}
         assert len(codes) == 1  # one connection, one code

@@ -19,7 +19,9 @@ async def _paired(daemon: DaemonProcess) -> RawPeer:
     ext = await connect(f"ws://127.0.0.1:{daemon.port}/rpc", headers=EXTENSION)
     owner = await connect(f"ws://127.0.0.1:{daemon.port}/rpc", token=daemon.token)
     try:
-        code = (await ext.call("session.pair", {"client": {"name": "ext", "version": "1"}}))["result"]["code"]
+        code = (await ext.call("session.pair", {"client": {"name": "ext", "version": "1"}}))[
+            "result"
+        ]["code"]
         assert (await owner.call("pairing.approve", {"code": code}))["result"] is True
         token = (await ext.next_event())["data"]["token"]
     finally:
@@ -28,7 +30,9 @@ async def _paired(daemon: DaemonProcess) -> RawPeer:
     return await connect(f"ws://127.0.0.1:{daemon.port}/rpc", token=token, headers=EXTENSION)
 
 
-async def test_a_paired_client_writes_only_inside_its_folders(daemon: DaemonProcess, tmp_path: Path) -> None:
+async def test_a_paired_client_writes_only_inside_its_folders(
+    daemon: DaemonProcess, tmp_path: Path
+) -> None:
     outside = tmp_path / "ssh"
     outside.mkdir()
     (outside / "authorized_keys").write_text("mine\n")
@@ -38,14 +42,31 @@ async def test_a_paired_client_writes_only_inside_its_folders(daemon: DaemonProc
     ext = await _paired(daemon)
     try:
         for folder in (str(outside), "/etc", str(link), str(daemon.download_dir / ".." / "x")):
-            reply = await ext.call("jobs.add", {"url": "http://127.0.0.1:9/k", "options": {
-                "dir": folder, "filename": "authorized_keys", "on_duplicate": "overwrite"}})
+            reply = await ext.call(
+                "jobs.add",
+                {
+                    "url": "http://127.0.0.1:9/k",
+                    "options": {
+                        "dir": folder,
+                        "filename": "authorized_keys",
+                        "on_duplicate": "overwrite",
+                    },
+                },
+            )
             assert reply["error"]["code"] == -32602, (folder, reply)
             assert reply["error"]["data"]["param"] == "options.dir"
-        many = await ext.call("jobs.add_many", {"items": [{"url": "http://127.0.0.1:9/k", "options": {"dir": "/etc"}}]})
+        many = await ext.call(
+            "jobs.add_many",
+            {"items": [{"url": "http://127.0.0.1:9/k", "options": {"dir": "/etc"}}]},
+        )
         assert many["result"][0]["error"]["data"]["param"] == "items[0].options.dir"
-        inside = await ext.call("jobs.add", {"url": "http://127.0.0.1:9/k", "options": {
-            "dir": str(daemon.download_dir / "sub"), "start": "paused"}})
+        inside = await ext.call(
+            "jobs.add",
+            {
+                "url": "http://127.0.0.1:9/k",
+                "options": {"dir": str(daemon.download_dir / "sub"), "start": "paused"},
+            },
+        )
         assert "result" in inside, inside
         assert (outside / "authorized_keys").read_text() == "mine\n"
     finally:
@@ -55,16 +76,26 @@ async def test_a_paired_client_writes_only_inside_its_folders(daemon: DaemonProc
 async def test_a_paired_client_may_not_reconfigure_stop_or_approve(daemon: DaemonProcess) -> None:
     ext = await _paired(daemon)
     try:
-        for key, value in (("host", "0.0.0.0"), ("port", 1), ("allowed_origins", ["https://evil.example"]),
-                           ("allowed_dirs", ["/"]), ("extension_ids", []),
-                           # commands the daemon would run, a URL it would post every job to
-                           ("actions", {"x": {"run": ["sh", "-c", "id"]}}),
-                           ("webhook_url", "https://evil.example/"), ("on_queue_empty", ["sh", "-c", "id"])):
+        for key, value in (
+            ("host", "0.0.0.0"),
+            ("port", 1),
+            ("allowed_origins", ["https://evil.example"]),
+            ("allowed_dirs", ["/"]),
+            ("extension_ids", []),
+            # commands the daemon would run, a URL it would post every job to
+            ("actions", {"x": {"run": ["sh", "-c", "id"]}}),
+            ("webhook_url", "https://evil.example/"),
+            ("on_queue_empty", ["sh", "-c", "id"]),
+        ):
             reply = await ext.call("config.set", {"patch": {key: value}})
             assert reply["error"]["code"] == -32009, (key, reply)
         assert "result" in await ext.call("config.set", {"patch": {"max_active": 4}})
-        for method, params in (("daemon.shutdown", {}), ("pairing.approve", {"code": "123456"}),
-                               ("pairing.revoke", {"id": "x"}), ("pairing.list", {})):
+        for method, params in (
+            ("daemon.shutdown", {}),
+            ("pairing.approve", {"code": "123456"}),
+            ("pairing.revoke", {"id": "x"}),
+            ("pairing.list", {}),
+        ):
             reply = await ext.call(method, params)
             assert reply["error"]["code"] == -32009, (method, reply)
         assert "result" in await ext.call("daemon.info")
@@ -73,14 +104,23 @@ async def test_a_paired_client_may_not_reconfigure_stop_or_approve(daemon: Daemo
     assert daemon.proc is not None and daemon.proc.poll() is None
 
 
-async def test_relative_folders_and_tilde_are_refused_even_for_the_owner(daemon: DaemonProcess, tmp_path: Path) -> None:
+async def test_relative_folders_and_tilde_are_refused_even_for_the_owner(
+    daemon: DaemonProcess, tmp_path: Path
+) -> None:
     owner = await connect(f"ws://127.0.0.1:{daemon.port}/rpc", token=daemon.token)
     try:
         for folder in ("relative", "~/Downloads", "./x", ""):
-            reply = await owner.call("jobs.add", {"url": "http://127.0.0.1:9/k", "options": {"dir": folder}})
+            reply = await owner.call(
+                "jobs.add", {"url": "http://127.0.0.1:9/k", "options": {"dir": folder}}
+            )
             assert reply["error"]["code"] == -32602, (folder, reply)
-        reply = await owner.call("jobs.add", {"url": "http://127.0.0.1:9/k", "options": {
-            "dir": str(tmp_path / "anywhere"), "start": "paused"}})
+        reply = await owner.call(
+            "jobs.add",
+            {
+                "url": "http://127.0.0.1:9/k",
+                "options": {"dir": str(tmp_path / "anywhere"), "start": "paused"},
+            },
+        )
         assert "result" in reply
     finally:
         await owner.close()
@@ -94,11 +134,18 @@ async def test_delete_files_keeps_a_file_the_job_skipped(daemon: DaemonProcess) 
     owner = await connect(f"ws://127.0.0.1:{daemon.port}/rpc", token=daemon.token)
     try:
         await owner.call("events.subscribe", {})
-        job_id = (await owner.call("jobs.add", {"url": server.url("/notes.txt"),
-                                                "options": {"on_duplicate": "skip"}}))["result"]["id"]
+        job_id = (
+            await owner.call(
+                "jobs.add", {"url": server.url("/notes.txt"), "options": {"on_duplicate": "skip"}}
+            )
+        )["result"]["id"]
         while True:
             event = await owner.next_event(20)
-            if event["job"] == job_id and event["type"] == "job.status" and event["data"]["status"] == "completed":
+            if (
+                event["job"] == job_id
+                and event["type"] == "job.status"
+                and event["data"]["status"] == "completed"
+            ):
                 break
         assert "result" in await owner.call("jobs.remove", {"ids": [job_id], "delete_files": True})
         assert mine.read_text() == "the user's own file\n"

@@ -50,13 +50,19 @@ class Jobs(Recorder):
         self.downloads = downloads
         self.store = store
 
-    async def status(self, job: str, *statuses: str, timeout: float | None = None) -> dict[str, Any]:  # type: ignore[override]
+    async def status(
+        self, job: str, *statuses: str, timeout: float | None = None
+    ) -> dict[str, Any]:  # type: ignore[override]
         """Waits for the job to reach one of ``statuses``; the Job then."""
         await super().status(job, *statuses, timeout=timeout)
         return self.engine.get(job)
 
     async def progress(self, job: str, at_least: int = 1) -> None:
-        await self.wait_for(lambda e: e.job == job and e.type == EventType.JOB_PROGRESS and e.data["done"] >= at_least)
+        await self.wait_for(
+            lambda e: (
+                e.job == job and e.type == EventType.JOB_PROGRESS and e.data["done"] >= at_least
+            )
+        )
 
     async def download(self, url: str, **options: Any) -> dict[str, Any]:
         job = await self.engine.add(url, options)

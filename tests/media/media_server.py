@@ -38,23 +38,98 @@ def make_media(root: Path) -> None:
     """A 2 s MP4, a 1 MiB MP4, HLS (360p + 720p), DASH (360p + 720p + audio), HTML pages."""
     tone = ["-f", "lavfi", "-i", "sine=frequency=440:duration=3"]
     x264 = ["-c:v", "libx264", "-preset", "ultrafast", "-g", "15", "-c:a", "aac", "-b:a", "32k"]
-    _ffmpeg("-f", "lavfi", "-i", "testsrc=size=640x360:rate=15:duration=2", *tone, "-shortest",
-            *x264, "-b:v", "80k", "-movflags", "+faststart", str(root / "video.mp4"))
+    _ffmpeg(
+        "-f",
+        "lavfi",
+        "-i",
+        "testsrc=size=640x360:rate=15:duration=2",
+        *tone,
+        "-shortest",
+        *x264,
+        "-b:v",
+        "80k",
+        "-movflags",
+        "+faststart",
+        str(root / "video.mp4"),
+    )
     # Noise does not compress: a file big enough to pause in the middle of.
-    _ffmpeg("-f", "lavfi", "-i", "nullsrc=s=320x180:r=15:d=3,geq=random(1)*255:128:128", *tone, "-shortest",
-            *x264, "-b:v", "3M", "-maxrate", "3M", "-bufsize", "1M", str(root / "big.mp4"))
+    _ffmpeg(
+        "-f",
+        "lavfi",
+        "-i",
+        "nullsrc=s=320x180:r=15:d=3,geq=random(1)*255:128:128",
+        *tone,
+        "-shortest",
+        *x264,
+        "-b:v",
+        "3M",
+        "-maxrate",
+        "3M",
+        "-bufsize",
+        "1M",
+        str(root / "big.mp4"),
+    )
     split = "[0:v]split=2[a][b];[a]scale=640:360[v360];[b]null[v720]"
-    src = ["-f", "lavfi", "-i", "testsrc=size=1280x720:rate=15:duration=3", *tone, "-filter_complex", split]
+    src = [
+        "-f",
+        "lavfi",
+        "-i",
+        "testsrc=size=1280x720:rate=15:duration=3",
+        *tone,
+        "-filter_complex",
+        split,
+    ]
     rates = ["-b:v:0", "60k", "-b:v:1", "150k"]
     (root / "hls").mkdir()
-    _ffmpeg(*src, "-map", "[v360]", "-map", "[v720]", "-map", "1:a", "-map", "1:a", *x264, *rates,
-            "-f", "hls", "-hls_time", "1", "-hls_playlist_type", "vod", "-var_stream_map", "v:0,a:0 v:1,a:1",
-            "-master_pl_name", "master.m3u8", "-hls_segment_filename", str(root / "hls" / "v%v_%03d.ts"),
-            str(root / "hls" / "v%v.m3u8"))
+    _ffmpeg(
+        *src,
+        "-map",
+        "[v360]",
+        "-map",
+        "[v720]",
+        "-map",
+        "1:a",
+        "-map",
+        "1:a",
+        *x264,
+        *rates,
+        "-f",
+        "hls",
+        "-hls_time",
+        "1",
+        "-hls_playlist_type",
+        "vod",
+        "-var_stream_map",
+        "v:0,a:0 v:1,a:1",
+        "-master_pl_name",
+        "master.m3u8",
+        "-hls_segment_filename",
+        str(root / "hls" / "v%v_%03d.ts"),
+        str(root / "hls" / "v%v.m3u8"),
+    )
     (root / "dash").mkdir()
-    _ffmpeg(*src, "-map", "[v360]", "-map", "[v720]", "-map", "1:a", *x264, *rates, "-f", "dash",
-            "-seg_duration", "1", "-use_template", "1", "-use_timeline", "0",
-            "-adaptation_sets", "id=0,streams=v id=1,streams=a", str(root / "dash" / "manifest.mpd"))
+    _ffmpeg(
+        *src,
+        "-map",
+        "[v360]",
+        "-map",
+        "[v720]",
+        "-map",
+        "1:a",
+        *x264,
+        *rates,
+        "-f",
+        "dash",
+        "-seg_duration",
+        "1",
+        "-use_template",
+        "1",
+        "-use_timeline",
+        "0",
+        "-adaptation_sets",
+        "id=0,streams=v id=1,streams=a",
+        str(root / "dash" / "manifest.mpd"),
+    )
     pages = {
         "page.html": '<video controls src="/f/video.mp4"></video>',
         "big.html": '<video controls src="/gate/big.mp4"></video>',
@@ -151,7 +226,9 @@ class MediaServer:
             start = int(first or 0)
             end = min(int(last) + 1, len(data)) if last else len(data)
             if start >= len(data):
-                raise web.HTTPRequestRangeNotSatisfiable(headers={"Content-Range": f"bytes */{len(data)}"})
+                raise web.HTTPRequestRangeNotSatisfiable(
+                    headers={"Content-Range": f"bytes */{len(data)}"}
+                )
             status = 206
         response = web.StreamResponse(status=status)
         response.content_type = TYPES.get(path.suffix, "application/octet-stream")

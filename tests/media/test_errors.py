@@ -28,17 +28,38 @@ def test_errors_are_sorted_by_what_can_be_done(message: str, kind: str) -> None:
     assert error_kind(message) == kind
 
 
-def test_geo_age_and_login_reach_the_user_under_their_own_names_and_only_network_is_retried() -> None:
-    assert [error_code(k) for k in ("geo", "age", "login", "other")] == ["geo", "age", "login", "media"]
+def test_geo_age_and_login_reach_the_user_under_their_own_names_and_only_network_is_retried() -> (
+    None
+):
+    assert [error_code(k) for k in ("geo", "age", "login", "other")] == [
+        "geo",
+        "age",
+        "login",
+        "media",
+    ]
     assert "network" in RETRIED_KINDS and not {"geo", "age", "login", "unsupported"} & RETRIED_KINDS
 
 
 def test_a_playlist_found_lists_one_job_per_entry_grouped_under_the_playlist() -> None:
-    found = PlaylistFound({"id": "p", "title": "P", "entries": [
-        {"index": 1, "url": "http://127.0.0.1/a"}, {"index": 2, "url": None}, {"index": 3, "url": "http://127.0.0.1/c"},
-    ]})
+    found = PlaylistFound(
+        {
+            "id": "p",
+            "title": "P",
+            "entries": [
+                {"index": 1, "url": "http://127.0.0.1/a"},
+                {"index": 2, "url": None},
+                {"index": 3, "url": "http://127.0.0.1/c"},
+            ],
+        }
+    )
     assert found.code == "playlist" and "2 entries" in found.message
     assert found.items() == [
-        {"url": "http://127.0.0.1/a", "playlist": {"id": "p", "title": "P", "index": 1, "count": 2}},
-        {"url": "http://127.0.0.1/c", "playlist": {"id": "p", "title": "P", "index": 3, "count": 2}},
+        {
+            "url": "http://127.0.0.1/a",
+            "playlist": {"id": "p", "title": "P", "index": 1, "count": 2},
+        },
+        {
+            "url": "http://127.0.0.1/c",
+            "playlist": {"id": "p", "title": "P", "index": 3, "count": 2},
+        },
     ]

@@ -81,8 +81,14 @@ def test_a_probe_summary_of_a_playlist_lists_entries_with_their_own_urls() -> No
         "webpage_url": page,
         "entries": [
             {"_type": "url", "url": "http://127.0.0.1/watch/1", "title": "one"},
-            {"webpage_url": page, "title": "two", "formats": [{"url": "http://127.0.0.1/low.mp4"},
-                                                                {"url": "http://127.0.0.1/high.mp4"}]},
+            {
+                "webpage_url": page,
+                "title": "two",
+                "formats": [
+                    {"url": "http://127.0.0.1/low.mp4"},
+                    {"url": "http://127.0.0.1/high.mp4"},
+                ],
+            },
         ],
     }
     summary = info_summary(info)
@@ -94,12 +100,22 @@ def test_a_probe_summary_of_a_playlist_lists_entries_with_their_own_urls() -> No
 
 
 def test_a_probe_summary_of_one_video_has_formats_and_qualities() -> None:
-    info = {"id": "v", "title": "A video", "duration": 3, "formats": [
-        {"format_id": "a", "vcodec": "none", "acodec": "opus", "filesize_approx": 1000},
-        {"format_id": "360", "height": 360, "vcodec": "vp9", "acodec": "none", "filesize": 5000},
-    ]}
+    info = {
+        "id": "v",
+        "title": "A video",
+        "duration": 3,
+        "formats": [
+            {"format_id": "a", "vcodec": "none", "acodec": "opus", "filesize_approx": 1000},
+            {
+                "format_id": "360",
+                "height": 360,
+                "vcodec": "vp9",
+                "acodec": "none",
+                "filesize": 5000,
+            },
+        ],
+    }
     summary = info_summary(info)
     assert summary["kind"] == "media" and summary["heights"] == [360]
     assert summary["qualities"] == ["best", "360p", "audio"]
     assert [f["filesize"] for f in summary["formats"]] == [1000, 5000]
-

@@ -38,7 +38,9 @@ async def test_probe_then_add_extracts_once(server: MediaServer, jobs: Jobs) -> 
     assert views(server, "/page.html") == 1
 
 
-async def test_an_hls_job_hands_its_info_dict_to_the_worker(server: MediaServer, jobs: Jobs) -> None:
+async def test_an_hls_job_hands_its_info_dict_to_the_worker(
+    server: MediaServer, jobs: Jobs
+) -> None:
     done = await jobs.download(server.url("hls.html"), mode="media", quality="360p")
     assert done["status"] == "completed", done["error"]
     assert video_height(Path(done["path"])) == 360
@@ -59,7 +61,9 @@ async def test_an_expired_handed_over_url_is_extracted_again(
     assert any("extracting again" in line for line in jobs.logs(job["id"]))
 
 
-async def test_a_resumed_job_extracts_afresh(server: MediaServer, jobs: Jobs, media_root: Path) -> None:
+async def test_a_resumed_job_extracts_afresh(
+    server: MediaServer, jobs: Jobs, media_root: Path
+) -> None:
     job = await jobs.engine.add(server.url("big.html"), {"mode": "media"})
     await jobs.progress(job["id"])  # held at the gate, mid-file
     await jobs.engine.pause([job["id"]])
@@ -68,13 +72,20 @@ async def test_a_resumed_job_extracts_afresh(server: MediaServer, jobs: Jobs, me
     done = await jobs.status(job["id"], "completed", "failed")
     assert done["status"] == "completed", done["error"]
     assert Path(done["path"]).read_bytes() == (media_root / "big.mp4").read_bytes()
-    assert views(server, "/big.html") == 2  # the add's, then the resumed run's: a kept URL may have expired
+    assert (
+        views(server, "/big.html") == 2
+    )  # the add's, then the resumed run's: a kept URL may have expired
 
 
 async def test_the_job_log_says_where_the_time_went(server: MediaServer, jobs: Jobs) -> None:
     direct = await jobs.download(server.url("page.html"), mode="media")
     merged = await jobs.download(server.url("f/dash/manifest.mpd"), mode="media", quality="720p")
     assert direct["status"] == merged["status"] == "completed", (direct["error"], merged["error"])
-    for job, phases in ((direct, ("extract", "first byte", "transfer")), (merged, ("extract", "first byte", "merge"))):
+    for job, phases in (
+        (direct, ("extract", "first byte", "transfer")),
+        (merged, ("extract", "first byte", "merge")),
+    ):
         timings = [line for line in jobs.logs(job["id"]) if line.startswith("time: ")]
-        assert [p for p in phases if any(line.startswith(f"time: {p} ") for line in timings)] == list(phases)
+        assert [
+            p for p in phases if any(line.startswith(f"time: {p} ") for line in timings)
+        ] == list(phases)

@@ -54,7 +54,9 @@ asyncio.run(main(sys.argv[1], sys.argv[2]))
 """
 
 
-def test_the_engine_runs_media_jobs_without_importing_yt_dlp(server: MediaServer, tmp_path: Path) -> None:
+def test_the_engine_runs_media_jobs_without_importing_yt_dlp(
+    server: MediaServer, tmp_path: Path
+) -> None:
     result = subprocess.run(
         [sys.executable, "-c", ENGINE_RUN, server.url("hls.html"), str(tmp_path)],
         check=False,
@@ -68,7 +70,9 @@ def test_the_engine_runs_media_jobs_without_importing_yt_dlp(server: MediaServer
     assert outcome == {"kind": "media", "status": "completed", "yt_dlp": False}
 
 
-async def test_a_silent_worker_is_killed_after_the_stall_timeout(server: MediaServer, tmp_path: Path) -> None:
+async def test_a_silent_worker_is_killed_after_the_stall_timeout(
+    server: MediaServer, tmp_path: Path
+) -> None:
     request = {
         "mode": "download",
         "url": server.url("hold/hls/master.m3u8"),
@@ -94,14 +98,18 @@ async def wait_status(client: Client, job_id: str, *statuses: str) -> dict[str, 
     raise AssertionError("the subscription ended")
 
 
-async def test_probe_and_download_through_the_daemon(server: MediaServer, daemon: DaemonProcess) -> None:
+async def test_probe_and_download_through_the_daemon(
+    server: MediaServer, daemon: DaemonProcess
+) -> None:
     client = await Client.connect(daemon.url, daemon.token, codec="json")
     try:
         info = await client.call("daemon.info")
         assert info["ffmpeg"]
         probe = await client.call("jobs.probe", {"url": server.url("hls.html"), "options": {}})
         assert probe["kind"] == "media" and {"360p", "720p"} <= set(probe["qualities"])
-        job = await client.call("jobs.add", {"url": server.url("f/hls/master.m3u8"), "options": {"quality": "360p"}})
+        job = await client.call(
+            "jobs.add", {"url": server.url("f/hls/master.m3u8"), "options": {"quality": "360p"}}
+        )
         done = await asyncio.wait_for(wait_status(client, job["id"], "completed", "failed"), 120)
     finally:
         await client.close()
@@ -128,7 +136,9 @@ async def test_the_daemon_keeps_one_warm_worker_and_takes_it_along_when_it_stops
     client = await Client.connect(daemon.url, daemon.token, codec="json")
     try:
         for page in ("page.html", "hls.html"):
-            probe = await client.call("jobs.probe", {"url": server.url(page), "options": {"mode": "media"}})
+            probe = await client.call(
+                "jobs.probe", {"url": server.url(page), "options": {"mode": "media"}}
+            )
             assert probe["kind"] == "media"
     finally:
         await client.close()

@@ -21,7 +21,9 @@ from tests.media.media_server import MediaServer
 pytestmark = pytest.mark.media
 
 
-async def test_probe_of_a_page_embedding_hls_offers_its_qualities(server: MediaServer, jobs: Jobs) -> None:
+async def test_probe_of_a_page_embedding_hls_offers_its_qualities(
+    server: MediaServer, jobs: Jobs
+) -> None:
     result = await jobs.engine.probe(server.url("hls.html"), {})
     assert result["kind"] == "media"
     assert {"360p", "720p"} <= set(result["qualities"])
@@ -34,7 +36,11 @@ async def test_quality_360p_of_an_hls_page_gives_a_360p_file_named_after_the_pag
     assert job["status"] == "completed", job["error"]
     assert job["kind"] == "media" and job["media"]["title"].startswith("Hls video")
     path = Path(job["path"])
-    assert path.parent == jobs.downloads / "Video" and path.name.startswith("Hls video") and path.suffix == ".mp4"
+    assert (
+        path.parent == jobs.downloads / "Video"
+        and path.name.startswith("Hls video")
+        and path.suffix == ".mp4"
+    )
     assert job["category"] == "Video"  # an .mp4 goes to the Video category's folder
     assert video_height(path) == 360
     assert jobs.leftovers() == ["Video", f"Video/{path.name}"]
@@ -49,20 +55,26 @@ async def test_dash_becomes_one_file_with_audio_and_video(server: MediaServer, j
     assert jobs.leftovers() == ["Video", f"Video/{path.name}"]
 
 
-async def test_a_page_with_a_video_is_media_fetched_whole(server: MediaServer, jobs: Jobs, media_root: Path) -> None:
+async def test_a_page_with_a_video_is_media_fetched_whole(
+    server: MediaServer, jobs: Jobs, media_root: Path
+) -> None:
     job = await jobs.download(server.url("page.html"))
     assert job["status"] == "completed", job["error"]
     assert job["kind"] == "media"
     assert Path(job["path"]).read_bytes() == (media_root / "video.mp4").read_bytes()
 
 
-async def test_pause_and_resume_continue_the_fragments_already_fetched(server: MediaServer, jobs: Jobs) -> None:
+async def test_pause_and_resume_continue_the_fragments_already_fetched(
+    server: MediaServer, jobs: Jobs
+) -> None:
     job = await jobs.engine.add(server.url("hold/hls/master.m3u8"), {"quality": "360p"})
     await jobs.progress(job["id"])
     await jobs.engine.pause([job["id"]])
     assert jobs.engine.get(job["id"])["status"] == "paused"
     assert job_workers(jobs.engine) == []
-    assert any(name.startswith(".idm-media-") for name in jobs.leftovers())  # the partial data is kept
+    assert any(
+        name.startswith(".idm-media-") for name in jobs.leftovers()
+    )  # the partial data is kept
     server.set_gate(True)
     await jobs.engine.resume([job["id"]])
     done = await jobs.status(job["id"], "completed", "failed")
@@ -71,7 +83,9 @@ async def test_pause_and_resume_continue_the_fragments_already_fetched(server: M
     assert len(server.ranges("/hold/hls/v0_000.ts")) == 1  # not fetched again
 
 
-async def test_pause_and_resume_of_a_direct_media_file(server: MediaServer, jobs: Jobs, media_root: Path) -> None:
+async def test_pause_and_resume_of_a_direct_media_file(
+    server: MediaServer, jobs: Jobs, media_root: Path
+) -> None:
     job = await jobs.engine.add(server.url("big.html"), {})
     await jobs.progress(job["id"])
     await jobs.engine.pause([job["id"]])
@@ -93,7 +107,9 @@ async def test_cancel_leaves_no_partial_files(server: MediaServer, jobs: Jobs, p
     assert jobs.leftovers() == []
 
 
-async def test_a_worker_killed_with_sigkill_fails_its_job_and_nothing_else(server: MediaServer, jobs: Jobs) -> None:
+async def test_a_worker_killed_with_sigkill_fails_its_job_and_nothing_else(
+    server: MediaServer, jobs: Jobs
+) -> None:
     job = await jobs.engine.add(server.url("hold/hls/master.m3u8"), {})
     await jobs.progress(job["id"])
     (pid,) = job_workers(jobs.engine)
@@ -120,7 +136,9 @@ async def test_without_ffmpeg_dash_gives_the_video_alone_and_says_why(
     assert any("ffmpeg" in line for line in jobs.logs(job["id"]))
 
 
-async def test_media_mode_refuses_a_page_without_media_when_added(server: MediaServer, jobs: Jobs) -> None:
+async def test_media_mode_refuses_a_page_without_media_when_added(
+    server: MediaServer, jobs: Jobs
+) -> None:
     with pytest.raises(UrlNotSupported) as refused:
         await jobs.engine.add(server.url("nothing.html"), {"mode": "media"})
     assert refused.value.code == -32010
@@ -132,16 +150,23 @@ async def test_a_page_without_media_fails_as_unsupported(server: MediaServer, jo
     job = await jobs.download(server.url("nothing.html"))
     assert job["status"] == "failed"
     assert job["error"]["code"] == "unsupported"
-    assert "nothing" in job["error"]["message"].lower() or "unsupported" in job["error"]["message"].lower()
+    assert (
+        "nothing" in job["error"]["message"].lower()
+        or "unsupported" in job["error"]["message"].lower()
+    )
 
 
-async def test_a_page_with_two_videos_becomes_one_job_per_entry(server: MediaServer, jobs: Jobs) -> None:
+async def test_a_page_with_two_videos_becomes_one_job_per_entry(
+    server: MediaServer, jobs: Jobs
+) -> None:
     page = await jobs.download(server.url("two.html"))
     assert "a playlist of 2 entries: one job each" in jobs.logs(page["id"]), page["error"]
     listed = (await jobs.engine.list())["jobs"]
     assert len(listed) == 2, listed  # the page's job became the first entry; one more was added
     finished = [await jobs.status(j["id"], "completed", "failed") for j in listed]
-    assert [j["status"] for j in finished] == ["completed", "completed"], [j["error"] for j in finished]
+    assert [j["status"] for j in finished] == ["completed", "completed"], [
+        j["error"] for j in finished
+    ]
     by_index = {j["playlist"]["index"]: j for j in finished}
     assert sorted(by_index) == [1, 2] and {j["playlist"]["count"] for j in finished} == {2}
     assert by_index[1]["id"] == page["id"]
@@ -149,11 +174,15 @@ async def test_a_page_with_two_videos_becomes_one_job_per_entry(server: MediaSer
     assert [video_height(Path(by_index[i]["path"])) for i in (1, 2)] == [360, 180]
 
 
-async def test_a_stalled_download_is_retried_and_then_completes(server: MediaServer, tmp_path: Path) -> None:
+async def test_a_stalled_download_is_retried_and_then_completes(
+    server: MediaServer, tmp_path: Path
+) -> None:
     jobs = await open_jobs(tmp_path, stall_timeout=1.0, retries=2)
     try:
         job = await jobs.engine.add(server.url("hold/hls/master.m3u8"), {"quality": "360p"})
-        await jobs.wait_for(lambda e: e.job == job["id"] and "retrying" in str(e.data.get("message")))
+        await jobs.wait_for(
+            lambda e: e.job == job["id"] and "retrying" in str(e.data.get("message"))
+        )
         server.set_gate(True)
         done = await jobs.status(job["id"], "completed", "failed")
     finally:
@@ -162,7 +191,9 @@ async def test_a_stalled_download_is_retried_and_then_completes(server: MediaSer
     assert video_height(Path(done["path"])) == 360
 
 
-async def test_the_same_title_twice_gets_a_new_name_or_is_skipped(server: MediaServer, jobs: Jobs) -> None:
+async def test_the_same_title_twice_gets_a_new_name_or_is_skipped(
+    server: MediaServer, jobs: Jobs
+) -> None:
     url = server.url("f/dash/manifest.mpd")
     first = await jobs.download(url, quality="360p")
     second = await jobs.download(url, quality="360p")

@@ -41,7 +41,9 @@ async def test_probes_and_adds_reuse_one_warm_worker(server: MediaServer, jobs: 
     assert worker_pids() == [first.pid]
 
 
-async def test_the_spare_started_with_the_daemon_serves_the_first_request(server: MediaServer, jobs: Jobs) -> None:
+async def test_the_spare_started_with_the_daemon_serves_the_first_request(
+    server: MediaServer, jobs: Jobs
+) -> None:
     jobs.engine.warm_media()
     jobs.engine.media.pool.fill()  # what warm() schedules a moment after start-up
     await jobs.engine.probe(server.url("page.html"), {"mode": "media"})
@@ -50,7 +52,9 @@ async def test_the_spare_started_with_the_daemon_serves_the_first_request(server
     assert jobs.engine.media.pool.spawned == 1
 
 
-async def test_a_downloading_worker_is_replaced_by_a_warm_spare(server: MediaServer, jobs: Jobs) -> None:
+async def test_a_downloading_worker_is_replaced_by_a_warm_spare(
+    server: MediaServer, jobs: Jobs
+) -> None:
     done = await jobs.download(server.url("f/hls/master.m3u8"), quality="360p")
     assert done["status"] == "completed", done["error"]
     spare = jobs.engine.media.pool.idle
@@ -58,7 +62,9 @@ async def test_a_downloading_worker_is_replaced_by_a_warm_spare(server: MediaSer
     assert worker_pids() == [spare.pid]  # the downloading worker exited
 
 
-async def test_concurrent_probes_leave_at_most_one_idle_worker(server: MediaServer, jobs: Jobs) -> None:
+async def test_concurrent_probes_leave_at_most_one_idle_worker(
+    server: MediaServer, jobs: Jobs
+) -> None:
     urls = [server.url(p) for p in ("page.html", "hls.html", "two.html")]
     await asyncio.gather(*(jobs.engine.probe(u, {"mode": "media"}) for u in urls))
     idle = jobs.engine.media.pool.idle
@@ -105,7 +111,9 @@ async def test_a_dead_idle_worker_is_replaced_not_used(server: MediaServer) -> N
         await pool.close()
 
 
-async def test_a_spare_that_cannot_start_is_logged_not_raised(caplog: pytest.LogCaptureFixture) -> None:
+async def test_a_spare_that_cannot_start_is_logged_not_raised(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
     async def broken() -> Spawned:
         raise OSError("no fork today")
 

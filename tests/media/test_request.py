@@ -23,9 +23,19 @@ def test_the_users_filename_wins_and_gets_an_extension_only_when_it_has_none() -
 
 def test_headers_cookies_and_referer_reach_yt_dlp() -> None:
     headers = request_headers(
-        {"headers": {"X-A": "1"}, "cookies": {"sid": "s"}, "referer": "http://127.0.0.1/page", "user_agent": "UA"}
+        {
+            "headers": {"X-A": "1"},
+            "cookies": {"sid": "s"},
+            "referer": "http://127.0.0.1/page",
+            "user_agent": "UA",
+        }
     )
-    assert headers == {"X-A": "1", "Cookie": "sid=s", "Referer": "http://127.0.0.1/page", "User-Agent": "UA"}
+    assert headers == {
+        "X-A": "1",
+        "Cookie": "sid=s",
+        "Referer": "http://127.0.0.1/page",
+        "User-Agent": "UA",
+    }
 
 
 def test_without_a_user_agent_yt_dlp_keeps_its_own() -> None:

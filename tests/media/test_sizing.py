@@ -14,7 +14,9 @@ pytestmark = pytest.mark.media
 MiB = 1024 * 1024
 
 
-async def test_a_short_clip_uses_every_connection(server: MediaServer, jobs: Jobs, media_root: Path) -> None:
+async def test_a_short_clip_uses_every_connection(
+    server: MediaServer, jobs: Jobs, media_root: Path
+) -> None:
     clip = os.urandom(int(3.6 * MiB))  # yt-dlp does not look inside a direct file
     (media_root / "clip.mp4").write_bytes(clip)
     (media_root / "clip.html").write_text('<title>Clip</title><video src="/f/clip.mp4"></video>')

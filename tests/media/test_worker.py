@@ -22,7 +22,9 @@ from tests.media.media_server import MediaServer
 pytestmark = pytest.mark.media
 
 
-def download_request(server: MediaServer, path: str, folder: Path, quality: str = "best", ffmpeg: bool = True) -> dict:
+def download_request(
+    server: MediaServer, path: str, folder: Path, quality: str = "best", ffmpeg: bool = True
+) -> dict:
     return {
         "mode": "download",
         "url": server.url(path),
@@ -76,7 +78,9 @@ async def test_quality_360p_from_hls_gives_a_360p_file(server: MediaServer, tmp_
     assert video_height(Path(outcome.result["path"])) == 360
 
 
-async def test_dash_gives_one_file_with_audio_and_video(server: MediaServer, tmp_path: Path) -> None:
+async def test_dash_gives_one_file_with_audio_and_video(
+    server: MediaServer, tmp_path: Path
+) -> None:
     outcome = await run_worker(download_request(server, "f/dash/manifest.mpd", tmp_path, "720p"))
     assert outcome.result is not None, outcome.message()
     path = Path(outcome.result["path"])
@@ -91,7 +95,9 @@ async def test_without_ffmpeg_dash_falls_back_to_a_single_stream(
     empty = tmp_path / "bin"
     empty.mkdir()
     monkeypatch.setenv("PATH", str(empty))  # the worker finds no ffmpeg
-    outcome = await run_worker(download_request(server, "f/dash/manifest.mpd", tmp_path, "720p", ffmpeg=False))
+    outcome = await run_worker(
+        download_request(server, "f/dash/manifest.mpd", tmp_path, "720p", ffmpeg=False)
+    )
     assert outcome.result is not None, outcome.message()
     assert "+" not in outcome.result["format"]  # no merge was attempted
     assert Path(outcome.result["path"]).stat().st_size > 0

@@ -52,7 +52,9 @@ class RealDaemon:
 
 
 async def start_real_daemon(
-    home: Path, config: Config | None = None, token: str | None = None,
+    home: Path,
+    config: Config | None = None,
+    token: str | None = None,
     clock: Callable[[], datetime] | None = None,
 ) -> RealDaemon:
     """``clock``: the schedule's wall clock (tests set it, then call ``ctx.schedule.tick()``)."""

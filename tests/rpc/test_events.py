@@ -28,7 +28,9 @@ async def test_subscribe_gives_a_snapshot_then_live_events(toy: ToyDaemon) -> No
     assert result["snapshot"]["stats"]["queued"] == 1
     await toy.engine.add("http://a.test/two", {})
     event = await peer.next_event()
-    assert event["type"] == "job.added" and event["job"] == "j2" and event["seq"] == result["seq"] + 1
+    assert (
+        event["type"] == "job.added" and event["job"] == "j2" and event["seq"] == result["seq"] + 1
+    )
     assert isinstance(event["at"], float)
     await peer.close()
 
@@ -51,7 +53,9 @@ async def test_since_older_than_the_retention_says_reset(tmp_path) -> None:  # t
         for _ in range(4100):
             toy.ctx.bus.emit(EventType.JOB_LOG, "j", {"level": "info", "message": "x"})
         peer = await connect(toy.url, token=toy.token)
-        result = (await peer.call("events.subscribe", {"since": 1, "types": ["job.status"]}))["result"]
+        result = (await peer.call("events.subscribe", {"since": 1, "types": ["job.status"]}))[
+            "result"
+        ]
         assert result["reset"] is True
         await peer.close()
     finally:
@@ -75,8 +79,16 @@ async def test_reconnecting_with_the_last_seq_misses_no_critical_event(toy: ToyD
     assert result["reset"] is False
     got = [await peer.next_event() for _ in range(4)]
     assert [(e["type"], e["job"]) for e in got] == [
-        ("job.status", "j1"), ("job.status", "j1"), ("job.added", "j2"), ("job.status", "j2")]
-    assert [e["data"].get("status") for e in got if e["type"] == "job.status"] == ["paused", "queued", "cancelled"]
+        ("job.status", "j1"),
+        ("job.status", "j1"),
+        ("job.added", "j2"),
+        ("job.status", "j2"),
+    ]
+    assert [e["data"].get("status") for e in got if e["type"] == "job.status"] == [
+        "paused",
+        "queued",
+        "cancelled",
+    ]
     await peer.close()
 
 
@@ -110,7 +122,9 @@ async def test_no_listener_is_left_behind_after_disconnects(toy: ToyDaemon) -> N
     peers = [await connect(toy.url, codec, token=toy.token) for codec in ("json", "msgpack") * 5]
     for peer in peers:
         await peer.call("events.subscribe", {})
-    assert toy.listeners() == 1 and len(toy.app[RPC].hub.peers) == 10  # one bus listener fans out to all
+    assert (
+        toy.listeners() == 1 and len(toy.app[RPC].hub.peers) == 10
+    )  # one bus listener fans out to all
     await peers[0].call("events.unsubscribe")
     for peer in peers[1:5]:
         await peer.close()
@@ -122,7 +136,9 @@ async def test_no_listener_is_left_behind_after_disconnects(toy: ToyDaemon) -> N
 
 
 async def test_each_event_is_encoded_once_per_codec(toy: ToyDaemon) -> None:
-    peers = [await connect(toy.url, codec, token=toy.token) for codec in ("json",) * 5 + ("msgpack",) * 5]
+    peers = [
+        await connect(toy.url, codec, token=toy.token) for codec in ("json",) * 5 + ("msgpack",) * 5
+    ]
     for peer in peers:
         await peer.call("events.subscribe", {"types": ["job.added"]})
     frames = toy.app[FRAMES]
@@ -183,7 +199,11 @@ async def test_progress_for_a_slow_client_is_coalesced_not_queued(tmp_path) -> N
         toy.ctx.bus.emit(EventType.JOB_STATUS, "j1", {"status": "completed", "error": None})
         events = []
         async with asyncio.timeout(5):
-            while not events or events[-1]["type"] != "job.status" or events[-1]["data"]["status"] != "completed":
+            while (
+                not events
+                or events[-1]["type"] != "job.status"
+                or events[-1]["data"]["status"] != "completed"
+            ):
                 events.append(await peer.next_event())
         progress = [e for e in events if e["type"] == "job.progress"]
         assert len(progress) < 100  # not a backlog of 5000
@@ -212,7 +232,10 @@ async def test_the_sse_mirror_streams_the_same_events(toy: ToyDaemon, how: str) 
         lines: list[str] = []
         async with asyncio.timeout(5):
             while "event: job.status" not in lines:
-                if lines.count("event: job.added") == 1 and toy.engine.jobs["j1"]["status"] != "paused":
+                if (
+                    lines.count("event: job.added") == 1
+                    and toy.engine.jobs["j1"]["status"] != "paused"
+                ):
                     await toy.engine.pause(["j1"])
                 lines.append((await response.content.readline()).decode().rstrip("\n"))
         assert lines[0] == "event: snapshot"
@@ -225,15 +248,21 @@ async def test_the_sse_mirror_needs_the_token(toy: ToyDaemon) -> None:
     async with aiohttp.ClientSession() as session:
         async with session.get(f"{toy.http}/events") as response:
             assert response.status == 401
-        async with session.get(f"{toy.http}/events", headers={"Authorization": "Bearer wrong"}) as response:
+        async with session.get(
+            f"{toy.http}/events", headers={"Authorization": "Bearer wrong"}
+        ) as response:
             assert response.status == 401
-        async with session.get(f"{toy.http}/events", headers={"Origin": "https://evil.example",
-                                                                "Authorization": f"Bearer {toy.token}"}) as response:
+        async with session.get(
+            f"{toy.http}/events",
+            headers={"Origin": "https://evil.example", "Authorization": f"Bearer {toy.token}"},
+        ) as response:
             assert response.status == 403
 
 
 @pytest.mark.parametrize("codec", ["json", "msgpack"])
-async def test_batch_subscribers_get_waiting_events_in_one_array_frame(toy: ToyDaemon, codec: str) -> None:
+async def test_batch_subscribers_get_waiting_events_in_one_array_frame(
+    toy: ToyDaemon, codec: str
+) -> None:
     peer = await connect(toy.url, codec, token=toy.token)
     await peer.call("events.subscribe", {"types": ["job.log"], "batch": True})
     for i in range(20):  # emitted together: they wait together

@@ -23,8 +23,13 @@ def ev(seq: int, type: EventType, job: str | None = "a") -> Event:
 
 
 def test_select_filters_and_keeps_the_last_coalesced_copy_in_place() -> None:
-    events = [ev(1, EventType.JOB_PROGRESS), ev(2, EventType.JOB_STATUS), ev(3, EventType.JOB_PROGRESS),
-              ev(4, EventType.JOB_PROGRESS, "b"), ev(5, EventType.JOB_LOG)]
+    events = [
+        ev(1, EventType.JOB_PROGRESS),
+        ev(2, EventType.JOB_STATUS),
+        ev(3, EventType.JOB_PROGRESS),
+        ev(4, EventType.JOB_PROGRESS, "b"),
+        ev(5, EventType.JOB_LOG),
+    ]
     assert [e.seq for e in EventFilter().select(events)] == [2, 3, 4, 5]
     assert [e.seq for e in EventFilter(jobs=["b"], types=["job.progress"]).select(events)] == [4]
 
@@ -57,7 +62,9 @@ class Socket:
         pass
 
 
-def subscribed(state: RpcState, link: Socket | None = None, batch: bool = False, **kwargs: object) -> Peer:
+def subscribed(
+    state: RpcState, link: Socket | None = None, batch: bool = False, **kwargs: object
+) -> Peer:
     peer = Peer(state, link or Socket())
     peer.subscribe(Subscriber(**kwargs), [], frozenset(), batch)  # type: ignore[arg-type]
     peer.activate()
@@ -122,7 +129,9 @@ def test_ws_frame_headers_for_each_length_class() -> None:
     assert ws_frame("hi") == b"\x81\x02hi"
     assert ws_frame(b"x" * 200)[:4] == b"\x82\x7e\x00\xc8"
     big = ws_frame(b"y" * 70000)
-    assert big[:2] == b"\x82\x7f" and int.from_bytes(big[2:10], "big") == 70000 and len(big) == 70010
+    assert (
+        big[:2] == b"\x82\x7f" and int.from_bytes(big[2:10], "big") == 70000 and len(big) == 70010
+    )
 
 
 def test_idle_sockets_are_written_at_once_and_busy_ones_get_the_rest_queued(tmp_path: Path) -> None:
@@ -136,7 +145,9 @@ def test_idle_sockets_are_written_at_once_and_busy_ones_get_the_rest_queued(tmp_
     assert len(ready(busy)) == 1
 
 
-def test_a_burst_reaches_an_idle_unbatched_peer_in_one_write_of_whole_frames(tmp_path: Path) -> None:
+def test_a_burst_reaches_an_idle_unbatched_peer_in_one_write_of_whole_frames(
+    tmp_path: Path,
+) -> None:
     state = make_state(tmp_path)
     socket = Socket(idle=True)
     peer = subscribed(state, socket)
@@ -150,7 +161,6 @@ def test_a_burst_reaches_an_idle_unbatched_peer_in_one_write_of_whole_frames(tmp
     data, jobs = writes[0], []
     while data:  # three separate text frames, in emit order
         assert data[0] == 0x81 and data[1] < 126
-        jobs.append(json.loads(data[2:2 + data[1]])["params"]["job"])
-        data = data[2 + data[1]:]
+        jobs.append(json.loads(data[2 : 2 + data[1]])["params"]["job"])
+        data = data[2 + data[1] :]
     assert jobs == ["a", "b", "c"] and not ready(peer)
-

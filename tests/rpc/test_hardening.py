@@ -24,7 +24,9 @@ async def raw(peer: RawPeer, frame: str) -> Any:
 
 
 @pytest.mark.parametrize("request_id", ["NaN", "Infinity", "-Infinity", "1e400", "1" + "0" * 30])
-async def test_an_id_without_an_exact_value_is_refused_not_echoed(toy: ToyDaemon, request_id: str) -> None:
+async def test_an_id_without_an_exact_value_is_refused_not_echoed(
+    toy: ToyDaemon, request_id: str
+) -> None:
     peer = await connect(toy.url, token=toy.token)
     try:
         reply = await raw(peer, f'{{"jsonrpc":"2.0","id":{request_id},"method":"session.ping"}}')
@@ -33,15 +35,28 @@ async def test_an_id_without_an_exact_value_is_refused_not_echoed(toy: ToyDaemon
         await peer.close()
 
 
-@pytest.mark.parametrize(("key", "value"), [("stall_timeout", "NaN"), ("stall_timeout", '"nan"'),
-                                            ("stall_timeout", '"inf"'), ("stall_timeout", "1e400"),
-                                            ("speed_limit", "1" + "0" * 400), ("speed_limit", str(1 << 62)),
-                                            ("retries", "-Infinity")])
-async def test_config_set_refuses_non_finite_and_huge_numbers(toy: ToyDaemon, key: str, value: str) -> None:
+@pytest.mark.parametrize(
+    ("key", "value"),
+    [
+        ("stall_timeout", "NaN"),
+        ("stall_timeout", '"nan"'),
+        ("stall_timeout", '"inf"'),
+        ("stall_timeout", "1e400"),
+        ("speed_limit", "1" + "0" * 400),
+        ("speed_limit", str(1 << 62)),
+        ("retries", "-Infinity"),
+    ],
+)
+async def test_config_set_refuses_non_finite_and_huge_numbers(
+    toy: ToyDaemon, key: str, value: str
+) -> None:
     peer = await connect(toy.url, token=toy.token)
     try:
         before = (await peer.call("config.get"))["result"]
-        reply = await raw(peer, f'{{"jsonrpc":"2.0","id":1,"method":"config.set","params":{{"patch":{{"{key}":{value}}}}}}}')
+        reply = await raw(
+            peer,
+            f'{{"jsonrpc":"2.0","id":1,"method":"config.set","params":{{"patch":{{"{key}":{value}}}}}}}',
+        )
         assert reply["error"]["code"] == -32602, reply
         assert (await peer.call("config.get"))["result"] == before
     finally:
@@ -51,20 +66,36 @@ async def test_config_set_refuses_non_finite_and_huge_numbers(toy: ToyDaemon, ke
 async def test_a_nan_in_job_options_is_refused_naming_it(toy: ToyDaemon) -> None:
     peer = await connect(toy.url, token=toy.token)
     try:
-        reply = await raw(peer, '{"jsonrpc":"2.0","id":1,"method":"jobs.add","params":'
-                                '{"url":"http://h/x","options":{"connections":NaN}}}')
-        assert reply["error"]["code"] == -32602 and reply["error"]["data"]["param"] == "options.connections"
+        reply = await raw(
+            peer,
+            '{"jsonrpc":"2.0","id":1,"method":"jobs.add","params":'
+            '{"url":"http://h/x","options":{"connections":NaN}}}',
+        )
+        assert (
+            reply["error"]["code"] == -32602
+            and reply["error"]["data"]["param"] == "options.connections"
+        )
     finally:
         await peer.close()
 
 
-async def test_a_reply_holding_nan_or_a_lone_surrogate_is_an_internal_error_for_its_own_id() -> None:
+async def test_a_reply_holding_nan_or_a_lone_surrogate_is_an_internal_error_for_its_own_id() -> (
+    None
+):
     for bad in (float("nan"), "x\udcff"):
-        frame = await encode_reply("json", [{"jsonrpc": "2.0", "id": 7, "result": bad},
-                                      {"jsonrpc": "2.0", "id": 8, "result": "fine"}])
+        frame = await encode_reply(
+            "json",
+            [
+                {"jsonrpc": "2.0", "id": 7, "result": bad},
+                {"jsonrpc": "2.0", "id": 8, "result": "fine"},
+            ],
+        )
         replies = strict_json(frame)  # type: ignore[arg-type]
-        assert replies[0] == {"jsonrpc": "2.0", "id": 7, "error": {"code": -32603,
-                                                                   "message": "the reply could not be encoded"}}
+        assert replies[0] == {
+            "jsonrpc": "2.0",
+            "id": 7,
+            "error": {"code": -32603, "message": "the reply could not be encoded"},
+        }
         assert replies[1]["result"] == "fine"
 
 
@@ -81,11 +112,16 @@ async def test_a_malformed_url_is_invalid_params(toy: ToyDaemon) -> None:
 async def test_invalid_requests_without_an_id_get_an_error_with_id_null(toy: ToyDaemon) -> None:
     peer = await connect(toy.url, token=toy.token)
     try:
-        for frame in ('{"jsonrpc":"1.0","method":"session.ping"}', '{"jsonrpc":"2.0","method":5}',
-                      '{"jsonrpc":"2.0","method":"session.ping","params":3}'):
+        for frame in (
+            '{"jsonrpc":"1.0","method":"session.ping"}',
+            '{"jsonrpc":"2.0","method":5}',
+            '{"jsonrpc":"2.0","method":"session.ping","params":3}',
+        ):
             reply = await raw(peer, frame)
             assert reply["error"]["code"] == -32600 and reply["id"] is None, reply
-        await peer.send({"jsonrpc": "2.0", "method": "session.ping"})  # a valid notification: no reply
+        await peer.send(
+            {"jsonrpc": "2.0", "method": "session.ping"}
+        )  # a valid notification: no reply
         assert (await peer.call("session.ping"))["result"] == "pong"
     finally:
         await peer.close()
@@ -106,7 +142,10 @@ async def test_a_frame_of_exactly_one_mib_is_taken(toy: ToyDaemon) -> None:
 async def test_a_long_batch_is_refused_and_a_short_one_lets_others_through(toy: ToyDaemon) -> None:
     peer = await connect(toy.url, token=toy.token)
     try:
-        too_long = [{"jsonrpc": "2.0", "id": i, "method": "daemon.info"} for i in range(MAX_BATCH_REQUESTS + 1)]
+        too_long = [
+            {"jsonrpc": "2.0", "id": i, "method": "daemon.info"}
+            for i in range(MAX_BATCH_REQUESTS + 1)
+        ]
         await peer.send(too_long)
         reply = await peer.recv()
         assert reply["error"]["code"] == -32600 and "at most" in reply["error"]["message"]
@@ -130,7 +169,9 @@ async def test_wrong_tokens_are_slowed_down_across_connections(toy: ToyDaemon) -
     peers = [await connect(toy.url) for _ in range(20)]
     try:
         start = time.monotonic()
-        replies = await asyncio.gather(*(p.call("session.hello", {"token": "wrong"}, timeout=10) for p in peers))
+        replies = await asyncio.gather(
+            *(p.call("session.hello", {"token": "wrong"}, timeout=10) for p in peers)
+        )
         elapsed = time.monotonic() - start
         assert all(r["error"]["code"] == -32001 for r in replies)
         assert elapsed >= 20 * delay * 0.9  # one failure at a time, not 20 in parallel
@@ -139,13 +180,17 @@ async def test_wrong_tokens_are_slowed_down_across_connections(toy: ToyDaemon) -
             await p.session.close()
 
 
-async def test_the_number_of_jobs_is_capped(toy: ToyDaemon, monkeypatch: pytest.MonkeyPatch) -> None:
+async def test_the_number_of_jobs_is_capped(
+    toy: ToyDaemon, monkeypatch: pytest.MonkeyPatch
+) -> None:
     from idmd.rpc import jobs
 
     monkeypatch.setattr(jobs, "MAX_JOBS", 3)
     peer = await connect(toy.url, token=toy.token)
     try:
-        many = await peer.call("jobs.add_many", {"items": [{"url": f"http://h/{i}"} for i in range(3)]})
+        many = await peer.call(
+            "jobs.add_many", {"items": [{"url": f"http://h/{i}"} for i in range(3)]}
+        )
         assert len(many["result"]) == 3
         reply = await peer.call("jobs.add", {"url": "http://h/4"})
         assert reply["error"]["code"] == -32011

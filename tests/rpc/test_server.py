@@ -31,7 +31,9 @@ async def test_a_wrong_token_is_refused_and_closes(toy: ToyDaemon) -> None:
 
 async def test_hello_with_the_token_then_calls_work(toy: ToyDaemon) -> None:
     peer = await connect(toy.url)
-    hello = await peer.call("session.hello", {"token": toy.token, "client": {"name": "t", "version": "1"}})
+    hello = await peer.call(
+        "session.hello", {"token": toy.token, "client": {"name": "t", "version": "1"}}
+    )
     assert hello["result"]["server"]["protocol"] == 1
     assert (await peer.call("session.ping"))["result"] == "pong"
     assert (await peer.call("jobs.list", {}))["result"]["total"] == 0
@@ -47,7 +49,9 @@ async def test_a_bearer_header_authenticates_and_a_wrong_one_gets_401(toy: ToyDa
     assert info.value.status == 401
 
 
-async def test_no_hello_within_the_timeout_closes_4401(toy: ToyDaemon, monkeypatch: pytest.MonkeyPatch) -> None:
+async def test_no_hello_within_the_timeout_closes_4401(
+    toy: ToyDaemon, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setattr(connection, "HELLO_TIMEOUT", 0.2)
     peer = await connect(toy.url)
     assert await peer.closed_with() == 4401
@@ -61,14 +65,21 @@ async def test_a_web_page_origin_is_refused_before_the_upgrade(toy: ToyDaemon, o
     assert info.value.status == 403
 
 
-@pytest.mark.parametrize("origin", ["chrome-extension://abcdefghijklmnopabcdefghijklmnop",
-                                    "moz-extension://0f3c1e2a-5b6d-4c7e-8f90-123456789abc"])
+@pytest.mark.parametrize(
+    "origin",
+    [
+        "chrome-extension://abcdefghijklmnopabcdefghijklmnop",
+        "moz-extension://0f3c1e2a-5b6d-4c7e-8f90-123456789abc",
+    ],
+)
 async def test_extension_origins_are_allowed(toy: ToyDaemon, origin: str) -> None:
     peer = await connect(toy.url, token=toy.token, headers={"Origin": origin})
     await peer.close()
 
 
-@pytest.mark.parametrize("host", ["evil.example:{port}", "127.0.0.1:1", "localhost", "attacker.localhost:{port}"])
+@pytest.mark.parametrize(
+    "host", ["evil.example:{port}", "127.0.0.1:1", "localhost", "attacker.localhost:{port}"]
+)
 async def test_a_dns_rebinding_host_is_refused(toy: ToyDaemon, host: str) -> None:
     with pytest.raises(aiohttp.WSServerHandshakeError) as info:
         await connect(toy.url, headers={"Host": host.format(port=toy.server.port)})
@@ -77,7 +88,9 @@ async def test_a_dns_rebinding_host_is_refused(toy: ToyDaemon, host: str) -> Non
 
 @pytest.mark.parametrize("host", ["localhost:{port}", "[::1]:{port}"])
 async def test_loopback_host_names_are_allowed(toy: ToyDaemon, host: str) -> None:
-    peer = await connect(toy.url, token=toy.token, headers={"Host": host.format(port=toy.server.port)})
+    peer = await connect(
+        toy.url, token=toy.token, headers={"Host": host.format(port=toy.server.port)}
+    )
     await peer.close()
 
 
@@ -87,12 +100,14 @@ async def test_msgpack_and_json_give_the_same_answers(toy: ToyDaemon) -> None:
     for codec in ("json", "msgpack"):
         peer = await connect(toy.url, codec, token=toy.token)
         assert peer.ws.protocol == f"idm.v1.{codec}"
-        answers.append([
-            await peer.call("jobs.list", {}),
-            await peer.call("jobs.get", {"id": "j1"}),
-            await peer.call("jobs.get", {"id": "nope"}),
-            await peer.call("config.get"),
-        ])
+        answers.append(
+            [
+                await peer.call("jobs.list", {}),
+                await peer.call("jobs.get", {"id": "j1"}),
+                await peer.call("jobs.get", {"id": "nope"}),
+                await peer.call("config.get"),
+            ]
+        )
         await peer.close()
     assert answers[0] == answers[1]
     assert answers[0][2]["error"]["code"] == -32004
@@ -107,13 +122,20 @@ async def test_no_subprotocol_means_json(toy: ToyDaemon) -> None:
 
 async def test_a_batch_is_answered_in_one_frame_without_notifications(toy: ToyDaemon) -> None:
     peer = await connect(toy.url, token=toy.token)
-    await peer.send([
-        {"jsonrpc": "2.0", "id": 1, "method": "session.ping"},
-        {"jsonrpc": "2.0", "method": "session.ping"},
-        {"jsonrpc": "2.0", "id": 2, "method": "no.such"},
-        {"jsonrpc": "2.0", "id": 3, "method": "jobs.add", "params": {"url": "http://x.test/f", "options": {"connections": 99}}},
-        {"jsonrpc": "2.0", "id": 4, "method": "jobs.add", "params": ["http://x.test/g"]},
-    ])
+    await peer.send(
+        [
+            {"jsonrpc": "2.0", "id": 1, "method": "session.ping"},
+            {"jsonrpc": "2.0", "method": "session.ping"},
+            {"jsonrpc": "2.0", "id": 2, "method": "no.such"},
+            {
+                "jsonrpc": "2.0",
+                "id": 3,
+                "method": "jobs.add",
+                "params": {"url": "http://x.test/f", "options": {"connections": 99}},
+            },
+            {"jsonrpc": "2.0", "id": 4, "method": "jobs.add", "params": ["http://x.test/g"]},
+        ]
+    )
     replies = await peer.reply(None)
     assert isinstance(replies, list)
     by_id = {r["id"]: r for r in replies}
@@ -126,7 +148,9 @@ async def test_a_batch_is_answered_in_one_frame_without_notifications(toy: ToyDa
     await peer.close()
 
 
-async def test_malformed_frames_get_parse_errors_and_the_connection_stays_open(toy: ToyDaemon) -> None:
+async def test_malformed_frames_get_parse_errors_and_the_connection_stays_open(
+    toy: ToyDaemon,
+) -> None:
     peer = await connect(toy.url, token=toy.token)
     await peer.ws.send_str("{not json")
     reply = await peer.reply(None)
@@ -195,7 +219,14 @@ async def test_concurrent_requests_are_served_while_one_waits(toy: ToyDaemon) ->
 
     toy.engine.probe = slow_probe  # type: ignore[method-assign]
     peer = await connect(toy.url, token=toy.token)
-    await peer.send({"jsonrpc": "2.0", "id": "slow", "method": "jobs.probe", "params": {"url": "http://a.test/"}})
+    await peer.send(
+        {
+            "jsonrpc": "2.0",
+            "id": "slow",
+            "method": "jobs.probe",
+            "params": {"url": "http://a.test/"},
+        }
+    )
     assert (await peer.call("session.ping"))["result"] == "pong"
     gate.set()
     assert (await peer.reply("slow"))["result"] == {"kind": "file"}
@@ -214,7 +245,9 @@ async def test_a_connection_waiting_for_pairing_outlives_the_hello_timeout(
         fired.set()
 
     monkeypatch.setattr(connection.Connection, "_hello_timeout", spy)
-    waiting = await connect(toy.url, headers={"Origin": "chrome-extension://abcdefghijklmnopabcdefghijklmnop"})
+    waiting = await connect(
+        toy.url, headers={"Origin": "chrome-extension://abcdefghijklmnopabcdefghijklmnop"}
+    )
     code = (await waiting.call("session.pair", {"client": {"name": "Chrome"}}))["result"]["code"]
     await asyncio.wait_for(fired.wait(), 5)  # the 10 s (here 50 ms) deadline has passed
     admin = await connect(toy.url, token=toy.token)
@@ -227,7 +260,9 @@ async def test_a_connection_waiting_for_pairing_outlives_the_hello_timeout(
 
 
 @pytest.mark.parametrize("codec", ["json", "msgpack"])
-async def test_absurdly_nested_input_is_a_parse_error_not_a_crash(toy: ToyDaemon, codec: str) -> None:
+async def test_absurdly_nested_input_is_a_parse_error_not_a_crash(
+    toy: ToyDaemon, codec: str
+) -> None:
     peer = await connect(toy.url, codec, token=toy.token)
     if codec == "json":
         await peer.ws.send_str("[" * 200_000 + "]" * 200_000)

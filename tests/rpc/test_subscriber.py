@@ -23,8 +23,12 @@ def drain(sub: Subscriber, now: float) -> list[Event]:
 
 def test_filters_by_type_and_job_but_keeps_jobless_events() -> None:
     sub = Subscriber(jobs=["a"], types=["job.status", "stats"])
-    events = [ev(EventType.JOB_STATUS, "a"), ev(EventType.JOB_STATUS, "b"), ev(EventType.JOB_ADDED, "a"),
-              ev(EventType.STATS, None)]
+    events = [
+        ev(EventType.JOB_STATUS, "a"),
+        ev(EventType.JOB_STATUS, "b"),
+        ev(EventType.JOB_ADDED, "a"),
+        ev(EventType.STATS, None),
+    ]
     for e in events:
         sub.offer(e, 0)
     assert drain(sub, 0) == [events[0], events[3]]

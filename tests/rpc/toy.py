@@ -44,24 +44,50 @@ class ToyEngine:
 
     async def probe(self, url: str, options: dict | None = None) -> dict:
         url, options = check_url(url), check_options(options)
-        return {"kind": "file", "filename": url.rsplit("/", 1)[-1], "size": 10, "resumable": True,
-                "formats": [], "qualities": [], "entries": []}
+        return {
+            "kind": "file",
+            "filename": url.rsplit("/", 1)[-1],
+            "size": 10,
+            "resumable": True,
+            "formats": [],
+            "qualities": [],
+            "entries": [],
+        }
 
     async def add(self, url: str, options: dict | None = None, roots: Any = None) -> dict:
         url, options = check_url(url), dict(check_options(options, roots=roots))
         job_id = f"j{next(self._ids)}"
-        job = {"id": job_id, "url": url, "kind": "http", "status": "queued", "filename": url.rsplit("/", 1)[-1],
-               "path": None, "size": None, "done": 0, "speed": 0, "eta": None, "connections": options.get(
-                   "connections", 8), "segments": [], "error": None, "created_at": "2026-01-01T00:00:00Z",
-               "started_at": None, "finished_at": None, "options": options, "media": None}
+        job = {
+            "id": job_id,
+            "url": url,
+            "kind": "http",
+            "status": "queued",
+            "filename": url.rsplit("/", 1)[-1],
+            "path": None,
+            "size": None,
+            "done": 0,
+            "speed": 0,
+            "eta": None,
+            "connections": options.get("connections", 8),
+            "segments": [],
+            "error": None,
+            "created_at": "2026-01-01T00:00:00Z",
+            "started_at": None,
+            "finished_at": None,
+            "options": options,
+            "media": None,
+        }
         self.jobs[job_id] = job
         self.bus.emit(EventType.JOB_ADDED, job_id, dict(job))
         return dict(job)
 
     async def add_many(self, items: list[dict], roots: Any = None) -> list[dict]:
-        return [await self.add(i.url, dict(i.options)) if isinstance(i, Item)
-                else {"error": i.to_dict()}
-                for i in check_items(items, roots)]
+        return [
+            await self.add(i.url, dict(i.options))
+            if isinstance(i, Item)
+            else {"error": i.to_dict()}
+            for i in check_items(items, roots)
+        ]
 
     def held(self) -> int:
         return len(self.jobs)
@@ -74,8 +100,14 @@ class ToyEngine:
     async def fetch(self, job_id: str) -> dict:
         return self.get(job_id)
 
-    async def list(self, status: list[str] | None = None, query: str | None = None, limit: int = 100,
-                   cursor: str | None = None, order: str = "-created_at") -> dict:
+    async def list(
+        self,
+        status: list[str] | None = None,
+        query: str | None = None,
+        limit: int = 100,
+        cursor: str | None = None,
+        order: str = "-created_at",
+    ) -> dict:
         check_listing(status, query, limit, cursor, order)
         jobs = [j for j in self.jobs.values() if not status or j["status"] in status]
         return {"jobs": jobs[:limit], "total": len(jobs), "cursor": None}
@@ -127,7 +159,12 @@ class ToyEngine:
         return [dict(j) for j in self.jobs.values()]
 
     def stats(self) -> dict:
-        return {"active": 0, "queued": len(self.jobs), "speed": 0, "totals": {"jobs": len(self.jobs)}}
+        return {
+            "active": 0,
+            "queued": len(self.jobs),
+            "speed": 0,
+            "totals": {"jobs": len(self.jobs)},
+        }
 
     def progress(self, job_id: str, done: int, segments: list[list[int]] | None = None) -> None:
         data: dict[str, Any] = {"done": done, "size": 100, "speed": 1, "eta": 1, "connections": 1}
@@ -166,7 +203,9 @@ class ToyDaemon:
         return len(self.app[RPC].peers)
 
 
-async def start_toy_daemon(home: Path, queue_limit: int = 1024, config: Config | None = None) -> ToyDaemon:
+async def start_toy_daemon(
+    home: Path, queue_limit: int = 1024, config: Config | None = None
+) -> ToyDaemon:
     paths = resolve_paths({"IDM_HOME": str(home)})
     paths.ensure()
     ctx = DaemonContext(config or Config(), paths, secrets.token_hex(32), EventBus())

@@ -16,6 +16,7 @@ PROTOCOLS = {"json": "idm.v1.json", "msgpack": "idm.v1.msgpack"}
 
 def strict_json(text: str) -> Any:
     """``text`` parsed as a strict JSON parser would: no NaN or Infinity, valid UTF-8 only."""
+
     def refuse(constant: str) -> Any:
         raise ValueError(f"{constant} is not JSON")
 
@@ -24,7 +25,9 @@ def strict_json(text: str) -> Any:
 
 
 class RawPeer:
-    def __init__(self, session: aiohttp.ClientSession, ws: aiohttp.ClientWebSocketResponse, codec: str) -> None:
+    def __init__(
+        self, session: aiohttp.ClientSession, ws: aiohttp.ClientWebSocketResponse, codec: str
+    ) -> None:
         self.session = session
         self.ws = ws
         self.codec = codec
@@ -40,7 +43,11 @@ class RawPeer:
 
     async def recv(self, timeout: float = 5.0) -> Any:
         msg = await self.ws.receive(timeout)
-        if msg.type in (aiohttp.WSMsgType.CLOSE, aiohttp.WSMsgType.CLOSED, aiohttp.WSMsgType.CLOSING):
+        if msg.type in (
+            aiohttp.WSMsgType.CLOSE,
+            aiohttp.WSMsgType.CLOSED,
+            aiohttp.WSMsgType.CLOSING,
+        ):
             raise ConnectionError(f"closed {self.ws.close_code}")
         return decode(self.codec, msg.data)  # type: ignore[arg-type]
 
@@ -76,7 +83,11 @@ class RawPeer:
         async with asyncio.timeout(timeout):
             while True:
                 msg = await self.ws.receive()
-                if msg.type in (aiohttp.WSMsgType.CLOSE, aiohttp.WSMsgType.CLOSED, aiohttp.WSMsgType.CLOSING):
+                if msg.type in (
+                    aiohttp.WSMsgType.CLOSE,
+                    aiohttp.WSMsgType.CLOSED,
+                    aiohttp.WSMsgType.CLOSING,
+                ):
                     return self.ws.close_code
 
     async def close(self) -> None:
@@ -84,18 +95,33 @@ class RawPeer:
         await self.session.close()
 
 
-async def connect(url: str, codec: str = "json", token: str | None = None, headers: dict[str, str] | None = None,
-                  protocol: str | None | bool = True, max_msg_size: int = 4 << 20) -> RawPeer:
+async def connect(
+    url: str,
+    codec: str = "json",
+    token: str | None = None,
+    headers: dict[str, str] | None = None,
+    protocol: str | None | bool = True,
+    max_msg_size: int = 4 << 20,
+) -> RawPeer:
     session = aiohttp.ClientSession()
-    protocols = () if protocol is None else ((PROTOCOLS[codec],) if protocol is True else (str(protocol),))
+    protocols = (
+        () if protocol is None else ((PROTOCOLS[codec],) if protocol is True else (str(protocol),))
+    )
     try:
-        ws = await session.ws_connect(url, protocols=protocols, headers=headers or {}, max_msg_size=max_msg_size,
-                                      autoclose=False)
+        ws = await session.ws_connect(
+            url,
+            protocols=protocols,
+            headers=headers or {},
+            max_msg_size=max_msg_size,
+            autoclose=False,
+        )
     except BaseException:
         await session.close()
         raise
     peer = RawPeer(session, ws, codec)
     if token is not None:
-        reply = await peer.call("session.hello", {"token": token, "client": {"name": "test", "version": "1"}})
+        reply = await peer.call(
+            "session.hello", {"token": token, "client": {"name": "test", "version": "1"}}
+        )
         assert "result" in reply, reply
     return peer

@@ -76,7 +76,9 @@ def test_idm_page_documents_every_command_and_option() -> None:
     text = rendered("idm.1")
     assert undocumented(parser, "idm.1") == set()
     assert {
-        c for c in subcommands(parser) if not re.search(rf"^\s+{re.escape(c)}\b", text, re.MULTILINE)
+        c
+        for c in subcommands(parser)
+        if not re.search(rf"^\s+{re.escape(c)}\b", text, re.MULTILINE)
     } == set()
 
 

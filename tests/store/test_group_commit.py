@@ -26,7 +26,9 @@ def _insert(n: int) -> Write:
     return write
 
 
-async def test_writes_queued_together_are_one_commit_and_a_flush_does_not_wait(db_path: Path) -> None:
+async def test_writes_queued_together_are_one_commit_and_a_flush_does_not_wait(
+    db_path: Path,
+) -> None:
     writer, commits = _writer(db_path, gather=60.0)  # a window no test would sit out
     try:
         for n in range(50):

@@ -35,7 +35,9 @@ def make_job(n: int, status: str, size: int | None, done: int, **extra: Any) -> 
         "error": extra.pop("error", None),
         "created_at": f"2026-11-30T05:{n:02d}:00+00:00",
         "started_at": f"2026-11-30T05:{n:02d}:01+00:00" if status != "queued" else None,
-        "finished_at": f"2026-11-30T05:{n:02d}:59+00:00" if status in ("completed", "failed") else None,
+        "finished_at": f"2026-11-30T05:{n:02d}:59+00:00"
+        if status in ("completed", "failed")
+        else None,
         "options": {"connections": 8},
         "media": None,
         **extra,
@@ -51,9 +53,20 @@ SEGMENTS = [
 
 JOBS = [
     make_job(1, "completed", 700 * MiB, 700 * MiB, filename="debian-13.iso"),
-    make_job(2, "failed", 20 * MiB, 5 * MiB, error={"code": "http_404", "message": "HTTP 404 Not Found"}),
-    make_job(3, "downloading", 64 * MiB, 40 * MiB, speed=3 * MiB, eta=8, connections=4, segments=SEGMENTS,
-             filename="video-1080p.mp4"),
+    make_job(
+        2, "failed", 20 * MiB, 5 * MiB, error={"code": "http_404", "message": "HTTP 404 Not Found"}
+    ),
+    make_job(
+        3,
+        "downloading",
+        64 * MiB,
+        40 * MiB,
+        speed=3 * MiB,
+        eta=8,
+        connections=4,
+        segments=SEGMENTS,
+        filename="video-1080p.mp4",
+    ),
     make_job(4, "paused", 100 * MiB, 25 * MiB, filename="archive.tar.zst"),
     make_job(5, "queued", None, 0, filename="unknown-size.bin"),
 ]
@@ -73,7 +86,9 @@ PROBE = {
 class FakeClient:
     """Answers from fixed data; ``events`` are yielded after the snapshot."""
 
-    def __init__(self, jobs: list[dict[str, Any]] | None = None, events: list[dict[str, Any]] | None = None) -> None:
+    def __init__(
+        self, jobs: list[dict[str, Any]] | None = None, events: list[dict[str, Any]] | None = None
+    ) -> None:
         self.jobs = [dict(job) for job in (jobs if jobs is not None else JOBS)]
         self.events = events or []
         self.status = ConnectionStatus(State.CONNECTED)
@@ -95,13 +110,19 @@ class FakeClient:
         return {}
 
     async def subscribe(self, since: int | None = None) -> AsyncIterator[dict[str, Any]]:
-        yield {"type": "snapshot", "seq": 100, "reset": False,
-               "snapshot": {"jobs": self.jobs, "stats": {"active": 1, "queued": 1, "speed": 3 * MiB}}}
+        yield {
+            "type": "snapshot",
+            "seq": 100,
+            "reset": False,
+            "snapshot": {"jobs": self.jobs, "stats": {"active": 1, "queued": 1, "speed": 3 * MiB}},
+        }
         for event in self.events:
             yield event
         await self._closed.wait()
 
-    def add_state_listener(self, callback: Callable[[ConnectionStatus], None]) -> Callable[[], None]:
+    def add_state_listener(
+        self, callback: Callable[[ConnectionStatus], None]
+    ) -> Callable[[], None]:
         return lambda: None
 
     async def close(self) -> None:
@@ -115,13 +136,34 @@ def speed_events(job_id: str = "job003") -> list[dict[str, Any]]:
     for second in range(60):
         seq += 1
         speed = (1 + (second % 10)) * 300 * 1024
-        events.append({"seq": seq, "type": "job.progress", "job": job_id, "at": 1_800_000_000.0 + second,
-                       "data": {"speed": speed}})
+        events.append(
+            {
+                "seq": seq,
+                "type": "job.progress",
+                "job": job_id,
+                "at": 1_800_000_000.0 + second,
+                "data": {"speed": speed},
+            }
+        )
     for message in ("probe: 64 MiB, ranges supported", "4 connections", "segment 0 complete"):
         seq += 1
-        events.append({"seq": seq, "type": "job.log", "job": job_id, "at": 1_800_000_060.0,
-                       "data": {"level": "info", "message": message}})
+        events.append(
+            {
+                "seq": seq,
+                "type": "job.log",
+                "job": job_id,
+                "at": 1_800_000_060.0,
+                "data": {"level": "info", "message": message},
+            }
+        )
     seq += 1
-    events.append({"seq": seq, "type": "job.progress", "job": job_id, "at": 1_800_000_059.5,
-                   "data": {"speed": 3 * MiB, "segments": SEGMENTS}})
+    events.append(
+        {
+            "seq": seq,
+            "type": "job.progress",
+            "job": job_id,
+            "at": 1_800_000_059.5,
+            "data": {"speed": 3 * MiB, "segments": SEGMENTS},
+        }
+    )
     return events

@@ -30,7 +30,9 @@ async def file_server(path: Path) -> AsyncIterator[TestServer]:
         await server.close()
 
 
-async def wait_until(pilot: Pilot, condition: Callable[[], bool], timeout: float = 10.0, what: str = "") -> None:
+async def wait_until(
+    pilot: Pilot, condition: Callable[[], bool], timeout: float = 10.0, what: str = ""
+) -> None:
     """Let the app run until ``condition()`` holds; fail after ``timeout`` seconds."""
     deadline = time.monotonic() + timeout
     while not condition():

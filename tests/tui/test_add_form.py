@@ -11,11 +11,16 @@ CWD = "/home/someone/work"
 
 
 def test_several_urls_and_every_option_become_the_options_the_daemon_takes() -> None:
-    form = read_form(FormText(
-        urls="https://a.example/1.iso\n\n  https://a.example/2.iso  \n",
-        dir="rel/sub", connections="4", checksum="SHA256=" + "AB" * 32,
-        headers="X-Token: 1\nAccept:  text/plain \n",
-    ), CWD)
+    form = read_form(
+        FormText(
+            urls="https://a.example/1.iso\n\n  https://a.example/2.iso  \n",
+            dir="rel/sub",
+            connections="4",
+            checksum="SHA256=" + "AB" * 32,
+            headers="X-Token: 1\nAccept:  text/plain \n",
+        ),
+        CWD,
+    )
     assert form.errors == {}
     assert form.urls == ["https://a.example/1.iso", "https://a.example/2.iso"]
     assert form.options == {
@@ -27,26 +32,45 @@ def test_several_urls_and_every_option_become_the_options_the_daemon_takes() -> 
 
 
 def test_an_absolute_or_home_folder_stays_where_it_points() -> None:
-    assert read_form(FormText(urls="https://a.example/f", dir="/srv/x/../y"), CWD).options["dir"] == "/srv/y"
+    assert (
+        read_form(FormText(urls="https://a.example/f", dir="/srv/x/../y"), CWD).options["dir"]
+        == "/srv/y"
+    )
     home = read_form(FormText(urls="https://a.example/f", dir="~/dl"), CWD).options["dir"]
     assert home.startswith("/") and home.endswith("/dl") and "~" not in home
 
 
 def test_each_error_belongs_to_its_field_with_the_declared_limits() -> None:
     connections = BY_NAME["connections"]
-    form = read_form(FormText(
-        urls="https://a.example/1\nftp:/nope", filename="x.bin", connections=str(connections.high + 1),
-        checksum="sha1=abc", headers="no colon here",
-    ), CWD)
+    form = read_form(
+        FormText(
+            urls="https://a.example/1\nftp:/nope",
+            filename="x.bin",
+            connections=str(connections.high + 1),
+            checksum="sha1=abc",
+            headers="no colon here",
+        ),
+        CWD,
+    )
     assert form.errors["urls"] == "line 2: not a URL: it should start with http:// or https://"
     assert "one URL" in form.errors["filename"]
-    assert form.errors["connections"] == f"must be an integer from {connections.low} to {connections.high}"
-    assert "sha1" in form.errors["checksum"] and "40" in form.errors["checksum"]  # the length is the problem
+    assert (
+        form.errors["connections"]
+        == f"must be an integer from {connections.low} to {connections.high}"
+    )
+    assert (
+        "sha1" in form.errors["checksum"] and "40" in form.errors["checksum"]
+    )  # the length is the problem
     assert form.errors["headers"] == "line 1: expected Name: Value"
     assert read_form(FormText(urls=""), CWD).errors == {"urls": "give a URL (several: one a line)"}
     ftp = read_form(FormText(urls="https://a/\nftp://h/f"), CWD).errors["urls"]
-    assert ftp == "line 2: only http and https URLs can be downloaded, not 'ftp://h/f'"  # as the daemon says
-    assert "Host is set by idmd" in read_form(FormText(urls="https://a/", headers="Host: x"), CWD).errors["headers"]
+    assert (
+        ftp == "line 2: only http and https URLs can be downloaded, not 'ftp://h/f'"
+    )  # as the daemon says
+    assert (
+        "Host is set by idmd"
+        in read_form(FormText(urls="https://a/", headers="Host: x"), CWD).errors["headers"]
+    )
 
 
 def test_helpers() -> None:

@@ -13,8 +13,16 @@ def plain(cells: dict) -> dict[str, str]:
 
 
 def test_a_downloading_row_shows_progress_speed_eta_and_connections() -> None:
-    job = {"id": "a", "status": "downloading", "filename": "big.iso", "size": 100 * MiB, "done": 25 * MiB,
-           "speed": 2 * MiB, "eta": 37, "connections": 8}
+    job = {
+        "id": "a",
+        "status": "downloading",
+        "filename": "big.iso",
+        "size": 100 * MiB,
+        "done": 25 * MiB,
+        "speed": 2 * MiB,
+        "eta": 37,
+        "connections": 8,
+    }
     cells = plain(row_cells(job))
     assert cells["name"] == "big.iso" and cells["size"] == "100 MiB" and cells["percent"] == "25.0%"
     assert cells["speed"] == "2.0 MiB/s" and cells["eta"] == "0:37" and cells["conns"] == "8"
@@ -22,8 +30,16 @@ def test_a_downloading_row_shows_progress_speed_eta_and_connections() -> None:
 
 
 def test_a_paused_row_shows_no_stale_speed_and_unknown_sizes_read_as_dashes() -> None:
-    job = {"id": "b", "status": "paused", "url": "http://x/y", "size": None, "done": 0, "speed": 5, "eta": 3,
-           "connections": 2}
+    job = {
+        "id": "b",
+        "status": "paused",
+        "url": "http://x/y",
+        "size": None,
+        "done": 0,
+        "speed": 5,
+        "eta": 3,
+        "connections": 2,
+    }
     cells = plain(row_cells(job))
     assert cells["name"] == "http://x/y" and cells["size"] == "–" and cells["percent"] == "–"
     assert cells["speed"] == cells["eta"] == cells["conns"] == ""
@@ -37,8 +53,14 @@ def test_rows_keep_their_width_and_cut_long_names_with_an_ellipsis() -> None:
 
 
 def test_a_job_s_category_follows_its_name_and_survives_a_long_name() -> None:
-    job = {"id": "d", "status": "completed", "filename": "backup.zip", "size": 10, "done": 10,
-           "category": "Compressed"}
+    job = {
+        "id": "d",
+        "status": "completed",
+        "filename": "backup.zip",
+        "size": 10,
+        "done": 10,
+        "category": "Compressed",
+    }
     assert plain(row_cells(job))["name"] == "backup.zip · Compressed"
     long = {**job, "filename": "y" * 300}
     name = plain(row_cells(long, name_width=30))["name"]

@@ -26,8 +26,9 @@ def fake_tool(folder: Path, name: str, output: str) -> None:
     tool.chmod(0o755)
 
 
-def test_the_clipboard_url_is_read_with_the_platforms_tool(tmp_path: Path,
-                                                            monkeypatch: pytest.MonkeyPatch) -> None:
+def test_the_clipboard_url_is_read_with_the_platforms_tool(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv("PATH", str(tmp_path))
     assert clipboard_url() is None  # no tool at all: nothing, and no error
     fake_tool(tmp_path, "xclip", "https://example.org/big.iso")

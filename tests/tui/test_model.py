@@ -8,9 +8,21 @@ from idm_tui.history import SpeedHistory
 from idm_tui.model import JobModel, View
 
 
-def job(job_id: str, status: str = "queued", created: str = "2026-01-01T00:00:00Z", **extra: Any) -> dict:
-    base = {"id": job_id, "url": f"http://x/{job_id}", "status": status, "filename": f"{job_id}.bin",
-            "size": 100, "done": 0, "speed": 0, "eta": None, "connections": 0, "created_at": created}
+def job(
+    job_id: str, status: str = "queued", created: str = "2026-01-01T00:00:00Z", **extra: Any
+) -> dict:
+    base = {
+        "id": job_id,
+        "url": f"http://x/{job_id}",
+        "status": status,
+        "filename": f"{job_id}.bin",
+        "size": 100,
+        "done": 0,
+        "speed": 0,
+        "eta": None,
+        "connections": 0,
+        "created_at": created,
+    }
     return {**base, **extra}
 
 
@@ -63,7 +75,10 @@ def test_history_pages_do_not_overwrite_live_state() -> None:
 def test_newest_first_and_failed_tab_holds_cancelled_too() -> None:
     model = JobModel()
     model.apply_snapshot(
-        [job("old", "failed", "2026-01-01T00:00:00Z"), job("new", "cancelled", "2026-01-02T00:00:00Z")]
+        [
+            job("old", "failed", "2026-01-01T00:00:00Z"),
+            job("new", "cancelled", "2026-01-02T00:00:00Z"),
+        ]
     )
     assert model.visible(View.FAILED) == ["new", "old"]
 
@@ -72,9 +87,13 @@ def test_duplicate_pairing_log_and_stats_are_reported() -> None:
     model = JobModel()
     model.apply_snapshot([job("a")], seq=0)
     assert model.apply_event(event(1, "job.duplicate", "a", {"path": "/d/a.bin"})).waiting == {"a"}
-    assert model.apply_event(event(2, "pairing.requested", None, {"name": "Chrome", "code": "123456"})).pairing == {
-        "name": "Chrome", "code": "123456"}
-    assert model.apply_event(event(3, "job.log", "a", {"level": "info", "message": "hello"})).log == "a"
+    assert model.apply_event(
+        event(2, "pairing.requested", None, {"name": "Chrome", "code": "123456"})
+    ).pairing == {"name": "Chrome", "code": "123456"}
+    assert (
+        model.apply_event(event(3, "job.log", "a", {"level": "info", "message": "hello"})).log
+        == "a"
+    )
     assert list(model.logs["a"]) == ["info    hello"]
     model.apply_event(event(4, "stats", None, {"active": 2, "queued": 7, "speed": 1000}))
     assert model.counts() == {"active": 2, "queued": 7} and model.total_speed() == 1000
@@ -108,4 +127,6 @@ def test_a_restarted_daemon_counting_from_zero_again_is_followed() -> None:
 def test_jobs_waiting_for_a_duplicate_decision_are_reported_from_status_and_snapshot() -> None:
     model = JobModel()
     assert model.apply_snapshot([job("a", "waiting"), job("b")], seq=1).waiting == {"a"}
-    assert model.apply_event(event(2, "job.status", "b", {"status": "waiting", "error": None})).waiting == {"b"}
+    assert model.apply_event(
+        event(2, "job.status", "b", {"status": "waiting", "error": None})
+    ).waiting == {"b"}

@@ -53,13 +53,19 @@ async def test_every_key_is_in_the_footer_or_the_palette_at_80_columns() -> None
     async with app.run_test(size=(80, 24)) as pilot:
         await loaded(pilot, len(JOBS))
         screen = app.main_screen
-        in_footer = {key.description for key in screen.query(FooterKey)
-                     if key.region.width and key.region.right <= 80}
+        in_footer = {
+            key.description
+            for key in screen.query(FooterKey)
+            if key.region.width and key.region.right <= 80
+        }
         for wanted in ("Add", "Cancel", "Limit", "Search", "Quit"):
             assert wanted in in_footer, in_footer
         in_palette = {command.title.split(" (")[0] for command in screen.palette_commands()}
         for binding in screen.BINDINGS:
-            action, description = getattr(binding, "action", ""), getattr(binding, "description", "")
+            action, description = (
+                getattr(binding, "action", ""),
+                getattr(binding, "description", ""),
+            )
             if action not in ("app.quit", "end_search"):  # quit is in the footer, escape is escape
                 assert description in in_footer | in_palette, description
 
@@ -70,16 +76,24 @@ async def test_names_use_the_whole_width_again_after_the_keys_panel_closes() -> 
         await loaded(pilot, 1)
         assert LONG_NAME in line(app, 1)
         app.action_show_help_panel()
-        await wait_until(pilot, lambda: LONG_NAME not in app.export_screenshot(), what="the name cut beside the panel")
+        await wait_until(
+            pilot,
+            lambda: LONG_NAME not in app.export_screenshot(),
+            what="the name cut beside the panel",
+        )
         app.action_hide_help_panel()
         # What the terminal shows, not what the table would render now.
-        await wait_until(pilot, lambda: LONG_NAME in app.export_screenshot(), what="the whole name again")
+        await wait_until(
+            pilot, lambda: LONG_NAME in app.export_screenshot(), what="the whole name again"
+        )
 
 
 async def test_an_empty_list_says_how_to_add_a_download() -> None:
     app = make_app([])
     async with app.run_test(size=(80, 24)) as pilot:
-        await wait_until(pilot, lambda: app.main_screen.status.state == "connected", what="connected")
+        await wait_until(
+            pilot, lambda: app.main_screen.status.state == "connected", what="connected"
+        )
         await wait_until(pilot, lambda: "a: add a download" in line(app, 1), what="the hint")
 
 
@@ -94,12 +108,16 @@ async def test_cancel_asks_first_and_escape_keeps_the_download() -> None:
         await pilot.press("x")
         await wait_until(pilot, lambda: isinstance(app.screen, CancelScreen), what="the question")
         await pilot.press("escape")
-        await wait_until(pilot, lambda: not isinstance(app.screen, CancelScreen), what="the question gone")
+        await wait_until(
+            pilot, lambda: not isinstance(app.screen, CancelScreen), what="the question gone"
+        )
         assert not [c for c in client.calls if c[0] == "jobs.cancel"]
         await pilot.press("x")
         await wait_until(pilot, lambda: isinstance(app.screen, CancelScreen), what="the question")
         await pilot.press("y")
-        await wait_until(pilot, lambda: any(c[0] == "jobs.cancel" for c in client.calls), what="the cancel")
+        await wait_until(
+            pilot, lambda: any(c[0] == "jobs.cancel" for c in client.calls), what="the cancel"
+        )
 
 
 async def test_escape_closes_the_keys_panel() -> None:
@@ -109,7 +127,9 @@ async def test_escape_closes_the_keys_panel() -> None:
         app.action_show_help_panel()
         await wait_until(pilot, lambda: bool(app.screen.query("HelpPanel")), what="the keys panel")
         await pilot.press("escape")
-        await wait_until(pilot, lambda: not app.screen.query("HelpPanel"), what="the keys panel closed")
+        await wait_until(
+            pilot, lambda: not app.screen.query("HelpPanel"), what="the keys panel closed"
+        )
 
 
 async def test_the_add_dialog_says_how_to_add_and_close() -> None:

@@ -63,7 +63,9 @@ def plain(renderable: Any) -> str:
 
 
 async def open_details(app: IdmApp, pilot: Any, job_id: str) -> None:
-    await wait_until(pilot, lambda: app.main_screen.table.selected_id == job_id, what="the job selected")
+    await wait_until(
+        pilot, lambda: app.main_screen.table.selected_id == job_id, what="the job selected"
+    )
     await pilot.press("enter")
     await wait_until(pilot, lambda: isinstance(app.screen, DetailsScreen), what="the details view")
 
@@ -74,10 +76,16 @@ async def test_a_new_link_in_the_details_view(daemon: DaemonProcess, links: Test
         await wait_until(pilot, lambda: app.main_screen.status.state == "connected")
         assert app.client is not None
         job = await app.client.call("jobs.add", {"url": str(links.make_url("/old"))})
-        await wait_until(pilot, lambda: app.model.jobs.get(job["id"], {}).get("status") == "failed", what="failed")
+        await wait_until(
+            pilot,
+            lambda: app.model.jobs.get(job["id"], {}).get("status") == "failed",
+            what="failed",
+        )
         await open_details(app, pilot, job["id"])
         await pilot.press("u")
-        await wait_until(pilot, lambda: isinstance(app.screen, RefreshScreen), what="the new-link dialog")
+        await wait_until(
+            pilot, lambda: isinstance(app.screen, RefreshScreen), what="the new-link dialog"
+        )
         await ready(pilot, "#refresh-url")
         field = app.screen.query_one("#refresh-url", Input)
         field.value = str(links.make_url("/other"))
@@ -87,19 +95,27 @@ async def test_a_new_link_in_the_details_view(daemon: DaemonProcess, links: Test
         assert f"size 5000 ≠ {len(BODY)}" in str(error.content)
         field.value = str(links.make_url("/new"))
         await pilot.press("enter")
-        await wait_until(pilot, lambda: isinstance(app.screen, DetailsScreen), what="the dialog closed")
-        await wait_until(pilot, lambda: app.model.jobs[job["id"]]["status"] == "completed", what="completed")
+        await wait_until(
+            pilot, lambda: isinstance(app.screen, DetailsScreen), what="the dialog closed"
+        )
+        await wait_until(
+            pilot, lambda: app.model.jobs[job["id"]]["status"] == "completed", what="completed"
+        )
         fields = plain(app.screen.query_one("#fields", Static).content)
         assert "/new" in fields and "completed" in fields
 
 
-async def test_the_details_say_when_a_failed_download_comes_back(daemon: DaemonProcess, links: TestServer) -> None:
+async def test_the_details_say_when_a_failed_download_comes_back(
+    daemon: DaemonProcess, links: TestServer
+) -> None:
     app = IdmApp(connect_factory(daemon.url, daemon.token), use_clipboard=False)
     async with app.run_test(size=SIZE) as pilot:
         await wait_until(pilot, lambda: app.main_screen.status.state == "connected")
         assert app.client is not None
         job = await app.client.call("jobs.add", {"url": str(links.make_url("/busy"))})
-        await wait_until(pilot, lambda: "retry_at" in app.model.jobs.get(job["id"], {}), what="a retry time")
+        await wait_until(
+            pilot, lambda: "retry_at" in app.model.jobs.get(job["id"], {}), what="a retry time"
+        )
         await open_details(app, pilot, job["id"])
         fields = plain(app.screen.query_one("#fields", Static).content)
         assert "retry" in fields and "automatic retry 1" in fields and "HTTP 503" in fields

@@ -43,12 +43,16 @@ def test_add_dialog_offers_the_probed_qualities(snap_compare: Any) -> None:
     async def run_before(pilot: Pilot) -> None:
         await loaded(pilot)
         await pilot.press("a")
-        await wait_until(pilot, lambda: isinstance(pilot.app.screen, AddScreen), what="the add dialog")
+        await wait_until(
+            pilot, lambda: isinstance(pilot.app.screen, AddScreen), what="the add dialog"
+        )
         await ready(pilot, "#urls")
         await pilot.press(*"https://video.example/talk", "enter")
         screen = pilot.app.screen
         # The whole URL's probe (a pause in typing may have probed a part of it first).
-        await wait_until(pilot, lambda: screen.probed_url == "https://video.example/talk", what="the probe")
+        await wait_until(
+            pilot, lambda: screen.probed_url == "https://video.example/talk", what="the probe"
+        )
         await pilot.click("#quality")
         await pilot.pause()
 
@@ -59,12 +63,18 @@ def test_add_dialog_shows_probe_errors_in_place(snap_compare: Any) -> None:
     async def run_before(pilot: Pilot) -> None:
         await loaded(pilot)
         await pilot.press("a")
-        await wait_until(pilot, lambda: isinstance(pilot.app.screen, AddScreen), what="the add dialog")
+        await wait_until(
+            pilot, lambda: isinstance(pilot.app.screen, AddScreen), what="the add dialog"
+        )
         await ready(pilot, "#urls")
         await pilot.press(*"https://bad.example/", "enter")
         screen = pilot.app.screen
-        await wait_until(pilot, lambda: screen.query_one("#probe-info").has_class("error"), what="the error")
-        screen.query_one("#urls", TextArea).cursor_blink = False  # the picture must not depend on the blink
+        await wait_until(
+            pilot, lambda: screen.query_one("#probe-info").has_class("error"), what="the error"
+        )
+        screen.query_one(
+            "#urls", TextArea
+        ).cursor_blink = False  # the picture must not depend on the blink
         await pilot.pause()
 
     assert snap_compare(make_app(), terminal_size=SIZE, run_before=run_before)
@@ -75,11 +85,15 @@ def test_details_with_segment_map(snap_compare: Any) -> None:
         app = pilot.app
         assert isinstance(app, IdmApp)
         await loaded(pilot)
-        await wait_until(pilot, lambda: len(app.model.logs.get("job003", ())) == 3, what="the log lines")
+        await wait_until(
+            pilot, lambda: len(app.model.logs.get("job003", ())) == 3, what="the log lines"
+        )
         app.main_screen.table.move_cursor(app.main_screen.table.order.index("job003"))
         await pilot.press("enter")
         await wait_until(pilot, lambda: isinstance(app.screen, DetailsScreen), what="the details")
-        await wait_until(pilot, lambda: ("jobs.get", {"id": "job003"}) in app.client.calls, what="jobs.get")
+        await wait_until(
+            pilot, lambda: ("jobs.get", {"id": "job003"}) in app.client.calls, what="jobs.get"
+        )
         await pilot.pause()
 
     assert snap_compare(make_app(speed_events()), terminal_size=SIZE, run_before=run_before)

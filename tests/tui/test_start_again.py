@@ -20,7 +20,9 @@ class ListenedClient(FakeClient):
         super().__init__()
         self.listeners: list[Callable[[ConnectionStatus], None]] = []
 
-    def add_state_listener(self, callback: Callable[[ConnectionStatus], None]) -> Callable[[], None]:
+    def add_state_listener(
+        self, callback: Callable[[ConnectionStatus], None]
+    ) -> Callable[[], None]:
         self.listeners.append(callback)
         return lambda: self.listeners.remove(callback) if callback in self.listeners else None
 

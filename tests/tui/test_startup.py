@@ -13,8 +13,14 @@ from tests.tui.tmux import REPO
 
 
 def modules_after(code: str) -> set[str]:
-    out = subprocess.run([sys.executable, "-c", f"{code}\nimport sys; print(' '.join(sys.modules))"],
-                         capture_output=True, text=True, check=True, cwd=REPO, timeout=60)
+    out = subprocess.run(
+        [sys.executable, "-c", f"{code}\nimport sys; print(' '.join(sys.modules))"],
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=REPO,
+        timeout=60,
+    )
     return set(out.stdout.split())
 
 
@@ -25,8 +31,14 @@ def test_the_app_module_does_not_load_the_network_stack() -> None:
 
 
 def test_help_loads_neither_textual_nor_aiohttp() -> None:
-    out = subprocess.run([sys.executable, "-m", "idm_tui", "--help"], capture_output=True, text=True,
-                         check=True, cwd=REPO, timeout=60)
+    out = subprocess.run(
+        [sys.executable, "-m", "idm_tui", "--help"],
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=REPO,
+        timeout=60,
+    )
     assert "--no-autostart" in out.stdout
     loaded = modules_after("import idm_tui.__main__")
     assert "textual" not in loaded and "aiohttp" not in loaded

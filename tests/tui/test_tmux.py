@@ -32,8 +32,13 @@ async def test_idm_tui_shows_the_daemons_jobs_and_quits_leaving_it_running(
     client = await Client.connect(daemon.url, daemon.token)
     try:
         # Paused: a state that stays put on screen.
-        job = await client.call("jobs.add", {"url": "http://127.0.0.1:9/nothing-here.iso",
-                                             "options": {"filename": "tmux-check.iso", "start": "paused"}})
+        job = await client.call(
+            "jobs.add",
+            {
+                "url": "http://127.0.0.1:9/nothing-here.iso",
+                "options": {"filename": "tmux-check.iso", "start": "paused"},
+            },
+        )
     finally:
         await client.close()
     tmux.start(tui_command("--no-autostart"), env_for(daemon.home))

@@ -50,24 +50,37 @@ def tui(daemon: DaemonProcess) -> IdmApp:
     return IdmApp(connect_factory(daemon.url, daemon.token), use_clipboard=False)
 
 
-async def test_tabs_show_only_their_statuses_and_priority_keys_work(daemon: DaemonProcess, files: TestServer) -> None:
+async def test_tabs_show_only_their_statuses_and_priority_keys_work(
+    daemon: DaemonProcess, files: TestServer
+) -> None:
     app = tui(daemon)
     async with app.run_test(size=SIZE) as pilot:
         await wait_until(pilot, lambda: app.main_screen.status.state == "connected")
         assert app.client is not None
-        done = await app.client.call("jobs.add", {"url": str(files.make_url("/done.bin")), "options": {}})
-        later = await app.client.call("jobs.add", {"url": str(files.make_url("/later.bin")),
-                                                   "options": {"start": "paused"}})
-        await wait_until(pilot, lambda: app.model.jobs.get(done["id"], {}).get("status") == "completed")
+        done = await app.client.call(
+            "jobs.add", {"url": str(files.make_url("/done.bin")), "options": {}}
+        )
+        later = await app.client.call(
+            "jobs.add", {"url": str(files.make_url("/later.bin")), "options": {"start": "paused"}}
+        )
+        await wait_until(
+            pilot, lambda: app.model.jobs.get(done["id"], {}).get("status") == "completed"
+        )
         await wait_until(pilot, lambda: app.main_screen.table.row_count == 2)
         await pilot.press("4")  # Completed
-        await wait_until(pilot, lambda: app.main_screen.table.order == [done["id"]], what="completed only")
+        await wait_until(
+            pilot, lambda: app.main_screen.table.order == [done["id"]], what="completed only"
+        )
         await pilot.press("3")  # Queued (and paused)
-        await wait_until(pilot, lambda: app.main_screen.table.order == [later["id"]], what="paused only")
+        await wait_until(
+            pilot, lambda: app.main_screen.table.order == [later["id"]], what="paused only"
+        )
         await pilot.press("5")  # Failed
         await wait_until(pilot, lambda: app.main_screen.table.order == [], what="no failures")
         await pilot.press("1")
-        await wait_until(pilot, lambda: set(app.main_screen.table.order) == {done["id"], later["id"]})
+        await wait_until(
+            pilot, lambda: set(app.main_screen.table.order) == {done["id"], later["id"]}
+        )
         # Priority up twice on the paused job, each step applied by the daemon and sent back.
         app.main_screen.table.move_cursor(app.main_screen.table.order.index(later["id"]))
 
@@ -89,21 +102,36 @@ async def test_details_show_segments_speed_and_log_of_a_running_job(
     async with app.run_test(size=SIZE) as pilot:
         await wait_until(pilot, lambda: app.main_screen.status.state == "connected")
         assert app.client is not None
-        job = await app.client.call("jobs.add", {"url": str(files.make_url("/slow.bin")),
-                                                 "options": {"connections": 4, "speed_limit": 256 * 1024}})
+        job = await app.client.call(
+            "jobs.add",
+            {
+                "url": str(files.make_url("/slow.bin")),
+                "options": {"connections": 4, "speed_limit": 256 * 1024},
+            },
+        )
         await wait_until(pilot, lambda: app.main_screen.table.selected_id == job["id"])
         await pilot.press("enter")
-        await wait_until(pilot, lambda: isinstance(app.screen, DetailsScreen), what="the details view")
+        await wait_until(
+            pilot, lambda: isinstance(app.screen, DetailsScreen), what="the details view"
+        )
         segmap = app.screen.query_one(SegmentMap)
         await wait_until(pilot, lambda: len(segmap.segments) >= 2, what="segments")
         assert segmap.total == len(BODY)
-        await wait_until(pilot, lambda: any(s[2] > 0 for s in segmap.segments), what="bytes in a segment")
-        await wait_until(pilot, lambda: max(app.model.speeds[job["id"]].series()) > 0, what="a speed sample")
+        await wait_until(
+            pilot, lambda: any(s[2] > 0 for s in segmap.segments), what="bytes in a segment"
+        )
+        await wait_until(
+            pilot, lambda: max(app.model.speeds[job["id"]].series()) > 0, what="a speed sample"
+        )
         fields = plain(app.screen.query_one("#fields", Static).content)
         assert job["id"] in fields and "downloading" in fields and "2.0 MiB" in fields
         await app.client.call("jobs.update", {"id": job["id"], "patch": {"speed_limit": 0}})
-        await wait_until(pilot, lambda: app.model.jobs[job["id"]]["status"] == "completed", what="completed")
-        await wait_until(pilot, lambda: "completed" in plain(app.screen.query_one("#fields", Static).content))
+        await wait_until(
+            pilot, lambda: app.model.jobs[job["id"]]["status"] == "completed", what="completed"
+        )
+        await wait_until(
+            pilot, lambda: "completed" in plain(app.screen.query_one("#fields", Static).content)
+        )
         await pilot.press("escape")
         await wait_until(pilot, lambda: app.screen is app.main_screen, what="back to the list")
 
@@ -113,12 +141,23 @@ async def test_the_command_palette_offers_the_job_actions(daemon: DaemonProcess)
     async with app.run_test(size=SIZE) as pilot:
         await wait_until(pilot, lambda: app.main_screen.status.state == "connected")
         titles = [command.title for command in app.get_system_commands(app.main_screen)]
-        for action in ("Add (a)", "Pause (spc)", "Cancel (x)", "Retry (r)", "Remove (del)", "Limit (l)",
-                       "Search (/)", "Prio+ (+)", "Folder (o)"):
+        for action in (
+            "Add (a)",
+            "Pause (spc)",
+            "Cancel (x)",
+            "Retry (r)",
+            "Remove (del)",
+            "Limit (l)",
+            "Search (/)",
+            "Prio+ (+)",
+            "Folder (o)",
+        ):
             assert action in titles
         add = next(c for c in app.get_system_commands(app.main_screen) if c.title == "Add (a)")
         add.callback()
-        await wait_until(pilot, lambda: type(app.screen).__name__ == "AddScreen", what="the add dialog")
+        await wait_until(
+            pilot, lambda: type(app.screen).__name__ == "AddScreen", what="the add dialog"
+        )
 
 
 async def test_no_autostart_without_a_daemon_fails_saying_why(idm_home: Path) -> None:
@@ -135,7 +174,10 @@ async def test_the_history_is_read_from_the_daemon_a_page_at_a_time(idm_home: Pa
 
     client = await Client.connect(daemon.url, daemon.token)
     try:
-        items = [{"url": f"http://127.0.0.1:9/old-{n:03d}.bin", "options": {"start": "paused"}} for n in range(150)]
+        items = [
+            {"url": f"http://127.0.0.1:9/old-{n:03d}.bin", "options": {"start": "paused"}}
+            for n in range(150)
+        ]
         jobs = await client.call("jobs.add_many", {"items": items})
         await client.call("jobs.cancel", {"ids": [job["id"] for job in jobs]})
     finally:
@@ -145,13 +187,21 @@ async def test_the_history_is_read_from_the_daemon_a_page_at_a_time(idm_home: Pa
     try:
         app = tui(daemon)
         async with app.run_test(size=SIZE) as pilot:
-            await wait_until(pilot, lambda: app.main_screen.table.row_count == 100, what="the first page")
+            await wait_until(
+                pilot, lambda: app.main_screen.table.row_count == 100, what="the first page"
+            )
             await pilot.press("end")  # the last row asks for the next page
-            await wait_until(pilot, lambda: app.main_screen.table.row_count == 150, what="the second page")
+            await wait_until(
+                pilot, lambda: app.main_screen.table.row_count == 150, what="the second page"
+            )
             await pilot.press("5")  # Failed (and cancelled): all of them are known by now
-            await wait_until(pilot, lambda: app.main_screen.table.row_count == 150, what="the failed tab")
+            await wait_until(
+                pilot, lambda: app.main_screen.table.row_count == 150, what="the failed tab"
+            )
             await pilot.press("3")  # Queued: none
-            await wait_until(pilot, lambda: app.main_screen.table.row_count == 0, what="the queued tab")
+            await wait_until(
+                pilot, lambda: app.main_screen.table.row_count == 0, what="the queued tab"
+            )
     finally:
         daemon.stop()
 
@@ -171,7 +221,9 @@ async def test_s_starts_the_daemon_again_after_it_died(idm_home: Path) -> None:
             await wait_until(pilot, lambda: status.state == "reconnecting", what="the daemon gone")
             assert "s: start idmd" in str(status.render())
             await pilot.press("s")
-            await wait_until(pilot, lambda: status.state == "connected", timeout=30, what="connected again")
+            await wait_until(
+                pilot, lambda: status.state == "connected", timeout=30, what="connected again"
+            )
             assert daemon_pid(idm_home) != daemon.proc.pid
             assert app.client is not None
             assert "speed_limit" in await app.client.call("config.get")  # the new daemon answers

@@ -33,15 +33,40 @@ class Tmux:
         self.name = f"idm-tui-test-{uuid.uuid4().hex[:8]}"
 
     def run(self, *args: str) -> str:
-        return subprocess.run([self.tmux, "-L", self.name, *args], capture_output=True, text=True,
-                              check=False, timeout=10).stdout
+        return subprocess.run(
+            [self.tmux, "-L", self.name, *args],
+            capture_output=True,
+            text=True,
+            check=False,
+            timeout=10,
+        ).stdout
 
     def start(self, command: list[str], env: dict[str, str]) -> None:
         exports = [f"-e{key}={value}" for key, value in env.items()]
         # COLUMNS/LINES from the test runner would override the pane's real size.
         server_env = {k: v for k, v in os.environ.items() if k not in ("COLUMNS", "LINES", "TMUX")}
-        subprocess.run([self.tmux, "-L", self.name, "-f", "/dev/null", "new-session", "-d", "-x", "120", "-y", "36",
-                        *exports, "-c", str(REPO), *command], check=True, timeout=10, env=server_env)
+        subprocess.run(
+            [
+                self.tmux,
+                "-L",
+                self.name,
+                "-f",
+                "/dev/null",
+                "new-session",
+                "-d",
+                "-x",
+                "120",
+                "-y",
+                "36",
+                *exports,
+                "-c",
+                str(REPO),
+                *command,
+            ],
+            check=True,
+            timeout=10,
+            env=server_env,
+        )
         self.run("set-option", "-t", "0", "remain-on-exit", "on")
 
     def screen(self) -> str:
@@ -65,6 +90,9 @@ class Tmux:
         return int(self.run("display-message", "-p", "-t", "0", "#{pane_pid}").strip())
 
     def kill(self) -> None:
-        subprocess.run([self.tmux, "-L", self.name, "kill-server"], capture_output=True, check=False, timeout=10)
-
-
+        subprocess.run(
+            [self.tmux, "-L", self.name, "kill-server"],
+            capture_output=True,
+            check=False,
+            timeout=10,
+        )

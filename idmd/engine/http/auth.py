@@ -36,7 +36,9 @@ class Auth:
         self._count += 1
         parts = urlsplit(url)
         uri = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
-        return authorization(self._challenge, self.user, self.password, method, uri, self._count, self._cnonce)
+        return authorization(
+            self._challenge, self.user, self.password, method, uri, self._count, self._cnonce
+        )
 
     def challenged(self, values: Iterable[str]) -> bool:
         """A 401's ``WWW-Authenticate`` values: True when a new Digest challenge came (try

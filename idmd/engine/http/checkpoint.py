@@ -17,7 +17,9 @@ INTERVAL = 1.0  # seconds between checkpoints: the most a crash can cost to fetc
 
 
 class Checkpointer:
-    def __init__(self, ctx: JobContext, part: PartFile, snapshot: Callable[[], list[list[int]]]) -> None:
+    def __init__(
+        self, ctx: JobContext, part: PartFile, snapshot: Callable[[], list[list[int]]]
+    ) -> None:
         self._ctx = ctx
         self._part = part
         self._snapshot = snapshot

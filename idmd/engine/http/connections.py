@@ -131,7 +131,9 @@ class Connections(KnownFile):
                     await self.hosts.acquire(self.host)  # another round for the segments given back
         except BaseExceptionGroup as group_error:
             failure = group_error.exceptions[0]
-            if isinstance(failure, FetchError) and not isinstance(failure, RangesUnsupported | ValidatorChanged):
+            if isinstance(failure, FetchError) and not isinstance(
+                failure, RangesUnsupported | ValidatorChanged
+            ):
                 # A connection's answer no retry can help (an expired link's 403 midway):
                 # the job fails with it, its part and checkpoint kept for a retry or a new link.
                 raise JobError(failure.code, failure.message) from None
@@ -319,7 +321,9 @@ class Connections(KnownFile):
     def _next_segment(self, wid: int) -> Segment | None:
         segment = take_unowned(self.job.segments)
         if segment is None and self.ranges:
-            floor = split_floor(self.size, self.connections, self.ctx.config.min_split)  # small files too
+            floor = split_floor(
+                self.size, self.connections, self.ctx.config.min_split
+            )  # small files too
             segment = split_largest(self.job.segments, floor)
         if segment is not None:
             segment.owner = wid

@@ -118,13 +118,20 @@ class HttpDownload(KnownFile):
             return False
         if self.size is not None and length != self.size:
             # Preallocated at the full size before any checkpoint: anything else was tampered with.
-            self.ctx.log(f"{Path(part).name} has {length} bytes instead of {self.size}: starting over", "warning")
+            self.ctx.log(
+                f"{Path(part).name} has {length} bytes instead of {self.size}: starting over",
+                "warning",
+            )
             self._forget(keep_place=True)
             return False
         return True
 
     def _forget(self, keep_place: bool) -> None:
-        kept: dict[str, Any] = {k: self.state[k] for k in ("target", "part", "overwrite") if keep_place and k in self.state}
+        kept: dict[str, Any] = {
+            k: self.state[k]
+            for k in ("target", "part", "overwrite")
+            if keep_place and k in self.state
+        }
         self.state.clear()
         self.state.update(kept)
         self.job.segments = []
@@ -156,8 +163,15 @@ class HttpDownload(KnownFile):
                 response.close()
             raise
         self.state.update(
-            requested=self.url, url=info.final_url, etag=info.etag, last_modified=info.last_modified, size=info.size,
-            ranges=info.ranges, target=str(target), part=str(part_path), overwrite=overwrite,
+            requested=self.url,
+            url=info.final_url,
+            etag=info.etag,
+            last_modified=info.last_modified,
+            size=info.size,
+            ranges=info.ranges,
+            target=str(target),
+            part=str(part_path),
+            overwrite=overwrite,
             content_type=info.content_type,
         )
         segment = Segment(0, info.size or 0, owner=0)
@@ -178,7 +192,9 @@ class HttpDownload(KnownFile):
         check_space(Path(self.state["target"]).parent, (size or 0) - self.job.done)
         # One stream starts again from byte 0: its old bytes are dropped, not trusted.
         self.part = PartFile.open(Path(self.state["part"]), size, fresh=not self.ranges)
-        self.ctx.log(f"resuming at {self.job.done} of {size if size is not None else '?'} bytes", "info")
+        self.ctx.log(
+            f"resuming at {self.job.done} of {size if size is not None else '?'} bytes", "info"
+        )
         await self.hosts.acquire(self.host)
         return await self._transfer(first=None)
 
@@ -187,7 +203,9 @@ class HttpDownload(KnownFile):
         checkpoints = Checkpointer(self.ctx, self.part, self.job.segment_lists)
         checkpoints.start()
         try:
-            await Connections(self.ctx, self.part, self.url, self.headers, self.hosts, self.connections).run(first)
+            await Connections(
+                self.ctx, self.part, self.url, self.headers, self.hosts, self.connections
+            ).run(first)
         finally:
             await checkpoints.stop(complete=all(s.finished for s in self.job.segments))
         return await self._finish()
@@ -195,7 +213,9 @@ class HttpDownload(KnownFile):
     async def _finish(self) -> Path:
         assert self.part is not None
         part_path = self.part.path
-        size = self.size if self.size is not None else sum(s.end - s.start for s in self.job.segments)
+        size = (
+            self.size if self.size is not None else sum(s.end - s.start for s in self.job.segments)
+        )
         part = self.part
         if self.size is None:
             part.truncate(size)  # a stream that started over may have been longer the first time
@@ -224,4 +244,3 @@ class HttpDownload(KnownFile):
         self.job.done = size
         self.ctx.update(path=str(final), filename=final.name, size=size)
         return final
-

@@ -57,7 +57,9 @@ class AuthFailed(FetchError):
         if had_credentials:
             super().__init__(f"authentication failed for {host}")
         else:
-            super().__init__(f"{host} asks for a user and password (idm add --user, or idm credentials add {host})")
+            super().__init__(
+                f"{host} asks for a user and password (idm add --user, or idm credentials add {host})"
+            )
 
 
 class RangesUnsupported(FetchError):
@@ -100,7 +102,9 @@ def from_exception(exc: BaseException) -> FetchError:
         os_error = exc.os_error
         if isinstance(os_error, socket.gaierror):
             return FetchError(f"cannot resolve host {exc.host}: {os_error.strerror or os_error}")
-        if isinstance(exc, aiohttp.ClientConnectorCertificateError | aiohttp.ClientConnectorSSLError):
+        if isinstance(
+            exc, aiohttp.ClientConnectorCertificateError | aiohttp.ClientConnectorSSLError
+        ):
             error = FetchError(f"TLS error with {exc.host}: {exc}")
             error.retriable = False
             return error

@@ -28,7 +28,9 @@ def check_space(folder: Path, size: int | None) -> None:
         return
     free = shutil.disk_usage(folder).free
     if free < size:
-        raise JobError("no_space", f"no space left on device: {size} bytes needed, {free} free in {folder}")
+        raise JobError(
+            "no_space", f"no space left on device: {size} bytes needed, {free} free in {folder}"
+        )
 
 
 class PartFile:
@@ -46,7 +48,9 @@ class PartFile:
             fd = os.open(path, flags | (os.O_TRUNC if fresh else 0), 0o644)
         except OSError as exc:
             if exc.errno == errno.ELOOP:
-                raise JobError("io", f"{path.name} is a symbolic link; idmd does not write through links") from None
+                raise JobError(
+                    "io", f"{path.name} is a symbolic link; idmd does not write through links"
+                ) from None
             raise io_error(exc, f"creating {path.name}") from None
         part = cls(path, fd)
         if size:
@@ -100,7 +104,10 @@ def verify(path: Path, size: int | None, checksum: Checksum | None) -> None:
     if checksum is not None:
         got = file_digest(path, checksum.algorithm)
         if got != checksum.hexdigest:
-            raise JobError("checksum", f"{checksum.algorithm} mismatch: expected {checksum.hexdigest}, got {got}")
+            raise JobError(
+                "checksum",
+                f"{checksum.algorithm} mismatch: expected {checksum.hexdigest}, got {got}",
+            )
 
 
 def sync_and_verify(part: PartFile, size: int | None, checksum: Checksum | None) -> None:
@@ -116,7 +123,9 @@ def _free_name(target: Path) -> Path:
     from idmd.core.filenames import unique_name
 
     folder = target.parent
-    return folder / unique_name(target.name, lambda n: os.path.lexists(folder / n))  # a dangling link is taken
+    return folder / unique_name(
+        target.name, lambda n: os.path.lexists(folder / n)
+    )  # a dangling link is taken
 
 
 MAX_MOVE_ATTEMPTS = 100  # names taken again and again while we try: give up rather than spin

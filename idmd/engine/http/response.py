@@ -57,7 +57,9 @@ class ResponseInfo:
     length: int | None  # Content-Length of this response
 
 
-def read_headers(status: int, final_url: str, headers: Mapping[str, str], asked_start: int | None) -> ResponseInfo:
+def read_headers(
+    status: int, final_url: str, headers: Mapping[str, str], asked_start: int | None
+) -> ResponseInfo:
     """Interpret a 200/206 response to a request for ``bytes=asked_start-`` (or no Range)."""
     length_header = headers.get("Content-Length")
     length = int(length_header) if length_header and length_header.isdigit() else None

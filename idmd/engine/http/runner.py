@@ -16,5 +16,7 @@ class HttpRunner:
     async def run(self, ctx: JobContext) -> None:
         job = ctx.job
         detect = (job.options.get("mode") or "auto") == "auto"
-        path = await ctx.download_file(job.url, None, job.options.get("filename"), detect_media=detect)
+        path = await ctx.download_file(
+            job.url, None, job.options.get("filename"), detect_media=detect
+        )
         job.path = str(path)

@@ -20,14 +20,18 @@ IDLE_KEEP = 900.0  # seconds an unused warm worker is kept (it holds about 90 MB
 
 
 class WorkerPool:
-    def __init__(self, spawn: Callable[[], Awaitable[Spawned]] = Spawned.start, idle_keep: float = IDLE_KEEP) -> None:
+    def __init__(
+        self, spawn: Callable[[], Awaitable[Spawned]] = Spawned.start, idle_keep: float = IDLE_KEEP
+    ) -> None:
         self._spawn = spawn
         self.idle_keep = idle_keep
         self._idle: Spawned | None = None
         self._expiry: asyncio.TimerHandle | None = None
         self._refill: asyncio.Task[None] | None = None
         self._reaping: set[asyncio.Task[None]] = set()
-        self._lent: set[Spawned] = set()  # taken by probes, expected back: no spare is needed meanwhile
+        self._lent: set[Spawned] = (
+            set()
+        )  # taken by probes, expected back: no spare is needed meanwhile
         self._closed = False
         self.spawned = 0  # workers started so far (the daemon log and the tests read it)
 
@@ -45,7 +49,9 @@ class WorkerPool:
         request finds a warm one again.
         """
         if self._refill is not None and not self._refill.done():
-            await asyncio.shield(self._refill)  # a spare is being started: a few ms, and it may be warm already
+            await asyncio.shield(
+                self._refill
+            )  # a spare is being started: a few ms, and it may be warm already
         worker = self.idle
         self._idle = None
         self._cancel_expiry()

@@ -17,7 +17,10 @@ from idmd.engine.media.service import Extraction, MediaService, extract
 
 
 async def probe_media(
-    url: str, options: Mapping[str, Any], service: MediaService | None = None, user_agent: str = "",
+    url: str,
+    options: Mapping[str, Any],
+    service: MediaService | None = None,
+    user_agent: str = "",
     proxy: str | None = None,
 ) -> dict[str, Any]:
     """``{kind, title, filename, size, duration, thumbnail, formats, qualities, entries}``
@@ -37,9 +40,9 @@ def describe(url: str, extraction: Extraction, options: Mapping[str, Any]) -> di
     result.setdefault("qualities", [])
     if result["kind"] == "media":
         wanted = options.get("filename")
-        result["filename"] = (None if wanted else plain_file_name(url, chosen.get("ext"))) or media_filename(
-            result.get("title"), chosen.get("ext"), wanted
-        )
+        result["filename"] = (
+            None if wanted else plain_file_name(url, chosen.get("ext"))
+        ) or media_filename(result.get("title"), chosen.get("ext"), wanted)
         result["size"] = chosen.get("size")
         result["format"] = chosen.get("format")
         result["resumable"] = True

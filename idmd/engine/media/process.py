@@ -46,7 +46,11 @@ class WorkerOutcome:
     def message(self) -> str:
         if self.error is not None:
             return str(self.error.get("message") or "media worker failed")
-        why = f"signal {-self.returncode}" if self.returncode and self.returncode < 0 else f"exit {self.returncode}"
+        why = (
+            f"signal {-self.returncode}"
+            if self.returncode and self.returncode < 0
+            else f"exit {self.returncode}"
+        )
         tail = f": {self.last_log}" if self.last_log else ""
         return f"media worker stopped unexpectedly ({why}){tail}"
 
@@ -109,7 +113,6 @@ class Spawned:
         await self.wait()
 
 
-
 class Pool(Protocol):
     """What a worker run needs from ``idmd.engine.media.pool.WorkerPool`` (which imports this module)."""
 
@@ -118,6 +121,7 @@ class Pool(Protocol):
     def give_back(self, worker: Spawned) -> bool: ...
 
     def lost(self, worker: Spawned) -> None: ...
+
 
 @dataclass
 class WorkerProcess:
@@ -166,7 +170,9 @@ class WorkerProcess:
         stdout = self._worker.proc.stdout
         started = False
         while True:
-            timeout = self.stall_timeout if started else max(self.stall_timeout, self.startup_timeout)
+            timeout = (
+                self.stall_timeout if started else max(self.stall_timeout, self.startup_timeout)
+            )
             try:
                 line = await asyncio.wait_for(stdout.readline(), timeout)
             except TimeoutError:
@@ -174,7 +180,10 @@ class WorkerProcess:
                 raise WorkerStalled(f"the media worker sent nothing for {timeout:g} s") from None
             except ValueError:  # a line over MAX_LINE: the worker is not speaking our protocol
                 await self.stop(grace=0)
-                self.outcome.error = {"kind": "other", "message": "media worker sent an oversized line"}
+                self.outcome.error = {
+                    "kind": "other",
+                    "message": "media worker sent an oversized line",
+                }
                 return
             if not line:
                 break

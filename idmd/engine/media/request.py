@@ -30,11 +30,16 @@ def request_headers(options: Mapping[str, Any], default_user_agent: str = "") ->
 
 
 def format_choice(options: Mapping[str, Any], ffmpeg: str | None) -> FormatChoice:
-    return choose_format(options.get("quality"), ffmpeg=ffmpeg is not None, raw=options.get("format"))
+    return choose_format(
+        options.get("quality"), ffmpeg=ffmpeg is not None, raw=options.get("format")
+    )
 
 
 def base_request(
-    url: str, options: Mapping[str, Any], ffmpeg: str | None, default_user_agent: str = "",
+    url: str,
+    options: Mapping[str, Any],
+    ffmpeg: str | None,
+    default_user_agent: str = "",
     proxy: str | None = None,
 ) -> dict[str, Any]:
     """The worker's request; ``proxy`` is yt-dlp's ``proxy``: the job's way out as

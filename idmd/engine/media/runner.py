@@ -37,7 +37,9 @@ if TYPE_CHECKING:
 CHECKPOINT_EVERY = 1.0  # seconds between checkpoints while a worker reports progress
 # Errors that asking the site again cannot fix; any other failure of a handed-over
 # extraction (an expired URL: 403, 404, 410, a broken fragment) extracts again.
-FINAL_CODES = frozenset({"no_space", "io", "checksum", "geo", "age", "login", "unsupported", "playlist"})
+FINAL_CODES = frozenset(
+    {"no_space", "io", "checksum", "geo", "age", "login", "unsupported", "playlist"}
+)
 TEMP_PREFIX = ".idm-media-"
 
 
@@ -50,7 +52,9 @@ class PlaylistFound(JobError):
 
     def __init__(self, summary: dict[str, Any]) -> None:
         self.playlist = {"id": summary.get("id"), "title": summary.get("title")}
-        self.entries: list[dict[str, Any]] = [e for e in summary.get("entries") or [] if e.get("url")]
+        self.entries: list[dict[str, Any]] = [
+            e for e in summary.get("entries") or [] if e.get("url")
+        ]
         count = len(self.entries)
         super().__init__("playlist", f"a playlist of {count} entries: add them as separate jobs")
 
@@ -58,7 +62,10 @@ class PlaylistFound(JobError):
         """One ``{url, playlist: {id, title, index, count}}`` per entry, for the engine to add."""
         count = len(self.entries)
         return [
-            {"url": e["url"], "playlist": {**self.playlist, "index": e.get("index", i), "count": count}}
+            {
+                "url": e["url"],
+                "playlist": {**self.playlist, "index": e.get("index", i), "count": count},
+            }
             for i, e in enumerate(self.entries, 1)
         ]
 
@@ -100,9 +107,14 @@ class MediaRunner:
                 discard_partial(ctx.download_dir, ctx.job.id)
                 raise
             except (_Retry, JobError) as exc:
-                if handed is not None and not (isinstance(exc, JobError) and exc.code in FINAL_CODES):
+                if handed is not None and not (
+                    isinstance(exc, JobError) and exc.code in FINAL_CODES
+                ):
                     # Most likely the URL expired while the job waited: ask the site again, at once.
-                    ctx.log(f"the extraction from add time did not work ({exc}): extracting again", "warning")
+                    ctx.log(
+                        f"the extraction from add time did not work ({exc}): extracting again",
+                        "warning",
+                    )
                     handed = None
                     continue
                 if isinstance(exc, JobError):
@@ -115,7 +127,9 @@ class MediaRunner:
 
     def _request(self, ctx: JobContext) -> dict[str, Any]:
         proxy = job_route(ctx.job.url, ctx.job.options, ctx.config).for_ytdlp
-        return base_request(ctx.job.url, ctx.job.options, shutil.which("ffmpeg"), ctx.config.user_agent, proxy)
+        return base_request(
+            ctx.job.url, ctx.job.options, shutil.which("ffmpeg"), ctx.config.user_agent, proxy
+        )
 
     def _handed(self, ctx: JobContext) -> Extraction | None:
         """The extraction made at add time, if it is still there and usable."""
@@ -208,13 +222,17 @@ class MediaRunner:
         job = ctx.job
         watch = asyncio.create_task(watch_first_byte(job, phases))
         try:
-            job.path = str(await ctx.download_file(direct["url"], direct.get("headers"), state["name"]))
+            job.path = str(
+                await ctx.download_file(direct["url"], direct.get("headers"), state["name"])
+            )
         finally:
             watch.cancel()
         phases.first_byte()
         phases.finished(job.size)
 
-    def _on_info(self, ctx: JobContext, summary: dict[str, Any], ffmpeg: str | None, state: dict[str, Any]) -> None:
+    def _on_info(
+        self, ctx: JobContext, summary: dict[str, Any], ffmpeg: str | None, state: dict[str, Any]
+    ) -> None:
         """The format is chosen: describe the job and settle its name before bytes flow."""
         self._describe(ctx, summary, ffmpeg)
         chosen = summary["chosen"]
@@ -266,7 +284,11 @@ class MediaRunner:
     @staticmethod
     def _duplicate_action(ctx: JobContext) -> str:
         job = ctx.job
-        return str(job.state.get("on_duplicate") or job.options.get("on_duplicate") or ctx.config.on_duplicate)
+        return str(
+            job.state.get("on_duplicate")
+            or job.options.get("on_duplicate")
+            or ctx.config.on_duplicate
+        )
 
     def _place(self, ctx: JobContext, name: str) -> str:
         """The final name, decided before downloading: ask and skip act now."""

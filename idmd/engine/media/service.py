@@ -46,15 +46,23 @@ class Extraction:
 
 def request_key(request: Mapping[str, Any]) -> str:
     """Two requests with the same key extract the same thing (URL, format, headers, ffmpeg)."""
-    return json.dumps({k: request.get(k) for k in ("url", "format", "ffmpeg", "headers")}, sort_keys=True)
+    return json.dumps(
+        {k: request.get(k) for k in ("url", "format", "ffmpeg", "headers")}, sort_keys=True
+    )
 
 
 async def extract(
-    url: str, options: Mapping[str, Any], user_agent: str = "", pool: WorkerPool | None = None,
+    url: str,
+    options: Mapping[str, Any],
+    user_agent: str = "",
+    pool: WorkerPool | None = None,
     proxy: str | None = None,
 ) -> Extraction:
     """One probe-mode worker run; a URL yt-dlp cannot handle raises ``UrlNotSupported``."""
-    request = {**base_request(url, options, shutil.which("ffmpeg"), user_agent, proxy), "mode": "probe"}
+    request = {
+        **base_request(url, options, shutil.which("ffmpeg"), user_agent, proxy),
+        "mode": "probe",
+    }
     started = time.monotonic()
     outcome = await run_worker(request, stall_timeout=PROBE_TIMEOUT, pool=pool)
     if outcome.result is None:
@@ -62,7 +70,12 @@ async def extract(
         raise UrlNotSupported(outcome.message(), data={"reason": kind})
     result = {k: v for k, v in outcome.result.items() if k not in ("type", "info")}
     info = outcome.result.get("info")
-    return Extraction(result, info if isinstance(info, dict) else None, time.monotonic() - started, time.monotonic())
+    return Extraction(
+        result,
+        info if isinstance(info, dict) else None,
+        time.monotonic() - started,
+        time.monotonic(),
+    )
 
 
 class MediaService:
@@ -85,7 +98,9 @@ class MediaService:
         if kept is not None:
             return kept
         extraction = await extract(url, options, user_agent, self.pool, proxy)
-        if extraction.result.get("kind") == "media":  # a playlist's run looks at it again, as a video
+        if (
+            extraction.result.get("kind") == "media"
+        ):  # a playlist's run looks at it again, as a video
             self._kept[key] = extraction
             self._kept.move_to_end(key)
             while len(self._kept) > KEEP_AT_MOST:

@@ -23,7 +23,9 @@ def _mib(size: int) -> str:
 
 
 class Phases:
-    def __init__(self, log: Callable[[str], None], clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(
+        self, log: Callable[[str], None], clock: Callable[[], float] = time.monotonic
+    ) -> None:
         self._log = log
         self._clock = clock
         self.start = clock()
@@ -36,13 +38,17 @@ class Phases:
     def first_byte(self) -> None:
         if self.first_byte_at is None:
             self.first_byte_at = self._clock()
-            self._log(f"time: first byte {self.first_byte_at - self.start:.2f} s after the job started")
+            self._log(
+                f"time: first byte {self.first_byte_at - self.start:.2f} s after the job started"
+            )
 
     def transferred(self, size: int | None) -> None:
         end = self._clock()
         seconds = end - (self.first_byte_at if self.first_byte_at is not None else self.start)
         rate = f", {size / 2**20 / seconds:.1f} MiB/s" if size and seconds > 0 else ""
-        self._log(f"time: transfer {seconds:.2f} s ({_mib(size) if size else 'size unknown'}{rate})")
+        self._log(
+            f"time: transfer {seconds:.2f} s ({_mib(size) if size else 'size unknown'}{rate})"
+        )
 
     def merging(self) -> None:
         if self._merge_at is None:
