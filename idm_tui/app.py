@@ -206,7 +206,8 @@ class IdmApp(App[None]):
             return await self.client.call(method, params)
         except RpcError as exc:
             self.notify(f"{method}: {exc.detail}", severity="error")
-        except Exception as exc:  # noqa: BLE001 - ClientError, OSError, timeouts: shown, never fatal
+        except Exception as exc:  # noqa: BLE001
+            # ClientError, OSError, timeouts: shown, never fatal
             self.notify(f"{method}: {exc}", severity="error")
         return None
 

@@ -139,7 +139,8 @@ class Config:
         for ext_id in self.extension_ids:
             if not valid_extension_id(ext_id):
                 raise ConfigError(
-                    f"extension_ids: {ext_id!r} is not a Chrome (32 letters a-p) or Firefox (UUID) id"
+                    f"extension_ids: {ext_id!r} is not a Chrome (32 letters a-p)"
+                    " or Firefox (UUID) id"
                 )
         if self.proxy:
             try:
@@ -189,33 +190,44 @@ FIELDS: dict[str, str] = {
     "on_duplicate": "rename, overwrite, skip or ask when the file exists",
     "user_agent": "User-Agent sent when a job names none",
     "allowed_origins": "extra Origins (besides browser extensions) allowed to connect",
-    "allowed_dirs": "absolute folders a paired client (the browser extension) may download to, besides download_dir",
-    "extension_ids": "browser extension ids allowed to connect and pair (empty: any well-formed id)",
+    "allowed_dirs": "absolute folders a paired client (the browser extension) may download to,"
+    " besides download_dir",
+    "extension_ids": "browser extension ids allowed to connect and pair"
+    " (empty: any well-formed id)",
     "event_retention": "events kept for replay (at least 4096)",
     "log_level": "debug, info, warning or error",
-    "proxy": "proxy for every job without its own: http://, https://, socks5:// or socks5h://[user:password@]host:port"
-    " (empty: HTTP_PROXY/HTTPS_PROXY)",
-    "no_proxy": "hosts reached without the config's proxy (example.org, .example.org, host:port, *)",
-    "use_categories": "sort downloads into category folders under download_dir (Compressed, Documents, Music, "
-    "Programs, Video and [categories.NAME] tables)",
-    "categories": "[categories.NAME] tables: folder, extensions, mime, hosts (globs), after (an action's name)",
-    "actions": "[actions.NAME] tables run after a download completes: move (a folder), run (a command, "
-    "no shell; the file's path is appended or replaces {path}), timeout (seconds)",
+    "proxy": "proxy for every job without its own: http://, https://, socks5://"
+    " or socks5h://[user:password@]host:port (empty: HTTP_PROXY/HTTPS_PROXY)",
+    "no_proxy": "hosts reached without the config's proxy"
+    " (example.org, .example.org, host:port, *)",
+    "use_categories": "sort downloads into category folders under download_dir"
+    " (Compressed, Documents, Music, Programs, Video and [categories.NAME] tables)",
+    "categories": "[categories.NAME] tables: folder, extensions, mime, hosts (globs),"
+    " after (an action's name)",
+    "actions": "[actions.NAME] tables run after a download completes: move (a folder),"
+    " run (a command, no shell; the file's path is appended or replaces {path}),"
+    " timeout (seconds)",
     "webhook_url": "POST each completed or failed job as JSON to this URL (empty: none)",
     "webhook_timeout": "seconds before a webhook POST is given up",
-    "on_queue_empty": "a command (list of strings, no shell) run when the last queued or running job ends",
-    "auto_retry": "try a download that failed on the network (refused, reset, timeout, 5xx, 429) again later",
-    "auto_retry_wait": "seconds before the first automatic retry; each next one waits about twice as long",
+    "on_queue_empty": "a command (list of strings, no shell) run when the last queued"
+    " or running job ends",
+    "auto_retry": "try a download that failed on the network"
+    " (refused, reset, timeout, 5xx, 429) again later",
+    "auto_retry_wait": "seconds before the first automatic retry;"
+    " each next one waits about twice as long",
     "auto_retry_max": "automatic retries of one failed download before it stays failed",
-    "fleet_url": "[fleet] url: the NATS server of a fleet of idmd (nats://HOST:4222); empty: no fleet",
+    "fleet_url": "[fleet] url: the NATS server of a fleet of idmd (nats://HOST:4222);"
+    " empty: no fleet",
     "fleet_name": "[fleet] name: the fleet's name (its stream, bucket and subjects)",
     "fleet_node": "[fleet] node: this daemon's name in the fleet (empty: the host name)",
     "fleet_credentials": "[fleet] credentials: a NATS .creds file",
     "fleet_tls_ca": "[fleet] tls_ca: CA file that signs the NATS server's certificate",
     "fleet_tls_cert": "[fleet] tls_cert: client certificate file for NATS TLS",
     "fleet_tls_key": "[fleet] tls_key: the client certificate's key file",
-    "fleet_ack_wait": "[fleet] ack_wait: seconds without a heartbeat before a node's jobs go to another node",
-    "fleet_max_deliver": "[fleet] max_deliver: deliveries of a job (one per failed attempt) before it fails",
+    "fleet_ack_wait": "[fleet] ack_wait: seconds without a heartbeat before a node's jobs"
+    " go to another node",
+    "fleet_max_deliver": "[fleet] max_deliver: deliveries of a job (one per failed attempt)"
+    " before it fails",
 }
 
 _TYPES = {f.name: f.type for f in dataclasses.fields(Config)}
@@ -227,7 +239,8 @@ SIZED = frozenset({"min_split", "speed_limit"})
 
 
 def _flatten_fleet(patch: dict[str, Any]) -> dict[str, Any]:
-    """``[fleet] url = …`` (a table in config.toml, or ``{"fleet": {…}}`` in a patch) is ``fleet_url``."""
+    """``[fleet] url = …`` (a table in config.toml, or
+    ``{"fleet": {…}}`` in a patch) is ``fleet_url``."""
     table = patch.get("fleet")
     if table is None:
         return patch
@@ -290,7 +303,8 @@ def _coerce(key: str, value: Any) -> Any:
 
 
 def _boolean(value: Any) -> bool:
-    """true/false, also as the words ``idm config set`` passes: true, false, on, off, yes, no, 1, 0."""
+    """true/false, also as the words ``idm config set``
+    passes: true, false, on, off, yes, no, 1, 0."""
     if isinstance(value, bool):
         return value
     words = {

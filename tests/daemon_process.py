@@ -55,7 +55,8 @@ class DaemonProcess:
                 self.home.mkdir(parents=True, exist_ok=True)
                 self.proc = subprocess.Popen(
                     [sys.executable, "-m", "idmd", "--port", "0", *self.extra_args],
-                    cwd=self.home,  # a relative path the daemon resolves by mistake lands here, not in the repo
+                    # a relative path the daemon resolves by mistake lands here, not in the repo
+                    cwd=self.home,
                     env=env,
                     stdin=subprocess.DEVNULL,
                     stdout=log,

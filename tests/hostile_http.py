@@ -52,6 +52,7 @@ class RawHttpServer:
 
 
 def response(status_line: bytes, headers: tuple[bytes, ...] = (), body: bytes = b"") -> bytes:
-    """A whole response: ``status_line`` such as ``b"HTTP/1.1 404 Not F\\xe9und"``, raw header lines, body."""
+    """A whole response: ``status_line`` such as ``b"HTTP/1.1 404 Not F\\xe9und"``,
+    raw header lines, body."""
     head = [status_line, *headers, b"Content-Length: %d" % len(body), b"Connection: close"]
     return b"\r\n".join(head) + b"\r\n\r\n" + body

@@ -44,7 +44,10 @@ def field_rows(job: Job) -> list[tuple[str, str | Text]]:
         ("size", human_size(job.get("size"))),
         (
             "done",
-            f"{human_size(job.get('done') or 0)}  {human_percent(job.get('done'), job.get('size'), status)}",
+            (
+                f"{human_size(job.get('done') or 0)}  "
+                f"{human_percent(job.get('done'), job.get('size'), status)}"
+            ),
         ),
         ("speed", human_speed(job.get("speed"))),
         ("eta", human_eta(job.get("eta"))),
@@ -63,7 +66,10 @@ def field_rows(job: Job) -> list[tuple[str, str | Text]]:
         rows.append(
             (
                 "retry",
-                f"{short_time(job.get('retry_at'))} (automatic retry {int(job.get('auto_retries') or 0) + 1})",
+                (
+                    f"{short_time(job.get('retry_at'))} "
+                    f"(automatic retry {int(job.get('auto_retries') or 0) + 1})"
+                ),
             )
         )
     if media:

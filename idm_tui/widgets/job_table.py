@@ -79,7 +79,9 @@ class JobTable(ScrollView, can_focus=True):
     DEFAULT_CSS = """
     JobTable { height: 1fr; background: $surface; }
     JobTable > .job-table--header { background: $panel; text-style: bold; }
-    JobTable > .job-table--cursor { background: $block-cursor-background; color: $block-cursor-foreground; text-style: bold; }
+    JobTable > .job-table--cursor {
+        background: $block-cursor-background; color: $block-cursor-foreground; text-style: bold;
+    }
     JobTable > .job-table--cursor-blurred { background: $block-cursor-blurred-background; }
     JobTable > .job-table--odd { background: $foreground 4%; }
     """

@@ -59,7 +59,8 @@ def _waiting(c: Call) -> list[Job]:
 
 
 async def _stopped(c: Call, offset: int, num: int) -> list[Job]:
-    """Finished jobs in aria2's order (oldest first; a negative offset counts back from the newest)."""
+    """Finished jobs in aria2's order (oldest first;
+    a negative offset counts back from the newest)."""
     if num <= 0:
         return []
     order, skip = ("finished_at", offset) if offset >= 0 else ("-finished_at", -offset - 1)

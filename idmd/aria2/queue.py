@@ -21,7 +21,8 @@ def queue_key(job: Mapping[str, Any]) -> tuple[int, str]:
 
 
 def window(items: list[T], offset: int, num: int) -> list[T]:
-    """aria2's ``tellWaiting``/``tellStopped`` slice: offset -1 is the last item, listed backwards."""
+    """aria2's ``tellWaiting``/``tellStopped`` slice:
+    offset -1 is the last item, listed backwards."""
     if num <= 0:
         return []
     if offset >= 0:

@@ -26,7 +26,8 @@ MAX_BATCH = MAX_ITEMS  # requests in one batch, calls in one multicall
 
 
 class Message:
-    """One incoming frame or HTTP request: who sent it, and whether it paid the wrong-token delay."""
+    """One incoming frame or HTTP request: who sent
+    it, and whether it paid the wrong-token delay."""
 
     def __init__(self, remote: str) -> None:
         self.remote = remote

@@ -37,7 +37,8 @@ def progress_line(job: Job, width: int = 80) -> str:
     tail = (
         f" {bar(done, total)} {human_percent(done, total, job.get('status', '')):>6}"
         f" {human_size(done)}/{human_size(total)}"
-        f" {human_speed(job.get('speed'))} ETA {human_eta(job.get('eta')):>7} {job.get('status', ''):<11}"
+        f" {human_speed(job.get('speed'))} ETA {human_eta(job.get('eta')):>7}"
+        f" {job.get('status', ''):<11}"
     )
     name = str(job.get("filename") or job.get("url") or job.get("id"))
     room = max(8, width - len(tail))
@@ -150,7 +151,8 @@ def job_details(job: Job) -> str:
     media = job.get("media")
     if media:
         lines.append(
-            f"{'media:':<13}{media.get('title')} [{media.get('quality') or media.get('format') or ''}]"
+            f"{'media:':<13}{media.get('title')} "
+            f"[{media.get('quality') or media.get('format') or ''}]"
         )
     segments = job.get("segments") or []
     if segments:
@@ -170,7 +172,8 @@ def event_line(event: dict[str, Any]) -> str:
     job = event.get("job") or "-"
     if kind == "job.progress":
         detail = (
-            f"{human_size(data.get('done'))}/{human_size(data.get('size'))} {human_speed(data.get('speed'))}"
+            f"{human_size(data.get('done'))}/{human_size(data.get('size'))}"
+            f" {human_speed(data.get('speed'))}"
             f" ETA {human_eta(data.get('eta'))}"
         )
     elif kind == "job.status":
@@ -181,12 +184,18 @@ def event_line(event: dict[str, Any]) -> str:
     elif kind == "job.added":
         detail = str(data.get("filename") or data.get("url"))
     elif kind == "stats":
-        detail = f"active {data.get('active')} queued {data.get('queued')} {human_speed(data.get('speed'))}"
+        detail = (
+            f"active {data.get('active')} queued {data.get('queued')}"
+            f" {human_speed(data.get('speed'))}"
+        )
     elif kind == "job.log":
         detail = f"{data.get('level')}: {data.get('message')}"
     elif kind == "pairing.requested":
         client = data.get("client") or {}
-        detail = f"code {data.get('code')} from {client.get('name')} (approve: idm pair approve {data.get('code')})"
+        detail = (
+            f"code {data.get('code')} from {client.get('name')}"
+            f" (approve: idm pair approve {data.get('code')})"
+        )
     else:
         detail = ", ".join(f"{k}={v}" for k, v in data.items())
     return f"{event.get('seq', ''):>6} {kind:<18} {job:<10} {detail}"

@@ -43,7 +43,8 @@ class ProgressView:
                 else ""
             )
             print(
-                f"{job.get('id')} {job.get('status')}{reason} {job.get('filename') or job.get('url')}",
+                f"{job.get('id')} {job.get('status')}{reason}"
+                f" {job.get('filename') or job.get('url')}",
                 file=self.out,
                 flush=True,
             )

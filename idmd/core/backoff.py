@@ -16,7 +16,8 @@ MAX_RETRY_AFTER = 600.0  # a server asking for more than 10 minutes is treated a
 def backoff_delay(
     attempt: int, base: float = 0.25, cap: float = 30.0, rand: random.Random | None = None
 ) -> float:
-    """Seconds to wait before retry number ``attempt`` (1-based): ``base * 2**(attempt-1)``, jittered.
+    """Seconds to wait before retry number ``attempt``
+    (1-based): ``base * 2**(attempt-1)``, jittered.
 
     Jitter is "equal jitter": half fixed, half random, so connections that
     failed together do not come back together, yet the wait still grows.
@@ -29,7 +30,8 @@ def backoff_delay(
 
 
 def parse_retry_after(value: str | None, now: datetime | None = None) -> float | None:
-    """Seconds from a ``Retry-After`` header (delta-seconds or an HTTP date); None if absent or bad."""
+    """Seconds from a ``Retry-After`` header (delta-seconds
+    or an HTTP date); None if absent or bad."""
     if value is None:
         return None
     value = value.strip()

@@ -45,7 +45,8 @@ DEFAULTS: tuple[Category, ...] = (
     _default(
         "Compressed",
         "zip rar 7z gz tgz bz2 tbz2 xz txz zst lz lzma tar arj cab ace sit sitx",
-        "application/zip application/x-zip-compressed application/x-7z-compressed application/vnd.rar "
+        "application/zip application/x-zip-compressed application/x-7z-compressed "
+        "application/vnd.rar "
         "application/x-rar-compressed application/gzip application/x-gzip application/x-tar "
         "application/x-bzip2 application/x-xz application/zstd",
     ),
@@ -61,7 +62,8 @@ DEFAULTS: tuple[Category, ...] = (
         "Programs",
         "exe msi deb rpm apk dmg pkg appimage jar run snap flatpak",
         "application/x-msdownload application/vnd.microsoft.portable-executable application/x-msi "
-        "application/vnd.debian.binary-package application/x-rpm application/vnd.android.package-archive "
+        "application/vnd.debian.binary-package application/x-rpm "
+        "application/vnd.android.package-archive "
         "application/x-apple-diskimage application/java-archive",
     ),
     _default("Video", "mp4 mkv webm avi mov wmv flv m4v mpg mpeg 3gp ogv ts m2ts vob", "video/*"),

@@ -80,7 +80,8 @@ def digest_challenge(values: Iterable[str]) -> Challenge | None:
 def authorization(
     challenge: Challenge, user: str, password: str, method: str, uri: str, nc: int, cnonce: str
 ) -> str:
-    """The ``Authorization`` value answering ``challenge`` for ``method uri`` (request count ``nc``)."""
+    """The ``Authorization`` value answering ``challenge``
+    for ``method uri`` (request count ``nc``)."""
 
     def h(text: str) -> str:
         return hashlib.new(challenge.hash_name, text.encode()).hexdigest()

@@ -53,7 +53,8 @@ def site_key(host: str) -> str:
 
 
 class Credentials:
-    """The stored credentials (``path`` None: none) and the netrc file (``netrc_path`` None: none)."""
+    """The stored credentials (``path`` None: none)
+    and the netrc file (``netrc_path`` None: none)."""
 
     def __init__(self, path: Path | None, netrc_path: Path | None = None) -> None:
         self.path = path

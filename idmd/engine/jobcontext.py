@@ -147,9 +147,8 @@ class RunContext:
         """The segmented HTTP download of ``url`` for this job (``detect_media``: mode auto)."""
         options = self.job.options
         if self.auth is not None and self.auth.source != "job":
-            self.log(
-                f"as {self.auth.user} ({'from ~/.netrc' if self.auth.source == 'netrc' else 'stored credentials'})"
-            )
+            source = "from ~/.netrc" if self.auth.source == "netrc" else "stored credentials"
+            self.log(f"as {self.auth.user} ({source})")
         all_headers = request_headers(options, self.config.user_agent)
         all_headers.update(headers or {})
         checksum = parse_checksum(options["checksum"]) if options.get("checksum") else None

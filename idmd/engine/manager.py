@@ -63,11 +63,13 @@ class Handover(Protocol):
         ...
 
     def owns(self, job: Job) -> bool:
-        """A stored unfinished job that was taken from the fleet: the fleet resumes it, not the engine."""
+        """A stored unfinished job that was taken from
+        the fleet: the fleet resumes it, not the engine."""
         ...
 
     def summary(self) -> dict[str, Any]:
-        """For ``stats``: the fleet's nodes (``{node, reachable, nodes: [{node, alive, active, …}]}``)."""
+        """For ``stats``: the fleet's nodes
+        (``{node, reachable, nodes: [{node, alive, active, …}]}``)."""
         ...
 
     async def control(self, action: str, job_id: str, patch: JobOptions | None) -> JobDict:
@@ -152,7 +154,8 @@ class Engine:
 
     # -- lifecycle -------------------------------------------------------------------------
     def session(self, url: str, options: Mapping[str, Any]) -> aiohttp.ClientSession:
-        """The HTTP session for ``url`` of a job with ``options``: its proxy's (idmd.engine.sessions)."""
+        """The HTTP session for ``url`` of a job with
+        ``options``: its proxy's (idmd.engine.sessions)."""
         return self.sessions.get(job_route(url, options, self.config))
 
     async def start(self) -> None:
@@ -234,7 +237,8 @@ class Engine:
 
     # -- running -----------------------------------------------------------------------------
     def schedule(self) -> None:
-        """Start queued jobs while fewer than ``max_active`` run (priority, then age): O(log n) each."""
+        """Start queued jobs while fewer than ``max_active``
+        run (priority, then age): O(log n) each."""
         if self._stopping:
             return
         for job in self.queue.next_to_start(self.config.max_active, self.gate.may_start):
@@ -296,7 +300,8 @@ class Engine:
         options: Mapping[str, Any] | None = None,
         roots: Sequence[Path] | None = None,
     ) -> JobDict:
-        """``roots``: the only folders ``options.dir`` may name (a paired client's), None for any."""
+        """``roots``: the only folders ``options.dir``
+        may name (a paired client's), None for any."""
         return await self._add(check_url(url), check_options(options, roots=roots))
 
     async def _add(self, url: str, clean: JobOptions) -> JobDict:

@@ -239,7 +239,8 @@ def run(request: dict[str, Any], channel: Channel) -> int:
         with yt_dlp.YoutubeDL(params) as ydl:
             handed = request.get("info")
             if isinstance(handed, dict):
-                # Extracted at add time: only the format selection runs again, no request to the site.
+                # Extracted at add time: only the format
+                # selection runs again, no request to the site.
                 info = ydl.process_ie_result(handed, download=False)
             else:
                 info = ydl.extract_info(request["url"], download=False)
@@ -324,13 +325,15 @@ def _die_with_parent() -> None:
 
 
 def _handover(ydl: yt_dlp.YoutubeDL, info: dict[str, Any]) -> dict[str, Any] | None:
-    """The info dict as JSON for a later download request (what ``--load-info-json`` reads), if small."""
+    """The info dict as JSON for a later download
+    request (what ``--load-info-json`` reads), if small."""
     clean = ydl.sanitize_info(info, remove_private_keys=True)
     return clean if len(json.dumps(clean, default=str)) <= INFO_MAX else None
 
 
 def warm_up() -> None:
-    """One extraction of a page on a private loopback server, so the first real one finds yt-dlp warm.
+    """One extraction of a page on a private loopback
+    server, so the first real one finds yt-dlp warm.
 
     Public API only: whatever yt-dlp caches on first use (URL patterns, the
     generic extractor's embed detection, format selection) is cached here.
@@ -363,7 +366,8 @@ def warm_up() -> None:
         try:
             with yt_dlp.YoutubeDL(params) as ydl:
                 ydl.extract_info(f"http://127.0.0.1:{server.server_port}/warm.html", download=False)
-        except Exception:  # noqa: BLE001, S110 - warming is best effort; a real request still works cold
+        except Exception:  # noqa: BLE001, S110
+            # warming is best effort; a real request still works cold
             pass
         finally:
             server.shutdown()

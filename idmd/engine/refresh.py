@@ -64,7 +64,8 @@ def differences(
 
 
 class LinkRefresh:
-    """Checks a new link against a stopped job and, when it is the same file, gives it to the job."""
+    """Checks a new link against a stopped job and,
+    when it is the same file, gives it to the job."""
 
     def __init__(
         self,

@@ -224,7 +224,8 @@ class RetryLater:
         self._bus.emit(EventType.JOB_UPDATED, job.id, {"retry_at": job.retry_at})
         self._log(
             job,
-            f"a network failure: automatic retry {attempt} of {config.auto_retry_max} in {wait:.0f} s",
+            f"a network failure: automatic retry {attempt} of {config.auto_retry_max}"
+            f" in {wait:.0f} s",
         )
         self._wake.set()
 

@@ -111,7 +111,8 @@ class JobRun:
                 ctx.checkpoint()  # the state says the file is not ours; set_status saves the rest
                 queue.set_status(job, Status.COMPLETED)
         except PlaylistFound as exc:
-            # ``playlist: false``: a playlist URL fails the job instead of becoming one job per entry.
+            # ``playlist: false``: a playlist URL fails the
+            # job instead of becoming one job per entry.
             entries = exc.items() if job.options.get("playlist", True) else None
             if entries and job.status == Status.DOWNLOADING and ctx is not None:
                 self._expand_playlist(ctx, entries)

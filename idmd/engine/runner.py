@@ -82,7 +82,8 @@ class JobContext(Protocol):
         """A ``job.log`` event and a daemon log line."""
 
     def update(self, **fields: Any) -> None:
-        """Change visible Job fields (``filename``, ``size``, ``media``, ``kind``): ``job.updated``."""
+        """Change visible Job fields (``filename``,
+        ``size``, ``media``, ``kind``): ``job.updated``."""
 
     def transferred(self) -> None:
         """Every byte is received: the rest (sync, checks, rename) needs no download slot, so

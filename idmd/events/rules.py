@@ -44,7 +44,8 @@ class EventFilter:
         )
 
     def select(self, events: list[Event]) -> list[Event]:
-        """The wanted events of a burst in order, keeping only the last of each coalesced (type, job)."""
+        """The wanted events of a burst in order, keeping
+        only the last of each coalesced (type, job)."""
         wanted = [e for e in events if self.wants(e)]
         last: dict[tuple[EventType, str | None], int] = {}
         for index, event in enumerate(wanted):

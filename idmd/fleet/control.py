@@ -116,11 +116,11 @@ def _job(record: rec.Record) -> JobDict:
     """A Job dict from a record (for a job no node runs)."""
     fields = {key: record.get(key) for key in rec.JOB_FIELDS}
     job: JobDict = {
-        **fields,
+        **fields,  # type: ignore[typeddict-item]
         "status": record["status"],
         "speed": 0,
         "eta": None,
-        "connections": 0,  # type: ignore[typeddict-item]
+        "connections": 0,
         "segments": [],
         "error": record.get("error"),
         "started_at": None,

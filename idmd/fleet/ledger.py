@@ -44,7 +44,8 @@ class Ledger:
         return json.loads(entry.value), entry.revision
 
     async def change(self, job_id: str, transition: Transition) -> Record | None:
-        """Apply ``transition`` with compare-and-set; the new record, or None if it did not apply."""
+        """Apply ``transition`` with compare-and-set;
+        the new record, or None if it did not apply."""
         kv = self._bucket()
         for _ in range(ATTEMPTS):
             found = await self.read(job_id)

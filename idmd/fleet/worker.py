@@ -275,7 +275,8 @@ class Worker:
                 job_id,
                 {
                     "level": "info",
-                    "message": f"attempt {held.delivered} of {limit} failed: handed back to the fleet",
+                    "message": f"attempt {held.delivered} of {limit} failed:"
+                    " handed back to the fleet",
                 },
             )
             return

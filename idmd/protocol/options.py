@@ -294,7 +294,8 @@ OPTIONS: tuple[Option, ...] = (
     Option(
         "proxy_password",
         Kind.TEXT,
-        "the password for the proxy's user; kept in the daemon's memory only, never stored or shown",
+        "the password for the proxy's user; kept in the daemon's memory only,"
+        " never stored or shown",
         Flag(("--proxy-password",), "PASSWORD", "password for the --proxy user"),
         "secret",
         max_length=1024,
@@ -304,7 +305,8 @@ OPTIONS: tuple[Option, ...] = (
         "category",
         Kind.TEXT,
         "the category (its folder under the download folder, its after-action) instead of the one"
-        " the file's type or site picks: Compressed, Documents, Music, Programs, Video or a config one",
+        " the file's type or site picks: Compressed, Documents, Music, Programs, Video"
+        " or a config one",
         Flag(
             ("--category",),
             "NAME",
@@ -316,8 +318,8 @@ OPTIONS: tuple[Option, ...] = (
     Option(
         "after",
         Kind.TEXT,
-        "what to do when the job completes: the name of an action in the config's [actions], or none"
-        " (default: its category's)",
+        "what to do when the job completes: the name of an action in the config's [actions],"
+        " or none (default: its category's)",
         Flag(("--after",), "ACTION", "action when completed (config [actions] name, or none)"),
         "none",
         max_length=64,

@@ -114,7 +114,8 @@ def decode(codec: CodecName, frame: str | bytes) -> Any:
             _check_strings(message)  # "\ud83d\ude00" pairs are fine; a lone one is refused
         return message
     if isinstance(frame, str):
-        raise ValueError("a text frame on the msgpack subprotocol")  # noqa: TRY004 - ValueError means -32700
+        # ValueError means -32700
+        raise ValueError("a text frame on the msgpack subprotocol")  # noqa: TRY004
     try:
         return msgpack.unpackb(frame, raw=False)
     except ValueError:

@@ -20,7 +20,8 @@ class Config(Namespace):
         return self._ctx.config.public()
 
     def set(self, patch: dict[str, Any]) -> dict[str, Any]:
-        """Apply ``patch`` at once where possible and keep it (runtime.toml); returns the effective config."""
+        """Apply ``patch`` at once where possible and keep
+        it (runtime.toml); returns the effective config."""
         check_config_patch(self._peer, patch)
         current = self._ctx.config.proxy
         if current and patch.get("proxy") == masked(current) != current:

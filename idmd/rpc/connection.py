@@ -193,7 +193,8 @@ class Connection:
             self._watchdog = asyncio.get_running_loop().create_task(self._force_close())
 
     async def _force_close(self) -> None:
-        """A writer stuck on a client that does not read gets CLOSE_GRACE seconds, then is replaced."""
+        """A writer stuck on a client that does not read
+        gets CLOSE_GRACE seconds, then is replaced."""
         writer = self._writer
         assert writer is not None
         done, _ = await asyncio.wait({writer}, timeout=CLOSE_GRACE)

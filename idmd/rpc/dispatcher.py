@@ -84,7 +84,8 @@ class Dispatcher:
                 return error_response(
                     None,
                     InvalidRequest(
-                        f"a batch may hold at most {MAX_BATCH_REQUESTS} requests, not {len(message)}"
+                        f"a batch may hold at most {MAX_BATCH_REQUESTS} requests,"
+                        f" not {len(message)}"
                     ),
                 )
             replies = []

@@ -13,7 +13,8 @@ from idmd.rpc.peer import CLOSE_UNAUTHORIZED, Peer
 
 class Pairing(Namespace):
     def approve(self, code: str) -> bool:
-        """Give the client waiting with ``code`` a token of its own (sent as event pairing.approved)."""
+        """Give the client waiting with ``code`` a token
+        of its own (sent as event pairing.approved)."""
         pending = self._state.pairing.take_live(code.strip())
         client, token = self._state.pairing.approve(pending)
         event = self._ctx.bus.emit(

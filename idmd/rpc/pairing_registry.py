@@ -4,7 +4,8 @@ A browser extension asks for a code (``session.pair``); once a user approves
 it, the client gets a token of its own. A code lives with its connection, but
 an MV3 service worker can be stopped by the browser while the user is still
 typing the code: the code then waits ``RESUME_GRACE`` seconds for the same
-client to come back with the code's secret resume key (see ``resume``). Only SHA-256 digests of those tokens
+client to come back with the code's secret resume key
+(see ``resume``). Only SHA-256 digests of those tokens
 are kept, in ``clients.json`` in the state dir (mode 0600), so a revoked or
 leaked file never hands out a working token.
 """

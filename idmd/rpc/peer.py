@@ -76,7 +76,8 @@ class Link(Protocol):
         """There is something to send (a reply, events, a close)."""
 
     def write_now(self, frame: bytes) -> bool:
-        """Write one ready WebSocket frame at once if the socket is idle; False: queue it instead."""
+        """Write one ready WebSocket frame at once if
+        the socket is idle; False: queue it instead."""
 
     def closing(self) -> None:
         """The peer was closed: start closing the transport."""
@@ -99,7 +100,8 @@ class Detached:
 
 @dataclass(eq=False)
 class Subscription:
-    """A connection's subscription: its rules' queue (``Subscriber``) and how its frames are made."""
+    """A connection's subscription: its rules' queue
+    (``Subscriber``) and how its frames are made."""
 
     subscriber: Subscriber
     detail: frozenset[str]  # jobs whose progress keeps its segments

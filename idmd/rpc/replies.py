@@ -42,7 +42,8 @@ def _too_large(codec: CodecName, reply: Any) -> str | bytes:
         codec,
         _id_of(reply),
         LimitReached(
-            f"the reply would exceed {MAX_REPLY // (1 << 20)} MiB; ask for less (a smaller limit, a shorter batch)"
+            f"the reply would exceed {MAX_REPLY // (1 << 20)} MiB;"
+            " ask for less (a smaller limit, a shorter batch)"
         ),
     )
 

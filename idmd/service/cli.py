@@ -36,7 +36,8 @@ PASSED_ON = (
 )
 NO_USER_MANAGER = (
     "There is no systemd user manager in this session (ssh, su or a container?). "
-    "Log in normally, or run `loginctl enable-linger` once; or start the daemon with `idmd --detach`."
+    "Log in normally, or run `loginctl enable-linger` once;"
+    " or start the daemon with `idmd --detach`."
 )
 
 

@@ -110,7 +110,8 @@ def stored_job(job: Job, state: str | None) -> StoredJob:
 
 
 def segments_to_rows(job_id: str, segments: Segments) -> list[tuple[str, int, int, int, int]]:
-    """Rows for the segments table; raises ValueError for a segment that is not [start, end, done]."""
+    """Rows for the segments table; raises ValueError
+    for a segment that is not [start, end, done]."""
     rows = []
     for index, segment in enumerate(segments):
         if len(segment) != 3:

@@ -210,12 +210,14 @@ class Store:
         return await self._read(read)
 
     async def load_unfinished(self) -> list[StoredJob]:
-        """Jobs not completed, failed or cancelled, oldest first, with ``segments`` and ``state``."""
+        """Jobs not completed, failed or cancelled,
+        oldest first, with ``segments`` and ``state``."""
         marks = ", ".join("?" * len(_FINISHED))
         return await self._load_where(f"status NOT IN ({marks})", _FINISHED)
 
     async def load_retrying(self) -> list[StoredJob]:
-        """Failed jobs waiting for an automatic retry (``retry_at`` set), like ``load_unfinished``."""
+        """Failed jobs waiting for an automatic retry
+        (``retry_at`` set), like ``load_unfinished``."""
         return await self._load_where(
             "status = 'failed' AND json_extract(extra, '$.retry_at') IS NOT NULL", ()
         )
@@ -269,7 +271,8 @@ class Store:
 
         ``total`` counts every match, except that a text search stops counting at
         10,000 and then adds ``total_capped: true`` (counting 100,000 matches
-        would cost more than the page). Raises InvalidParams for an unknown status or order, a bad limit or a foreign cursor.
+        would cost more than the page). Raises InvalidParams for an
+        unknown status or order, a bad limit or a foreign cursor.
         """
         listing = check_listing(status, query, limit, cursor, order)
         selection = q.Filter.of(list(listing.statuses), listing.query)
@@ -298,7 +301,8 @@ def _segments(conn: sqlite3.Connection, ids: list[str]) -> dict[str, Segments]:
     for start in range(0, len(ids), 500):
         chunk = ids[start : start + 500]
         rows = conn.execute(
-            f'SELECT job_id, start, "end", done FROM segments WHERE job_id IN ({", ".join("?" * len(chunk))}) '
+            'SELECT job_id, start, "end", done FROM segments '
+            f"WHERE job_id IN ({', '.join('?' * len(chunk))}) "
             "ORDER BY job_id, idx",
             chunk,
         )

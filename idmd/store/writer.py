@@ -114,7 +114,8 @@ class Writer:
         return batch
 
     def _apply(self, writes: list[Write]) -> str | None:
-        """Commit ``writes`` in one transaction; on failure, one by one. Returns an error or None."""
+        """Commit ``writes`` in one transaction; on
+        failure, one by one. Returns an error or None."""
         try:
             self._transaction(writes)
             return None

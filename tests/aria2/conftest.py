@@ -24,7 +24,8 @@ from tests.daemon_process import DaemonProcess
 
 @dataclass
 class Files:
-    """Random files served with ranges, and ``/gated.bin``, which stops halfway until ``gate`` is set."""
+    """Random files served with ranges, and ``/gated.bin``,
+    which stops halfway until ``gate`` is set."""
 
     server: TestServer
     gate: asyncio.Event
@@ -165,7 +166,8 @@ def notifications(idmd: DaemonProcess, monkeypatch: pytest.MonkeyPatch) -> Itera
 
     def connect(*args: Any, **kwargs: Any) -> Any:
         socket = real_connect(*args, **kwargs)
-        connected.set()  # the daemon listens before it completes the upgrade: nothing is missed after this
+        # the daemon listens before it completes the upgrade: nothing is missed after this
+        connected.set()
         return socket
 
     monkeypatch.setattr(client_module.websocket, "create_connection", connect)

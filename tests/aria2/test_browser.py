@@ -21,8 +21,9 @@ CHROMIUM = Path("/usr/lib/chromium/chromium")
 PAGE = """<!doctype html><title>aria2 web UI</title><script>
 async function post(port, body, type) {
   try {
-    const r = await fetch(`http://127.0.0.1:${port}/jsonrpc`, {method: "POST", body: JSON.stringify(body),
-                                                               headers: {"Content-Type": type}});
+    const r = await fetch(`http://127.0.0.1:${port}/jsonrpc`,
+                          {method: "POST", body: JSON.stringify(body),
+                           headers: {"Content-Type": type}});
     return await r.json();
   } catch (e) { return "refused: " + e.name; }
 }

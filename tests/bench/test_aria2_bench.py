@@ -205,10 +205,12 @@ def test_aria2_face_against_aria2c(tmp_path: Path, file_server: str) -> None:
         peer.wait(10)
         daemon.stop()
     print(
-        f"\n{HISTORY:,} finished jobs, {JOBS:,} added, {ACTIVE} active; {ROUNDS} rounds; milliseconds"
+        f"\n{HISTORY:,} finished jobs, {JOBS:,} added, {ACTIVE} active; {ROUNDS} rounds;"
+        " milliseconds"
     )
     print(
-        f"{'':14}{'idmd p50':>10}{'idmd p99':>10}{'aria2c p50':>12}{'aria2c p99':>12}{'p99 ratio':>11}"
+        f"{'':14}{'idmd p50':>10}{'idmd p99':>10}"
+        f"{'aria2c p50':>12}{'aria2c p99':>12}{'p99 ratio':>11}"
     )
     for what in ("tellActive", "AriaNg poll"):
         ours, theirs = results["idmd"][what], results["aria2c"][what]

@@ -122,7 +122,10 @@ def p99(values: list[float]) -> float:
 
 
 def quantiles(values: list[float]) -> str:
-    return f"p50 {statistics.median(values) * 1000:.1f} ms, p99 {p99(values) * 1000:.1f} ms (n={len(values)})"
+    return (
+        f"p50 {statistics.median(values) * 1000:.1f} ms, p99 {p99(values) * 1000:.1f} ms"
+        f" (n={len(values)})"
+    )
 
 
 async def all_alive(daemon: DaemonProcess, count: int) -> None:
@@ -176,11 +179,13 @@ async def test_three_nodes_against_one(
             == SIZE_MIB * MiB
         )
     print(
-        f"\nfleet: {FILES} files of {SIZE_MIB} MiB at 1 MiB/s per connection, max_active 3 x 4 connections"
+        f"\nfleet: {FILES} files of {SIZE_MIB} MiB at 1 MiB/s per connection,"
+        " max_active 3 x 4 connections"
     )
     print(f"  1 node:  {one.wall:.2f} s")
     print(
-        f"  3 nodes: {three.wall:.2f} s  ({three.wall / one.wall:.2f}x the single node; target <= 0.4x)"
+        f"  3 nodes: {three.wall:.2f} s"
+        f"  ({three.wall / one.wall:.2f}x the single node; target <= 0.4x)"
     )
     print(f"  jobs.add -> first request, single daemon: {quantiles(base)}")
     print(f"  jobs.add -> first request on another node: {quantiles(fleet)}")

@@ -357,7 +357,8 @@ def test_idle_daemon(tmp_path: Path) -> None:
     print(
         f"\nidle idmd (5 starts, load average {os.getloadavg()[0]:.1f}): start to listening median "
         f"{statistics.median(starts):.3f} s (min {min(starts):.3f}, first start ever "
-        f"{first_seconds:.3f}; target 0.5 s), CPU used until then median {statistics.median(cpus):.3f} s, "
+        f"{first_seconds:.3f}; target 0.5 s), CPU used until then median "
+        f"{statistics.median(cpus):.3f} s, "
         f"RSS median {statistics.median(rss) / 1e6:.1f} MB "
         "(target 60 MB)"
     )

@@ -147,7 +147,8 @@ async def test_media_jobs_against_plain_yt_dlp(
     for name, size in CLIPS.items():
         yt, idm = statistics.median(walls[name, "yt-dlp"]), statistics.median(walls[name, "idm"])
         print(
-            f"  {size / 2**20:5.1f} MiB: yt-dlp {yt:5.1f} s, idm add -w -c {CONNECTIONS} {idm:5.1f} s, "
+            f"  {size / 2**20:5.1f} MiB: yt-dlp {yt:5.1f} s, "
+            f"idm add -w -c {CONNECTIONS} {idm:5.1f} s, "
             f"{yt / idm:4.1f}x (target {TARGETS[name]:g}x); jobs.add -> first media byte "
             f"{statistics.median(firsts[name]):.2f} s (target {FIRST_BYTE_TARGET:g} s)"
         )

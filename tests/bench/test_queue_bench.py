@@ -89,7 +89,8 @@ async def test_add_many_costs_the_same_with_ten_thousand_jobs(idm_home: Path, mi
         daemon.stop()
     first, last = statistics.median(walls[:EDGE]), statistics.median(walls[-EDGE:])
     print(
-        f"\njobs.add_many of {PER_CALL} jobs into a daemon reaching {JOBS} jobs (3 at a time, each failing "
+        f"\njobs.add_many of {PER_CALL} jobs into a daemon reaching {JOBS} jobs "
+        "(3 at a time, each failing "
         f"at once), load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores"
     )
     print(f"{'calls':>12} {'wall s':>7} {'daemon CPU s':>12}")
@@ -97,6 +98,7 @@ async def test_add_many_costs_the_same_with_ten_thousand_jobs(idm_home: Path, mi
     print(f"{'last ' + str(EDGE):>12} {last:>7.3f} {statistics.median(cpus[-EDGE:]):>12.3f}")
     print(f"last / first: {last / first:.2f}x; every call: {' '.join(f'{w:.2f}' for w in walls)}")
     print(
-        f"jobs finished per second: {rates[0]:.0f} with {PER_CALL} queued, {rates[-1]:.0f} with {JOBS} queued"
+        f"jobs finished per second: {rates[0]:.0f} with {PER_CALL} queued,"
+        f" {rates[-1]:.0f} with {JOBS} queued"
     )
     print(f"finished meanwhile: {stats['totals']['failed']} failed, {stats['queued']} still queued")

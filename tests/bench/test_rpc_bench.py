@@ -58,7 +58,9 @@ CHUNK = os.urandom({CHUNK})
 
 async def handler(request):
     # A slow server keeps 20 downloads running; pacing here is the point.
-    response = web.StreamResponse(headers={{"Content-Length": "{FILE_SIZE}", "Accept-Ranges": "none"}})
+    response = web.StreamResponse(
+        headers={{"Content-Length": "{FILE_SIZE}", "Accept-Ranges": "none"}}
+    )
     await response.prepare(request)
     try:
         for _ in range({FILE_SIZE // CHUNK}):
@@ -91,15 +93,19 @@ import asyncio, base64, json, os, sys, time
 from urllib.parse import urlsplit
 import msgpack
 
-url, token, count, batch, window = sys.argv[1], sys.argv[2], int(sys.argv[3]), sys.argv[4] == "1", float(sys.argv[5])
+url, token, count = sys.argv[1], sys.argv[2], int(sys.argv[3])
+batch, window = sys.argv[4] == "1", float(sys.argv[5])
 where = urlsplit(url)
-REQUEST = (f"GET {where.path} HTTP/1.1\\r\\nHost: {where.netloc}\\r\\nUpgrade: websocket\\r\\nConnection: Upgrade\\r\\n"
+REQUEST = (f"GET {where.path} HTTP/1.1\\r\\nHost: {where.netloc}\\r\\n"
+           f"Upgrade: websocket\\r\\nConnection: Upgrade\\r\\n"
            f"Sec-WebSocket-Version: 13\\r\\nSec-WebSocket-Protocol: idm.v1.msgpack\\r\\n"
            f"Authorization: Bearer {token}\\r\\n").encode()
 SUBSCRIBE = msgpack.packb({"jsonrpc": "2.0", "id": 2, "method": "events.subscribe",
-                           "params": {"types": ["job.progress", "stats", "job.status"], "batch": batch}})
+                           "params": {"types": ["job.progress", "stats", "job.status"],
+                                      "batch": batch}})
 assert len(SUBSCRIBE) < 126
-MASKED = bytes((0x82, 0x80 | len(SUBSCRIBE))) + bytes(4) + SUBSCRIBE  # a zero mask leaves the payload as is
+# a zero mask leaves the payload as is
+MASKED = bytes((0x82, 0x80 | len(SUBSCRIBE))) + bytes(4) + SUBSCRIBE
 
 def split(buffer):
     # The whole binary frames at the start of buffer (removed from it).
@@ -319,7 +325,8 @@ def test_event_fan_out_latency_and_cpu(idm_home: Path, file_server: str) -> None
         f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores"
     )
     print(
-        f"{'subscribers':>11} {'batch':>5} {'events':>7} {'p50 ms':>7} {'p99 ms':>7} {'daemon CPU':>10} "
+        f"{'subscribers':>11} {'batch':>5} {'events':>7} {'p50 ms':>7} {'p99 ms':>7} "
+        f"{'daemon CPU':>10} "
         f"{'fan-out CPU':>11} {'clients CPU':>11} {'client lag p99':>14}"
     )
     for row in results:
@@ -327,8 +334,9 @@ def test_event_fan_out_latency_and_cpu(idm_home: Path, file_server: str) -> None
         p99 = f"{row['p99_ms']:.2f}" if "p99_ms" in row else "-"
         lag = f"{row['lag_ms']:.1f} ms" if "lag_ms" in row else "-"
         print(
-            f"{row['subscribers']:>11} {'yes' if row['batch'] else 'no':>5} {row['events']:>7} {p50:>7} "
-            f"{p99:>7} {row['cpu']:>10.1%} {row['cpu'] - base_cpu:>11.1%} {row['clients_cpu']:>11.1%} {lag:>14}"
+            f"{row['subscribers']:>11} {'yes' if row['batch'] else 'no':>5} {row['events']:>7} "
+            f"{p50:>7} {p99:>7} {row['cpu']:>10.1%} {row['cpu'] - base_cpu:>11.1%} "
+            f"{row['clients_cpu']:>11.1%} {lag:>14}"
         )
     for row in results[1:]:
         assert row["events"] > 0  # every subscriber count received events

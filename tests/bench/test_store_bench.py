@@ -69,7 +69,10 @@ def bench_job(n: int, rnd: random.Random) -> dict[str, Any]:
     status = "completed" if rnd.random() < 0.85 else rnd.choice(("failed", "cancelled"))
     second = n * 37  # spread over about a month, not in insertion order
     day, rest = divmod(second % (30 * 86400), 86400)
-    stamp = f"2026-10-{day + 1:02d}T{rest // 3600:02d}:{rest // 60 % 60:02d}:{rest % 60:02d}.{n % 1000:03d}Z"
+    stamp = (
+        f"2026-10-{day + 1:02d}T{rest // 3600:02d}:{rest // 60 % 60:02d}:{rest % 60:02d}"
+        f".{n % 1000:03d}Z"
+    )
     return {
         "id": f"{n:08x}{rnd.getrandbits(32):08x}",
         "url": f"https://{host}/pub/{a}/{b}-{n}.{ext}",
@@ -104,7 +107,8 @@ def history(tmp_path_factory: pytest.TempPathFactory) -> Path:
         elapsed = time.perf_counter() - started
         await store.close()
         print(
-            f"\nwrote {JOBS} jobs through save_job in {elapsed:.1f} s ({JOBS / elapsed:,.0f} jobs/s)"
+            f"\nwrote {JOBS} jobs through save_job in {elapsed:.1f} s"
+            f" ({JOBS / elapsed:,.0f} jobs/s)"
         )
 
     asyncio.run(fill())
@@ -186,11 +190,13 @@ async def test_store_listing_speed(history: Path) -> None:
     await store.close()
 
     print(
-        f"\nhistory of {JOBS:,} jobs, {ROUNDS} rounds each (ms; load average {os.getloadavg()[0]:.1f})"
+        f"\nhistory of {JOBS:,} jobs, {ROUNDS} rounds each"
+        f" (ms; load average {os.getloadavg()[0]:.1f})"
     )
     print(f"{'query':26} {'matches':>8} {'median':>8} {'p99':>8} {'cpu med':>8}")
     for name, total, median, tail, cpu in rows:
         print(f"{name:26} {total:8,} {median:8.2f} {tail:8.2f} {cpu:8.2f}")
     print(
-        f"worst median {worst:.1f} ms: {'within' if worst < TARGET_MS else 'OVER'} the {TARGET_MS:.0f} ms target"
+        f"worst median {worst:.1f} ms: {'within' if worst < TARGET_MS else 'OVER'}"
+        f" the {TARGET_MS:.0f} ms target"
     )

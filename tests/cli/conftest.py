@@ -33,7 +33,8 @@ async def idm(
     stdin: str | None = None,
     env: dict[str, str] | None = None,
 ) -> Result:
-    """Run ``idm ARGS`` (as ``python -m idmd.cli.main``) with IDM_HOME=home (and ``stdin``, ``env``)."""
+    """Run ``idm ARGS`` (as ``python -m idmd.cli.main``)
+    with IDM_HOME=home (and ``stdin``, ``env``)."""
     env = dict(os.environ, IDM_HOME=str(home), COLUMNS="100", **(env or {}))
     proc = await asyncio.create_subprocess_exec(
         sys.executable,

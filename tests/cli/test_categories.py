@@ -94,8 +94,8 @@ async def test_add_category_chooses_the_folder_and_an_unknown_one_is_refused(
     refused = await idm("add", url(server, "x.zip"), "--category", "Nope", home=daemon.home)
     assert refused.status == 1
     assert (
-        "options.category: no category 'Nope' (known: Compressed, Documents, Music, Programs, Video)"
-        in refused.err
+        "options.category: no category 'Nope'"
+        " (known: Compressed, Documents, Music, Programs, Video)" in refused.err
     )
 
 

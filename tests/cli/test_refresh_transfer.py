@@ -156,11 +156,17 @@ async def test_export_and_import_on_another_machine_keep_the_history(
         ('{"idm": "jobs", "version": 9, "jobs": []}', "version 9"),
         ('{"hello": 1}', "not an idm export"),
         (
-            '{"idm": "jobs", "version": 1, "jobs": [{"url": "http://127.0.0.1/a"}, {"url": "ftp://x/y"}]}',
+            (
+                '{"idm": "jobs", "version": 1,'
+                ' "jobs": [{"url": "http://127.0.0.1/a"}, {"url": "ftp://x/y"}]}'
+            ),
             "jobs[1].url",
         ),
         (
-            '{"idm": "jobs", "version": 1, "jobs": [{"url": "http://127.0.0.1/a", "status": "lost"}]}',
+            (
+                '{"idm": "jobs", "version": 1,'
+                ' "jobs": [{"url": "http://127.0.0.1/a", "status": "lost"}]}'
+            ),
             "jobs[0].status",
         ),
     ],

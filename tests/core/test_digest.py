@@ -11,7 +11,8 @@ OPAQUE = "FQhe/qaU925kfnzjCev0ciny7QMkPqMAFRtzCUYo5tdS"
 CNONCE = "f2/wE4q74E6zIJEtWaHKaf5wv/H5QzzpXusqGemxURZJ"
 # The RFC's two challenges, as one server sends them (SHA-256 first).
 HEADERS = [
-    f'Digest realm="http-auth@example.org", qop="auth, auth-int", algorithm={algorithm}, nonce="{NONCE}", '
+    f'Digest realm="http-auth@example.org", qop="auth, auth-int", algorithm={algorithm}, '
+    f'nonce="{NONCE}", '
     f'opaque="{OPAQUE}"'
     for algorithm in ("SHA-256", "MD5")
 ]

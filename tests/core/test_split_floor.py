@@ -1,4 +1,5 @@
-"""``split_floor``: big files keep ``min_split``; a small one is split finer to use its connections."""
+"""``split_floor``: big files keep ``min_split``;
+a small one is split finer to use its connections."""
 
 from __future__ import annotations
 

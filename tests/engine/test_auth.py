@@ -34,7 +34,10 @@ class DigestServer:
         nonce = secrets.token_hex(8)
         self.nonces.add(nonce)
         self.refused += 1
-        header = f'Digest realm="{REALM}", qop="auth", algorithm={self.algorithm}, nonce="{nonce}", opaque="op"'
+        header = (
+            f'Digest realm="{REALM}", qop="auth", algorithm={self.algorithm},'
+            f' nonce="{nonce}", opaque="op"'
+        )
         return web.Response(status=401, headers={"WWW-Authenticate": header})
 
     async def handler(self, request: web.Request) -> web.StreamResponse:
@@ -134,7 +137,8 @@ async def test_netrc_is_read_when_nothing_is_stored(tmp_path: Path, site: Site) 
     await site.start()
     netrc_file = tmp_path / "netrc"
     netrc_file.write_text(
-        'machine example.org login x password y\nmachine 127.0.0.1 login carol password "from netrc"\n'
+        "machine example.org login x password y\n"
+        'machine 127.0.0.1 login carol password "from netrc"\n'
     )
     netrc_file.chmod(0o600)
     credentials = Credentials(tmp_path / "credentials.json", netrc_file)

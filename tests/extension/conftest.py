@@ -94,7 +94,8 @@ async def site(tmp_path: Path) -> AsyncIterator[Site]:
 
     async def index(request: web.Request) -> web.Response:
         html = (
-            '<!doctype html><title>files</title><a id="file" href="/files/sample.zip">sample.zip</a>'
+            "<!doctype html><title>files</title>"
+            '<a id="file" href="/files/sample.zip">sample.zip</a>'
             '<a id="big" href="/files/big.zip">big.zip</a>'
         )
         response = web.Response(text=html, content_type="text/html")
@@ -102,7 +103,10 @@ async def site(tmp_path: Path) -> AsyncIterator[Site]:
         return response
 
     async def video_page(request: web.Request) -> web.Response:
-        html = '<!doctype html><title>video</title><video id="v" src="/media/clip.mp4" controls></video>'
+        html = (
+            "<!doctype html><title>video</title>"
+            '<video id="v" src="/media/clip.mp4" controls></video>'
+        )
         return web.Response(text=html, content_type="text/html")
 
     async def hls_page(request: web.Request) -> web.Response:

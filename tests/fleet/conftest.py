@@ -131,7 +131,8 @@ class Fleet:
         return done
 
     async def wait_completed(self, ids: set[str], timeout: float) -> dict[str, list[str]]:
-        """Until every job in ``ids`` completed on some node (the histories, looked at twice a second)."""
+        """Until every job in ``ids`` completed on some
+        node (the histories, looked at twice a second)."""
         deadline = time.monotonic() + timeout
         while True:
             done = await asyncio.to_thread(self.completed_on)

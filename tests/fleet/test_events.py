@@ -1,4 +1,5 @@
-"""What a client of one node sees of the fleet: every node's jobs, live, each event with its node."""
+"""What a client of one node sees of the fleet:
+every node's jobs, live, each event with its node."""
 
 from __future__ import annotations
 
@@ -41,7 +42,8 @@ async def test_a_client_of_one_node_sees_every_nodes_jobs_with_their_node(
 
 def test_the_single_daemon_does_not_import_nats() -> None:
     code = (
-        "import sys, idmd.daemon, idmd.app, idmd.engine, idmd.rpc.server, idmd.fleet, idmd.fleet.record;"
+        "import sys, idmd.daemon, idmd.app, idmd.engine, idmd.rpc.server, idmd.fleet,"
+        " idmd.fleet.record;"
         "idmd.engine.Engine; print('nats' in sys.modules)"
     )
     result = subprocess.run(

@@ -50,9 +50,9 @@ class Jobs(Recorder):
         self.downloads = downloads
         self.store = store
 
-    async def status(
+    async def status(  # type: ignore[override]
         self, job: str, *statuses: str, timeout: float | None = None
-    ) -> dict[str, Any]:  # type: ignore[override]
+    ) -> dict[str, Any]:
         """Waits for the job to reach one of ``statuses``; the Job then."""
         await super().status(job, *statuses, timeout=timeout)
         return self.engine.get(job)

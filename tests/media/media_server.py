@@ -133,7 +133,9 @@ def make_media(root: Path) -> None:
     pages = {
         "page.html": '<video controls src="/f/video.mp4"></video>',
         "big.html": '<video controls src="/gate/big.mp4"></video>',
-        "hls.html": '<video controls><source src="/f/hls/master.m3u8" type="application/x-mpegURL"></video>',
+        "hls.html": (
+            '<video controls><source src="/f/hls/master.m3u8" type="application/x-mpegURL"></video>'
+        ),
         "two.html": '<video src="/f/video.mp4"></video><video src="/f/big.mp4"></video>',
         "nothing.html": "<p>no media here</p>",
     }
@@ -151,7 +153,8 @@ class MediaServer:
     rate: int = 0  # /slow/ responses: bytes per second per connection
     token: int = 0  # /t/ responses need ?token= this (expiring.html hands out a new one per view)
     requests: list[tuple[str, str | None]] = field(default_factory=list)
-    # (time.perf_counter(), path) as each file response starts its body: when media bytes first flowed.
+    # (time.perf_counter(), path) as each file response
+    # starts its body: when media bytes first flowed.
     bodies: list[tuple[float, str]] = field(default_factory=list)
     port: int = 0
     _loop: asyncio.AbstractEventLoop | None = None
@@ -202,7 +205,10 @@ class MediaServer:
         if request.match_info["path"] == "expiring.html":
             self.token += 1
             video = f'<video src="/t/video.mp4?token={self.token}"></video>'
-            page = f"<!doctype html><html><head><title>Expiring video</title></head><body>{video}</body></html>"
+            page = (
+                "<!doctype html><html><head><title>Expiring video</title></head>"
+                f"<body>{video}</body></html>"
+            )
             return web.Response(text=page, content_type="text/html")
         path = self.root / request.match_info["path"]
         if not path.is_file():

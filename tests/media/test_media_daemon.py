@@ -38,8 +38,8 @@ async def main(url: str, tmp: str) -> None:
     store = await Store.open(Path(tmp) / "idm.db")
     bus = EventBus()
     finished = asyncio.Event()
-    bus.listen(lambda e: e.type == EventType.JOB_STATUS and e.data["status"] in ("completed", "failed")
-               and finished.set())
+    bus.listen(lambda e: e.type == EventType.JOB_STATUS
+               and e.data["status"] in ("completed", "failed") and finished.set())
     engine = Engine(Config(), Path(tmp) / "downloads", store, bus)
     await engine.start()
     probe = await engine.probe(url, {})

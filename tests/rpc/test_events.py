@@ -129,7 +129,8 @@ async def test_no_listener_is_left_behind_after_disconnects(toy: ToyDaemon) -> N
     for peer in peers[1:5]:
         await peer.close()
     for peer in peers[5:]:
-        peer.ws._response.connection.transport.abort()  # type: ignore[union-attr]  # a crash, no close frame
+        # a crash, no close frame
+        peer.ws._response.connection.transport.abort()  # type: ignore[union-attr]
         await peer.session.close()
     await peers[0].close()
     await wait_for(lambda: toy.listeners() == 0 and toy.peers() == 0 and not toy.app[RPC].hub.peers)

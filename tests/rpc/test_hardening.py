@@ -55,7 +55,8 @@ async def test_config_set_refuses_non_finite_and_huge_numbers(
         before = (await peer.call("config.get"))["result"]
         reply = await raw(
             peer,
-            f'{{"jsonrpc":"2.0","id":1,"method":"config.set","params":{{"patch":{{"{key}":{value}}}}}}}',
+            f'{{"jsonrpc":"2.0","id":1,"method":"config.set",'
+            f'"params":{{"patch":{{"{key}":{value}}}}}}}',
         )
         assert reply["error"]["code"] == -32602, reply
         assert (await peer.call("config.get"))["result"] == before

@@ -2,7 +2,8 @@
 early on PATH: it records each call as a JSON line in ``$FAKE_MANAGER_LOG``.
 
 ``FAKE_MANAGER_FAIL=WORD`` makes calls containing WORD fail as the real tool
-would (saying ``FAKE_MANAGER_ERROR`` if set); ``FAKE_MANAGER_ACTIVE`` is what ``is-active`` answers (default active).
+would (saying ``FAKE_MANAGER_ERROR`` if set); ``FAKE_MANAGER_ACTIVE``
+is what ``is-active`` answers (default active).
 """
 
 import json

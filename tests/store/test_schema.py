@@ -22,7 +22,8 @@ async def test_older_database_is_migrated_and_keeps_its_jobs(db_path: Path) -> N
     conn = sqlite3.connect(db_path, isolation_level=None)
     migrate(conn, db_path, MIGRATIONS[:1])
     conn.execute(
-        "INSERT INTO jobs (id, url, status, filename, created_at, finished_at) VALUES (?, ?, ?, ?, ?, ?)",
+        "INSERT INTO jobs (id, url, status, filename, created_at, finished_at)"
+        " VALUES (?, ?, ?, ?, ?, ?)",
         (
             "old1",
             "https://old.example/archive.tar",

@@ -93,7 +93,8 @@ class HttpDownload(KnownFile):
             except JobError:
                 self._close_part()
                 if not self.ranges and self.state.get("part"):
-                    # One stream cannot resume: its bytes only take space (maybe the space that ran out).
+                    # One stream cannot resume: its bytes only
+                    # take space (maybe the space that ran out).
                     Path(self.state["part"]).unlink(missing_ok=True)
                     self._forget(keep_place=False)
                     self.ctx.checkpoint([])

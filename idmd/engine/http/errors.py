@@ -58,7 +58,8 @@ class AuthFailed(FetchError):
             super().__init__(f"authentication failed for {host}")
         else:
             super().__init__(
-                f"{host} asks for a user and password (idm add --user, or idm credentials add {host})"
+                f"{host} asks for a user and password"
+                f" (idm add --user, or idm credentials add {host})"
             )
 
 

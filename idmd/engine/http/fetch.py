@@ -68,7 +68,8 @@ async def open_response(
             response = await session.get(
                 url, headers=request_headers, timeout=timeout_for(stall), allow_redirects=True
             )
-        except Exception as exc:  # noqa: BLE001 - every network failure becomes one readable FetchError
+        except Exception as exc:  # noqa: BLE001
+            # every network failure becomes one readable FetchError
             raise from_exception(exc) from None
         if response.status != 401 or auth is None:
             break

@@ -114,7 +114,8 @@ class Spawned:
 
 
 class Pool(Protocol):
-    """What a worker run needs from ``idmd.engine.media.pool.WorkerPool`` (which imports this module)."""
+    """What a worker run needs from
+    ``idmd.engine.media.pool.WorkerPool`` (which imports this module)."""
 
     async def take(self, comes_back: bool) -> Spawned: ...
 
@@ -243,7 +244,8 @@ async def run_worker(
     env: Mapping[str, str] | None = None,
     pool: Pool | None = None,
 ) -> WorkerOutcome:
-    """A short worker run (probe, resolve): the outcome; a worker not handed back never outlives it."""
+    """A short worker run (probe, resolve): the outcome;
+    a worker not handed back never outlives it."""
     worker = WorkerProcess(request, stall_timeout, env, pool=pool)
     await worker.start()
     try:

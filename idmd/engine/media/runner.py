@@ -141,7 +141,8 @@ class MediaRunner:
         return extraction
 
     async def _attempt(self, ctx: JobContext, handed: Extraction | None, phases: Phases) -> None:
-        """One try: a handed-over direct URL, else a worker that resolves and hands back or downloads."""
+        """One try: a handed-over direct URL, else a
+        worker that resolves and hands back or downloads."""
         job = ctx.job
         state: dict[str, Any] = job.state.setdefault("media", {})
         ffmpeg = shutil.which("ffmpeg")

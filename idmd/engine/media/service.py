@@ -92,7 +92,8 @@ class MediaService:
     async def extract(
         self, url: str, options: Mapping[str, Any], user_agent: str = "", proxy: str | None = None
     ) -> Extraction:
-        """A fresh extraction kept for the job's runner, or the one kept from a probe a moment ago."""
+        """A fresh extraction kept for the job's runner,
+        or the one kept from a probe a moment ago."""
         key = request_key(base_request(url, options, shutil.which("ffmpeg"), user_agent))
         kept = self._fresh(key)
         if kept is not None:
