@@ -23,6 +23,7 @@ test: $(STAMP)
 		node --test chrome-extension/test/ || exit 1; \
 	else echo "skipping the extension's Node tests: node is not installed"; fi
 	$(BIN)/ruff check idmd idm_tui tests
+	$(BIN)/ruff format --check idmd idm_tui tests
 	$(BIN)/mypy idmd idm_tui
 	$(BIN)/python -m pytest -q -p no:cacheprovider tests
 
@@ -31,6 +32,7 @@ bench: $(STAMP)
 
 lint: $(STAMP)
 	$(BIN)/ruff check idmd idm_tui tests
+	$(BIN)/ruff format --check idmd idm_tui tests
 
 clean:
 	rm -rf $(VENV) build *.egg-info

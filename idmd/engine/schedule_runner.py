@@ -137,7 +137,8 @@ class ScheduleRunner:
         except (OSError, ValueError, AttributeError, TypeError, InvalidParams) as exc:
             aside = self._path.with_name(self._path.name + ".bad")
             log.warning(
-                "%s cannot be read (%s): moved to %s; no queues or speed windows until it is mended",
+                "%s cannot be read (%s): moved to %s; "
+                "no queues or speed windows until it is mended",
                 self._path,
                 exc,
                 aside,

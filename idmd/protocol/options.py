@@ -337,7 +337,8 @@ OPTIONS: tuple[Option, ...] = (
     Option(
         "start_at",
         Kind.WHEN,
-        "not before this time: an ISO 8601 date and time (without an offset, the daemon's local time)",
+        "not before this time: an ISO 8601 date and time"
+        " (without an offset, the daemon's local time)",
         Flag(
             ("--start-at",),
             "TIME",

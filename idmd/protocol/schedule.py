@@ -35,7 +35,8 @@ def queue_name(value: Any, path: str) -> str:
     if not isinstance(value, str) or not _NAME.match(value):
         raise bad(
             path,
-            "must be a queue name: 1 to 32 letters, digits, '.', '_' or '-', not starting with '.', '_' or '-'",
+            "must be a queue name: 1 to 32 letters, digits, '.', '_' or '-',"
+            " not starting with '.', '_' or '-'",
         )
     return value
 
@@ -182,7 +183,8 @@ def parse_limits(value: Any, path: str = "limits") -> tuple[LimitWindow, ...]:
             if len(words) < 2:
                 raise bad(
                     where,
-                    f"{item!r}: write a speed window as 'DAYS HH:MM-HH:MM LIMIT', e.g. 'mon-fri 08:00-18:00 1M'",
+                    f"{item!r}: write a speed window as 'DAYS HH:MM-HH:MM LIMIT',"
+                    " e.g. 'mon-fri 08:00-18:00 1M'",
                 )
             item = {**window_from_text(" ".join(words[:-1]), where), "limit": words[-1]}
         if not isinstance(item, dict) or "limit" not in item:
@@ -213,7 +215,8 @@ def parse_when(value: Any, path: str) -> datetime | None:
 
 def start_time(text: str, now: datetime | None = None) -> str | None:
     """What ``idm`` and ``idm-tui`` send as a start time: ``HH:MM`` → the next such time on the
-    local clock (today or tomorrow) as ISO; other text as it is (the daemon checks it); none → None."""
+    local clock (today or tomorrow) as ISO; other text as it is (the daemon checks it);
+    none → None."""
     text = text.strip()
     if text.lower() in ("none", "now", ""):
         return None

@@ -60,9 +60,11 @@ class Queues(_Scheduled):
 
 class Schedule(_Scheduled):
     def get(self) -> dict[str, Any]:
-        """The speed windows, the limit of the window open now (null: none) and the effective limit."""
+        """The speed windows, the limit of the window open now (null: none) and the
+        effective limit."""
         return self._schedule.limits()
 
     def set(self, limits: list[Any]) -> dict[str, Any]:
-        """Replace the speed windows: ``[{days, start, stop, limit}]`` or ``"mon-fri 08:00-18:00 1M"``."""
+        """Replace the speed windows: ``[{days, start, stop, limit}]`` or
+        ``"mon-fri 08:00-18:00 1M"``."""
         return self._schedule.set_limits(limits)
