@@ -19,7 +19,7 @@ from idmd.rpc.codec import CodecName, decode
 from idmd.rpc.dispatcher import Dispatcher, error_response
 from idmd.rpc.fanout import MAX_BATCH
 from idmd.rpc.peer import CLOSE_INTERNAL_ERROR, CLOSE_TOO_SLOW, CLOSE_UNAUTHORIZED, Peer, RpcState
-from idmd.rpc.replies import encode_reply
+from idmd.rpc.replies import BatchFrames, encode_reply
 from idmd.rpc.wire import EventFrames, combine
 
 log = logging.getLogger(__name__)
@@ -107,9 +107,15 @@ class Connection:
                 None, ParseError(f"cannot decode the frame: {str(exc)[:200]}")
             )
         else:
-            reply = await self.dispatcher.handle(message, peer)
-        if reply is not None:
+            batch = BatchFrames(peer.codec, len(message)) if isinstance(message, list) else None
+            reply = await self.dispatcher.handle(message, peer, batch)
+            if batch is not None and batch.frames:
+                reply = batch  # encoded already, as the replies came
+        if isinstance(reply, BatchFrames):
+            peer.outbox.append(reply.frame())
+        elif reply is not None:
             peer.outbox.append(await encode_reply(peer.codec, reply))
+        if reply is not None:
             if len(peer.outbox) > MAX_OUTBOX:
                 peer.close(CLOSE_TOO_SLOW, "not reading replies")
             self._wakeup.set()

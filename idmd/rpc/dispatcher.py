@@ -15,7 +15,7 @@ import inspect
 import logging
 import typing
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from idmd.protocol import MAX_BATCH_REQUESTS
 from idmd.protocol.errors import (
@@ -28,6 +28,9 @@ from idmd.protocol.errors import (
 )
 from idmd.rpc.peer import CLOSE_UNAUTHORIZED, Peer, RpcState
 from idmd.rpc.scope import check_method
+
+if TYPE_CHECKING:
+    from idmd.rpc.replies import BatchFrames  # it imports this module
 from idmd.rpc.typecheck import describe, matches
 
 log = logging.getLogger(__name__)
@@ -74,9 +77,11 @@ class Dispatcher:
         self.methods = _methods(namespaces)
 
     async def handle(
-        self, message: Any, peer: Peer
+        self, message: Any, peer: Peer, batch: BatchFrames | None = None
     ) -> dict[str, Any] | list[dict[str, Any]] | None:
-        """The reply to one decoded frame: a request, a notification or a batch."""
+        """The reply to one decoded frame: a request, a notification or a batch. With
+        ``batch``, a batch's replies go there, encoded as they come, and once it is full
+        the remaining requests are refused without being run (see BatchFrames)."""
         if isinstance(message, list):
             if not message:
                 return error_response(None, InvalidRequest("empty batch"))
@@ -92,9 +97,16 @@ class Dispatcher:
             for index, item in enumerate(message):
                 if index:
                     await asyncio.sleep(0)  # other clients' requests run between the items
+                if batch is not None and batch.full:
+                    if isinstance(item, dict) and "id" in item:
+                        batch.refuse(item["id"])
+                    continue
                 reply = await self._one(item, peer)
                 if reply is not None:
-                    replies.append(reply)
+                    if batch is not None:
+                        batch.add(reply)
+                    else:
+                        replies.append(reply)
                 if peer.close_code is not None:
                     break
             return replies or None

@@ -49,16 +49,21 @@ def _too_large(codec: CodecName, reply: Any) -> str | bytes:
 
 
 def _one(codec: CodecName, reply: Any, budget: int) -> str | bytes:
+    return _fit(codec, reply, budget)[0]
+
+
+def _fit(codec: CodecName, reply: Any, budget: int) -> tuple[str | bytes, bool]:
+    """The reply's frame, and whether it fitted (else the frame is the -32011 in its place)."""
     if budget <= 0:
-        return _too_large(codec, reply)  # not even encoded: the frame is full
+        return _too_large(codec, reply), False  # not even encoded: the frame is full
     try:
         frame = encode(codec, reply)
     except ENCODE_ERRORS:
         log.exception("the reply to id %r could not be encoded", _id_of(reply))
-        return _error(codec, _id_of(reply), InternalError("the reply could not be encoded"))
+        return _error(codec, _id_of(reply), InternalError("the reply could not be encoded")), True
     if _size(frame, budget) > budget:
-        return _too_large(codec, reply)
-    return frame
+        return _too_large(codec, reply), False
+    return frame, True
 
 
 def _size(frame: str | bytes, budget: int) -> int:
@@ -84,3 +89,30 @@ async def encode_reply(
         budget -= _size(frame, budget)
         frames.append(frame)
     return combine(codec, frames)
+
+
+class BatchFrames:
+    """A batch's replies encoded as they come, within ``limit``. Once one does not fit, the
+    frame is full: the batch's remaining requests are refused (-32011) without being run,
+    so a batch of heavy reads costs no more work than its reply can carry, and never holds
+    all of its results at once (a hundred 1,000-job listings made garbage-collector pauses
+    of a few hundred ms)."""
+
+    def __init__(self, codec: CodecName, items: int, limit: int = MAX_REPLY) -> None:
+        self.codec = codec
+        self.frames: list[str | bytes] = []
+        self.full = False
+        self._budget = limit - items - 2  # the array's commas and brackets
+
+    def add(self, reply: dict[str, Any]) -> None:
+        frame, fitted = _fit(self.codec, reply, self._budget)
+        self._budget -= _size(frame, self._budget)
+        self.full = self.full or not fitted or self._budget <= 0
+        self.frames.append(frame)
+
+    def refuse(self, request_id: Any) -> None:
+        """The reply for a request left unrun because the frame is full."""
+        self.frames.append(_too_large(self.codec, {"id": request_id}))
+
+    def frame(self) -> str | bytes:
+        return combine(self.codec, self.frames)

@@ -199,3 +199,34 @@ async def test_the_number_of_jobs_is_capped(
         assert reply["error"]["code"] == -32011
     finally:
         await peer.close()
+
+
+async def test_a_batch_whose_reply_is_full_runs_no_more_requests(toy: ToyDaemon) -> None:
+    # A batch of heavy reads must not make the daemon do work whose replies it then refuses
+    # (building them all held 100,000 job dicts at once: long garbage-collector pauses).
+    peer = await connect(toy.url, token=toy.token, max_msg_size=8 << 20)
+    try:
+        long_url = "http://h/" + "x" * 8000
+        for part in range(3):  # about 2.4 MB for each jobs.list below (URL and name 8 KB each)
+            items = [{"url": f"{long_url}{part}-{i}"} for i in range(50)]
+            added = await peer.call("jobs.add_many", {"items": items})
+            assert len(added["result"]) == 50
+        heavy = {"jsonrpc": "2.0", "method": "jobs.list", "params": {"limit": 1000}}
+        batch = [dict(heavy, id=i) for i in range(3)]
+        batch += [
+            {
+                "jsonrpc": "2.0",
+                "id": 10 + i,
+                "method": "jobs.add",
+                "params": {"url": f"http://h/late{i}"},
+            }
+            for i in range(3)
+        ]
+        await peer.send(batch)
+        replies = await peer.recv(timeout=30)
+        codes = [r.get("error", {}).get("code") for r in replies]
+        assert codes == [None, -32011, -32011, -32011, -32011, -32011], codes
+        listed = await peer.call("jobs.list", {"limit": 1})
+        assert listed["result"]["total"] == 150  # the late jobs.add were refused without running
+    finally:
+        await peer.close()
