@@ -3,6 +3,7 @@ and stopped in order through ``cleanup_ctx``."""
 
 from __future__ import annotations
 
+import gc
 from collections.abc import AsyncIterator
 
 from aiohttp import web
@@ -43,6 +44,9 @@ async def _engine_ctx(app: web.Application) -> AsyncIterator[None]:
     if ctx.fleet is not None:
         ctx.fleet.start()
     ctx.engine.warm_media()  # a media worker warms up while the daemon waits for its first job
+    # What start-up made (modules, classes, the loaded jobs) lives as long as the daemon: a full
+    # collection need not scan it again each time, which keeps its pauses short under load.
+    gc.freeze()
     yield
     ctx.schedule.close()
     # Graceful: every job checkpointed, parts kept, so the next start resumes.
