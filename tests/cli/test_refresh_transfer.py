@@ -8,43 +8,19 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
-from aiohttp import web
 from aiohttp.test_utils import TestServer
 
 from tests.cli.conftest import PAYLOAD, Files, idm
 from tests.cli.test_cli import wait_status
 from tests.daemon_process import DaemonProcess
-from tests.engine.servers import payload, serve
+from tests.engine.servers import expired_link_site, payload
 
 BIG = payload(3 * 1024 * 1024)
 
 
 @pytest.fixture
 async def links() -> AsyncIterator[TestServer]:
-    """``/old``: the first request gets 400 KiB and a reset, then 403 (an expired link);
-    ``/new``: the same bytes; ``/other``: another file; ``/busy``: 503."""
-    requests = {"old": 0}
-
-    async def old(request: web.Request) -> web.StreamResponse:
-        requests["old"] += 1
-        if requests["old"] > 1:
-            return web.Response(status=403)
-        return await serve(request, BIG, cut_after=400 * 1024)
-
-    async def new(request: web.Request) -> web.StreamResponse:
-        return await serve(request, BIG)
-
-    async def other(request: web.Request) -> web.StreamResponse:
-        return await serve(request, payload(1000, seed=3))
-
-    async def busy(request: web.Request) -> web.StreamResponse:
-        return web.Response(status=503)
-
-    app = web.Application()
-    for name, handler in (("old", old), ("new", new), ("other", other), ("busy", busy)):
-        app.router.add_get(f"/{name}", handler)
-    server = TestServer(app, host="127.0.0.1", port=0)
-    await server.start_server()
+    server = await expired_link_site(BIG, 400 * 1024, payload(1000, seed=3))
     yield server
     await server.close()
 

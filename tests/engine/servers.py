@@ -164,3 +164,32 @@ def closed_port() -> int:
 def free_bytes(path: str) -> int:
     stat = os.statvfs(path)
     return stat.f_bavail * stat.f_frsize
+
+
+async def expired_link_site(body: bytes, cut_after: int, other: bytes) -> TestServer:
+    """A link that expires: ``/old`` sends ``cut_after`` bytes of ``body`` then resets, and
+    answers 403 from then on; ``/new`` serves the same bytes; ``/other`` another file
+    (``other``); ``/busy`` 503. Started; the caller closes it."""
+    seen = {"old": 0}
+
+    async def old(request: web.Request) -> web.StreamResponse:
+        seen["old"] += 1
+        if seen["old"] > 1:
+            return web.Response(status=403)
+        return await serve(request, body, cut_after=cut_after)
+
+    async def new(request: web.Request) -> web.StreamResponse:
+        return await serve(request, body)
+
+    async def different(request: web.Request) -> web.StreamResponse:
+        return await serve(request, other)
+
+    async def busy(request: web.Request) -> web.StreamResponse:
+        return web.Response(status=503)
+
+    app = web.Application()
+    for name, handler in (("old", old), ("new", new), ("other", different), ("busy", busy)):
+        app.router.add_get(f"/{name}", handler)
+    server = TestServer(app, host="127.0.0.1", port=0)
+    await server.start_server()
+    return server

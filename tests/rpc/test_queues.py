@@ -20,7 +20,7 @@ from idmd.config import Config
 from idmd.core.units import parse_size
 from tests.engine.servers import Site, payload, requested_range, serve
 from tests.rpc.real import RealDaemon, start_real_daemon
-from tests.rpc.wsutil import RawPeer, connect
+from tests.rpc.wsutil import RawPeer, connect, result
 
 ZONE = timezone(timedelta(hours=1))
 SIZE = 1024 * 1024
@@ -73,12 +73,6 @@ async def peer(daemon: RealDaemon) -> AsyncIterator[RawPeer]:
     client = await connect(daemon.url, token=daemon.token)
     yield client
     await client.close()
-
-
-async def result(peer: RawPeer, method: str, params: Any = None) -> Any:
-    reply = await peer.call(method, params)
-    assert "result" in reply, (method, reply)
-    return reply["result"]
 
 
 async def error(peer: RawPeer, method: str, params: Any) -> dict[str, Any]:

@@ -18,7 +18,7 @@ import pytest
 from tests.cli.conftest import PAYLOAD, Files
 from tests.rpc.cases import check_parameter_errors
 from tests.rpc.real import RealDaemon, start_real_daemon
-from tests.rpc.wsutil import RawPeer, connect
+from tests.rpc.wsutil import RawPeer, connect, result
 
 STATUS = "job.status"
 
@@ -28,12 +28,6 @@ async def peer(real: RealDaemon) -> AsyncIterator[RawPeer]:
     client = await connect(real.url, token=real.token)
     yield client
     await client.close()
-
-
-async def result(peer: RawPeer, method: str, params: Any = None) -> Any:
-    reply = await peer.call(method, params)
-    assert "result" in reply, (method, reply)
-    return reply["result"]
 
 
 async def until_status(

@@ -125,3 +125,10 @@ async def connect(
         )
         assert "result" in reply, reply
     return peer
+
+
+async def result(peer: RawPeer, method: str, params: Any = None) -> Any:
+    """The result of a call that must succeed (the assertion names the method and reply)."""
+    reply = await peer.call(method, params)
+    assert "result" in reply, (method, reply)
+    return reply["result"]

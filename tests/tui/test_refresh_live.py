@@ -9,7 +9,6 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
-from aiohttp import web
 from aiohttp.test_utils import TestServer
 from rich.console import Console
 from textual.widgets import Input, Label, Static
@@ -19,7 +18,7 @@ from idm_tui.link import connect_factory
 from idm_tui.screens.details import DetailsScreen
 from idm_tui.screens.refresh import RefreshScreen
 from tests.daemon_process import DaemonProcess
-from tests.engine.servers import payload, serve
+from tests.engine.servers import expired_link_site, payload
 from tests.tui.helpers import ready, wait_until
 
 SIZE = (120, 36)
@@ -28,30 +27,7 @@ BODY = payload(2 * 1024 * 1024)
 
 @pytest.fixture
 async def links() -> AsyncIterator[TestServer]:
-    """``/old`` sends 300 KiB then resets, and answers 403 from then on; ``/new`` the same
-    bytes; ``/other`` another file; ``/busy`` 503."""
-    seen = {"old": 0}
-
-    async def old(request: web.Request) -> web.StreamResponse:
-        seen["old"] += 1
-        if seen["old"] > 1:
-            return web.Response(status=403)
-        return await serve(request, BODY, cut_after=300 * 1024)
-
-    async def new(request: web.Request) -> web.StreamResponse:
-        return await serve(request, BODY)
-
-    async def other(request: web.Request) -> web.StreamResponse:
-        return await serve(request, payload(5000, seed=9))
-
-    async def busy(request: web.Request) -> web.StreamResponse:
-        return web.Response(status=503)
-
-    app = web.Application()
-    for name, handler in (("old", old), ("new", new), ("other", other), ("busy", busy)):
-        app.router.add_get(f"/{name}", handler)
-    server = TestServer(app, host="127.0.0.1", port=0)
-    await server.start_server()
+    server = await expired_link_site(BODY, 300 * 1024, payload(5000, seed=9))
     yield server
     await server.close()
 
