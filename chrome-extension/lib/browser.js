@@ -35,13 +35,26 @@ export async function cookiesFor(url) {
   }
 }
 
+// Chrome ignores a pause that reaches a download before its request is attached
+// (the item exists, its transfer not yet): on a busy machine onCreated can come
+// that early, and the whole file then arrives unheld. So the pause is read back
+// and asked again, every few ms, until it holds or the download is no longer running.
+const PAUSE_RETRY_MS = 5;
+const PAUSE_ATTEMPTS = 100;
+
 /** Stop the browser reading a download (it may still be handed to idmd). */
 export async function pauseDownload(id) {
-  try {
-    await api.downloads.pause(id);
-  } catch {
-    // already finished or cancelled: nothing to hold
+  for (let attempt = 0; attempt < PAUSE_ATTEMPTS; attempt += 1) {
+    try {
+      await api.downloads.pause(id);
+      const [item] = await api.downloads.search({ id });
+      if (!item || item.paused || item.state !== 'in_progress') return;
+    } catch {
+      return; // already finished or cancelled: nothing to hold
+    }
+    await new Promise((resolve) => setTimeout(resolve, PAUSE_RETRY_MS));
   }
+  console.warn(`idm: the browser would not pause download ${id}`);
 }
 
 /** Let a download paused by pauseDownload carry on in the browser. */

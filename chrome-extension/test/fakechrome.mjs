@@ -25,8 +25,21 @@ export function fakeChrome(id = 'testextensionid') {
     storage: { local: storageArea(), session: storageArea() },
     cookies: { getAll: async ({ url }) => (url.startsWith('http://site/') ? [{ name: 'sid', value: 'abc' }] : []) },
     downloads: {
-      pause: async (downloadId) => calls.push(['pause', downloadId]),
-      resume: async (downloadId) => calls.push(['resume', downloadId]),
+      // How many pause calls Chrome ignores first (a download not yet started).
+      pausesIgnored: 0,
+      paused: new Set(),
+      async pause(downloadId) {
+        calls.push(['pause', downloadId]);
+        if (this.pausesIgnored > 0) this.pausesIgnored -= 1;
+        else this.paused.add(downloadId);
+      },
+      async resume(downloadId) {
+        calls.push(['resume', downloadId]);
+        this.paused.delete(downloadId);
+      },
+      search: async ({ id: downloadId }) => [
+        { id: downloadId, state: 'in_progress', paused: chrome.downloads.paused.has(downloadId) },
+      ],
       cancel: async (downloadId) => calls.push(['cancel', downloadId]),
       erase: async (query) => calls.push(['erase', query.id]),
       download: async (options) => calls.push(['download', options.url]),

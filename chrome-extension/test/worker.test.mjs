@@ -96,6 +96,18 @@ test('a new download that may be captured is paused at once; others are left alo
   worker.connection.stop();
 });
 
+test('a pause Chrome ignores (the download not started yet) is asked again until it holds', async () => {
+  const { worker } = await connectedWorker();
+  chrome.downloads.pausesIgnored = 2;
+  try {
+    await worker.onDownloadCreated({ id: 8, url: 'http://site/z.bin', filename: '', state: 'in_progress' });
+    assert.deepEqual(chrome.calls, [['pause', 8], ['pause', 8], ['pause', 8]]);
+    assert.ok(chrome.downloads.paused.has(8));
+  } finally {
+    worker.connection.stop();
+  }
+});
+
 test('downloads no rule matches are not even offered to idmd', async () => {
   const { worker, ws } = await connectedWorker();
   const sent = ws.sent.length;

@@ -62,14 +62,20 @@ async def test_a_captured_file_is_not_fetched_by_the_browser_as_well(
     await browser.configure(daemon.url, daemon.token)
     await browser.wait_state("connected")
     # What the browser's own download has taken in, sampled every few ms from
-    # inside the extension (Chrome reports no progress events for it).
+    # inside the extension (Chrome reports no progress events for it). One
+    # search at a time: a timer firing regardless would pile up calls on a busy
+    # machine and delay the extension's own pause behind them.
     await browser.eval(
         """globalThis.received = 0;
-        globalThis.sampler = setInterval(async () => {
-          for (const d of await chrome.downloads.search({})) {
-            globalThis.received = Math.max(globalThis.received, d.bytesReceived);
+        globalThis.sampling = true;
+        (async () => {
+          while (globalThis.sampling) {
+            for (const d of await chrome.downloads.search({})) {
+              globalThis.received = Math.max(globalThis.received, d.bytesReceived);
+            }
+            await new Promise((resolve) => setTimeout(resolve, 5));
           }
-        }, 2);"""
+        })(), undefined;"""
     )
     page = await browser.context.new_page()
     await page.goto(site.url("/"))
@@ -93,7 +99,7 @@ async def test_a_captured_file_is_not_fetched_by_the_browser_as_well(
         timeout=5,
         what="the browser's cancelled download to be gone",
     )
-    received = await browser.eval("clearInterval(globalThis.sampler), globalThis.received")
+    received = await browser.eval("globalThis.sampling = false, globalThis.received")
     # Held from its first moment: the browser read (and wrote) at most 1 MiB of it.
     assert received <= 1024 * 1024, f"the browser took in {received} bytes as well"
     # What the server handed to the socket for the browser's request also
