@@ -14,7 +14,6 @@ from typing import Any
 from urllib.request import getproxies
 
 import aiohttp
-from aiohttp_socks import ProxyConnector
 
 from idmd.config import Config
 from idmd.core.proxyurl import SOCKS, Route, route, with_password
@@ -53,6 +52,9 @@ def _make(route: Route) -> aiohttp.ClientSession:
     if scheme in SOCKS:
         # socks5h: the proxy resolves the host name (python-socks spells it socks5 + rdns).
         url = route.proxy.replace("socks5h://", "socks5://", 1)
+        # Imported here: python-socks costs start-up 20-30 ms, and most daemons never use it.
+        from aiohttp_socks import ProxyConnector
+
         connector = ProxyConnector.from_url(
             url, rdns=scheme == "socks5h", limit=0, ttl_dns_cache=DNS_CACHE
         )

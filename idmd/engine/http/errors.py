@@ -11,9 +11,9 @@ import errno
 import os
 import re
 import socket
+import sys
 
 import aiohttp
-from aiohttp_socks import ProxyConnectionError, ProxyError, ProxyTimeoutError
 
 from idmd.core.text import valid_text
 
@@ -149,13 +149,17 @@ def _proxy_error(exc: BaseException) -> FetchError | None:
         error.retriable = exc.status in RETRIABLE_STATUS
         return error
     cause = exc.os_error if isinstance(exc, aiohttp.ClientConnectorError) else exc
-    if isinstance(cause, ProxyConnectionError):  # python-socks: "... proxy HOST:PORT [reason]"
+    socks = sys.modules.get("aiohttp_socks")
+    if socks is None:  # no SOCKS session was ever made (sessions.py imports it for one)
+        return None
+    # python-socks says "... proxy HOST:PORT [reason]"
+    if isinstance(cause, socks.ProxyConnectionError):
         found = re.search(r"proxy (\S+) \[(.*)\]", str(cause))
         where, reason = found.groups() if found else ("", str(cause))
         return FetchError(f"cannot connect to the proxy {where}: {reason.lower()}")
-    if isinstance(cause, ProxyTimeoutError):
+    if isinstance(cause, socks.ProxyTimeoutError):
         return FetchError(f"the proxy did not answer in time ({cause})")
-    if isinstance(cause, ProxyError):
+    if isinstance(cause, socks.ProxyError):
         error = FetchError(f"the SOCKS proxy refused: {cause}")
         error.retriable = False
         return error
