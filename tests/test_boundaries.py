@@ -108,3 +108,17 @@ def test_clients_load_without_the_engine_or_textual(module: str) -> None:
     if "ModuleNotFoundError" in result.stderr and module in result.stderr:
         pytest.fail(f"{module} is missing")
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_the_daemon_starts_without_what_most_daemons_never_use() -> None:
+    # Start-up time is mostly imports: SOCKS support (python-socks), package metadata
+    # (read at the first daemon.info), yt-dlp and nats are imported when first needed.
+    code = (
+        "import sys, idmd.daemon, idmd.app, idmd.engine.sessions, idmd.engine.http.errors; "
+        "unused = ('aiohttp_socks', 'python_socks', 'importlib.metadata', 'yt_dlp', 'nats'); "
+        "print([m for m in unused if m in sys.modules])"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, check=True
+    )
+    assert result.stdout.strip() == "[]"
