@@ -96,26 +96,6 @@ async def test_a_new_download_folder_applies_on_sighup(
     assert not (daemon.download_dir / "file.bin").exists()
 
 
-def test_detach_while_a_daemon_runs_names_it(daemon: DaemonProcess) -> None:
-    assert daemon.proc is not None
-    env = dict(os.environ, IDM_HOME=str(daemon.home))
-    env.pop("NOTIFY_SOCKET", None)
-
-    second = subprocess.run(
-        [sys.executable, "-m", "idmd", "--detach"],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=30,
-        check=False,
-    )
-
-    assert second.returncode == 3
-    assert f"idmd is already running (pid {daemon.proc.pid})" in second.stderr
-    assert daemon.proc.poll() is None
-
-
 def test_print_config_names_the_file_it_read_and_the_download_folder(
     idm_home: Path, tmp_path: Path
 ) -> None:

@@ -206,13 +206,16 @@ def test_sigterm_exits_0_within_2_seconds(daemon: DaemonProcess) -> None:
     assert not (daemon.home / "daemon.json").exists()
 
 
-def test_a_second_daemon_on_the_same_home_names_the_first(daemon: DaemonProcess) -> None:
+@pytest.mark.parametrize("how", [["--port", "0"], ["--detach"]], ids=["foreground", "detach"])
+def test_a_second_daemon_on_the_same_home_names_the_first(
+    daemon: DaemonProcess, how: list[str]
+) -> None:
     assert daemon.proc is not None
     env = dict(os.environ, IDM_HOME=str(daemon.home))
     env.pop("NOTIFY_SOCKET", None)
 
     second = subprocess.run(
-        [sys.executable, "-m", "idmd", "--port", "0"],
+        [sys.executable, "-m", "idmd", *how],
         cwd=ROOT,
         env=env,
         capture_output=True,
@@ -222,7 +225,7 @@ def test_a_second_daemon_on_the_same_home_names_the_first(daemon: DaemonProcess)
     )
 
     assert second.returncode == 3
-    assert f"already running (pid {daemon.proc.pid})" in second.stderr
+    assert f"idmd is already running (pid {daemon.proc.pid})" in second.stderr
     assert daemon.proc.poll() is None  # the first one is untouched
 
 
