@@ -117,7 +117,7 @@ def from_exception(exc: BaseException) -> FetchError:
     if isinstance(exc, aiohttp.ServerTimeoutError | asyncio.TimeoutError | TimeoutError):
         return Stalled("the server sent nothing within the stall timeout")
     if isinstance(exc, aiohttp.ClientPayloadError):
-        return FetchError(f"the connection broke mid-body ({_short(exc)})")
+        return FetchError(_broken_body(exc))
     if isinstance(exc, aiohttp.ServerDisconnectedError):
         return FetchError("the server closed the connection")
     if isinstance(exc, aiohttp.InvalidURL):
@@ -126,6 +126,12 @@ def from_exception(exc: BaseException) -> FetchError:
         return error
     if isinstance(exc, aiohttp.TooManyRedirects):
         error = FetchError("too many redirects")
+        error.retriable = False
+        return error
+    if type(exc) is aiohttp.ClientResponseError:
+        # Only aiohttp's parser raises the bare class here (statuses are read, not raised):
+        # the server's status line or headers break HTTP. The same server breaks it again.
+        error = FetchError(f"the server sent a malformed response: {_first_line(exc.message)}")
         error.retriable = False
         return error
     if isinstance(exc, aiohttp.ClientError):
@@ -166,6 +172,24 @@ def _proxy_error(exc: BaseException) -> FetchError | None:
     return None
 
 
+def _broken_body(exc: aiohttp.ClientPayloadError) -> str:
+    """What the server did, from aiohttp's "... (received N of M bytes)" when it says so."""
+    found = re.search(r"received (\d+) of (\d+) bytes", " ".join(map(str, exc.args)))
+    if found:
+        got, wanted = found.groups()
+        return f"the server closed the connection after {got} of {wanted} bytes"
+    inner = next((a for a in exc.args if isinstance(a, BaseException)), None)
+    return f"the connection broke mid-body: {_first_line(str(inner or exc))}"
+
+
+def _first_line(text: str) -> str:
+    """One line of a parser's message (they add the raw header and a caret below)."""
+    return _short_text(text.strip().splitlines()[0].rstrip(":")) if text.strip() else "no reason"
+
+
 def _short(exc: BaseException) -> str:
-    text = str(exc) or type(exc).__name__
+    return _short_text(" ".join((str(exc) or type(exc).__name__).split()))
+
+
+def _short_text(text: str) -> str:
     return text if len(text) < 200 else text[:197] + "..."
