@@ -167,4 +167,18 @@ async def run_runner(ctx: JobContext, media: MediaService) -> None:
     except NotAFile as exc:
         ctx.log(f"the URL serves {exc.content_type}: downloading it as media")
         ctx.update(kind="media")
-        await MediaRunner(media).run(ctx)
+        try:
+            await MediaRunner(media).run(ctx)
+        except JobError as failed:
+            if failed.code != "unsupported":
+                raise
+            # yt-dlp says "Unsupported URL: <the URL>"; the user needs what the URL was.
+            raise JobError(
+                "unsupported",
+                f"not a file but {_described(exc.content_type)}, with no media yt-dlp can fetch",
+            ) from None
+
+
+def _described(content_type: str) -> str:
+    mime = content_type.partition(";")[0].strip().lower()
+    return f"a web page ({mime})" if mime in ("text/html", "application/xhtml+xml") else mime

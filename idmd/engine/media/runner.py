@@ -8,6 +8,7 @@ worker downloads into a per-job hidden folder, moved into place at the end.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import shutil
 import time
@@ -84,6 +85,12 @@ def discard_partial(download_dir: Path, job_id: str) -> None:
     shutil.rmtree(temp_dir(download_dir, job_id), ignore_errors=True)
 
 
+def _remove_if_empty(folder: Path) -> None:
+    """A failed job keeps its fragments for a retry, but not an empty folder for them."""
+    with contextlib.suppress(OSError):
+        folder.rmdir()
+
+
 class MediaRunner:
     """Implements ``idmd.engine.runner.JobRunner`` for ``kind: media`` jobs.
 
@@ -118,6 +125,7 @@ class MediaRunner:
                     handed = None
                     continue
                 if isinstance(exc, JobError):
+                    _remove_if_empty(temp_dir(ctx.download_dir, ctx.job.id))
                     raise
                 attempt += 1
                 if attempt > ctx.config.retries:
