@@ -10,7 +10,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from idmd import __version__
-from idmd.cli import commands, credentials, exits, schedule
+from idmd.cli import commands, credentials, exits, schedule, update
 from idmd.cli.refresh import refresh
 from idmd.cli.transfer import export, import_
 from idmd.client import AuthenticationFailed, Client, ClientError, ConnectionLost, DaemonNotRunning
@@ -19,7 +19,7 @@ from idmd.completions import PROGS, SHELLS, script
 from idmd.core.units import UnitError, parse_size
 from idmd.protocol.errors import RpcError
 from idmd.protocol.jobs import Status
-from idmd.protocol.options import OPTIONS, Kind
+from idmd.protocol.options import OPTIONS, Kind, Option
 from idmd.protocol.params import DECISIONS, ORDER_KEYS, ORDERS
 
 Command = Callable[[Client, argparse.Namespace], Awaitable[int]]
@@ -33,9 +33,11 @@ def size_arg(text: str) -> int:
         raise argparse.ArgumentTypeError(str(exc)) from None
 
 
-def add_option_flags(parser: argparse.ArgumentParser) -> None:
+def add_option_flags(
+    parser: argparse.ArgumentParser, options: tuple[Option, ...] = OPTIONS
+) -> None:
     """One flag per job option, from idmd.protocol.options; its dest is the option's name."""
-    for option in OPTIONS:
+    for option in options:
         kwargs: dict[str, Any] = {"dest": option.name, "help": option.flag.help}
         if option.flag.metavar:
             kwargs["metavar"] = option.flag.metavar
@@ -196,6 +198,7 @@ def build_parser() -> argparse.ArgumentParser:
         "file", metavar="FILE", help="an idm export or a list of URLs (-: standard input)"
     )
     schedule.add_parsers(sub)  # idm queue …, idm schedule …
+    update.register(sub, add_option_flags)  # idm set ID …
     return parser
 
 
@@ -221,6 +224,7 @@ COMMANDS: dict[str, Command] = {
     "import": import_,
     "queue": schedule.queue,
     "schedule": schedule.schedule,
+    "set": update.set_options,
 }
 
 

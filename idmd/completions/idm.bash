@@ -9,7 +9,7 @@ _idm_ids() {
 
 _idm() {
     local cur=${COMP_WORDS[COMP_CWORD]} prev=${COMP_WORDS[COMP_CWORD-1]}
-    local commands="add ls info pause resume cancel retry rm limit config stop probe watch pair resolve token completion credentials refresh export import queue schedule"
+    local commands="add ls info pause resume cancel retry rm limit config stop probe watch pair resolve token completion credentials refresh export import queue schedule set"
     local statuses="queued downloading paused waiting completed failed cancelled"
     local cmd="" i opts=""
     # The subcommand is the first word that is neither an option nor its value.
@@ -33,6 +33,8 @@ _idm() {
         add:--user-agent | add:--priority | add:--limit | add:--speed-limit | add:--user | add:--password | add:--category | add:--after) return ;;
         add:--proxy | add:--proxy-password | credentials:--user) return ;;
         add:--queue | add:--start-at) return ;;
+        set:-o | set:--filename | set:-c | set:--connections | set:--priority | set:--limit | set:--speed-limit) return ;;
+        set:--proxy | set:--category | set:--after | set:--queue | set:--start-at) return ;;
         queue:-w | queue:--window | queue:--start-at) return ;;
         ls:-s | ls:--status | pause:-s | resume:-s | cancel:-s | retry:-s | rm:-s | *:--status)
             COMPREPLY=($(compgen -W "$statuses" -- "$cur"))
@@ -101,6 +103,10 @@ _idm() {
         credentials)
             opts="--user --password-stdin --json"
             [[ $prev == credentials ]] && COMPREPLY=($(compgen -W "add list remove" -- "$cur")) && return
+            ;;
+        set)
+            opts="--filename --connections --priority --limit --speed-limit --proxy --category --after --queue --start-at"
+            [[ $prev == set ]] && COMPREPLY=($(compgen -W "$(_idm_ids)" -- "$cur")) && return
             ;;
         refresh)
             [[ $prev == refresh ]] && COMPREPLY=($(compgen -W "$(_idm_ids)" -- "$cur")) && return

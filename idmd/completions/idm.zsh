@@ -37,6 +37,7 @@ _idm() {
         'import:add the downloads and history of an idm export'
         'queue:named queues: when their downloads may run'
         'schedule:the speed limit by time of day'
+        'set:change a download'"'"'s options (category, after, proxy, priority, …)'
     )
     statuses=(queued downloading paused waiting completed failed cancelled)
     events=(job.added job.updated job.status job.progress job.duplicate job.removed job.log stats
@@ -133,6 +134,19 @@ _idm() {
                     _arguments '--user=[the user name (add)]:user:' \
                         '--password-stdin[read the password from stdin (add)]' \
                         '--json[list as JSON]' '1:action:(add list remove)' '2:host:_hosts' && ret=0
+                    ;;
+                set)
+                    _arguments \
+                        '(-o --filename)'{-o+,--filename=}'[file name]:file name:' \
+                        '(-c --connections)'{-c+,--connections=}'[connections per download]:connections:(1 2 4 8 16 32)' \
+                        '--priority=[higher runs first]:priority:' \
+                        '(--limit --speed-limit)'{--limit=,--speed-limit=}'[bytes per second (500K, 2M), 0: none]:rate:' \
+                        '--proxy=[proxy for this download (socks5://user:pass@host:1080, direct)]:proxy:' \
+                        '--category=[category (folder and after-action)]:category:(Compressed Documents Music Programs Video)' \
+                        '--after=[action when completed (config \[actions\] name, or none)]:action:' \
+                        '--queue=[the queue to wait in]:queue:' \
+                        '--start-at=[not before this time, HH:MM or ISO]:time:' \
+                        '1:job id:_idm_ids' && ret=0
                     ;;
                 refresh)
                     _arguments '1:job id:_idm_ids' '2:new url:_urls' && ret=0

@@ -13,7 +13,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from idmd.engine import lifecycle
+from idmd.engine import lifecycle, replan
 from idmd.engine.jobs import Job
 from idmd.engine.queue import JobQueue
 from idmd.events import EventBus
@@ -110,14 +110,16 @@ class JobActions:
 
     def update(self, job: Job, clean: JobOptions) -> JobDict:
         """Apply a patch checked by ``idmd.protocol.options.check_patch``."""
+        replan.check_policy(job, clean)
         changed: dict[str, Any] = {}
         if "filename" in clean:
-            if job.status in (Status.DOWNLOADING, Status.COMPLETED):
-                raise NotAllowed(
-                    f"the name of a {job.status} job cannot be changed", data={"id": job.id}
-                )
             lifecycle.rename_part(job, clean["filename"])
             job.filename = changed["filename"] = clean["filename"]
+        if "category" in clean and clean["category"] != job.category:
+            note = replan.recategorise(job, clean["category"])
+            changed["category"] = job.category
+            self._bus.emit(EventType.JOB_LOG, job.id, {"level": "info", "message": note})
+        replan.forget_proxy_password(job, clean)
         job.options.update(clean)
         changed["options"] = public(job.options)
         run = self._queue.run_of(job.id)

@@ -36,22 +36,22 @@ def effective(config: Config) -> tuple[Category, ...]:
     return categories.parse(config.categories)
 
 
-def check_names(options: JobOptions, config: Config) -> JobOptions:
+def check_names(options: JobOptions, config: Config, path: str = "options") -> JobOptions:
     """``options.category`` and ``options.after`` name a category and an action the
-    config has (the category in its own spelling); InvalidParams otherwise."""
+    config has (the category in its own spelling); InvalidParams naming ``path`` otherwise."""
     clean = options
     name = options.get("category")
     if name:
         found = categories.find(effective(config), name)
         if found is None:
             known = ", ".join(c.name for c in effective(config))
-            raise bad("options.category", f"no category {name!r} (known: {known})")
+            raise bad(f"{path}.category", f"no category {name!r} (known: {known})")
         clean = {**clean, "category": found.name}
     after = options.get("after")
     if after and after != actions.NONE and after not in config.actions:
         known = ", ".join([actions.NONE, *config.actions])
         raise bad(
-            "options.after", f"no action {after!r} in the config's [actions] (known: {known})"
+            f"{path}.after", f"no action {after!r} in the config's [actions] (known: {known})"
         )
     return clean
 

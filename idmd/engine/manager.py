@@ -13,7 +13,7 @@ import logging
 import time
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any, Protocol, cast
 
 import aiohttp
 
@@ -472,6 +472,9 @@ class Engine:
         """Change options; a new ``url`` (paused or failed jobs, on this node) is checked
         first, and a refused one changes nothing."""
         url, clean = check_update(patch)
+        clean = categorize.check_names(clean, self.config, "patch")
+        if "proxy" in clean:  # its password kept apart, in memory only, as on jobs.add
+            clean = cast(JobOptions, split_proxy_password(clean))
         if "queue" in clean:
             self.gate.check(clean["queue"], "patch.queue")
         if url is not None:

@@ -290,6 +290,7 @@ OPTIONS: tuple[Option, ...] = (
         Flag(("--proxy",), "URL", "proxy for this download (socks5://user:pass@host:1080, direct)"),
         "socks5://127.0.0.1:1080",
         max_length=MAX_URL,
+        update=Update.STOPPED,
     ),
     Option(
         "proxy_password",
@@ -314,6 +315,7 @@ OPTIONS: tuple[Option, ...] = (
         ),
         "Video",
         max_length=64,
+        update=Update.STOPPED,
     ),
     Option(
         "after",
@@ -323,6 +325,7 @@ OPTIONS: tuple[Option, ...] = (
         Flag(("--after",), "ACTION", "action when completed (config [actions] name, or none)"),
         "none",
         max_length=64,
+        update=Update.STOPPED,
     ),
     Option(
         "queue",

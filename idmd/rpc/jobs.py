@@ -10,6 +10,7 @@ import builtins  # ``list`` is also a method here
 from pathlib import Path
 from typing import Any
 
+from idmd.protocol.checks import bad
 from idmd.protocol.errors import LimitReached
 from idmd.protocol.jobs import FINISHED
 from idmd.protocol.models import ItemError, Job, JobPage
@@ -89,6 +90,9 @@ class Jobs(Namespace):
     async def update(self, id: str, patch: dict[str, Any]) -> Job:
         """Change priority, connections, speed_limit or filename of a job; ``url`` gives a paused
         or failed job a new link, accepted only when it serves the same file (bytes kept)."""
+        if is_paired(self._peer) and isinstance(patch, dict) and "proxy" in patch:
+            # Kept credentials would go through it: the owner's choice, as on jobs.add.
+            raise bad("patch.proxy", "a paired client may not choose a proxy")
         return await self._engine.update(id, patch)
 
     async def _import(self, jobs: builtins.list[dict[str, Any]]) -> dict[str, int]:
