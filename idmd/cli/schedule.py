@@ -47,6 +47,13 @@ def add_parsers(sub: Any) -> None:
         default=None,
         help="hold the queue when its last download ends, until its next window opens",
     )
+    put.add_argument(
+        "--max-active",
+        type=int,
+        metavar="N",
+        help="at most N of its downloads at once (0: no limit of its own; the config's"
+        " max_active still applies)",
+    )
     put.add_argument("--json", action="store_true")
     for action, text in (
         ("rm", "remove a queue (its downloads join the default queue)"),
@@ -86,11 +93,22 @@ def queue_rows(queues: list[dict[str, Any]]) -> str:
                 q["start_at"] or "",
                 "yes" if q["stop_when_done"] else "",
                 f"{jobs['downloading']}/{jobs['queued']}",
+                str(q.get("max_active") or ""),
                 q["next_change"] or "",
             ]
         )
     return table(
-        rows, ("QUEUE", "NOW", "WINDOWS", "START AT", "STOP WHEN DONE", "RUN/WAIT", "NEXT CHANGE")
+        rows,
+        (
+            "QUEUE",
+            "NOW",
+            "WINDOWS",
+            "START AT",
+            "STOP WHEN DONE",
+            "RUN/WAIT",
+            "MAX",
+            "NEXT CHANGE",
+        ),
     )
 
 
@@ -126,6 +144,8 @@ async def queue(client: Client, args: argparse.Namespace) -> int:
             params["start_at"] = start_time(args.start_at)
         if args.stop_when_done is not None:
             params["stop_when_done"] = args.stop_when_done
+        if args.max_active is not None:
+            params["max_active"] = args.max_active
         got = await client.call("queues.set", params)
         _print(got, args.json, queue_rows([got]))
     elif action == "rm":

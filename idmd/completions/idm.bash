@@ -35,7 +35,7 @@ _idm() {
         add:--queue | add:--start-at) return ;;
         set:-o | set:--filename | set:-c | set:--connections | set:--priority | set:--limit | set:--speed-limit) return ;;
         set:--proxy | set:--category | set:--after | set:--queue | set:--start-at) return ;;
-        queue:-w | queue:--window | queue:--start-at) return ;;
+        queue:-w | queue:--window | queue:--start-at | queue:--max-active) return ;;
         ls:-s | ls:--status | pause:-s | resume:-s | cancel:-s | retry:-s | rm:-s | *:--status)
             COMPREPLY=($(compgen -W "$statuses" -- "$cur"))
             return
@@ -113,7 +113,7 @@ _idm() {
             ;;
         export) opts="--format" ;;
         queue)
-            opts="--window --no-windows --start-at --stop-when-done --no-stop-when-done --json"
+            opts="--window --no-windows --start-at --stop-when-done --no-stop-when-done --max-active --json"
             [[ $prev == queue ]] && COMPREPLY=($(compgen -W "ls set rm start stop" -- "$cur")) && return
             ;;
         schedule)

@@ -42,6 +42,7 @@ complete -c idm -n "__fish_seen_subcommand_from queue" -l no-windows -d "the que
 complete -c idm -n "__fish_seen_subcommand_from queue" -l start-at -x -d "not before this time, HH:MM or ISO"
 complete -c idm -n "__fish_seen_subcommand_from queue" -l stop-when-done -d "hold the queue when it is done"
 complete -c idm -n "__fish_seen_subcommand_from queue" -l no-stop-when-done -d "keep the queue open when done"
+complete -c idm -n "__fish_seen_subcommand_from queue" -l max-active -x -d "at most N of its downloads at once (0: none of its own)"
 complete -c idm -n "__fish_seen_subcommand_from queue schedule" -l json -d "print JSON"
 complete -c idm -n "__fish_seen_subcommand_from schedule; and not __fish_seen_subcommand_from show set clear" -a "show set clear"
 

@@ -164,6 +164,7 @@ _idm() {
                         '--start-at=[not before this time, HH:MM or ISO]:time:' \
                         '(--stop-when-done --no-stop-when-done)--stop-when-done[hold the queue when it is done]' \
                         '(--stop-when-done --no-stop-when-done)--no-stop-when-done[keep the queue open when done]' \
+                        '--max-active=[at most N of its downloads at once (0: none of its own)]:n:' \
                         '--json[print JSON]' '1:action:(ls set rm start stop)' '2:queue:' && ret=0
                     ;;
                 schedule)

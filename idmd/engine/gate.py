@@ -7,6 +7,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Protocol
 
 from idmd.protocol.checks import bad
@@ -27,12 +28,18 @@ class QueueGate(Protocol):
     def check(self, queue: str, path: str) -> str:
         """``queue`` if such a queue exists, else InvalidParams naming ``path``."""
 
+    def queue_caps(self) -> Mapping[str, int]:
+        """Each named queue's own max_active (a queue without one is absent)."""
+
 
 class AllOpen:
     """The gate of an engine without a schedule: the default queue, always open."""
 
     def may_start(self, group: str) -> bool:
         return True  # no clock: a job's start time needs the daemon's schedule
+
+    def queue_caps(self) -> Mapping[str, int]:
+        return {}
 
     def check(self, queue: str, path: str) -> str:
         if queue != DEFAULT_QUEUE:

@@ -241,7 +241,9 @@ class Engine:
         run (priority, then age): O(log n) each."""
         if self._stopping:
             return
-        for job in self.queue.next_to_start(self.config.max_active, self.gate.may_start):
+        for job in self.queue.next_to_start(
+            self.config.max_active, self.gate.may_start, self.gate.queue_caps()
+        ):
             self.queue.set_status(job, Status.DOWNLOADING)
             limiter = RateLimiter(self.global_bucket, int(job.options.get("speed_limit") or 0))
             JobRun(job, limiter, self._runs).start()

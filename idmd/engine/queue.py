@@ -13,9 +13,11 @@ from __future__ import annotations
 import heapq
 import itertools
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from typing import Any, Protocol
 
+from idmd.core.queueslots import QueueSlots
+from idmd.engine.gate import split_group
 from idmd.engine.jobs import Job, now_iso
 from idmd.engine.scheduler import StartOrder
 from idmd.events import EventBus
@@ -158,17 +160,31 @@ class JobQueue:
 
     # -- running ------------------------------------------------------------------------------
     def next_to_start(
-        self, max_active: int, may_start: Callable[[str], bool] | None = None
+        self,
+        max_active: int,
+        may_start: Callable[[str], bool] | None = None,
+        queue_caps: Mapping[str, int] | None = None,
     ) -> list[Job]:
         """The queued jobs to start now so that at most ``max_active`` run (they leave the queue);
-        ``may_start(name)``: whether the named queue may start jobs now (None: every queue)."""
+        ``may_start(name)``: whether the named queue may start jobs now (None: every queue);
+        ``queue_caps``: a named queue's own max_active (a queue absent has none)."""
         picked: list[Job] = []
-        holding = len(self._runs) - len(self._finishing)  # a finishing job's slot is free
-        while holding + len(picked) < max_active:
-            job_id = self._start.pop(may_start)
+        # The queues of the runs that hold a slot (a finishing job's slot is free).
+        holding = [r.job.queue_name for i, r in self._runs.items() if i not in self._finishing]
+        slots = QueueSlots(queue_caps or {}, holding)
+
+        def allowed(group: str) -> bool:
+            if not slots.room(split_group(group)[0]):
+                return False  # passed over: its jobs stay queued, in order, for a free slot
+            return may_start is None or may_start(group)
+
+        while len(holding) + len(picked) < max_active:
+            job_id = self._start.pop(allowed)
             if job_id is None:
                 break
-            picked.append(self._jobs[job_id])
+            job = self._jobs[job_id]
+            slots.take(job.queue_name)
+            picked.append(job)
         return picked
 
     def running(self, run: Running) -> None:

@@ -78,6 +78,7 @@ class QueueSettings:
     name: str
     plan: QueuePlan = field(default_factory=QueuePlan)
     stop_when_done: bool = False
+    max_active: int | None = None  # at most this many of its jobs at once (None: the global)
 
     def to_json(self) -> dict[str, Any]:
         plan = self.plan
@@ -86,6 +87,7 @@ class QueueSettings:
             "start_at": _iso(plan.start_at),
             "stop_when_done": self.stop_when_done,
             "held_at": _iso(plan.held_at),
+            "max_active": self.max_active,
         }
 
     @classmethod
@@ -95,7 +97,8 @@ class QueueSettings:
             proto.parse_when(data.get("start_at"), "start_at"),
             proto.parse_when(data.get("held_at"), "held_at"),
         )
-        return cls(name, plan, bool(data.get("stop_when_done", False)))
+        max_active = proto.queue_max_active(data.get("max_active"), "max_active")
+        return cls(name, plan, bool(data.get("stop_when_done", False)), max_active)
 
 
 def _iso(value: datetime | None) -> str | None:
@@ -179,6 +182,9 @@ class ScheduleRunner:
         when = self._local(datetime.fromisoformat(text))
         assert when is not None
         return when
+
+    def queue_caps(self) -> dict[str, int]:
+        return {n: q.max_active for n, q in self._queues.items() if q.max_active is not None}
 
     def check(self, queue: str, path: str) -> str:
         proto.queue_name(queue, path)
@@ -310,6 +316,7 @@ class ScheduleRunner:
             "windows": stored["windows"],
             "start_at": stored["start_at"],
             "stop_when_done": queue.stop_when_done,
+            "max_active": queue.max_active,
             "held": queue.plan.held(now),
             "open": queue.plan.is_open(now),
             "next_change": _iso(queue.plan.next_change(now)),
@@ -317,7 +324,12 @@ class ScheduleRunner:
         }
 
     def set_queue(
-        self, name: str, windows: Any = None, start_at: Any = ..., stop_when_done: Any = None
+        self,
+        name: str,
+        windows: Any = None,
+        start_at: Any = ...,
+        stop_when_done: Any = None,
+        max_active: Any = ...,
     ) -> dict[str, Any]:
         """Create or change a queue; the fields left out keep their value."""
         proto.queue_name(name, "name")
@@ -334,6 +346,8 @@ class ScheduleRunner:
             if not isinstance(stop_when_done, bool):
                 raise bad("stop_when_done", "must be true or false")
             queue = replace(queue, stop_when_done=stop_when_done)
+        if max_active is not ...:
+            queue = replace(queue, max_active=proto.queue_max_active(max_active, "max_active"))
         self._queues[name] = replace(queue, plan=plan)
         self._changed()
         return self.get_queue(name)

@@ -25,6 +25,7 @@ DEFAULT_QUEUE = "default"
 MAX_QUEUES = 64
 MAX_WINDOWS = 64
 MAX_LIMIT = 1 << 40
+MAX_ACTIVE = 100  # a queue's own max_active, as the config's (idmd/config.py)
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,31}$")
 _TIME = re.compile(r"^([01]?\d|2[0-4]):([0-5]\d)$")
 _FULL_DAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
@@ -227,3 +228,10 @@ def start_time(text: str, now: datetime | None = None) -> str | None:
     now = now or datetime.now()
     at = now.replace(hour=parsed.hour, minute=parsed.minute, second=0, microsecond=0)
     return (at if at > now else at + timedelta(days=1)).isoformat(timespec="minutes")
+
+
+def queue_max_active(value: Any, path: str) -> int | None:
+    """A queue's own max_active: 1 to MAX_ACTIVE, or None (null or 0: none of its own)."""
+    if value is None or value == 0 and not isinstance(value, bool):
+        return None
+    return checks.integer(value, path, 1, MAX_ACTIVE)

@@ -37,10 +37,16 @@ class Queues(_Scheduled):
         windows: Windows | None = None,
         start_at: str | None = _KEEP,
         stop_when_done: bool | None = None,
+        max_active: int | None = _KEEP,
     ) -> dict[str, Any]:
-        """Create or change a queue (fields left out keep their value); returns the queue."""
+        """Create or change a queue (fields left out keep their value); returns the queue.
+        ``max_active``: at most this many of its jobs at once (null or 0: no limit of its own)."""
         return self._schedule.set_queue(
-            name, windows, ... if start_at is _KEEP else start_at, stop_when_done
+            name,
+            windows,
+            ... if start_at is _KEEP else start_at,
+            stop_when_done,
+            ... if max_active is _KEEP else max_active,
         )
 
     async def remove(self, name: str) -> bool:

@@ -105,3 +105,20 @@ async def test_add_start_at_waits_until_then(daemon: DaemonProcess, files: Files
     )
     bad = await idm("add", "--start-at", "soon", files.url("/file.bin?2"), home=daemon.home)
     assert bad.status == 1 and "options.start_at" in bad.err
+
+
+async def test_queue_set_max_active_is_shown_kept_and_checked(daemon: DaemonProcess) -> None:
+    capped = await idm("queue", "set", "night", "--max-active", "2", home=daemon.home)
+    assert capped.status == 0, capped
+    header, row = capped.out.splitlines()[:2]
+    assert "MAX" in header.split() and row.split()[-1] == "2"  # no next change: MAX is last
+    listed = json.loads((await idm("queue", "ls", "--json", home=daemon.home)).out)
+    assert {q["name"]: q["max_active"] for q in listed} == {"default": None, "night": 2}
+    assert (
+        json.loads((daemon.home / "schedule.json").read_text())["queues"]["night"]["max_active"]
+        == 2
+    )
+    refused = await idm("queue", "set", "night", "--max-active", "500", home=daemon.home)
+    assert refused.status == 1 and "max_active: must be an integer from 1 to 100" in refused.err
+    cleared = await idm("queue", "set", "night", "--max-active", "0", "--json", home=daemon.home)
+    assert json.loads(cleared.out)["max_active"] is None

@@ -392,3 +392,57 @@ async def test_a_schedule_file_that_cannot_be_read_is_moved_aside_and_the_daemon
     finally:
         await peer.close()
         await daemon.close()
+
+
+async def test_a_queue_s_own_max_active_caps_its_running_jobs_and_survives_a_restart(
+    tmp_path: Path, site: Site, clock: Clock
+) -> None:
+    first = await start_real_daemon(tmp_path / "home", Config(connections=1), clock=clock)
+    peer = await connect(first.url, token=first.token)
+    night = await result(peer, "queues.set", {"name": "night", "max_active": 1})
+    assert night["max_active"] == 1
+    for bad_value in (101, -1, "2", True):
+        refused = await error(peer, "queues.set", {"name": "night", "max_active": bad_value})
+        assert refused["data"]["param"] == "max_active", bad_value
+    ids = [
+        (await result(peer, "jobs.add", {"url": site.url(f"/file.bin?{n}"), "options": o}))["id"]
+        for n, o in enumerate([{"queue": "night"}] * 3 + [{}])
+    ]
+
+    async def running() -> dict[str, int]:
+        listed = {q["name"]: q["jobs"] for q in await result(peer, "queues.list")}
+        return {name: listed[name]["downloading"] for name in ("night", "default")}
+
+    # The global max_active is 3: the default job and one night job run, two night jobs wait.
+    assert await running() == {"night": 1, "default": 1}
+    assert (await result(peer, "queues.set", {"name": "night", "max_active": 2}))["jobs"] == {
+        "queued": 1,
+        "downloading": 2,
+    }
+    await result(peer, "queues.set", {"name": "night", "max_active": 0})  # none of its own
+    assert await running() == {"night": 2, "default": 1}  # the global 3 still applies
+    await result(peer, "queues.set", {"name": "night", "max_active": 1})
+    await peer.close()
+    await first.close()
+    stored = json.loads((tmp_path / "home" / "schedule.json").read_text())
+    assert stored["queues"]["night"]["max_active"] == 1
+
+    site.release.set()
+    second = await start_real_daemon(tmp_path / "home", Config(connections=1), clock=clock)
+    peer = await connect(second.url, token=second.token)
+    try:
+        await result(peer, "events.subscribe", {"types": ["job.status"], "jobs": ids})
+        night_running = 0
+        finished = 0
+        while finished < len(ids):
+            got = await event(peer, "job.status")
+            status = got["data"]["status"]
+            finished += status == "completed"
+            night_running = sum(
+                j["status"] == "downloading" and j["options"].get("queue") == "night"
+                for j in (await result(peer, "jobs.list", {}))["jobs"]
+            )
+            assert night_running <= 1, status  # after the restart too
+    finally:
+        await peer.close()
+        await second.close()
