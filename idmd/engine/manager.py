@@ -319,7 +319,11 @@ class Engine:
                 # Asked for media explicitly: a URL yt-dlp cannot take is refused now (-32010),
                 # not turned into a job that can only fail. The extraction is kept for the job.
                 await self.media.extract(
-                    url, clean, self.config.user_agent, job_route(url, clean, self.config).for_ytdlp
+                    url,
+                    clean,
+                    self.config.user_agent,
+                    job_route(url, clean, self.config).for_ytdlp,
+                    job_auth(url, clean, self.credentials),
                 )
         return self.create(url, clean, kind).to_dict()
 

@@ -11,6 +11,7 @@ cold one per request.
 
 from __future__ import annotations
 
+import base64
 import json
 import os
 import select
@@ -19,8 +20,10 @@ import sys
 import threading
 import time
 from typing import IO, Any
+from urllib.parse import urlsplit
 
 import yt_dlp
+from yt_dlp.networking import Request
 from yt_dlp.utils import DownloadCancelled, DownloadError, UnsupportedError
 
 from idmd.core.formats import info_summary
@@ -219,6 +222,33 @@ def ydl_params(request: dict[str, Any], logger: Logger) -> dict[str, Any]:
     return params
 
 
+def scope_auth(ydl: yt_dlp.YoutubeDL, auth: Any) -> None:
+    """The job's credentials as HTTP Basic on every request yt-dlp makes to their host, and
+    on no other (a CDN serving the fragments never sees them), as the plain engine sends
+    them (idmd/engine/http/auth.py). Every page, manifest, fragment and file request of
+    yt-dlp goes through ``YoutubeDL.urlopen``; yt-dlp's ``username``/``password`` are an
+    extractor's site login, not HTTP authentication, and ``http_headers`` go to every host."""
+    if not isinstance(auth, dict) or not auth.get("user"):
+        return
+    pair = f"{auth['user']}:{auth.get('password') or ''}".encode()
+    value = "Basic " + base64.b64encode(pair).decode("ascii")
+    host = str(auth.get("host") or "").lower()
+    urlopen = ydl.urlopen
+
+    def with_auth(req: Any) -> Any:
+        if isinstance(req, str):
+            req = Request(req)
+        if (
+            isinstance(req, Request)
+            and (urlsplit(req.url).hostname or "").lower() == host
+            and "Authorization" not in req.headers  # the job's own header wins
+        ):
+            req.headers["Authorization"] = value
+        return urlopen(req)
+
+    ydl.urlopen = with_auth  # type: ignore[method-assign]
+
+
 def run(request: dict[str, Any], channel: Channel) -> int:
     mode = request.get("mode")
     logger = Logger(channel)
@@ -237,6 +267,7 @@ def run(request: dict[str, Any], channel: Channel) -> int:
         )
     try:
         with yt_dlp.YoutubeDL(params) as ydl:
+            scope_auth(ydl, request.get("auth"))
             handed = request.get("info")
             if isinstance(handed, dict):
                 # Extracted at add time: only the format

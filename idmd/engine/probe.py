@@ -37,7 +37,9 @@ async def probe_url(
     mode = options.get("mode", "auto")
     proxy = job_route(url, options, config).for_ytdlp
     if mode == "media":
-        return media_probe_result(await probe_media(url, options, media, config.user_agent, proxy))
+        return media_probe_result(
+            await probe_media(url, options, media, config.user_agent, proxy, auth)
+        )
     headers = request_headers(options, config.user_agent)
     try:
         # bytes=0-0: a range-capable server says the size in Content-Range and sends one byte.
@@ -51,7 +53,7 @@ async def probe_url(
     if mode == "auto" and looks_like_media(info.content_type, info.final_url):
         try:
             return media_probe_result(
-                await probe_media(url, options, media, config.user_agent, proxy)
+                await probe_media(url, options, media, config.user_agent, proxy, auth)
             )
         except UrlNotSupported:
             pass  # not media after all: describe it as the file it is

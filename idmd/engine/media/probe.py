@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from idmd.engine.http.auth import Auth
 from idmd.engine.media.plain_name import plain_file_name
 from idmd.engine.media.request import media_filename
 from idmd.engine.media.service import Extraction, MediaService, extract
@@ -22,13 +23,14 @@ async def probe_media(
     service: MediaService | None = None,
     user_agent: str = "",
     proxy: str | None = None,
+    auth: Auth | None = None,
 ) -> dict[str, Any]:
     """``{kind, title, filename, size, duration, thumbnail, formats, qualities, entries}``
     (``proxy``: yt-dlp's, see ``base_request``)."""
     if service is None:
-        extraction = await extract(url, options, user_agent, proxy=proxy)
+        extraction = await extract(url, options, user_agent, proxy=proxy, auth=auth)
     else:
-        extraction = await service.extract(url, options, user_agent, proxy)
+        extraction = await service.extract(url, options, user_agent, proxy, auth)
     return describe(url, extraction, options)
 
 

@@ -11,6 +11,7 @@ from typing import Any
 
 from idmd.core.filenames import sanitize, split_ext
 from idmd.core.formats import FormatChoice, choose_format
+from idmd.engine.http.auth import Auth
 from idmd.engine.options import job_headers
 
 # Worker error kinds that deserve another attempt; the rest fail the job at once.
@@ -41,9 +42,12 @@ def base_request(
     ffmpeg: str | None,
     default_user_agent: str = "",
     proxy: str | None = None,
+    auth: Auth | None = None,
 ) -> dict[str, Any]:
     """The worker's request; ``proxy`` is yt-dlp's ``proxy``: the job's way out as
-    idmd.core.proxyurl.Route.for_ytdlp gives it (a URL, "" for none)."""
+    idmd.core.proxyurl.Route.for_ytdlp gives it (a URL, "" for none). ``auth``: the job's
+    own, stored or netrc credentials (idmd.engine.credentials.job_auth), which the worker
+    sends to their host only; the request goes on the worker's stdin, never its argv."""
     request = {
         "url": url,
         "format": format_choice(options, ffmpeg).selector,
@@ -52,6 +56,8 @@ def base_request(
     }
     if proxy is not None:
         request["proxy"] = proxy
+    if auth is not None:
+        request["auth"] = {"host": auth.host, "user": auth.user, "password": auth.password}
     return request
 
 

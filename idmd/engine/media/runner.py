@@ -136,7 +136,12 @@ class MediaRunner:
     def _request(self, ctx: JobContext) -> dict[str, Any]:
         proxy = job_route(ctx.job.url, ctx.job.options, ctx.config).for_ytdlp
         return base_request(
-            ctx.job.url, ctx.job.options, shutil.which("ffmpeg"), ctx.config.user_agent, proxy
+            ctx.job.url,
+            ctx.job.options,
+            shutil.which("ffmpeg"),
+            ctx.config.user_agent,
+            proxy,
+            ctx.auth,
         )
 
     def _handed(self, ctx: JobContext) -> Extraction | None:

@@ -17,6 +17,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from idmd.engine.http.auth import Auth
 from idmd.engine.media.pool import WorkerPool
 from idmd.engine.media.process import run_worker
 from idmd.engine.media.request import base_request
@@ -57,10 +58,11 @@ async def extract(
     user_agent: str = "",
     pool: WorkerPool | None = None,
     proxy: str | None = None,
+    auth: Auth | None = None,
 ) -> Extraction:
     """One probe-mode worker run; a URL yt-dlp cannot handle raises ``UrlNotSupported``."""
     request = {
-        **base_request(url, options, shutil.which("ffmpeg"), user_agent, proxy),
+        **base_request(url, options, shutil.which("ffmpeg"), user_agent, proxy, auth),
         "mode": "probe",
     }
     started = time.monotonic()
@@ -90,7 +92,12 @@ class MediaService:
         self._warm = asyncio.get_running_loop().call_later(after, self.pool.fill)
 
     async def extract(
-        self, url: str, options: Mapping[str, Any], user_agent: str = "", proxy: str | None = None
+        self,
+        url: str,
+        options: Mapping[str, Any],
+        user_agent: str = "",
+        proxy: str | None = None,
+        auth: Auth | None = None,
     ) -> Extraction:
         """A fresh extraction kept for the job's runner,
         or the one kept from a probe a moment ago."""
@@ -98,7 +105,7 @@ class MediaService:
         kept = self._fresh(key)
         if kept is not None:
             return kept
-        extraction = await extract(url, options, user_agent, self.pool, proxy)
+        extraction = await extract(url, options, user_agent, self.pool, proxy, auth)
         if (
             extraction.result.get("kind") == "media"
         ):  # a playlist's run looks at it again, as a video
