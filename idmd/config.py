@@ -206,7 +206,8 @@ FIELDS: dict[str, str] = {
     " after (an action's name)",
     "actions": "[actions.NAME] tables run after a download completes: move (a folder),"
     " run (a command, no shell; the file's path is appended or replaces {path}),"
-    " timeout (seconds)",
+    " timeout (seconds), notify (a desktop notification, also on failure; the action notify"
+    " is built in)",
     "webhook_url": "POST each completed or failed job as JSON to this URL (empty: none)",
     "webhook_timeout": "seconds before a webhook POST is given up",
     "on_queue_empty": "a command (list of strings, no shell) run when the last queued"

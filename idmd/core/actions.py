@@ -1,5 +1,7 @@
 """What to do after a download: the named actions of config.toml's ``[actions]``
-table (move the file to a folder, run a command on it), read and checked here.
+table (move the file to a folder, run a command on it, a desktop notification), read and
+checked here. One action is built in: ``notify``, a notification alone (a config action
+of that name replaces it).
 
 Pure: a job or a category names an action; running it (a process without a
 shell, a timeout, the job log) is idmd/engine/after.py's.
@@ -17,9 +19,10 @@ from typing import Any
 from idmd.core.categories import folder_problem
 
 NONE = "none"  # a job's ``after``: do nothing, whatever its category says
+NOTIFY = "notify"  # the built-in action: a desktop notification on completion and on failure
 DEFAULT_TIMEOUT = 300.0
 MAX_TIMEOUT = 86400.0
-KEYS = frozenset({"move", "run", "timeout"})
+KEYS = frozenset({"move", "run", "timeout", "notify"})
 # Replaced inside each argument of ``run`` (plain text replacement, never a shell).
 PLACEHOLDERS = ("{path}", "{dir}", "{name}", "{id}")
 _PLACEHOLDER = re.compile("|".join(re.escape(p) for p in PLACEHOLDERS))
@@ -37,13 +40,17 @@ class Action:
     )
     run: tuple[str, ...] = ()  # argv, no shell; the file's path is appended unless {path} appears
     timeout: float = DEFAULT_TIMEOUT
+    notify: bool = False  # a desktop notification when the job completes or fails
+
+
+BUILT_IN = {NOTIFY: Action(NOTIFY, notify=True)}
 
 
 def parse(table: Mapping[str, Any]) -> dict[str, Action]:
-    """The actions of config.toml's ``[actions.NAME]`` tables, by name."""
+    """The actions of config.toml's ``[actions.NAME]`` tables, by name, and the built-in ones."""
     if not isinstance(table, Mapping):
         raise ActionError("actions must be a table of actions")
-    return {str(name): _action(str(name), rules) for name, rules in table.items()}
+    return {**BUILT_IN, **{str(name): _action(str(name), rules) for name, rules in table.items()}}
 
 
 def _action(name: str, rules: Any) -> Action:
@@ -54,7 +61,9 @@ def _action(name: str, rules: Any) -> Action:
         raise ActionError(f"{where} must be a table (move, run, timeout)")
     unknown = sorted(set(rules) - KEYS)
     if unknown:
-        raise ActionError(f"{where}: unknown key {unknown[0]!r} (known: move, run, timeout)")
+        raise ActionError(
+            f"{where}: unknown key {unknown[0]!r} (known: move, run, timeout, notify)"
+        )
     move = rules.get("move", "")
     if not isinstance(move, str) or "\0" in move:
         raise ActionError(f"{where}.move must be a folder")
@@ -67,8 +76,13 @@ def _action(name: str, rules: Any) -> Action:
         raise ActionError(
             f'{where}.run must be a command as a list of strings: ["program", "arg", …]'
         )
-    if not move and not run:
-        raise ActionError(f'{where} does nothing: give it move = "FOLDER" or run = ["program", …]')
+    notify = rules.get("notify", False)
+    if not isinstance(notify, bool):
+        raise ActionError(f"{where}.notify must be true or false")
+    if not move and not run and not notify:
+        raise ActionError(
+            f'{where} does nothing: give it move = "FOLDER", run = ["program", …] or notify = true'
+        )
     timeout = rules.get("timeout", DEFAULT_TIMEOUT)
     if (
         isinstance(timeout, bool)
@@ -78,7 +92,7 @@ def _action(name: str, rules: Any) -> Action:
         raise ActionError(
             f"{where}.timeout must be a number of seconds, more than 0 and at most {MAX_TIMEOUT:g}"
         )
-    return Action(name, move, tuple(run), float(timeout))
+    return Action(name, move, tuple(run), float(timeout), notify)
 
 
 def check_folders(

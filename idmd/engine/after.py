@@ -1,5 +1,6 @@
 """What happens after a download: the job's (or its category's) action, moving the
-file and/or running a command on it; the webhook; the command for an empty queue.
+file and/or running a command on it and/or a desktop notification (also when the job
+fails); the webhook; the command for an empty queue.
 
 It listens to the bus for ``job.status`` and does its work in tasks of its own,
 so a slow command or an unreachable webhook never holds up the engine. Every
@@ -25,7 +26,7 @@ from idmd.config import Config
 from idmd.core import actions
 from idmd.core.categories import folder_problem
 from idmd.core.filenames import unique_name
-from idmd.engine import categorize
+from idmd.engine import categorize, notify
 from idmd.engine.jobs import Job
 from idmd.events import EventBus
 from idmd.protocol.events import Event, EventType
@@ -100,18 +101,20 @@ class AfterDownload:
     async def _after_job(self, job: Job, status: Status) -> None:
         config = self._s.config()
         try:
-            if status == Status.COMPLETED:
-                await self._action(job, config)
+            action = categorize.after_action(config, job.options, job.category or None)
+            if status == Status.COMPLETED and action is not None:
+                await self._action(job, action)
+            if action is not None and action.notify:
+                await self._notify(job, status)
         except Exception as exc:  # a bug here must not reach the engine; the job stays completed
             log.exception("job %s: after-action failed", job.id)
             self._log(job, f"after: internal error: {type(exc).__name__}: {exc}", "error")
         if config.webhook_url:
             await self._webhook(job, config)
 
-    async def _action(self, job: Job, config: Config) -> None:
-        action = categorize.after_action(config, job.options, job.category or None)
-        if action is None:
-            return
+    async def _action(self, job: Job, action: actions.Action) -> None:
+        if not action.move and not action.run:
+            return  # a notification alone
         if job.state.get("skipped") or not job.path:
             self._log(job, f"after: {action.name} not run: the job did not write a file")
             return
@@ -163,6 +166,25 @@ class AfterDownload:
         if code is not None and tail:
             message += f"; stderr: {tail}"
         self._log(job, message, level)
+
+    async def _notify(self, job: Job, status: Status) -> None:
+        name = job.filename or job.url
+        if status == Status.COMPLETED:
+            title, body = "Download complete", str(job.path or name)
+        else:
+            reason = job.error["message"] if job.error else "failed"
+            title, body = "Download failed", f"{name}: {reason}"
+        argv = notify.command(title, body)
+        if argv is None:
+            self._log(job, f"after: no desktop notification: {notify.missing_program()}", "warning")
+            return
+        code, tail, error = await run_command(argv, notify.TIMEOUT)
+        if error or code != 0:
+            why = error or (f"exit status {code}" if code is not None else tail)
+            detail = f"; {tail}" if tail and code is not None else ""
+            self._log(job, f"after: desktop notification not shown: {why}{detail}", "warning")
+            return
+        self._log(job, f"after: desktop notification: {title}")
 
     async def _webhook(self, job: Job, config: Config) -> None:
         url = config.webhook_url

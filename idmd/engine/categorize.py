@@ -48,8 +48,9 @@ def check_names(options: JobOptions, config: Config, path: str = "options") -> J
             raise bad(f"{path}.category", f"no category {name!r} (known: {known})")
         clean = {**clean, "category": found.name}
     after = options.get("after")
-    if after and after != actions.NONE and after not in config.actions:
-        known = ", ".join([actions.NONE, *config.actions])
+    named = actions.parse(config.actions)  # with the built-in ones (notify)
+    if after and after != actions.NONE and after not in named:
+        known = ", ".join([actions.NONE, *named])
         raise bad(
             f"{path}.after", f"no action {after!r} in the config's [actions] (known: {known})"
         )

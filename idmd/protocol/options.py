@@ -321,8 +321,12 @@ OPTIONS: tuple[Option, ...] = (
         "after",
         Kind.TEXT,
         "what to do when the job completes: the name of an action in the config's [actions],"
-        " or none (default: its category's)",
-        Flag(("--after",), "ACTION", "action when completed (config [actions] name, or none)"),
+        " notify (a desktop notification), or none (default: its category's)",
+        Flag(
+            ("--after",),
+            "ACTION",
+            "action when completed (config [actions] name, notify, or none)",
+        ),
         "none",
         max_length=64,
         update=Update.STOPPED,
