@@ -1,0 +1,163 @@
+"""How many connections one download should hold open: more only while more pays.
+
+Where one or two connections already take the whole link (loopback, a
+server or line that caps the client as a whole), every further connection
+costs a request, buffers and CPU and gains nothing; where a server caps each
+connection, every connection added brings its share. Which of the two a link
+is shows only by trying, so the count is found as the download runs: start
+with ``START`` connections, double while the aggregate speed grows by at
+least ``MARGIN`` per step, go back to the last count that paid where it stops
+growing, and try again later (after ``PROBE_AFTER`` seconds, twice as long
+after each try that gained nothing) in case the link got faster. The job's
+``connections`` option stays the ceiling.
+
+Pure arithmetic on samples, no clock of its own: ``idmd.engine.http.connections``
+reports every write of every connection and the number of connections open,
+and opens or retires connections to follow ``target``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+START = 2  # connections at the start (the ceiling if lower)
+MARGIN = 0.10  # a step (double the connections) must bring at least 10% more speed
+SETTLE = 0.25  # seconds after the count changes before measuring: new requests, TCP's ramp-up
+WINDOW = 0.5  # seconds: the shortest measurement of one count
+# A measurement waits until every connection wrote twice (its pace is then known exactly),
+# but no longer than this; a connection still silent by then counts at its average.
+MAX_WINDOW = 2.0
+PROBE_AFTER = 3.0  # seconds at a count before trying more again
+MAX_PROBE_AFTER = 30.0  # the longest wait between tries (it doubles after each that failed)
+
+
+@dataclass
+class Meter:
+    """One connection's writes within the present measurement."""
+
+    first: float | None = None  # when its first write of the window came
+    last: float = 0.0  # when its latest write came
+    after_first: int = 0  # bytes written after the first write
+    total: int = 0  # bytes written in the window, the first write's included
+
+    def add(self, now: float, n: int) -> None:
+        if self.first is None:
+            self.first = self.last = now
+        else:
+            self.last = now
+            self.after_first += n
+        self.total += n
+
+    @property
+    def paced(self) -> bool:
+        """Whether it wrote at least twice: its pace is the bytes between two writes."""
+        return self.first is not None and self.last > self.first
+
+    def rate(self, since: float, now: float) -> float:
+        if self.paced:
+            assert self.first is not None
+            return self.after_first / (self.last - self.first)
+        return self.total / max(now - since, 1e-9)
+
+
+@dataclass(frozen=True)
+class Level:
+    """A count of connections and the aggregate speed measured with it (bytes per second)."""
+
+    count: int
+    rate: float
+
+
+@dataclass
+class Ramp:
+    """Decides how many connections to hold: see the module's docstring.
+
+    ``wrote(conn, now, n)`` for every write of every connection,
+    ``observe(now, count)`` regularly (it returns ``target``), and
+    ``unreachable(now, count)`` when the engine could not open more than
+    ``count`` (no piece left to split, no free slot for the host).
+    """
+
+    ceiling: int  # the job's connections option: never more
+    start: int = START
+    target: int = 0
+    reason: str = ""  # why the target last changed, for the job's log
+    base: Level | None = None  # the highest count that paid, and its latest speed
+    count: int = -1  # the count being measured
+    since: float = 0.0  # when the present measurement started (no writes count before)
+    hold_until: float = 0.0  # no try for more before this
+    probe_after: float = PROBE_AFTER
+    meters: dict[int, Meter] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self.ceiling = max(1, self.ceiling)
+        self.target = max(1, min(self.start, self.ceiling))
+
+    def wrote(self, conn: int, now: float, n: int) -> None:
+        if now >= self.since:
+            self.meters.setdefault(conn, Meter()).add(now, n)
+
+    def observe(self, now: float, count: int) -> int:
+        """The number of connections to hold from now on, given ``count`` open now."""
+        if count != self.count:
+            self.count = count
+            self._measure_from(now + SETTLE)
+            return self.target
+        elapsed = now - self.since
+        if elapsed < WINDOW:
+            return self.target
+        paced = sum(1 for m in self.meters.values() if m.paced)
+        if paced < count and elapsed < MAX_WINDOW:
+            return self.target
+        rate = sum(m.rate(self.since, now) for m in self.meters.values())
+        self._measure_from(now)
+        if count == self.target:  # a count on the way up or down is not judged
+            self._judge(now, count, rate)
+        return self.target
+
+    def unreachable(self, now: float, count: int) -> None:
+        """The engine cannot open more than ``count`` connections now: hold there, try later."""
+        if self.target > count:
+            self._set(max(1, count), f"no more than {count} could be opened")
+            self._hold(now)
+
+    def _judge(self, now: float, count: int, rate: float) -> None:
+        base = self.base
+        if base is not None and count > base.count:
+            if rate >= base.rate * (1 + MARGIN):
+                self.base = Level(count, rate)
+                self.probe_after = PROBE_AFTER
+                self._grow(
+                    f"{count} connections were {_gain(rate, base.rate)} faster than {base.count}"
+                )
+            else:
+                self._set(
+                    base.count,
+                    f"{count} connections were not faster than {base.count} "
+                    f"({_gain(rate, base.rate)})",
+                )
+                self._hold(now)
+            return
+        self.base = Level(count, rate)  # the link's speed at this count, as it is now
+        if now >= self.hold_until:
+            self._grow(f"trying more than {count} connections")
+
+    def _grow(self, why: str) -> None:
+        if self.target < self.ceiling:
+            self._set(min(self.ceiling, 2 * self.target), why)
+
+    def _hold(self, now: float) -> None:
+        self.hold_until = now + self.probe_after
+        self.probe_after = min(2 * self.probe_after, MAX_PROBE_AFTER)
+
+    def _set(self, target: int, why: str) -> None:
+        self.target = target
+        self.reason = why.strip()
+
+    def _measure_from(self, at: float) -> None:
+        self.since = at
+        self.meters.clear()
+
+
+def _gain(rate: float, before: float) -> str:
+    return f"{(rate / before - 1) * 100:+.0f}%" if before > 0 else "+inf%"

@@ -1,0 +1,144 @@
+"""How many connections a download holds (``idmd.core.ramp``), on simulated links.
+
+A link is a function from the number of connections delivering (and the time)
+to the aggregate speed; each connection reports a write every 256 KiB, as the
+engine does, so the controller sees what it sees in a real download.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Callable
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from idmd.core.ramp import MAX_PROBE_AFTER, START, Ramp
+
+MiB = 1024 * 1024
+FLUSH = 256 * 1024  # a connection reports its bytes every 256 KiB (the engine's FLUSH_BYTES)
+Link = Callable[[int, float], float]  # (connections delivering, seconds) -> bytes per second
+
+
+def aggregate_cap(rate: float) -> Link:
+    return lambda n, t: rate if n else 0.0
+
+
+def per_connection_cap(rate: float) -> Link:
+    return lambda n, t: n * rate
+
+
+def simulate(
+    link: Link,
+    ceiling: int,
+    seconds: float,
+    *,
+    noise: float = 0.03,
+    setup: float = 0.05,
+    most: int | None = None,
+) -> tuple[Ramp, list[tuple[float, int]]]:
+    """Run a download for ``seconds`` on ``link``; the engine follows the ramp at once
+    (``most``: it cannot open more than this). Returns the ramp and (time, count) every tick."""
+    ramp = Ramp(ceiling)
+    rng = random.Random(7)
+    opened: dict[int, float] = {}  # connection -> when it was opened
+    pending: dict[int, float] = {}
+    next_id, t, dt, counts = 0, 0.0, 0.005, []
+    step = 0
+    while t < seconds:
+        live = [c for c, at in opened.items() if t >= at + setup]
+        total = link(len(live), t) * (1 + rng.uniform(-noise, noise))
+        for conn in live:
+            pending[conn] = pending.get(conn, 0.0) + total / len(live) * dt
+            if pending[conn] >= FLUSH:
+                ramp.wrote(conn, t, int(pending[conn]))
+                pending[conn] = 0.0
+        if step % 20 == 0:  # the engine looks every 0.1 s
+            target = ramp.observe(t, len(opened))
+            while len(opened) < target:
+                if most is not None and len(opened) >= most:
+                    ramp.unreachable(t, len(opened))
+                    break
+                opened[next_id] = t
+                next_id += 1
+            while len(opened) > target:  # the newest connection is retired
+                del opened[max(opened)]
+            counts.append((t, len(opened)))
+        t += dt
+        step += 1
+    return ramp, counts
+
+
+def test_a_link_capped_in_aggregate_keeps_few_connections() -> None:
+    _, counts = simulate(aggregate_cap(200 * MiB), ceiling=16, seconds=30)
+    assert max(c for _, c in counts) <= 2 * START  # one try with more, never further
+    assert counts[-1][1] == START
+    # Most of the time is spent at the start count: a try for more lasts about a second.
+    at_start = sum(1 for _, c in counts if c == START)
+    assert at_start >= 0.8 * len(counts)
+
+
+def test_a_link_capped_per_connection_climbs_to_the_ceiling() -> None:
+    _, counts = simulate(per_connection_cap(4 * MiB), ceiling=16, seconds=10)
+    assert max(c for _, c in counts) == 16
+    assert counts[-1][1] == 16
+    reached = next(t for t, c in counts if c == 16)
+    assert reached < 5.0  # three doublings, each measured in about a second
+
+
+def test_the_ceiling_is_never_passed_and_stays_when_it_pays() -> None:
+    _, counts = simulate(per_connection_cap(4 * MiB), ceiling=6, seconds=10)
+    assert max(c for _, c in counts) == 6
+    assert counts[-1][1] == 6
+
+
+def test_a_link_that_stops_growing_halfway_holds_where_it_stops() -> None:
+    # Each connection brings 4 MiB/s up to 24 MiB/s: 8 connections pay, 16 do not.
+    link: Link = lambda n, t: min(n * 4 * MiB, 24 * MiB)
+    _, counts = simulate(link, ceiling=32, seconds=30)
+    assert counts[-1][1] == 8
+    assert max(c for _, c in counts) == 16  # tried, and left
+
+
+def test_more_connections_are_tried_again_when_the_link_allows_more() -> None:
+    # Capped in aggregate for 20 s, then per connection (the other downloads on the line ended).
+    link: Link = lambda n, t: (100 * MiB if n else 0.0) if t < 20 else n * 10 * MiB
+    _, counts = simulate(link, ceiling=16, seconds=20 + MAX_PROBE_AFTER + 10)
+    assert max(c for t, c in counts if t < 20) <= 2 * START
+    assert counts[-1][1] == 16
+
+
+def test_where_no_more_can_be_opened_the_count_holds_there() -> None:
+    ramp, counts = simulate(per_connection_cap(4 * MiB), ceiling=16, seconds=10, most=3)
+    assert max(c for _, c in counts) == 3
+    assert ramp.target == 3 or ramp.target == 6  # held at 3, or trying again
+
+
+def test_a_ceiling_of_one_is_one() -> None:
+    _, counts = simulate(per_connection_cap(4 * MiB), ceiling=1, seconds=5)
+    assert {c for _, c in counts} == {1}
+
+
+events = st.lists(
+    st.tuples(
+        st.floats(0, 0.5, allow_nan=False),  # time since the last event
+        st.integers(0, 40),  # connections open
+        st.integers(0, 8 * MiB),  # bytes written (0: an observe instead)
+    ),
+    max_size=200,
+)
+
+
+@given(st.integers(1, 64), events)
+def test_the_target_stays_between_one_and_the_ceiling(ceiling: int, steps: list) -> None:
+    ramp = Ramp(ceiling)
+    now = 0.0
+    for gap, count, written in steps:
+        now += gap
+        if written:
+            ramp.wrote(count, now, written)
+        else:
+            assert 1 <= ramp.observe(now, count) <= ceiling
+        if count % 7 == 0:
+            ramp.unreachable(now, count)
+        assert 1 <= ramp.target <= ceiling
