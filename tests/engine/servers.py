@@ -58,13 +58,15 @@ async def serve(
     content_range_shift: int = 0,
     count: Callable[[int], None] | None = None,
     pace: float = 0.0,
+    pace_with: Callable[[], Awaitable[None]] | None = None,
 ) -> web.StreamResponse:
     """A file response; the keyword arguments each break one thing.
 
     ``cut_after``: reset the connection after that many body bytes;
     ``stall_after``: go silent after that many bytes until ``stall`` is set;
     ``claim_length``: announce this Content-Length whatever is sent;
-    ``content_range_shift``: lie in Content-Range by this many bytes.
+    ``content_range_shift``: lie in Content-Range by this many bytes;
+    ``pace_with``: awaited before each chunk (a budget shared by several responses).
     """
     asked = requested_range(request, len(data)) if ranges else None
     start, end = asked if asked else (0, len(data))
@@ -93,6 +95,8 @@ async def serve(
             return response
         if stall_after is not None and sent >= stall_after and stall is not None:
             await stall.wait()
+        if pace_with is not None:
+            await pace_with()
         await response.write(bytes(piece))
         sent += len(piece)
         if pace:

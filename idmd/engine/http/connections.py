@@ -10,6 +10,12 @@ the remaining range of the slowest segment (``idmd.core.endgame`` decides
 which and whether); the first stream to reach the segment's end wins and the
 other is cancelled, so a stalled or crawling connection never holds the job.
 
+How many connections: ``idmd.core.ramp`` starts with a few and doubles them
+while the aggregate speed grows, holds where it stops growing and tries more
+again later; a connection is added by splitting the largest remaining segment,
+and retired by ending its stream (its segment's remainder goes back to the
+others). The job's ``connections`` option is the ceiling.
+
 Byte checks: every range is asked for a few KiB past its end; where the
 neighbour's first bytes are already on disk they are compared. Boundaries
 that could not be compared on the way are fetched again at the end. A
@@ -31,6 +37,7 @@ import aiohttp
 
 from idmd.core.backoff import retry_wait
 from idmd.core.endgame import Tail, overlap_for, pick_duplicate
+from idmd.core.ramp import Ramp
 from idmd.core.segments import Segment, split_floor, split_largest, take_unowned, total_done
 from idmd.engine.http.errors import FetchError, RangesUnsupported, ValidatorChanged
 from idmd.engine.http.fetch import open_response, same_as_disk, stream_into
@@ -41,6 +48,7 @@ from idmd.engine.runner import JobContext, JobError
 
 ENDGAME_TICK = 0.25  # seconds between an idle worker's looks at the streams still running
 RATE_WEIGHT = 0.3  # weight of the newest write in a stream's moving rate
+STEER_TICK = 0.1  # seconds between two looks at the ramp's target
 
 
 @dataclass
@@ -98,6 +106,10 @@ class Connections(KnownFile):
         self.pace: dict[int, float] = {}  # each worker's last stream rate
         self.checked: set[int] = set()  # boundaries whose bytes were compared
         self.changed = asyncio.Event()  # a stream ended: idle workers look again
+        self.ramp = Ramp(connections if self.ranges else 1)
+        self.workers: dict[int, asyncio.Task[None]] = {}
+        self.retiring: set[int] = set()  # workers told to end (the ramp holds fewer)
+        self.gave_up = False  # a worker gave its segment back this round: open no more
 
     def _all_done(self) -> bool:
         return all(s.finished for s in self.job.segments)
@@ -107,22 +119,18 @@ class Connections(KnownFile):
         try:
             while not self._all_done() or first is not None:
                 before = total_done(self.job.segments)
+                self.gave_up = False
                 async with asyncio.TaskGroup() as group:
                     start = (
                         Work(first[1], response=first[0], start=0, stop=self.size)
                         if first
                         else None
                     )
-                    group.create_task(self._worker(0, start))
+                    self._spawn(group, start)
                     first = None
-                    for wid in range(1, self.connections if self.ranges else 1):
-                        if not self.hosts.try_acquire(self.host):
-                            break
-                        segment = self._next_segment(wid)
-                        if segment is None:
-                            self.hosts.release(self.host)
-                            break
-                        group.create_task(self._worker(wid, Work(segment)))
+                    self._open_more(group, self.ramp.target - self.active)
+                    if self.ramp.ceiling > 1:
+                        group.create_task(self._steer(group))
                 stuck = not self.ranges or total_done(self.job.segments) == before
                 if not self._all_done() and stuck:
                     error = self.last_error or FetchError("no progress")
@@ -141,13 +149,69 @@ class Connections(KnownFile):
         if self.ranges and self.size:
             await self._check_boundaries()
 
+    def _spawn(self, group: asyncio.TaskGroup, work: Work | None) -> int:
+        """Start a worker (its host slot is held already); returns its id."""
+        wid = len(self.workers)
+        if work is not None:
+            work.segment.owner = wid
+        self.active += 1  # counted from now, so the ramp sees it at once
+        self.workers[wid] = group.create_task(self._worker(wid, work))
+        return wid
+
+    def _open_more(self, group: asyncio.TaskGroup, wanted: int) -> None:
+        """Up to ``wanted`` more connections, each with a piece of its own; where none can be
+        opened (no free host slot, nothing left to split) the ramp is told."""
+        for _ in range(wanted):
+            if not self.hosts.try_acquire(self.host):
+                self.ramp.unreachable(time.monotonic(), self.active)
+                return
+            segment = self._next_segment(len(self.workers))
+            if segment is None:
+                self.hosts.release(self.host)
+                self.ramp.unreachable(time.monotonic(), self.active)
+                return
+            self._spawn(group, Work(segment))
+
+    def _retire(self, surplus: int) -> None:
+        """End the streams of ``surplus`` workers, the slowest first; what is left of their
+        segments is taken by the others as they finish theirs."""
+        owners = [
+            (stream.rate, wid)
+            for wid, stream in self.streams.items()
+            if wid not in self.retiring
+            and stream.segment.owner == wid
+            and sum(1 for s in self.streams.values() if s.segment is stream.segment) == 1
+        ]
+        for _, wid in sorted(owners)[:surplus]:
+            self.retiring.add(wid)
+            self.streams[wid].task.cancel()
+
+    async def _steer(self, group: asyncio.TaskGroup) -> None:
+        """Follow the ramp's target until every worker has ended."""
+        target = self.ramp.target
+        while True:
+            running = [task for task in self.workers.values() if not task.done()]
+            if not running:
+                return
+            await asyncio.wait(running, timeout=STEER_TICK)
+            if self._all_done():
+                continue
+            staying = self.active - len(self.retiring)
+            new = self.ramp.observe(time.monotonic(), staying)
+            if new != target:
+                self.ctx.log(f"connections: {target} -> {new} ({self.ramp.reason})", "info")
+                target = new
+            if target > staying and not self.gave_up:
+                self._open_more(group, target - staying)
+            elif target < staying:
+                self._retire(staying - target)
+
     async def _worker(self, wid: int, work: Work | None) -> None:
         """One connection; it holds one host slot, released when it ends."""
-        if work is None:
-            work = await self._next_work(wid)
         attempts = 0
-        self.active += 1
         try:
+            if work is None:
+                work = await self._next_work(wid)
             while work is not None:
                 segment = work.segment
                 progress = segment.done
@@ -166,6 +230,7 @@ class Connections(KnownFile):
                     if attempts > self.ctx.config.retries:
                         self.ctx.log(f"connection {wid} gave up: {exc.message}", "warning")
                         segment.owner = None
+                        self.gave_up = True
                         return
                     wait = retry_wait(attempts, exc.retry_after)
                     self.ctx.log(
@@ -179,9 +244,12 @@ class Connections(KnownFile):
                         work.response = None
                 if segment.owner == wid:
                     segment.owner = None
+                if wid in self.retiring:
+                    return  # the ramp holds fewer connections: this one takes no more work
                 attempts = 0
                 work = await self._next_work(wid)
         finally:
+            self.retiring.discard(wid)
             self.active -= 1
             self.hosts.release(self.host)
             self.changed.set()
@@ -333,6 +401,7 @@ class Connections(KnownFile):
         stream = self.streams.get(wid)
         if stream is not None:
             stream.wrote(n)
+            self.ramp.wrote(wid, stream.last_write, n)
         self.ctx.progress(total_done(self.job.segments), self.size, self.active)
 
     async def _check_boundaries(self) -> None:
