@@ -7,9 +7,11 @@ connection, every connection added brings its share. Which of the two a link
 is shows only by trying, so the count is found as the download runs: start
 with ``START`` connections, double while the aggregate speed grows by at
 least ``MARGIN`` per step, go back to the last count that paid where it stops
-growing, and try again later (after ``PROBE_AFTER`` seconds, twice as long
-after each try that gained nothing) in case the link got faster. The job's
-``connections`` option stays the ceiling.
+growing (once a second measurement says the same: a new connection's first
+moments and a busy machine make one measurement doubtful), and try again
+later (after ``PROBE_AFTER`` seconds, twice as long after each try that
+gained nothing) in case the link got faster. The job's ``connections``
+option stays the ceiling.
 
 Pure arithmetic on samples, no clock of its own: ``idmd.engine.http.connections``
 reports every write of every connection and the number of connections open,
@@ -22,8 +24,8 @@ from dataclasses import dataclass, field
 
 START = 2  # connections at the start (the ceiling if lower)
 MARGIN = 0.10  # a step (double the connections) must bring at least 10% more speed
-SETTLE = 0.25  # seconds after the count changes before measuring: new requests, TCP's ramp-up
-WINDOW = 0.5  # seconds: the shortest measurement of one count
+SETTLE = 0.1  # seconds after the count changes before measuring: new requests, TCP's ramp-up
+WINDOW = 0.3  # seconds: the shortest measurement of one count
 # A measurement waits until every connection wrote twice (its pace is then known exactly),
 # but no longer than this; a connection still silent by then counts at its average.
 MAX_WINDOW = 2.0
@@ -87,6 +89,7 @@ class Ramp:
     since: float = 0.0  # when the present measurement started (no writes count before)
     hold_until: float = 0.0  # no try for more before this
     probe_after: float = PROBE_AFTER
+    doubt: bool = False  # the present count measured once no faster: measured again
     meters: dict[int, Meter] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
@@ -101,6 +104,7 @@ class Ramp:
         """The number of connections to hold from now on, given ``count`` open now."""
         if count != self.count:
             self.count = count
+            self.doubt = False
             self._measure_from(now + SETTLE)
             return self.target
         elapsed = now - self.since
@@ -125,12 +129,16 @@ class Ramp:
         base = self.base
         if base is not None and count > base.count:
             if rate >= base.rate * (1 + MARGIN):
+                self.doubt = False
                 self.base = Level(count, rate)
                 self.probe_after = PROBE_AFTER
                 self._grow(
                     f"{count} connections were {_gain(rate, base.rate)} faster than {base.count}"
                 )
+            elif not self.doubt:
+                self.doubt = True
             else:
+                self.doubt = False
                 self._set(
                     base.count,
                     f"{count} connections were not faster than {base.count} "

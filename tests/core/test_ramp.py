@@ -13,7 +13,7 @@ from collections.abc import Callable
 from hypothesis import given
 from hypothesis import strategies as st
 
-from idmd.core.ramp import MAX_PROBE_AFTER, START, Ramp
+from idmd.core.ramp import MAX_PROBE_AFTER, SETTLE, START, Ramp
 
 MiB = 1024 * 1024
 FLUSH = 256 * 1024  # a connection reports its bytes every 256 KiB (the engine's FLUSH_BYTES)
@@ -53,7 +53,7 @@ def simulate(
             if pending[conn] >= FLUSH:
                 ramp.wrote(conn, t, int(pending[conn]))
                 pending[conn] = 0.0
-        if step % 20 == 0:  # the engine looks every 0.1 s
+        if step % 10 == 0:  # the engine looks every 0.05 s
             target = ramp.observe(t, len(opened))
             while len(opened) < target:
                 if most is not None and len(opened) >= most:
@@ -117,6 +117,37 @@ def test_where_no_more_can_be_opened_the_count_holds_there() -> None:
 def test_a_ceiling_of_one_is_one() -> None:
     _, counts = simulate(per_connection_cap(4 * MiB), ceiling=1, seconds=5)
     assert {c for _, c in counts} == {1}
+
+
+def measure(ramp: Ramp, now: float, count: int, rate: float) -> float:
+    """Feed one second of ``count`` connections writing ``rate`` bytes per second in all, as
+    the engine would (a look every 0.05 s); returns the time after it."""
+    ramp.observe(now, count)
+    for step in range(1, 21):
+        at = now + step * 0.05
+        for conn in range(count):
+            ramp.wrote(conn, at, int(rate / count * 0.05))
+        ramp.observe(at, count)
+    return now + 1.0
+
+
+def test_one_measurement_that_gained_nothing_is_taken_again_before_going_back() -> None:
+    ramp = Ramp(16)
+    now = measure(ramp, 0.0, 2, 100 * MiB)
+    assert ramp.target == 4
+    # 4 connections: no faster in the first measurement (their first moments), then faster.
+    ramp.observe(now, 4)
+    for step in range(1, 41):
+        at = now + SETTLE + step * 0.05
+        rate = 100 * MiB if step <= 7 else 200 * MiB
+        for conn in range(4):
+            ramp.wrote(conn, at, int(rate / 4 * 0.05))
+        ramp.observe(at, 4)
+    assert ramp.target == 8  # it stayed at 4 long enough to see the gain, and went on
+    # 8 connections, no faster in two measurements: back to 4.
+    measure(ramp, now + 3.0, 8, 100 * MiB)
+    assert ramp.target == 4
+    assert "8 connections were not faster than 4" in ramp.reason
 
 
 events = st.lists(

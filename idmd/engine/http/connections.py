@@ -48,7 +48,7 @@ from idmd.engine.runner import JobContext, JobError
 
 ENDGAME_TICK = 0.25  # seconds between an idle worker's looks at the streams still running
 RATE_WEIGHT = 0.3  # weight of the newest write in a stream's moving rate
-STEER_TICK = 0.1  # seconds between two looks at the ramp's target
+STEER_TICK = 0.05  # seconds between two looks at the ramp's target
 
 
 @dataclass
