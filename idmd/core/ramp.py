@@ -6,12 +6,13 @@ costs a request, buffers and CPU and gains nothing; where a server caps each
 connection, every connection added brings its share. Which of the two a link
 is shows only by trying, so the count is found as the download runs: start
 with ``START`` connections, double while the aggregate speed grows by at
-least ``MARGIN`` per step, go back to the last count that paid where it stops
-growing (once a second measurement says the same: a new connection's first
-moments and a busy machine make one measurement doubtful), and try again
-later (after ``PROBE_AFTER`` seconds, twice as long after each try that
-gained nothing) in case the link got faster. The job's ``connections``
-option stays the ceiling.
+least ``MARGIN`` per step (quadruple after a step where it grew in
+proportion), go back to the last count that paid where it stops growing
+(once a second measurement says the same: a new connection's first moments
+and a busy machine make one measurement doubtful), and try again later
+(after ``PROBE_AFTER`` seconds, twice as long after each try that gained
+nothing) in case the link got faster. The job's ``connections`` option stays
+the ceiling.
 
 Pure arithmetic on samples, no clock of its own: ``idmd.engine.http.connections``
 reports every write of every connection and the number of connections open,
@@ -29,6 +30,7 @@ WINDOW = 0.3  # seconds: the shortest measurement of one count
 # A measurement waits until every connection wrote twice (its pace is then known exactly),
 # but no longer than this; a connection still silent by then counts at its average.
 MAX_WINDOW = 2.0
+LINEAR = 0.8  # a step that brought 80% of the speed the new connections would alone: x4 next
 PROBE_AFTER = 3.0  # seconds at a count before trying more again
 MAX_PROBE_AFTER = 30.0  # the longest wait between tries (it doubles after each that failed)
 
@@ -132,8 +134,12 @@ class Ramp:
                 self.doubt = False
                 self.base = Level(count, rate)
                 self.probe_after = PROBE_AFTER
+                # Speed in proportion to the connections: each is capped on its own, so the
+                # next step is bigger (fewer seconds spent below what the link allows).
+                linear = rate >= base.rate * count / base.count * LINEAR
                 self._grow(
-                    f"{count} connections were {_gain(rate, base.rate)} faster than {base.count}"
+                    f"{count} connections were {_gain(rate, base.rate)} faster than {base.count}",
+                    4 if linear else 2,
                 )
             elif not self.doubt:
                 self.doubt = True
@@ -150,9 +156,9 @@ class Ramp:
         if now >= self.hold_until:
             self._grow(f"trying more than {count} connections")
 
-    def _grow(self, why: str) -> None:
+    def _grow(self, why: str, factor: int = 2) -> None:
         if self.target < self.ceiling:
-            self._set(min(self.ceiling, 2 * self.target), why)
+            self._set(min(self.ceiling, factor * self.target), why)
 
     def _hold(self, now: float) -> None:
         self.hold_until = now + self.probe_after

@@ -93,11 +93,19 @@ def test_the_ceiling_is_never_passed_and_stays_when_it_pays() -> None:
 
 
 def test_a_link_that_stops_growing_halfway_holds_where_it_stops() -> None:
-    # Each connection brings 4 MiB/s up to 24 MiB/s: 8 connections pay, 16 do not.
+    # Each connection brings 4 MiB/s up to 24 MiB/s: 6 connections would do.
     link: Link = lambda n, t: min(n * 4 * MiB, 24 * MiB)
     _, counts = simulate(link, ceiling=32, seconds=30)
-    assert counts[-1][1] == 8
-    assert max(c for _, c in counts) == 16  # tried, and left
+    # 2 -> 4 grew in proportion, so the next step was x4 (16, +50%); 32 was tried and left.
+    # The count holds within one step above where the speed stops growing.
+    assert counts[-1][1] == 16
+    assert max(c for _, c in counts) == 32
+
+
+def test_a_link_capped_per_connection_climbs_in_big_steps() -> None:
+    _, counts = simulate(per_connection_cap(4 * MiB), ceiling=32, seconds=10)
+    seen = sorted({c for _, c in counts})
+    assert seen == [2, 4, 16, 32]  # doubled once, then in proportion: x4
 
 
 def test_more_connections_are_tried_again_when_the_link_allows_more() -> None:
@@ -135,11 +143,12 @@ def test_one_measurement_that_gained_nothing_is_taken_again_before_going_back() 
     ramp = Ramp(16)
     now = measure(ramp, 0.0, 2, 100 * MiB)
     assert ramp.target == 4
-    # 4 connections: no faster in the first measurement (their first moments), then faster.
+    # 4 connections: no faster in the first measurement (their first moments), then faster
+    # (but not in proportion, so the next step is a doubling).
     ramp.observe(now, 4)
     for step in range(1, 41):
         at = now + SETTLE + step * 0.05
-        rate = 100 * MiB if step <= 7 else 200 * MiB
+        rate = 100 * MiB if step <= 7 else 150 * MiB
         for conn in range(4):
             ramp.wrote(conn, at, int(rate / 4 * 0.05))
         ramp.observe(at, 4)
