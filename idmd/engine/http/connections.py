@@ -129,7 +129,7 @@ class Connections(KnownFile):
                     self._spawn(group, start)
                     first = None
                     self._open_more(group, self.ramp.target - self.active)
-                    if self.ramp.ceiling > 1:
+                    if self.ramp.ceiling > 1 and self._splittable():
                         group.create_task(self._steer(group))
                 stuck = not self.ranges or total_done(self.job.segments) == before
                 if not self._all_done() and stuck:
@@ -148,6 +148,11 @@ class Connections(KnownFile):
             raise failure from None
         if self.ranges and self.size:
             await self._check_boundaries()
+
+    def _splittable(self) -> bool:
+        """Whether a piece could ever be split off (a small file is one stream: no steering)."""
+        floor = split_floor(self.size, self.connections, self.ctx.config.min_split)
+        return self.size is not None and self.size >= 2 * floor
 
     def _spawn(self, group: asyncio.TaskGroup, work: Work | None) -> int:
         """Start a worker (its host slot is held already); returns its id."""
