@@ -15,6 +15,7 @@ from collections.abc import Callable
 from nats.js.errors import KeyNotFoundError, KeyWrongLastSequenceError, NoKeysError
 from nats.js.kv import KeyValue
 
+from idmd.fleet.link import Link
 from idmd.fleet.record import Record
 
 Transition = Callable[[Record], Record | None]
@@ -22,11 +23,11 @@ ATTEMPTS = 20  # compare-and-set rounds before giving up (each lost round means 
 
 
 class Ledger:
-    def __init__(self, kv: Callable[[], KeyValue | None]) -> None:
-        self._kv = kv
+    def __init__(self, link: Link) -> None:
+        self._link = link
 
     def _bucket(self) -> KeyValue:
-        kv = self._kv()
+        kv = self._link.kv
         if kv is None:
             raise ConnectionError("the fleet is not connected")
         return kv
@@ -61,6 +62,14 @@ class Ledger:
             except KeyWrongLastSequenceError:
                 continue  # another node wrote in between: judge again on its record
         raise ConnectionError(f"job {job_id}: the fleet record kept changing")
+
+    async def purge(self, job_id: str) -> None:
+        """The record is gone from the bucket, leaving nothing behind: a KV delete or purge
+        would leave a marker per job, so the bucket would still grow with every job."""
+        js, bucket = self._link.js, self._link.names.bucket
+        if js is None:
+            raise ConnectionError("the fleet is not connected")
+        await js.purge_stream(f"KV_{bucket}", subject=f"$KV.{bucket}.{job_id}")
 
     async def all(self) -> list[Record]:
         kv = self._bucket()

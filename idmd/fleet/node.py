@@ -48,7 +48,7 @@ class Fleet:
         self.node = node_name(config)
         self.names = FleetNames(config.fleet_name)
         self.link = Link(config, self.names, self.node, self._ready)
-        self.ledger = Ledger(lambda: self.link.kv)
+        self.ledger = Ledger(self.link)
         self._engine: Engine | None = None
         self._worker: Worker | None = None
         self._outbox: Outbox | None = None
