@@ -47,6 +47,7 @@ class Held:
     delivered: int
     checkpoint: dict[str, Any] | None = None
     sent: float = field(default=0.0)
+    paused: bool = False  # as the record says (a pause here is written there)
 
 
 class Worker:
@@ -57,7 +58,7 @@ class Worker:
         self._engine = engine
         self.held: dict[str, Held] = {}
         self._wake = asyncio.Event()
-        self._ends: asyncio.Queue[tuple[str, Status]] = asyncio.Queue()
+        self._changes: asyncio.Queue[tuple[str, Status]] = asyncio.Queue()
         self._tasks: list[asyncio.Task[None]] = []
         self._remove_listener = engine.bus.listen(self._on_event)
 
@@ -69,7 +70,7 @@ class Worker:
         self._tasks = [
             asyncio.create_task(self._pull(), name="fleet-pull"),
             asyncio.create_task(self._beat(), name="fleet-beat"),
-            asyncio.create_task(self._end_loop(), name="fleet-ends"),
+            asyncio.create_task(self._record_loop(), name="fleet-records"),
         ]
 
     async def stop(self) -> None:
@@ -129,7 +130,7 @@ class Worker:
         if mine is not None:
             # Its own job again (the server restarted, or heartbeats were lost): keep running it
             # and answer for the new delivery from now on; a second run would share the part file.
-            self.held[job_id] = Held(msg, delivered, mine.checkpoint)
+            self.held[job_id] = Held(msg, delivered, mine.checkpoint, paused=mine.paused)
             return
         found = await self._ledger.read(job_id)
         if found is None:
@@ -155,8 +156,8 @@ class Worker:
         if claimed is None:
             await msg.nak(delay=TIMEOUT)
             return
-        self.held[job_id] = Held(msg, delivered)
         job, note = _job_from(claimed, self.node, delivered, self._engine.config.fleet_max_deliver)
+        self.held[job_id] = Held(msg, delivered, paused=job.status == Status.PAUSED)
         self._engine.adopt(job)
         for line in note:
             log.info("job %s: %s", job_id, line)
@@ -228,23 +229,31 @@ class Worker:
             if status in FINISHED or status == Status.PAUSED:
                 # After this turn: the run leaves the queue's running set just after its status.
                 asyncio.get_running_loop().call_soon(self._wake.set)
-            if event.job in self.held and status in FINISHED:
-                self._ends.put_nowait((event.job, status))
+            held = self.held.get(str(event.job))
+            if held is not None and status in FINISHED:
+                self._changes.put_nowait((str(event.job), status))
+            elif held is not None and held.paused != (status == Status.PAUSED):
+                held.paused = status == Status.PAUSED
+                self._changes.put_nowait((str(event.job), status))  # paused or resumed: recorded
         elif (
             event.type is EventType.JOB_REMOVED
             and event.job in self.held
             and event.node in (None, self.node)
         ):
-            self._ends.put_nowait(
+            self._changes.put_nowait(
                 (event.job, Status.CANCELLED)
             )  # removed here: gone from the fleet too
 
-    async def _end_loop(self) -> None:
+    async def _record_loop(self) -> None:
+        """The record follows the held jobs' ends, pauses and resumptions, in their order."""
         while True:
-            job_id, status = await self._ends.get()
+            job_id, status = await self._changes.get()
             while True:
                 try:
-                    await self._end(job_id, status)
+                    if status in FINISHED:
+                        await self._end(job_id, status)
+                    else:
+                        await self._pause(job_id, status == Status.PAUSED)
                     break
                 except asyncio.CancelledError:
                     raise
@@ -252,6 +261,12 @@ class Worker:
                     log.info("fleet: cannot record the end of %s yet: %s", job_id, exc)
                     await self._link.connected.wait()
                     await asyncio.sleep(BEAT)
+
+    async def _pause(self, job_id: str, paused: bool) -> None:
+        """Paused or resumed here: the record says so, so a node that takes the job over (this
+        one died or stopped) keeps it paused."""
+        if job_id in self.held:
+            await self._ledger.change(job_id, lambda r: rec.pause(r, self.node, paused))
 
     async def _end(self, job_id: str, status: Status) -> None:
         held = self.held.get(job_id)
@@ -330,6 +345,8 @@ def _job_from(record: rec.Record, node: str, delivered: int, limit: int) -> tupl
             )
             state, segments, done, path = {}, [], 0, None
     state[MARK] = {"delivery": delivered}
+    if record.get("paused"):
+        note.append("paused on the node that had it: it stays paused until resumed")
     job = Job(
         id=str(record["id"]),
         url=str(record["url"]),
@@ -343,6 +360,7 @@ def _job_from(record: rec.Record, node: str, delivered: int, limit: int) -> tupl
         playlist=record.get("playlist"),
         segments=from_lists(segments),
         state=state,
+        status=Status.PAUSED if record.get("paused") else Status.QUEUED,
     )
     job.refresh_done()
     return job, note
