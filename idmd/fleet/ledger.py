@@ -12,13 +12,14 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 
-from nats.js.errors import KeyNotFoundError, KeyWrongLastSequenceError, NoKeysError
+from nats.js.errors import KeyNotFoundError, KeyWrongLastSequenceError
 from nats.js.kv import KeyValue
 
 from idmd.fleet.link import Link
 from idmd.fleet.record import Record
 
 Transition = Callable[[Record], Record | None]
+READ_WAIT = 10.0  # seconds ``entries`` waits for the next record before giving up
 ATTEMPTS = 20  # compare-and-set rounds before giving up (each lost round means another node wrote)
 
 
@@ -71,18 +72,19 @@ class Ledger:
             raise ConnectionError("the fleet is not connected")
         await js.purge_stream(f"KV_{bucket}", subject=f"$KV.{bucket}.{job_id}")
 
-    async def all(self) -> list[Record]:
-        kv = self._bucket()
+    async def entries(self) -> list[tuple[Record, int]]:
+        """Every record and its revision, read in one pass (a watcher over the bucket)."""
+        watcher = await self._bucket().watchall(ignore_deletes=True)
+        found: list[tuple[Record, int]] = []
         try:
-            keys = await kv.keys()
-        except NoKeysError:  # an empty bucket
-            return []
-        records = []
-        for key in keys:
-            found = await self.read(key)
-            if found is not None:
-                records.append(found[0])
-        return records
+            while True:
+                entry = await watcher.updates(timeout=READ_WAIT)  # nats' TimeoutError if slow
+                if entry is None:  # the end of what the bucket holds now
+                    return found
+                if entry.value and entry.revision is not None:
+                    found.append((json.loads(entry.value), entry.revision))
+        finally:
+            await watcher.stop()
 
 
 def _encode(record: Record) -> bytes:

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -51,14 +52,24 @@ class Held:
 
 
 class Worker:
-    def __init__(self, link: Link, ledger: Ledger, nodes: Nodes, engine: Engine) -> None:
+    def __init__(
+        self,
+        link: Link,
+        ledger: Ledger,
+        nodes: Nodes,
+        engine: Engine,
+        ended: Callable[[], None] = lambda: None,
+    ) -> None:
+        """``ended``: called once the end of a job (or its removal) is in its record."""
         self._link = link
         self._ledger = ledger
         self._nodes = nodes
         self._engine = engine
+        self._ended = ended
         self.held: dict[str, Held] = {}
         self._wake = asyncio.Event()
-        self._changes: asyncio.Queue[tuple[str, Status]] = asyncio.Queue()
+        # What the records are to follow, in order: (id, end, pause or resume), (id, None) removed.
+        self._changes: asyncio.Queue[tuple[str, Status | None]] = asyncio.Queue()
         self._tasks: list[asyncio.Task[None]] = []
         self._remove_listener = engine.bus.listen(self._on_event)
 
@@ -235,14 +246,8 @@ class Worker:
             elif held is not None and held.paused != (status == Status.PAUSED):
                 held.paused = status == Status.PAUSED
                 self._changes.put_nowait((str(event.job), status))  # paused or resumed: recorded
-        elif (
-            event.type is EventType.JOB_REMOVED
-            and event.job in self.held
-            and event.node in (None, self.node)
-        ):
-            self._changes.put_nowait(
-                (event.job, Status.CANCELLED)
-            )  # removed here: gone from the fleet too
+        elif event.type is EventType.JOB_REMOVED and event.node in (None, self.node):
+            self._changes.put_nowait((str(event.job), None))  # removed here: from the fleet too
 
     async def _record_loop(self) -> None:
         """The record follows the held jobs' ends, pauses and resumptions, in their order."""
@@ -250,7 +255,9 @@ class Worker:
             job_id, status = await self._changes.get()
             while True:
                 try:
-                    if status in FINISHED:
+                    if status is None:
+                        await self._removed(job_id)
+                    elif status in FINISHED:
                         await self._end(job_id, status)
                     else:
                         await self._pause(job_id, status == Status.PAUSED)
@@ -267,6 +274,15 @@ class Worker:
         one died or stopped) keeps it paused."""
         if job_id in self.held:
             await self._ledger.change(job_id, lambda r: rec.pause(r, self.node, paused))
+
+    async def _removed(self, job_id: str) -> None:
+        """Removed on this node: ended (cancelled) if held, then its record goes, unless another
+        node holds the job now (this node removed an old attempt from its history)."""
+        await self._end(job_id, Status.CANCELLED)
+        found = await self._ledger.read(job_id)
+        if found is not None and found[0].get("owner") in (None, self.node):
+            await self._ledger.purge(job_id)
+            self._ended()
 
     async def _end(self, job_id: str, status: Status) -> None:
         held = self.held.get(job_id)
@@ -310,6 +326,7 @@ class Worker:
             log.warning("fleet: job %s %s here but another node holds it", job_id, status)
             return
         await (held.msg.term() if status == Status.FAILED else held.msg.ack())
+        self._ended()
 
     async def _give_back(self, job_id: str, error: Any, delay: float | None) -> None:
         held = self.held.pop(job_id, None)

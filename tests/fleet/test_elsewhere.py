@@ -10,6 +10,7 @@ import pytest
 from idmd.protocol.errors import NoSuchJob
 from tests.fleet.conftest import Files, Fleet, NatsServer, Node
 from tests.fleet.test_failures import fleet_record
+from tests.fleet.test_sweep import until_bucket
 
 MiB = 1024 * 1024
 
@@ -34,7 +35,7 @@ async def running_elsewhere(
 
 
 async def test_get_and_remove_of_a_job_another_node_runs_are_answered_by_it(
-    fleet: Fleet, files: Files
+    fleet: Fleet, files: Files, nats_server: NatsServer
 ) -> None:
     files.pace = 0.1
     made = files.add(6, 2 * MiB)
@@ -56,6 +57,7 @@ async def test_get_and_remove_of_a_job_another_node_runs_are_answered_by_it(
         await owner.call("jobs.get", {"id": job_id})
     assert job_id not in owner.history()
     assert not (fleet.downloads / (got["filename"] + ".part")).exists()
+    await until_bucket(nats_server, lambda records, _: job_id not in records)  # nor in the fleet
     others = ids - {job_id}
     done = await fleet.wait_completed(others, timeout=90)
     assert set(done) == others and job_id not in done
