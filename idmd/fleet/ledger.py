@@ -73,16 +73,20 @@ class Ledger:
         await js.purge_stream(f"KV_{bucket}", subject=f"$KV.{bucket}.{job_id}")
 
     async def entries(self) -> list[tuple[Record, int]]:
-        """Every record and its revision, read in one pass (a watcher over the bucket)."""
+        """Every record and its revision, read in one pass (a watcher over the bucket). The
+        watcher can hand the same entry twice, or a key's older and newer revision while records
+        change: one entry per key, its newest (seen in tests/fleet/test_sweep.py under load)."""
         watcher = await self._bucket().watchall(ignore_deletes=True)
-        found: list[tuple[Record, int]] = []
+        found: dict[str, tuple[Record, int]] = {}
         try:
             while True:
                 entry = await watcher.updates(timeout=READ_WAIT)  # nats' TimeoutError if slow
                 if entry is None:  # the end of what the bucket holds now
-                    return found
+                    return list(found.values())
                 if entry.value and entry.revision is not None:
-                    found.append((json.loads(entry.value), entry.revision))
+                    known = found.get(entry.key)
+                    if known is None or known[1] < entry.revision:
+                        found[entry.key] = (json.loads(entry.value), entry.revision)
         finally:
             await watcher.stop()
 
