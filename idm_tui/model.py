@@ -63,9 +63,11 @@ class Change:
 
 
 class ShownJob(Job, total=False):
-    """A Job as the TUI holds it: with the ``job.duplicate`` data while it waits for a decision."""
+    """A Job as the TUI holds it: with the ``job.duplicate`` data while it waits for a decision,
+    and in a fleet the node its last status or progress event came from (the one running it)."""
 
     duplicate: dict[str, Any]
+    node: str
 
 
 class JobModel:
@@ -126,9 +128,15 @@ class JobModel:
         handler = _HANDLERS.get(str(kind))
         if handler is None:
             return Change()
-        return handler(
-            self, None if job_id is None else str(job_id), data, float(event.get("at") or 0.0)
-        )
+        job_id = None if job_id is None else str(job_id)
+        change = handler(self, job_id, data, float(event.get("at") or 0.0))
+        node = event.get("node")  # in a fleet: the node the event comes from
+        if node and kind in _RUNNER_EVENTS and job_id in self.jobs:
+            job = self.jobs[job_id]
+            if job.get("node") != node:
+                job["node"] = str(node)
+                change.rows.add(job_id)
+        return change
 
     def _job_added(self, job_id: str | None, data: dict[str, Any], at: float) -> Change:
         job_id = job_id or str(data.get("id"))
@@ -242,6 +250,9 @@ class JobModel:
             return float(self.stats["speed"] or 0)
         return float(sum(job.get("speed") or 0 for job in self.jobs.values()))
 
+
+# Events that come from the node running the job (a job is added on one node, run on another).
+_RUNNER_EVENTS = frozenset({"job.added", "job.status", "job.progress"})
 
 _HANDLERS = {
     "job.added": JobModel._job_added,

@@ -68,6 +68,7 @@ class Config:
     fleet_tls_key: str = ""
     fleet_ack_wait: float = 30.0
     fleet_max_deliver: int = 5
+    fleet_keep_ended: int = 1000
 
     def to_dict(self) -> dict[str, Any]:
         data = dataclasses.asdict(self)
@@ -136,6 +137,8 @@ class Config:
             raise ConfigError("fleet ack_wait must be 1..3600 seconds")
         if not 1 <= self.fleet_max_deliver <= 100:
             raise ConfigError("fleet max_deliver must be 1..100")
+        if not 0 <= self.fleet_keep_ended <= 1_000_000:
+            raise ConfigError("fleet keep_ended must be 0..1000000")
         for ext_id in self.extension_ids:
             if not valid_extension_id(ext_id):
                 raise ConfigError(
@@ -229,6 +232,8 @@ FIELDS: dict[str, str] = {
     " go to another node",
     "fleet_max_deliver": "[fleet] max_deliver: deliveries of a job (one per failed attempt)"
     " before it fails",
+    "fleet_keep_ended": "[fleet] keep_ended: ended jobs whose records the fleet keeps (the"
+    " newest); older ones are purged",
 }
 
 _TYPES = {f.name: f.type for f in dataclasses.fields(Config)}

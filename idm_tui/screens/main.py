@@ -142,7 +142,9 @@ class MainScreen(JobActions, Screen[None]):
         self.status.speed = model.total_speed()
         self.status.active = counts["active"]
         self.status.queued = counts["queued"]
-        self.status.fleet = fleet_line(model.stats.get("fleet"))
+        fleet = model.stats.get("fleet")
+        self.status.fleet = fleet_line(fleet)
+        self.table.set_node(str(fleet.get("node") or "") if isinstance(fleet, dict) else None)
         self.status.limit = int(model.config.get("speed_limit") or 0)
 
     def _empty_text(self) -> str:

@@ -38,9 +38,12 @@ COLUMNS: tuple[Column, ...] = (
     ("status", "Status", 11),
 )
 
+# In a fleet only, before the status: the node that runs (or ran) the job.
+NODE: Column = ("node", "Node", 8)
+
 # Given up in this order when the terminal is narrow, so that the name, the
 # progress, the speed and the status always show (an 80-column terminal keeps them).
-DROP_ORDER = ("priority", "conns", "eta", "percent", "size")
+DROP_ORDER = ("priority", "conns", "node", "eta", "percent", "size")
 MIN_NAME_WIDTH = 16
 
 
@@ -49,9 +52,10 @@ def fixed_width(columns: tuple[Column, ...]) -> int:
     return sum(width or 0 for _, _, width in columns) + 2 * len(columns)
 
 
-def columns_for(width: int) -> tuple[Column, ...]:
-    """The columns that fit ``width`` with a name of at least MIN_NAME_WIDTH cells."""
-    shown = COLUMNS
+def columns_for(width: int, fleet: bool = False) -> tuple[Column, ...]:
+    """The columns that fit ``width`` with a name of at least MIN_NAME_WIDTH cells (with the
+    node column if the daemon is in a ``fleet``)."""
+    shown = COLUMNS[:-1] + (NODE,) + COLUMNS[-1:] if fleet else COLUMNS
     for key in DROP_ORDER:
         if width - fixed_width(shown) >= MIN_NAME_WIDTH:
             break
@@ -64,8 +68,9 @@ def job_name(job: Job) -> str:
     return str(job.get("filename") or media.get("title") or job.get("url") or job.get("id"))
 
 
-def row_cells(job: Job, name_width: int = 40) -> dict[str, Text | str]:
-    """The cells of one row, keyed by column."""
+def row_cells(job: Job, name_width: int = 40, node: str = "") -> dict[str, Text | str]:
+    """The cells of one row, keyed by column; ``node``: the daemon's own node in a fleet (a job
+    no event named another node for is its own: its history, a job added paused)."""
     status = str(job.get("status", ""))
     style = STATUS_STYLES.get(status, "")
     size = job.get("size")
@@ -95,6 +100,7 @@ def row_cells(job: Job, name_width: int = 40) -> dict[str, Text | str]:
         "conns": Text(str(job.get("connections") or "") if active else "", justify="right"),
         "priority": Text(_priority(job), justify="right"),
         "status": Text(status, style=style),
+        "node": Text(str(job.get("node") or node), style="dim" if not active else ""),
     }
 
 

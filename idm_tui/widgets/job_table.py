@@ -114,6 +114,7 @@ class JobTable(ScrollView, can_focus=True):
         self._cells: dict[str, tuple[int, dict[str, Text | str]]] = {}
         self._strips: dict[str, tuple[tuple[Any, ...], Strip]] = {}
         self.empty_text = ""  # shown in the first row when there are no jobs to show
+        self.node: str | None = None  # the daemon's node name in a fleet (a Node column)
 
     # -- what the screen calls ---------------------------------------------------
 
@@ -168,6 +169,19 @@ class JobTable(ScrollView, can_focus=True):
             self._strips.pop(job_id, None)
             self._refresh_row(row)
 
+    def set_node(self, node: str | None) -> None:
+        """In a fleet (``node``: the daemon's name in it), rows name their job's node."""
+        if node != self.node:
+            self.node = node
+            self._cells.clear()
+            self._strips.clear()
+            self.refresh()
+
+    @property
+    def column_keys(self) -> list[str]:
+        """The columns shown now (they depend on the width and on being in a fleet)."""
+        return [key for key, _, _ in self._columns()]
+
     def get_cell(self, job_id: str, column: str) -> Text | str:
         """What the row shows in ``column`` (tests read the table through this)."""
         return self._row_cells(job_id)[column]
@@ -178,7 +192,7 @@ class JobTable(ScrollView, can_focus=True):
     # -- rendering ------------------------------------------------------------------
 
     def _columns(self) -> tuple[Column, ...]:
-        return columns_for(self.scrollable_content_region.width or 120)
+        return columns_for(self.scrollable_content_region.width or 120, self.node is not None)
 
     def _name_width(self) -> int:
         return max(16, (self.scrollable_content_region.width or 120) - fixed_width(self._columns()))
@@ -188,7 +202,7 @@ class JobTable(ScrollView, can_focus=True):
         cached = self._cells.get(job_id)
         if cached is None or cached[0] != width:
             job = self._jobs.get(job_id) or cast(Job, {"id": job_id})
-            cached = self._cells[job_id] = (width, row_cells(job, width))
+            cached = self._cells[job_id] = (width, row_cells(job, width, self.node or ""))
         return cached[1]
 
     def render_line(self, y: int) -> Strip:

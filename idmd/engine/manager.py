@@ -50,6 +50,8 @@ from idmd.protocol.params import Item, check_action, check_ids, check_items, che
 from idmd.protocol.transfer import check_entries
 
 PREFIX_MATCHES = 10  # the matches an ambiguous id prefix's error lists
+# ``act_here``'s names for jobs.remove, keeping or deleting the files (``delete_files``).
+REMOVE = {False: "remove", True: "remove_with_files"}
 log = logging.getLogger(__name__)
 JobDicts = list[JobDict]  # (``Engine.list`` hides the builtin inside the class)
 Ids = list[str]
@@ -73,8 +75,9 @@ class Handover(Protocol):
         ...
 
     async def control(self, action: str, job_id: str, patch: JobOptions | None) -> JobDict:
-        """``action`` (pause, resume, cancel, update) on a job this engine does not hold: the
-        node that holds it does it; NoSuchJob if the fleet knows no such job either."""
+        """``action`` (pause, resume, cancel, update, get, retry, remove) on a job this engine
+        does not hold: the node that holds it does it; NoSuchJob if the fleet knows no such job
+        either."""
         ...
 
 
@@ -374,10 +377,11 @@ class Engine:
         return job.to_dict()
 
     async def fetch(self, job_id: str) -> JobDict:
-        """Like ``get``, but also finds finished jobs that are only in the history."""
+        """Like ``get``, but also finds finished jobs that are only in the history (in a fleet,
+        another node's)."""
         if job_id in self.queue:
             return self.get(job_id)
-        return (await self._load(job_id)).to_dict()
+        return await self._act("get", job_id)
 
     async def _load(self, job_id: str) -> Job:
         job = self.queue.get(job_id)
@@ -441,13 +445,20 @@ class Engine:
 
     async def _act(self, action: str, job_id: str, patch: JobOptions | None = None) -> JobDict:
         """``action`` on a job here, or, in a fleet, on the node that holds it."""
+        job = await self._here(job_id)
+        if job is None:
+            assert self.handover is not None
+            return await self.handover.control(action, job_id, patch)
+        return await self.act_here(action, job, patch)
+
+    async def _here(self, job_id: str) -> Job | None:
+        """The job if this engine has it; None when a fleet may have it (NoSuchJob if alone)."""
         try:
-            job = await self._load(job_id)
+            return await self._load(job_id)
         except NoSuchJob:
             if self.handover is None:
                 raise
-            return await self.handover.control(action, job_id, patch)
-        return await self.act_here(action, job, patch)
+            return None
 
     async def act_here(
         self, action: str, job: Job | str, patch: JobOptions | None = None
@@ -463,16 +474,29 @@ class Engine:
             return await self.actions.cancel(job)
         if action == "update" and patch is not None:
             return self.actions.update(job, patch)
+        if action == "get":
+            return job.to_dict()
+        if action == "retry":
+            return self.actions.retry(job)
+        if action in REMOVE.values():
+            await self.remove([job.id], action == REMOVE[True])
+            return job.to_dict()
         raise ValueError(f"no action {action!r}")
 
     async def retry(self, ids: Ids) -> JobDicts:
-        return [self.actions.retry(await self._load(i)) for i in check_ids(ids)]
+        return [await self._act("retry", i) for i in check_ids(ids)]
 
     async def remove(self, ids: Ids, delete_files: bool = False) -> None:
-        jobs = [await self._load(i) for i in check_ids(ids)]
+        """Every id is looked up before any job goes; in a fleet, a job this node does not have
+        is removed by the node that holds it."""
+        found = [(i, await self._here(i)) for i in check_ids(ids)]
+        jobs = [job for _, job in found if job is not None]
         for job in jobs:
             await self.actions.remove(job, delete_files)
         await self.store.delete_jobs([job.id for job in jobs])
+        for job_id in (i for i, held in found if held is None):
+            assert self.handover is not None  # (``_here`` finds no job only in a fleet)
+            await self.handover.control(REMOVE[delete_files], job_id, None)
 
     async def update(self, job_id: str, patch: Mapping[str, Any]) -> JobDict:
         """Change options; a new ``url`` (paused or failed jobs, on this node) is checked

@@ -1,11 +1,14 @@
-"""Pause, resume, cancel or limit a job that another node of the fleet runs.
+"""Pause, resume, cancel, limit, get, retry or remove a job that another node of the fleet has.
 
 A client may ask any node; a node that does not hold the job asks the fleet's
 record who does and sends the request to that node's control subject
 (request/reply). The holder acts as if its own client had asked and answers
-with the Job or the error, which reaches the client unchanged. A job still
-waiting in the fleet's queue can only be cancelled (in its record: the node
-that later gets its message drops it).
+with the Job or the error, which reaches the client unchanged. Pause, resume,
+cancel and limit go to the node running the job; get, retry and remove go to
+the record's owner whatever the job's status (it has the job in its history).
+A job still waiting in the fleet's queue is read, cancelled or removed in its
+record (the node that later gets its message drops it); so is a job whose
+owner does not answer, for get and remove.
 """
 
 from __future__ import annotations
@@ -16,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 from nats.aio.msg import Msg
 
+from idmd.engine.manager import REMOVE
 from idmd.fleet import record as rec
 from idmd.fleet.ledger import Ledger
 from idmd.fleet.link import NATS_ERRORS, Link
@@ -28,7 +32,8 @@ if TYPE_CHECKING:
     from idmd.engine import Engine
 
 log = logging.getLogger(__name__)
-ACTIONS = frozenset({"pause", "resume", "cancel", "update"})
+HISTORY = frozenset({"get", "retry", *REMOVE.values()})  # the owner has it, ended or not
+ACTIONS = frozenset({"pause", "resume", "cancel", "update", *HISTORY})
 TIMEOUT = 10.0  # seconds a node has to answer (a pause waits for the run to stop)
 
 
@@ -58,8 +63,20 @@ class Control:
             raise NoSuchJob(f"no job {job_id!r}", data={"id": job_id})
         record, _ = found
         owner = record.get("owner")
-        if record.get("status") == rec.DOWNLOADING and owner:
-            return await self._ask(str(owner), {"action": action, "id": job_id, "patch": patch})
+        if owner and (record.get("status") == rec.DOWNLOADING or action in HISTORY):
+            try:
+                return await self._ask(str(owner), {"action": action, "id": job_id, "patch": patch})
+            except Unanswered:
+                if action not in ("get", *REMOVE.values()):
+                    raise  # the record cannot do it for the owner
+        if action == "get":
+            return _job(record)
+        if action in REMOVE.values():
+            await self._ledger.purge(job_id)
+            self._engine.bus.emit(
+                EventType.JOB_REMOVED, job_id, {"deleted_files": action == REMOVE[True]}
+            )
+            return _job(record)
         if action == "cancel":
             cancelled = await self._ledger.change(job_id, rec.cancel)
             if cancelled is None:
@@ -71,8 +88,8 @@ class Control:
             )
             return _job(cancelled)
         raise NotAllowed(
-            f"job {job_id} is {record.get('status')} in the fleet: it can be {action}d on the "
-            "node that runs it once one takes it",
+            f"job {job_id} is {record.get('status')} in the fleet: no node has it to "
+            f"{action} it now",
             data={"id": job_id, "status": record.get("status")},
         )
 
@@ -84,9 +101,8 @@ class Control:
             )
             answer = json.loads(reply.data)
         except NATS_ERRORS as exc:
-            raise NotAllowed(
-                f"node {node}, which runs job {request['id']}, did not answer: "
-                f"{type(exc).__name__}",
+            raise Unanswered(
+                f"node {node}, which has job {request['id']}, did not answer: {type(exc).__name__}",
                 data={"id": request["id"], "node": node},
             ) from None
         if "error" in answer:
@@ -110,6 +126,10 @@ class Control:
             await msg.respond(json.dumps(answer).encode())
         except NATS_ERRORS as exc:
             log.info("fleet: cannot answer a control request: %s", exc)
+
+
+class Unanswered(NotAllowed):
+    """The node that has the job did not answer (it died, or the fleet is away)."""
 
 
 def _job(record: rec.Record) -> JobDict:

@@ -12,21 +12,23 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 
-from nats.js.errors import KeyNotFoundError, KeyWrongLastSequenceError, NoKeysError
+from nats.js.errors import KeyNotFoundError, KeyWrongLastSequenceError
 from nats.js.kv import KeyValue
 
+from idmd.fleet.link import Link
 from idmd.fleet.record import Record
 
 Transition = Callable[[Record], Record | None]
+READ_WAIT = 10.0  # seconds ``entries`` waits for the next record before giving up
 ATTEMPTS = 20  # compare-and-set rounds before giving up (each lost round means another node wrote)
 
 
 class Ledger:
-    def __init__(self, kv: Callable[[], KeyValue | None]) -> None:
-        self._kv = kv
+    def __init__(self, link: Link) -> None:
+        self._link = link
 
     def _bucket(self) -> KeyValue:
-        kv = self._kv()
+        kv = self._link.kv
         if kv is None:
             raise ConnectionError("the fleet is not connected")
         return kv
@@ -62,18 +64,31 @@ class Ledger:
                 continue  # another node wrote in between: judge again on its record
         raise ConnectionError(f"job {job_id}: the fleet record kept changing")
 
-    async def all(self) -> list[Record]:
-        kv = self._bucket()
+    async def purge(self, job_id: str) -> None:
+        """The record is gone from the bucket, leaving nothing behind: a KV delete or purge
+        would leave a marker per job, so the bucket would still grow with every job."""
+        js, bucket = self._link.js, self._link.names.bucket
+        if js is None:
+            raise ConnectionError("the fleet is not connected")
+        await js.purge_stream(f"KV_{bucket}", subject=f"$KV.{bucket}.{job_id}")
+
+    async def entries(self) -> list[tuple[Record, int]]:
+        """Every record and its revision, read in one pass (a watcher over the bucket). The
+        watcher can hand the same entry twice, or a key's older and newer revision while records
+        change: one entry per key, its newest (seen in tests/fleet/test_sweep.py under load)."""
+        watcher = await self._bucket().watchall(ignore_deletes=True)
+        found: dict[str, tuple[Record, int]] = {}
         try:
-            keys = await kv.keys()
-        except NoKeysError:  # an empty bucket
-            return []
-        records = []
-        for key in keys:
-            found = await self.read(key)
-            if found is not None:
-                records.append(found[0])
-        return records
+            while True:
+                entry = await watcher.updates(timeout=READ_WAIT)  # nats' TimeoutError if slow
+                if entry is None:  # the end of what the bucket holds now
+                    return list(found.values())
+                if entry.value and entry.revision is not None:
+                    known = found.get(entry.key)
+                    if known is None or known[1] < entry.revision:
+                        found[entry.key] = (json.loads(entry.value), entry.revision)
+        finally:
+            await watcher.stop()
 
 
 def _encode(record: Record) -> bytes:

@@ -23,6 +23,7 @@ from idmd.fleet.nodes import Nodes
 from idmd.fleet.outbox import Outbox
 from idmd.fleet.poison import Poison
 from idmd.fleet.relay import Relay
+from idmd.fleet.sweep import Sweep
 from idmd.fleet.tap import CheckpointTap
 from idmd.fleet.worker import MARK, Worker
 from idmd.protocol.models import Job as JobDict
@@ -48,7 +49,7 @@ class Fleet:
         self.node = node_name(config)
         self.names = FleetNames(config.fleet_name)
         self.link = Link(config, self.names, self.node, self._ready)
-        self.ledger = Ledger(lambda: self.link.kv)
+        self.ledger = Ledger(self.link)
         self._engine: Engine | None = None
         self._worker: Worker | None = None
         self._outbox: Outbox | None = None
@@ -56,6 +57,7 @@ class Fleet:
         self._nodes: Nodes | None = None
         self._control: Control | None = None
         self._poison: Poison | None = None
+        self._sweep: Sweep | None = None
         self._subscribed = False
 
     def tap(self, store: Any) -> CheckpointTap:
@@ -87,22 +89,25 @@ class Fleet:
         engine.handover = self
         self._outbox = Outbox(self.link, self.ledger, engine)
         self._nodes = Nodes(self.link, self._status)
-        self._worker = Worker(self.link, self.ledger, self._nodes, engine)
+        self._sweep = Sweep(self.link, self.ledger, lambda: engine.config.fleet_keep_ended)
+        self._worker = Worker(self.link, self.ledger, self._nodes, engine, self._sweep.wake)
         self._relay = Relay(self.link, engine.bus)
         self._control = Control(self.link, self.ledger, engine)
         self._poison = Poison(self.link, self.ledger, self._nodes)
 
     def start(self) -> None:
-        assert self._outbox and self._nodes and self._worker and self._relay
+        assert self._outbox and self._nodes and self._worker and self._relay and self._sweep
         self.link.start()
         self._outbox.start()
         self._nodes.start()
         self._worker.start()
         self._relay.start()
+        self._sweep.start()
 
     async def stop(self) -> None:
         """After ``engine.stop``: held jobs go back to the fleet with their checkpoints."""
-        assert self._outbox and self._nodes and self._worker and self._relay
+        assert self._outbox and self._nodes and self._worker and self._relay and self._sweep
+        await self._sweep.stop()
         await self._relay.stop()
         await self._outbox.stop()
         await self._worker.stop()

@@ -52,6 +52,7 @@ def new_record(job: dict[str, Any], node: str) -> Record:
         segments=[],
         state={},
         error=None,
+        paused=False,
         done=int(job.get("done") or 0),
     )
     return record
@@ -119,6 +120,19 @@ def release(
         "previous": node,
         "error": error if error is not None else record.get("error"),
     }
+
+
+def pause(record: Record, node: str, paused: bool) -> Record | None:
+    """``node``, which holds the job, paused it (or resumed it): a node that takes the job over
+    (this one died, or stopped) keeps it paused. None when nothing changes or it is not
+    ``node``'s."""
+    if (
+        record.get("owner") != node
+        or record.get("status") in ENDED
+        or bool(record.get("paused")) == paused
+    ):
+        return None
+    return {**record, "paused": paused}
 
 
 def cancel(record: Record) -> Record | None:

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -47,17 +48,28 @@ class Held:
     delivered: int
     checkpoint: dict[str, Any] | None = None
     sent: float = field(default=0.0)
+    paused: bool = False  # as the record says (a pause here is written there)
 
 
 class Worker:
-    def __init__(self, link: Link, ledger: Ledger, nodes: Nodes, engine: Engine) -> None:
+    def __init__(
+        self,
+        link: Link,
+        ledger: Ledger,
+        nodes: Nodes,
+        engine: Engine,
+        ended: Callable[[], None] = lambda: None,
+    ) -> None:
+        """``ended``: called once the end of a job (or its removal) is in its record."""
         self._link = link
         self._ledger = ledger
         self._nodes = nodes
         self._engine = engine
+        self._ended = ended
         self.held: dict[str, Held] = {}
         self._wake = asyncio.Event()
-        self._ends: asyncio.Queue[tuple[str, Status]] = asyncio.Queue()
+        # What the records are to follow, in order: (id, end, pause or resume), (id, None) removed.
+        self._changes: asyncio.Queue[tuple[str, Status | None]] = asyncio.Queue()
         self._tasks: list[asyncio.Task[None]] = []
         self._remove_listener = engine.bus.listen(self._on_event)
 
@@ -69,7 +81,7 @@ class Worker:
         self._tasks = [
             asyncio.create_task(self._pull(), name="fleet-pull"),
             asyncio.create_task(self._beat(), name="fleet-beat"),
-            asyncio.create_task(self._end_loop(), name="fleet-ends"),
+            asyncio.create_task(self._record_loop(), name="fleet-records"),
         ]
 
     async def stop(self) -> None:
@@ -129,7 +141,7 @@ class Worker:
         if mine is not None:
             # Its own job again (the server restarted, or heartbeats were lost): keep running it
             # and answer for the new delivery from now on; a second run would share the part file.
-            self.held[job_id] = Held(msg, delivered, mine.checkpoint)
+            self.held[job_id] = Held(msg, delivered, mine.checkpoint, paused=mine.paused)
             return
         found = await self._ledger.read(job_id)
         if found is None:
@@ -155,8 +167,8 @@ class Worker:
         if claimed is None:
             await msg.nak(delay=TIMEOUT)
             return
-        self.held[job_id] = Held(msg, delivered)
         job, note = _job_from(claimed, self.node, delivered, self._engine.config.fleet_max_deliver)
+        self.held[job_id] = Held(msg, delivered, paused=job.status == Status.PAUSED)
         self._engine.adopt(job)
         for line in note:
             log.info("job %s: %s", job_id, line)
@@ -228,23 +240,27 @@ class Worker:
             if status in FINISHED or status == Status.PAUSED:
                 # After this turn: the run leaves the queue's running set just after its status.
                 asyncio.get_running_loop().call_soon(self._wake.set)
-            if event.job in self.held and status in FINISHED:
-                self._ends.put_nowait((event.job, status))
-        elif (
-            event.type is EventType.JOB_REMOVED
-            and event.job in self.held
-            and event.node in (None, self.node)
-        ):
-            self._ends.put_nowait(
-                (event.job, Status.CANCELLED)
-            )  # removed here: gone from the fleet too
+            held = self.held.get(str(event.job))
+            if held is not None and status in FINISHED:
+                self._changes.put_nowait((str(event.job), status))
+            elif held is not None and held.paused != (status == Status.PAUSED):
+                held.paused = status == Status.PAUSED
+                self._changes.put_nowait((str(event.job), status))  # paused or resumed: recorded
+        elif event.type is EventType.JOB_REMOVED and event.node in (None, self.node):
+            self._changes.put_nowait((str(event.job), None))  # removed here: from the fleet too
 
-    async def _end_loop(self) -> None:
+    async def _record_loop(self) -> None:
+        """The record follows the held jobs' ends, pauses and resumptions, in their order."""
         while True:
-            job_id, status = await self._ends.get()
+            job_id, status = await self._changes.get()
             while True:
                 try:
-                    await self._end(job_id, status)
+                    if status is None:
+                        await self._removed(job_id)
+                    elif status in FINISHED:
+                        await self._end(job_id, status)
+                    else:
+                        await self._pause(job_id, status == Status.PAUSED)
                     break
                 except asyncio.CancelledError:
                     raise
@@ -252,6 +268,21 @@ class Worker:
                     log.info("fleet: cannot record the end of %s yet: %s", job_id, exc)
                     await self._link.connected.wait()
                     await asyncio.sleep(BEAT)
+
+    async def _pause(self, job_id: str, paused: bool) -> None:
+        """Paused or resumed here: the record says so, so a node that takes the job over (this
+        one died or stopped) keeps it paused."""
+        if job_id in self.held:
+            await self._ledger.change(job_id, lambda r: rec.pause(r, self.node, paused))
+
+    async def _removed(self, job_id: str) -> None:
+        """Removed on this node: ended (cancelled) if held, then its record goes, unless another
+        node holds the job now (this node removed an old attempt from its history)."""
+        await self._end(job_id, Status.CANCELLED)
+        found = await self._ledger.read(job_id)
+        if found is not None and found[0].get("owner") in (None, self.node):
+            await self._ledger.purge(job_id)
+            self._ended()
 
     async def _end(self, job_id: str, status: Status) -> None:
         held = self.held.get(job_id)
@@ -295,6 +326,7 @@ class Worker:
             log.warning("fleet: job %s %s here but another node holds it", job_id, status)
             return
         await (held.msg.term() if status == Status.FAILED else held.msg.ack())
+        self._ended()
 
     async def _give_back(self, job_id: str, error: Any, delay: float | None) -> None:
         held = self.held.pop(job_id, None)
@@ -330,6 +362,8 @@ def _job_from(record: rec.Record, node: str, delivered: int, limit: int) -> tupl
             )
             state, segments, done, path = {}, [], 0, None
     state[MARK] = {"delivery": delivered}
+    if record.get("paused"):
+        note.append("paused on the node that had it: it stays paused until resumed")
     job = Job(
         id=str(record["id"]),
         url=str(record["url"]),
@@ -343,6 +377,7 @@ def _job_from(record: rec.Record, node: str, delivered: int, limit: int) -> tupl
         playlist=record.get("playlist"),
         segments=from_lists(segments),
         state=state,
+        status=Status.PAUSED if record.get("paused") else Status.QUEUED,
     )
     job.refresh_done()
     return job, note

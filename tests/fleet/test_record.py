@@ -66,3 +66,17 @@ def test_a_released_job_keeps_its_checkpoint_and_error() -> None:
 def test_finish_takes_only_an_end() -> None:
     with pytest.raises(ValueError):
         rec.finish(added(), "n1", "downloading")
+
+
+def test_a_pause_is_recorded_by_the_holder_only_and_survives_a_take_over() -> None:
+    held = rec.claim(added(), "n1")
+    assert rec.pause(held, "n2", True) is None  # not n2's job
+    paused = rec.pause(held, "n1", True)
+    assert paused is not None and paused["paused"] is True
+    assert rec.pause(paused, "n1", True) is None  # nothing changes: nothing written
+    taken = rec.claim(paused, "n2")  # n1 died
+    assert taken["paused"] is True and taken["owner"] == "n2"
+    back = rec.release(taken, "n2")
+    assert back is not None and back["paused"] is True
+    resumed = rec.pause(taken, "n2", False)
+    assert resumed is not None and resumed["paused"] is False

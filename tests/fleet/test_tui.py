@@ -67,3 +67,36 @@ def test_the_fleet_line_names_each_node_alive_or_not() -> None:
     assert fleet_line(fleet) == "fleet: n1 ● 2↓ 1.4 MiB/s  n2 ●  n3 ○"
     assert fleet_line({**fleet, "reachable": False}).startswith("fleet unreachable: ")
     assert fleet_line(None) == ""
+
+
+async def test_in_a_fleet_the_job_table_names_the_node_that_runs_each_job(
+    fleet: Fleet, files: Files
+) -> None:
+    files.pace = 0.05
+    made = files.add(6, 512 * 1024)
+    n2 = fleet.node("n2").process
+    app = IdmApp(connect_factory(n2.url, n2.token), use_clipboard=False)
+    async with app.run_test(size=(140, 36)) as pilot:
+        table = app.main_screen.table
+        await wait_until(
+            pilot,
+            lambda: "node" in table.column_keys,
+            timeout=15,
+            what="a node column once the daemon says it is in a fleet",
+        )
+        added = await fleet.node("n1").call(
+            "jobs.add_many", {"items": [{"url": files.url(n)} for n in made]}
+        )
+        ids = [job["id"] for job in added]
+        await wait_until(
+            pilot,
+            lambda: all(i in table.order and cell(app, i, "status") == "completed" for i in ids),
+            timeout=60,
+            what="every row completed",
+        )
+        shown = {i: cell(app, i, "node") for i in ids}
+        header = table.render_line(0).text
+    ran = await fleet.wait_completed(set(ids), timeout=10)
+    assert shown == {i: ran[i][0] for i in ids}  # each row names the node that ran it
+    assert len(set(shown.values())) > 1  # not only n2's own
+    assert "Node" in header

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from idm_tui.widgets.cells import row_cells
+from idm_tui.widgets.cells import columns_for, row_cells
 from idm_tui.widgets.job_table import FIXED, row_text
 
 MiB = 1024 * 1024
@@ -74,3 +74,14 @@ def test_the_details_list_the_category() -> None:
     rows = dict(field_rows({"id": "d", "status": "completed", "category": "Video"}))
     assert rows["category"] == "Video"
     assert "category" not in dict(field_rows({"id": "e", "status": "completed"}))
+
+
+def test_in_a_fleet_the_node_column_shows_where_room_allows_and_goes_before_the_eta() -> None:
+    assert "node" not in [key for key, _, _ in columns_for(140)]
+    wide = [key for key, _, _ in columns_for(140, fleet=True)]
+    assert wide[-2:] == ["node", "status"]
+    narrow = [key for key, _, _ in columns_for(80, fleet=True)]
+    assert "node" not in narrow and {"name", "bar", "speed", "status"} <= set(narrow)
+    job = {"id": "j1", "status": "completed"}
+    assert plain(row_cells(job, node="n2"))["node"] == "n2"  # no event named another node
+    assert plain(row_cells({**job, "node": "n1"}, node="n2"))["node"] == "n1"
