@@ -7,12 +7,12 @@ from pathlib import Path
 
 from tests.fleet.conftest import Files, Fleet
 
-SIZE = 512 * 1024
-
 
 async def test_jobs_added_on_one_node_are_shared_by_all(fleet: Fleet, files: Files) -> None:
-    files.pace = 0.02
-    made = files.add(30, SIZE)
+    # 300 files of 64 KiB, each lasting at least 0.1 s: what a node takes depends on its
+    # free slots, not on which node pulls first.
+    files.pace = 0.1
+    made = files.add(300, 64 * 1024)
     n1 = fleet.node("n1")
     added = await n1.call(
         "jobs.add_many",
@@ -31,7 +31,8 @@ async def test_jobs_added_on_one_node_are_shared_by_all(fleet: Fleet, files: Fil
     share = {
         node.name: sum(1 for nodes in done.values() if nodes == [node.name]) for node in fleet.nodes
     }
-    assert all(count > 0 for count in share.values()), share
+    even = len(ids) / len(fleet.nodes)
+    assert all(abs(count - even) <= even / 10 for count in share.values()), share
     assert not list(fleet.downloads.glob("*.part"))
 
 
