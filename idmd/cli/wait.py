@@ -1,12 +1,19 @@
 """``idm add --wait``: follow the new jobs until each one finishes, drawing one
 progress line per job (redrawn in place on a terminal, status changes only
-otherwise); the exit status tells the worst outcome."""
+otherwise); the exit status tells the worst outcome.
+
+On a terminal the block is redrawn a few times a second at most and never taller
+than the screen: with hundreds of jobs, a redraw of every line per event would
+flood the terminal (and cost the CLI more than the downloads cost the daemon).
+"""
 
 from __future__ import annotations
 
 import shutil
 import sys
-from collections.abc import AsyncGenerator, Awaitable, Callable
+import time
+from collections import Counter
+from collections.abc import AsyncGenerator, Awaitable, Callable, Mapping
 from typing import Any, TextIO
 
 from idmd.cli import exits
@@ -14,6 +21,23 @@ from idmd.cli.format import progress_line
 from idmd.protocol.models import Job, merge
 
 FINAL = {"completed": exits.OK, "failed": exits.FAILED, "cancelled": exits.CANCELLED}
+REDRAW_EVERY = 0.1  # seconds between redraws of the block
+
+
+def block_lines(jobs: list[Job], width: int, height: int) -> list[str]:
+    """At most ``height`` lines: every job's line when they fit, else the unfinished jobs
+    first and a last line counting the rest by status."""
+    if len(jobs) <= height:
+        return [progress_line(job, width) for job in jobs]
+    unfinished = [job for job in jobs if job.get("status") not in FINAL]
+    shown = unfinished[: height - 1]
+    kept = {id(job) for job in shown}
+    counts = Counter(str(job.get("status")) for job in jobs if id(job) not in kept)
+    rest = ", ".join(f"{n} {status}" for status, n in counts.most_common())
+    return [
+        *(progress_line(job, width) for job in shown),
+        f"… {len(jobs) - len(shown)} more: {rest}",
+    ]
 
 
 class ProgressView:
@@ -21,16 +45,25 @@ class ProgressView:
         self.out = out
         self.interactive = interactive
         self.drawn = 0
+        self.last_draw = -REDRAW_EVERY
 
-    def draw(self, jobs: list[Job]) -> None:
+    def draw(self, jobs: Mapping[str, Job], force: bool = False) -> None:
+        """Redraw the block in place (on a terminal), unless one was drawn just now."""
         if not self.interactive:
             return
-        width = shutil.get_terminal_size((100, 20)).columns - 1
+        now = time.monotonic()
+        if not force and now - self.last_draw < REDRAW_EVERY:
+            return
+        self.last_draw = now
+        size = shutil.get_terminal_size((100, 20))
+        lines = block_lines(list(jobs.values()), size.columns - 1, max(2, size.lines - 1))
         if self.drawn:
             self.out.write(f"\x1b[{self.drawn}F")  # back to the first line of the block
-        for job in jobs:
-            self.out.write("\x1b[2K" + progress_line(job, width) + "\n")
-        self.drawn = len(jobs)
+        for line in lines:
+            self.out.write("\x1b[2K" + line + "\n")
+        if len(lines) < self.drawn:
+            self.out.write("\x1b[J")  # the block got shorter: clear what is left below it
+        self.drawn = len(lines)
         self.out.flush()
 
     def note(self, job: Job) -> None:
@@ -83,7 +116,7 @@ async def follow(
 
     for job_id in order:
         await settle(job_id)
-    view.draw([jobs[j] for j in order])
+    view.draw(jobs, force=True)
     async for item in stream:
         if len(outcome) == len(order):
             break
@@ -106,9 +139,10 @@ async def follow(
                 merge(jobs[job_id], data)
             if kind in ("job.status", "job.removed"):
                 await settle(job_id)
-        view.draw([jobs[j] for j in order])
+        view.draw(jobs)
         if len(outcome) == len(order):
             break
+    view.draw(jobs, force=True)
     if len(outcome) < len(order):
         return exits.CONNECTION_LOST  # the stream ended (client closed) before every job did
     return max(outcome.values(), default=exits.OK)

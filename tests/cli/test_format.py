@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import io
+import re
 from collections.abc import AsyncGenerator
 from typing import Any
+
+import pytest
 
 from idmd.cli import exits
 from idmd.cli.format import bar, event_line, job_details, job_row, job_table, progress_line, table
@@ -174,3 +177,30 @@ def test_ls_shows_a_category_column_only_when_a_job_has_one() -> None:
     ]
     assert "CATEGORY" not in job_table([plain])
     assert "category:    Compressed" in job_details(zipped)
+
+
+class Terminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+async def test_wait_on_a_terminal_keeps_hundreds_of_jobs_to_one_screen(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """`idm add -w` with 300 URLs on a 20-line terminal: every redraw fits the screen (the
+    unfinished jobs first, then a count of the rest), and the last one says how all ended.
+    Redrawing all 300 lines for each of the 900 events wrote 270,000 lines."""
+    monkeypatch.setenv("LINES", "20")
+    monkeypatch.setenv("COLUMNS", "100")
+    jobs: dict[str, Any] = {f"j{i}": {"id": f"j{i}", "status": "queued"} for i in range(300)}
+    events = []
+    for i in range(300):
+        for status in ("downloading", "failed" if i == 299 else "completed"):
+            events.append({"type": "job.status", "job": f"j{i}", "data": {"status": status}})
+        events.append({"type": "job.updated", "job": f"j{i}", "data": {"filename": f"f{i}"}})
+    out = Terminal()
+    assert await follow(stream(events), jobs, out) == exits.FAILED
+    blocks = re.split(r"\x1b\[\d+F", out.getvalue())
+    assert all(block.count("\n") <= 19 for block in blocks), max(b.count("\n") for b in blocks)
+    assert len(blocks) < 300  # redrawn at most a few times a second, not once per event
+    assert "299 completed, 1 failed" in blocks[-1]
