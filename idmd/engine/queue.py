@@ -116,9 +116,11 @@ class JobQueue:
             job.mark_complete()
             row.update(done=job.done, segments=job.segment_lists())
         self._store.save_job(row)
-        self._bus.emit(EventType.JOB_STATUS, job.id, {"status": str(status), "error": error})
-        if changed:
-            self._bus.emit(EventType.JOB_UPDATED, job.id, changed)
+        # The times that changed with the status travel in the same event (one event, not a
+        # job.status and a job.updated, for each of a small file's two changes).
+        self._bus.emit(
+            EventType.JOB_STATUS, job.id, {"status": str(status), "error": error, **changed}
+        )
 
     def mark(self, job: Job, status: Status) -> None:
         """Change the status alone, without checks, saving or events (``set_status`` does those)."""

@@ -9,7 +9,9 @@ Which route a request takes is idmd.core.proxyurl's decision.
 from __future__ import annotations
 
 import asyncio
+import os
 from collections.abc import Mapping
+from functools import lru_cache
 from typing import Any
 from urllib.request import getproxies
 
@@ -42,7 +44,26 @@ def job_route(url: str, options: Mapping[str, Any], config: Config) -> Route:
     own = options.get("proxy")
     if own:
         own = with_password(str(own), options.get("proxy_password"))
-    return route(url, own, config.proxy, config.no_proxy, getproxies())
+    return route(url, own, config.proxy, config.no_proxy, environment_proxies())
+
+
+# The variables route() reads from getproxies(): a scheme's, all_proxy and no_proxy.
+_PROXY_VARIABLES = tuple(
+    variable
+    for name in ("http", "https", "all", "no")
+    for variable in (f"{name}_proxy", f"{name.upper()}_PROXY")
+)
+
+
+def environment_proxies() -> dict[str, str]:
+    """``getproxies()``, read again only when one of the variables it is used for changed:
+    it scans and decodes the whole environment, a cost every job paid at its start."""
+    return _proxies_for(tuple(os.environ.get(name) for name in _PROXY_VARIABLES))
+
+
+@lru_cache(maxsize=4)
+def _proxies_for(_values: tuple[str | None, ...]) -> dict[str, str]:
+    return getproxies()
 
 
 def _make(route: Route) -> aiohttp.ClientSession:

@@ -80,3 +80,19 @@ async def test_a_slow_connection_shows_progress_before_a_full_buffer(
         assert sha256((harness.downloads / "slow.bin").read_bytes()) == sha256(data)
     finally:
         await close_harness(harness)
+
+
+async def test_a_small_file_costs_few_events_each_status_carrying_its_times(
+    harness: Harness, site: Site
+) -> None:
+    """A client learns when a job started and ended from its job.status events: the times are
+    not a job.updated of their own (two events fewer per file, with hundreds of files)."""
+    site.file("/small.bin", payload(64 * 1024))
+    await site.start()
+    job = await harness.download(site.url("/small.bin"))
+    assert job["status"] == "completed", job["error"]
+    started, ended = harness.events.of(job["id"], EventType.JOB_STATUS)
+    assert started.data["started_at"] == job["started_at"]
+    assert ended.data["finished_at"] == job["finished_at"]
+    updates = [e.data for e in harness.events.of(job["id"], EventType.JOB_UPDATED)]
+    assert not [u for u in updates if "started_at" in u or "finished_at" in u], updates
