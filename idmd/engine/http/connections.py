@@ -39,6 +39,7 @@ from idmd.core.backoff import retry_wait
 from idmd.core.endgame import Tail, overlap_for, pick_duplicate
 from idmd.core.ramp import Ramp
 from idmd.core.segments import Segment, split_floor, split_largest, take_unowned, total_done
+from idmd.engine.http.direct import stream_direct, take_over
 from idmd.engine.http.errors import FetchError, RangesUnsupported, ValidatorChanged
 from idmd.engine.http.fetch import open_response, same_as_disk, stream_into
 from idmd.engine.http.partfile import PartFile
@@ -282,6 +283,19 @@ class Connections(KnownFile):
                     return 0
                 return min(overlap, stop - end, neighbour.done)
 
+            checked = check if self.ranges and self.size else None
+            reader = take_over(work.response) if self.size is not None else None
+            if reader is not None:
+                return await stream_direct(
+                    reader,
+                    segment,
+                    self.part,
+                    self.ctx.limiter,
+                    lambda n: self._on_write(wid, n),
+                    work.start,
+                    checked,
+                    self.ctx.config.stall_timeout,
+                )
             return await stream_into(
                 work.response,
                 segment,
@@ -290,7 +304,7 @@ class Connections(KnownFile):
                 lambda n: self._on_write(wid, n),
                 until_eof=self.size is None,
                 start=work.start,
-                check=check if self.ranges and self.size else None,
+                check=checked,
             )
 
         now = time.monotonic()

@@ -172,12 +172,16 @@ def _proxy_error(exc: BaseException) -> FetchError | None:
     return None
 
 
+def closed_after(got: int, wanted: int) -> str:
+    return f"the server closed the connection after {got} of {wanted} bytes"
+
+
 def _broken_body(exc: aiohttp.ClientPayloadError) -> str:
     """What the server did, from aiohttp's "... (received N of M bytes)" when it says so."""
     found = re.search(r"received (\d+) of (\d+) bytes", " ".join(map(str, exc.args)))
     if found:
         got, wanted = found.groups()
-        return f"the server closed the connection after {got} of {wanted} bytes"
+        return closed_after(int(got), int(wanted))
     inner = next((a for a in exc.args if isinstance(a, BaseException)), None)
     return f"the connection broke mid-body: {_first_line(str(inner or exc))}"
 
