@@ -34,10 +34,8 @@ def block_lines(jobs: list[Job], width: int, height: int) -> list[str]:
     kept = {id(job) for job in shown}
     counts = Counter(str(job.get("status")) for job in jobs if id(job) not in kept)
     rest = ", ".join(f"{n} {status}" for status, n in counts.most_common())
-    return [
-        *(progress_line(job, width) for job in shown),
-        f"… {len(jobs) - len(shown)} more: {rest}",
-    ]
+    counted = f"… {len(jobs) - len(shown)} more" if shown else f"{len(jobs)} jobs"
+    return [*(progress_line(job, width) for job in shown), f"{counted}: {rest}"]
 
 
 class ProgressView:
