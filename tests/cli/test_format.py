@@ -203,4 +203,4 @@ async def test_wait_on_a_terminal_keeps_hundreds_of_jobs_to_one_screen(
     blocks = re.split(r"\x1b\[\d+F", out.getvalue())
     assert all(block.count("\n") <= 19 for block in blocks), max(b.count("\n") for b in blocks)
     assert len(blocks) < 300  # redrawn at most a few times a second, not once per event
-    assert blocks[-1].strip().endswith("300 jobs: 299 completed, 1 failed"), blocks[-1]
+    assert "\x1b[2K300 jobs: 299 completed, 1 failed\n" in blocks[-1], blocks[-1]
