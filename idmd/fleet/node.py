@@ -81,6 +81,10 @@ class Fleet:
         assert self._control is not None
         return await self._control.call(action, job_id, patch)
 
+    async def fence(self, job: Job) -> None:
+        if self._worker is not None and MARK in job.state:
+            await self._worker.fence(job.id)
+
     # -- lifecycle --------------------------------------------------------------------------------
     def attach(self, engine: Engine) -> None:
         """Before ``engine.start``: the engine hands new jobs over, and skips the fleet's own."""
