@@ -93,7 +93,12 @@ class Fleet:
         engine.handover = self
         self._outbox = Outbox(self.link, self.ledger, engine)
         self._nodes = Nodes(self.link, self._status)
-        self._sweep = Sweep(self.link, self.ledger, lambda: engine.config.fleet_keep_ended)
+        self._sweep = Sweep(
+            self.link,
+            self.ledger,
+            lambda: engine.config.fleet_keep_ended,
+            lambda: engine.config.fleet_keep_ended_days,
+        )
         self._worker = Worker(self.link, self.ledger, self._nodes, engine, self._sweep.wake)
         self._relay = Relay(self.link, engine.bus)
         self._control = Control(self.link, self.ledger, engine)
