@@ -31,6 +31,7 @@ from idmd.fleet.link import NATS_ERRORS, Link
 from idmd.fleet.nodes import TIMEOUT, Nodes
 from idmd.protocol.events import Event, EventType
 from idmd.protocol.jobs import FINISHED, Status
+from idmd.protocol.schedule import DEFAULT_QUEUE
 
 if TYPE_CHECKING:
     from idmd.engine import Engine
@@ -98,8 +99,15 @@ class Worker:
             await self._give_back(job_id, None, delay=None)
 
     def free_slots(self) -> int:
+        """How many jobs to pull: none while this node's schedule has its default queue stopped
+        (by hand, or outside its windows), as a single daemon starts none then."""
+        if not self._open():
+            return 0
         queue = self._engine.queue
         return self._engine.config.max_active - len(queue.runs()) - queue.count(Status.QUEUED)
+
+    def _open(self) -> bool:
+        return self._engine.gate.may_start(DEFAULT_QUEUE)
 
     # -- taking jobs ------------------------------------------------------------------------------
     async def _pull(self) -> None:
@@ -126,6 +134,11 @@ class Worker:
             except NATS_ERRORS as exc:  # the server went away: wait for the link
                 log.debug("fleet fetch: %s", exc)
                 await asyncio.sleep(FETCH_WAIT)
+                continue
+            if not self._open():
+                # Its schedule stopped the node during the pull: the jobs go to other nodes now
+                # (one more delivery each), not wait here for the window to open.
+                await asyncio.gather(*(msg.nak() for msg in messages), return_exceptions=True)
                 continue
             for msg in messages:
                 try:
