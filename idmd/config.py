@@ -69,6 +69,7 @@ class Config:
     fleet_ack_wait: float = 30.0
     fleet_max_deliver: int = 5
     fleet_keep_ended: int = 1000
+    fleet_keep_ended_days: float = 0.0
 
     def to_dict(self) -> dict[str, Any]:
         data = dataclasses.asdict(self)
@@ -139,6 +140,8 @@ class Config:
             raise ConfigError("fleet max_deliver must be 1..100")
         if not 0 <= self.fleet_keep_ended <= 1_000_000:
             raise ConfigError("fleet keep_ended must be 0..1000000")
+        if not 0 <= self.fleet_keep_ended_days <= 36500:
+            raise ConfigError("fleet keep_ended_days must be 0..36500 (0: no limit by age)")
         for ext_id in self.extension_ids:
             if not valid_extension_id(ext_id):
                 raise ConfigError(
@@ -234,6 +237,8 @@ FIELDS: dict[str, str] = {
     " before it fails",
     "fleet_keep_ended": "[fleet] keep_ended: ended jobs whose records the fleet keeps (the"
     " newest); older ones are purged",
+    "fleet_keep_ended_days": "[fleet] keep_ended_days: days an ended job's record stays in the"
+    " fleet (fractions allowed; 0: no limit by age)",
 }
 
 _TYPES = {f.name: f.type for f in dataclasses.fields(Config)}

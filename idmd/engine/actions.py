@@ -19,8 +19,9 @@ from idmd.engine.queue import JobQueue
 from idmd.events import EventBus
 from idmd.protocol.errors import NotAllowed
 from idmd.protocol.events import EventType
-from idmd.protocol.jobs import Status
+from idmd.protocol.jobs import FINISHED, Status
 from idmd.protocol.models import Job as JobDict
+from idmd.protocol.models import JobError as ErrorInfo
 from idmd.protocol.models import JobOptions
 from idmd.protocol.options import public
 
@@ -74,6 +75,13 @@ class JobActions:
             await self._stop_run(job)
             self._discard_partial(job)
         return job.to_dict()
+
+    async def hand_over(self, job: Job, error: ErrorInfo) -> None:
+        """A fleet's job another node took over: it ends here ``cancelled`` with ``error``, its
+        part file kept (the other node goes on with it)."""
+        if job.status not in FINISHED:
+            self._queue.set_status(job, Status.CANCELLED, error)
+            await self._stop_run(job)
 
     def retry(self, job: Job) -> JobDict:
         if job.status not in (Status.FAILED, Status.CANCELLED):

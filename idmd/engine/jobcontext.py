@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 import os
-from collections.abc import Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -62,6 +62,7 @@ class ContextServices:
     credentials: Credentials = field(
         default_factory=lambda: Credentials(None)
     )  # stored per site, ~/.netrc
+    fence: Callable[[Job], Awaitable[None]] | None = None  # a fleet's: may this job finish here?
 
 
 class RunContext:
@@ -111,6 +112,10 @@ class RunContext:
 
     def transferred(self) -> None:
         self._services.transferred(self.job.id)
+
+    async def fence(self) -> None:
+        if self._services.fence is not None:
+            await self._services.fence(self.job)
 
     def checkpoint(self, segments: list[list[int]] | None = None) -> None:
         rows = self.job.segment_lists() if segments is None else segments

@@ -80,6 +80,11 @@ class Handover(Protocol):
         either."""
         ...
 
+    async def fence(self, job: Job) -> None:
+        """Before a job's file takes its final name: ``HandedOver`` if another node took it
+        over (only the fleet record's owner completes a job)."""
+        ...
+
 
 class Engine:
     def __init__(
@@ -116,6 +121,7 @@ class Engine:
             self.reservations,
             self._transferred,
             self.credentials,
+            self._fence,
         )
         self._runs = RunServices(
             self.queue,
@@ -262,6 +268,10 @@ class Engine:
     def _transferred(self, job_id: str) -> None:
         self.queue.finishing(job_id)
         self.schedule()
+
+    async def _fence(self, job: Job) -> None:
+        if self.handover is not None:
+            await self.handover.fence(job)
 
     def _context(self, job: Job, limiter: RateLimiter) -> RunContext:
         return RunContext(self._contexts, job, limiter, self.folder(job.download_dir))

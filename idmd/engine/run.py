@@ -25,7 +25,7 @@ from idmd.engine.limits import RateLimiter
 from idmd.engine.media import MediaRunner, MediaService, PlaylistFound
 from idmd.engine.placement import Reservations
 from idmd.engine.queue import JobQueue
-from idmd.engine.runner import JobContext, JobError, NeedsDecision, Skipped
+from idmd.engine.runner import HandedOver, JobContext, JobError, NeedsDecision, Skipped
 from idmd.engine.ticker import Ticker
 from idmd.events import EventBus
 from idmd.protocol.errors import RpcError
@@ -118,6 +118,9 @@ class JobRun:
                 self._expand_playlist(ctx, entries)
             else:
                 self._fail(exc.to_dict())
+        except HandedOver as exc:
+            if job.status == Status.DOWNLOADING:
+                queue.set_status(job, Status.CANCELLED, exc.error)
         except JobError as exc:
             self._fail(exc.to_dict())
         except RpcError as exc:

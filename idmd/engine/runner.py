@@ -56,6 +56,16 @@ class Skipped(Exception):
         self.path = path
 
 
+class HandedOver(Exception):
+    """Another node of a fleet took the job over (this one was cut off from the fleet): the
+    run stops before the final rename, leaving the part file to that node, and the job ends
+    here ``cancelled`` with ``error`` (code ``handed_over``), never completed."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.error: ErrorInfo = {"code": "handed_over", "message": message}
+
+
 class JobContext(Protocol):
     """What a runner may use. Everything here is safe to call from the event loop."""
 
@@ -100,6 +110,10 @@ class JobContext(Protocol):
         fdatasyncs first). The engine calls the runner's own checkpointing for
         HTTP; a media runner calls this itself when its worker reports progress.
         """
+
+    async def fence(self) -> None:
+        """Before the file takes its final name: in a fleet, raises ``HandedOver`` when the job
+        is another node's now (waiting while the fleet cannot be asked); alone, returns."""
 
     def folder_for(self, name: str, mime: str, url: str) -> Path:
         """The folder a file of this name and type goes to: its category's folder, or

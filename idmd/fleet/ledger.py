@@ -10,7 +10,10 @@ on the newest record and a job completes exactly once.
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Callable
+from datetime import datetime
+from typing import Any, NamedTuple
 
 from nats.js.errors import KeyNotFoundError, KeyWrongLastSequenceError
 from nats.js.kv import KeyValue
@@ -19,6 +22,16 @@ from idmd.fleet.link import Link
 from idmd.fleet.record import Record
 
 Transition = Callable[[Record], Record | None]
+
+
+class Entry(NamedTuple):
+    """A record as the bucket holds it: its revision, and when it was written (Unix time)."""
+
+    record: Record
+    revision: int
+    written: float
+
+
 READ_WAIT = 10.0  # seconds ``entries`` waits for the next record before giving up
 ATTEMPTS = 20  # compare-and-set rounds before giving up (each lost round means another node wrote)
 
@@ -72,12 +85,13 @@ class Ledger:
             raise ConnectionError("the fleet is not connected")
         await js.purge_stream(f"KV_{bucket}", subject=f"$KV.{bucket}.{job_id}")
 
-    async def entries(self) -> list[tuple[Record, int]]:
-        """Every record and its revision, read in one pass (a watcher over the bucket). The
-        watcher can hand the same entry twice, or a key's older and newer revision while records
-        change: one entry per key, its newest (seen in tests/fleet/test_sweep.py under load)."""
+    async def entries(self) -> list[Entry]:
+        """Every record, its revision and when it was written, read in one pass (a watcher over
+        the bucket). The watcher can hand the same entry twice, or a key's older and newer
+        revision while records change: one entry per key, its newest (seen in
+        tests/fleet/test_sweep.py under load)."""
         watcher = await self._bucket().watchall(ignore_deletes=True)
-        found: dict[str, tuple[Record, int]] = {}
+        found: dict[str, Entry] = {}
         try:
             while True:
                 entry = await watcher.updates(timeout=READ_WAIT)  # nats' TimeoutError if slow
@@ -85,8 +99,12 @@ class Ledger:
                     return list(found.values())
                 if entry.value and entry.revision is not None:
                     known = found.get(entry.key)
-                    if known is None or known[1] < entry.revision:
-                        found[entry.key] = (json.loads(entry.value), entry.revision)
+                    if known is None or known.revision < entry.revision:
+                        # ``created``: the server's time of the write (a datetime, typed int);
+                        # unknown, it counts as new (never purged for its age).
+                        written: Any = entry.created
+                        at = written.timestamp() if isinstance(written, datetime) else time.time()
+                        found[entry.key] = Entry(json.loads(entry.value), entry.revision, at)
         finally:
             await watcher.stop()
 

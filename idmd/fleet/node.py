@@ -81,6 +81,10 @@ class Fleet:
         assert self._control is not None
         return await self._control.call(action, job_id, patch)
 
+    async def fence(self, job: Job) -> None:
+        if self._worker is not None and MARK in job.state:
+            await self._worker.fence(job.id)
+
     # -- lifecycle --------------------------------------------------------------------------------
     def attach(self, engine: Engine) -> None:
         """Before ``engine.start``: the engine hands new jobs over, and skips the fleet's own."""
@@ -89,7 +93,12 @@ class Fleet:
         engine.handover = self
         self._outbox = Outbox(self.link, self.ledger, engine)
         self._nodes = Nodes(self.link, self._status)
-        self._sweep = Sweep(self.link, self.ledger, lambda: engine.config.fleet_keep_ended)
+        self._sweep = Sweep(
+            self.link,
+            self.ledger,
+            lambda: engine.config.fleet_keep_ended,
+            lambda: engine.config.fleet_keep_ended_days,
+        )
         self._worker = Worker(self.link, self.ledger, self._nodes, engine, self._sweep.wake)
         self._relay = Relay(self.link, engine.bus)
         self._control = Control(self.link, self.ledger, engine)

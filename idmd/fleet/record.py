@@ -79,11 +79,40 @@ def claim(record: Record, node: str) -> Record:
     }
 
 
+def holds(record: Record | None, node: str) -> bool:
+    """Whether the record says ``node`` runs the job (not taken over, not ended, not gone)."""
+    return (
+        record is not None and record.get("owner") == node and record.get("status") == DOWNLOADING
+    )
+
+
 def progress(record: Record, node: str, update: dict[str, Any]) -> Record | None:
     """A checkpoint of ``node``'s run: None when the job is no longer ``node``'s."""
-    if record.get("owner") != node or record.get("status") != DOWNLOADING:
+    if not holds(record, node):
         return None
     return {**record, **update}
+
+
+def fence(record: Record, node: str) -> Record | None:
+    """``node`` has every byte and is about to give the file its final name: only while the
+    record still names it (None: taken over, ended or gone). Written back as a new revision, so
+    a node that read the record before cannot take the job over on that read."""
+    if not holds(record, node):
+        return None
+    return {**record, "finishing": node}
+
+
+def lost(record: Record | None, node: str) -> str:
+    """Why ``node``, which ran the job, does not any more (``holds`` said no), for its log."""
+    if record is None:
+        return "removed from the fleet while this node was cut off from it: stopped here"
+    owner, status = record.get("owner"), record.get("status")
+    if owner not in (None, node):
+        return (
+            f"taken over by node {owner} while this node was cut off from the fleet: "
+            f"stopped here, the job is {owner}'s now"
+        )
+    return f"{status} in the fleet while this node was cut off from it: stopped here"
 
 
 def finish(

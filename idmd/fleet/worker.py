@@ -24,12 +24,14 @@ from nats.aio.msg import Msg
 
 from idmd.core.segments import from_lists
 from idmd.engine.jobs import Job
+from idmd.engine.runner import HandedOver
 from idmd.fleet import record as rec
 from idmd.fleet.ledger import Ledger, Transition
 from idmd.fleet.link import NATS_ERRORS, Link
 from idmd.fleet.nodes import TIMEOUT, Nodes
 from idmd.protocol.events import Event, EventType
 from idmd.protocol.jobs import FINISHED, Status
+from idmd.protocol.schedule import DEFAULT_QUEUE
 
 if TYPE_CHECKING:
     from idmd.engine import Engine
@@ -97,8 +99,15 @@ class Worker:
             await self._give_back(job_id, None, delay=None)
 
     def free_slots(self) -> int:
+        """How many jobs to pull: none while this node's schedule has its default queue stopped
+        (by hand, or outside its windows), as a single daemon starts none then."""
+        if not self._open():
+            return 0
         queue = self._engine.queue
         return self._engine.config.max_active - len(queue.runs()) - queue.count(Status.QUEUED)
+
+    def _open(self) -> bool:
+        return self._engine.gate.may_start(DEFAULT_QUEUE)
 
     # -- taking jobs ------------------------------------------------------------------------------
     async def _pull(self) -> None:
@@ -125,6 +134,11 @@ class Worker:
             except NATS_ERRORS as exc:  # the server went away: wait for the link
                 log.debug("fleet fetch: %s", exc)
                 await asyncio.sleep(FETCH_WAIT)
+                continue
+            if not self._open():
+                # Its schedule stopped the node during the pull: the jobs go to other nodes now
+                # (one more delivery each), not wait here for the window to open.
+                await asyncio.gather(*(msg.nak() for msg in messages), return_exceptions=True)
                 continue
             for msg in messages:
                 try:
@@ -194,15 +208,22 @@ class Worker:
             for job_id, held in list(self.held.items()):
                 try:
                     await held.msg.in_progress()
-                    update = self._update(job_id, held)
-                    if held.checkpoint is not None:
-                        held.checkpoint = None
-                        if await self._ledger.change(job_id, self._progress(update)) is None:
-                            await self._lost(job_id)
+                    if not await self._still_held(job_id, held):
+                        await self._lost(job_id)
                 except asyncio.CancelledError:
                     raise
                 except NATS_ERRORS as exc:  # NATS away: the next beat tries again
                     log.debug("fleet beat for %s: %s", job_id, exc)
+
+    async def _still_held(self, job_id: str, held: Held) -> bool:
+        """The record still names this node: its latest checkpoint copied in (compare-and-set),
+        or without one read (a paused or stalled job is taken over all the same)."""
+        if held.checkpoint is None:
+            found = await self._ledger.read(job_id)
+            return rec.holds(found[0] if found else None, self.node)
+        update = self._update(job_id, held)
+        held.checkpoint = None
+        return await self._ledger.change(job_id, self._progress(update)) is not None
 
     def _progress(self, update: dict[str, Any]) -> Transition:
         return lambda r: rec.progress(r, self.node, update)
@@ -217,21 +238,64 @@ class Worker:
             )
         return update
 
+    async def fence(self, job_id: str) -> None:
+        """Before a held job's file takes its final name: the record must still name this node
+        (``rec.fence``, compare-and-set). If not, ``HandedOver``: the run stops short of the
+        rename, the part file stays for the node that has the job, and the job ends here
+        cancelled, never completed. While the fleet cannot be asked, the finished bytes wait."""
+        if job_id not in self.held:
+            return  # not the fleet's (any more): the engine's own
+        seen: list[rec.Record] = []
+
+        def check(record: rec.Record) -> rec.Record | None:
+            seen[:] = [record]
+            return rec.fence(record, self.node)
+
+        waited = False
+        while True:
+            try:
+                if await self._ledger.change(job_id, check) is not None:
+                    return
+                break
+            except NATS_ERRORS as exc:
+                if not waited:
+                    waited = True
+                    self._say(
+                        job_id,
+                        "info",
+                        "every byte is in; the fleet cannot be reached to confirm the job is "
+                        f"still this node's, so it waits for the fleet ({type(exc).__name__})",
+                    )
+                await self._link.connected.wait()
+                await asyncio.sleep(BEAT)
+        raise HandedOver(self._let_go(job_id, seen[0] if seen else None))
+
     async def _lost(self, job_id: str) -> None:
-        """Another node took the job (this one was taken for dead): stop it here, keep the part."""
-        self.held.pop(job_id, None)
-        log.warning("fleet: job %s is now another node's; stopping it here", job_id)
-        self._engine.bus.emit(
-            EventType.JOB_LOG,
-            job_id,
-            {
-                "level": "warning",
-                "message": "another node of the fleet took this job over: stopped here",
-            },
-        )
+        """Another node took the job (this one was taken for dead), or it ended or went from the
+        fleet meanwhile: it stops here, cancelled, its part file kept for the other node."""
+        try:
+            found = await self._ledger.read(job_id)
+        except NATS_ERRORS:
+            found = None
+        message = self._let_go(job_id, found[0] if found else None)
         job = self._engine.queue.get(job_id)
-        if job is not None and job.status in (Status.DOWNLOADING, Status.QUEUED):
-            await self._engine.pause([job_id])
+        if job is not None:
+            await self._engine.actions.hand_over(job, HandedOver(message).error)
+
+    def _let_go(self, job_id: str, record: rec.Record | None) -> str:
+        """The job is not this node's any more: no longer held nor the fleet's here (a retry
+        here runs it as this node's own), and its log says why."""
+        self.held.pop(job_id, None)
+        job = self._engine.queue.get(job_id)
+        if job is not None:
+            job.state.pop(MARK, None)
+        message = rec.lost(record, self.node)
+        self._say(job_id, "warning", message)
+        return message
+
+    def _say(self, job_id: str, level: str, message: str) -> None:
+        log.log(logging.getLevelName(level.upper()), "fleet: job %s: %s", job_id, message)
+        self._engine.bus.emit(EventType.JOB_LOG, job_id, {"level": level, "message": message})
 
     # -- ends -------------------------------------------------------------------------------------
     def _on_event(self, event: Event) -> None:

@@ -80,3 +80,17 @@ def test_a_pause_is_recorded_by_the_holder_only_and_survives_a_take_over() -> No
     assert back is not None and back["paused"] is True
     resumed = rec.pause(taken, "n2", False)
     assert resumed is not None and resumed["paused"] is False
+
+
+def test_only_the_holder_passes_the_fence_before_the_final_rename_and_learns_why_not() -> None:
+    held = rec.claim(added(), "n1")
+    fenced = rec.fence(held, "n1")
+    assert fenced is not None and fenced["finishing"] == "n1" and fenced["owner"] == "n1"
+    taken = rec.claim(held, "n2")  # n1 was cut off past ack_wait
+    assert rec.fence(taken, "n1") is None
+    assert not rec.holds(taken, "n1") and rec.holds(taken, "n2")
+    assert rec.lost(taken, "n1").startswith("taken over by node n2 while this node was cut off")
+    ended = rec.finish(taken, "n2", "completed")
+    assert ended is not None and rec.fence(ended, "n2") is None  # it ends once
+    assert rec.lost(None, "n1").startswith("removed from the fleet")
+    assert rec.lost(rec.cancel(held), "n1").startswith("cancelled in the fleet")  # type: ignore[arg-type]

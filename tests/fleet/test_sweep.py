@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import time
 from typing import Any
 
 import nats
@@ -100,3 +101,29 @@ async def test_ended_records_beyond_keep_ended_are_purged_oldest_first(
     assert {r["status"] for r in records.values()} == {"completed"}
     for name, data in last.items():
         assert (fleet.downloads / name).read_bytes() == data
+
+
+AGE = 10.0  # seconds: keep_ended_days in the test below
+
+
+@pytest.mark.fleet_config(keep_ended_days=AGE / 86400)
+async def test_ended_records_older_than_keep_ended_days_are_purged(
+    fleet: Fleet, files: Files, nats_server: NatsServer
+) -> None:
+    n1 = fleet.node("n1")
+    made = files.add(2, 64 * 1024)
+    first = await n1.call("jobs.add_many", {"items": [{"url": files.url(n)} for n in made]})
+    old = {job["id"] for job in first}
+    assert set(await fleet.wait_completed(old, timeout=30)) == old
+    ended = time.time()  # their records were written before now
+    records = await until_bucket(nats_server, lambda records, _: set(records) == old)
+    assert {r["status"] for r in records.values()} == {"completed"}  # young: kept (1000 by count)
+    await asyncio.sleep(max(0.0, ended + AGE - time.time()))  # they grow older than the limit
+    last = files.add(1, 64 * 1024, prefix="last")
+    (job,) = await n1.call("jobs.add_many", {"items": [{"url": files.url(n)} for n in last]})
+
+    records = await until_bucket(  # its end wakes a sweep: the old records go, it stays
+        nats_server, lambda records, messages: set(records) == {job["id"]} and messages == 1
+    )
+
+    assert records[job["id"]]["status"] == "completed"

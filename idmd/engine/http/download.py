@@ -221,6 +221,7 @@ class HttpDownload(KnownFile):
         if self.size is None:
             part.truncate(size)  # a stream that started over may have been longer the first time
         self.ctx.transferred()  # the sync below holds no download slot
+        await self.ctx.fence()  # in a fleet: still this node's job, or the part is another's
         target = Path(self.state["target"])
         overwrite = bool(self.state.get("overwrite"))
 
