@@ -225,6 +225,7 @@ class MediaRunner:
             discard_partial(ctx.download_dir, job.id)
             await self._direct(ctx, result["chosen"]["direct"], state, phases)
             return
+        await ctx.fence()  # in a fleet: still this node's job, or the file is another's
         await asyncio.to_thread(self._finish, ctx, Path(result["path"]), state)
         ctx.progress(int(result["size"]), int(result["size"]))
         phases.finished(int(result["size"]))
