@@ -3,7 +3,7 @@
 Serves a folder over HTTP and, optionally, the same server again through the
 stream module with ``proxy_download_rate`` per connection (a server that caps
 each TCP connection, which is what makes more connections faster), and over
-HTTPS with a given certificate (``self_signed`` makes one for 127.0.0.1). nginx
+HTTPS with a given certificate (``tests.certs.self_signed`` makes one). nginx
 cannot listen on port 0, so free ports are found by binding a socket first.
 """
 
@@ -48,23 +48,6 @@ class Nginx:
         if port is None:
             raise ValueError("this nginx was started without download_rate")
         return f"http://127.0.0.1:{port}/{name}"
-
-
-def self_signed(folder: Path) -> tuple[Path, Path]:
-    """(certificate, key) for 127.0.0.1, made with openssl; the certificate is its own CA."""
-    openssl = shutil.which("openssl")
-    if openssl is None:
-        pytest.skip("openssl is not installed (CI installs it)")
-    folder.mkdir(parents=True, exist_ok=True)
-    cert, key = folder / "cert.pem", folder / "key.pem"
-    subprocess.run(
-        [openssl, "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2"]
-        + ["-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1"]
-        + ["-keyout", str(key), "-out", str(cert)],
-        check=True,
-        capture_output=True,
-    )
-    return cert, key
 
 
 def config(

@@ -36,7 +36,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.bench.nginx import Nginx, nginx, self_signed
+from tests.bench.nginx import Nginx, nginx
 from tests.bench.runners import (
     MiB,
     Result,
@@ -48,6 +48,7 @@ from tests.bench.runners import (
     tool,
     write_file,
 )
+from tests.certs import self_signed
 from tests.daemon_process import DaemonProcess
 
 SIZE = int(os.environ.get("IDM_BENCH_SIZE", str(1024 * MiB)))

@@ -9,8 +9,6 @@ from __future__ import annotations
 
 import asyncio
 import os
-import ssl
-import subprocess
 import time
 from collections.abc import Awaitable, Callable
 from pathlib import Path
@@ -21,7 +19,7 @@ from aiohttp import web
 
 from idmd.client import Client
 from idmd.engine.http import connections, direct
-from tests.conftest import require_tool
+from tests.certs import https_server, self_signed
 from tests.daemon_process import DaemonProcess
 from tests.engine.conftest import close_harness, make_harness
 from tests.engine.servers import Site, requested_range, serve, sha256
@@ -207,35 +205,18 @@ async def test_a_pause_keeps_what_came_and_the_resume_completes_it(
 
 @pytest.fixture
 def certificate(tmp_path: Path) -> tuple[Path, Path]:
-    openssl = require_tool("openssl")
-    cert, key = tmp_path / "cert.pem", tmp_path / "key.pem"
-    subprocess.run(
-        [openssl, "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1"]
-        + ["-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1"]
-        + ["-keyout", str(key), "-out", str(cert)],
-        check=True,
-        capture_output=True,
-    )
-    return cert, key
+    return self_signed(tmp_path / "tls")
 
 
 async def test_a_big_file_over_https_arrives_right(
     tmp_path: Path, certificate: tuple[Path, Path]
 ) -> None:
     """TLS reads into the buffer too (a real daemon that trusts the test's certificate)."""
-    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
-    context.load_cert_chain(*certificate)
 
     async def handler(request: web.Request) -> web.StreamResponse:
         return await serve(request, BIG)
 
-    app = web.Application()
-    app.router.add_get("/big.bin", handler)
-    runner = web.AppRunner(app)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0, ssl_context=context)
-    await site.start()
-    port = runner.addresses[0][1]
+    runner, port = await https_server("/big.bin", handler, certificate)
     home = tmp_path / "home"
     home.mkdir()
     daemon = DaemonProcess(home, env={"SSL_CERT_FILE": str(certificate[0])}).start()
