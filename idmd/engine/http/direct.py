@@ -20,14 +20,14 @@ import asyncio
 import contextlib
 import os
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 import aiohttp
 
 from idmd.core.segments import Segment
 from idmd.engine.http.errors import FetchError, closed_after, from_exception
-from idmd.engine.http.fetch import FLUSH_SECONDS, OVERLAP_WAIT, same_as_disk
+from idmd.engine.http.fetch import FLUSH_SECONDS, OVERLAP_WAIT, compare_past_end
 from idmd.engine.http.partfile import PartFile, io_error
 from idmd.engine.limits import RateLimiter
 
@@ -185,7 +185,7 @@ async def stream_direct(
                 extra = bytes(reader.view[n : reader.fill])  # past the end: the neighbour's
                 reader.consumed()
                 if check is not None and pos == end:
-                    return await _compare_past_end(reader, extra, part, end, check(end))
+                    return await compare_past_end(more_of(reader), extra, part, end, check(end))
                 return False
             reader.consumed()
             if reader.ended and not reader.complete:
@@ -205,25 +205,18 @@ async def stream_direct(
         reader.close()
 
 
-async def _compare_past_end(
-    reader: BodyReader, extra: bytes, part: PartFile, end: int, length: int
-) -> bool:
-    """``fetch._compare_past_end`` for a taken-over body."""
-    if length <= 0:
-        return False
-    got = bytearray(extra)
-    try:
-        async with asyncio.timeout(OVERLAP_WAIT):
-            while len(got) < length:
-                if not reader.fill and (reader.ended or reader.complete):
-                    return False
-                await reader.wait(OVERLAP_WAIT, wanted=min(length - len(got), BUFFER_BYTES))
-                got += reader.view[: reader.fill]
-                reader.consumed()
-    except TimeoutError:
-        return False
-    same_as_disk(part, end, bytes(got[:length]))
-    return True
+def more_of(reader: BodyReader) -> Callable[[], Awaitable[bytes]]:
+    """``compare_past_end``'s reads from a taken-over body: what came, b"" at its end."""
+
+    async def more() -> bytes:
+        if not reader.fill and (reader.ended or reader.complete):
+            return b""
+        await reader.wait(OVERLAP_WAIT, wanted=1)
+        data = bytes(reader.view[: reader.fill])
+        reader.consumed()
+        return data
+
+    return more
 
 
 def write_at(part: PartFile, data: memoryview, offset: int) -> None:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import os
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping
 
 import aiohttp
 
@@ -178,7 +178,7 @@ async def stream_into(
                 extra = pending.keep(end - pos)
                 flush()
                 if check is not None and pos == end:
-                    return await _compare_past_end(content, extra, part, end, check(end))
+                    return await compare_past_end(content.readany, extra, part, end, check(end))
                 return False
             if pending.size >= FLUSH_BYTES:
                 flush()
@@ -245,10 +245,11 @@ class Pending:
         return total
 
 
-async def _compare_past_end(
-    content: aiohttp.StreamReader, extra: bytes, part: PartFile, end: int, length: int
+async def compare_past_end(
+    more: Callable[[], Awaitable[bytes]], extra: bytes, part: PartFile, end: int, length: int
 ) -> bool:
-    """Read ``length`` bytes past ``end`` (``extra`` already came) and compare them with the disk.
+    """Read ``length`` bytes past ``end`` (``extra`` already came; ``more()`` brings the next,
+    b"" at the body's end) and compare them with the disk.
 
     False when they could not be read soon (the segment itself is complete; the
     boundary is then checked by ``connections.py`` at the end).
@@ -259,7 +260,7 @@ async def _compare_past_end(
     try:
         async with asyncio.timeout(OVERLAP_WAIT):
             while len(got) < length:
-                chunk = await content.readany()
+                chunk = await more()
                 if not chunk:
                     return False
                 got += chunk
