@@ -23,6 +23,7 @@ from tests.certs import https_server, self_signed
 from tests.daemon_process import DaemonProcess
 from tests.engine.conftest import close_harness, make_harness
 from tests.engine.servers import Site, requested_range, serve, sha256
+from tests.proxies import HttpProxy, Socks5Proxy
 
 MiB = 1024 * 1024
 BIG = os.urandom(48 * MiB)  # ranges of 12 MiB and more, each over the take-over threshold
@@ -201,6 +202,27 @@ async def test_a_pause_keeps_what_came_and_the_resume_completes_it(
     finally:
         gate.set()
         await close_harness(h)
+
+
+@pytest.mark.parametrize("kind", ["http", "socks5"])
+async def test_a_big_file_through_a_proxy_arrives_right(
+    tmp_path: Path, site: Site, direct_streams: list[int], kind: str
+) -> None:
+    proxy = await (HttpProxy if kind == "http" else Socks5Proxy)("pat", "pw").start()
+    try:
+        site.file("/big.bin", BIG)
+        await site.start()
+        h = await make_harness(tmp_path)
+        try:
+            job = await h.download(site.url("/big.bin"), proxy=proxy.url, connections=4)
+            assert job["status"] == "completed", job["error"]
+            assert sha256((h.downloads / "big.bin").read_bytes()) == sha256(BIG)
+            assert proxy.counts.bytes_down >= len(BIG)  # every byte came through the proxy
+        finally:
+            await close_harness(h)
+    finally:
+        await proxy.close()
+    assert direct_streams
 
 
 @pytest.fixture
