@@ -14,6 +14,18 @@ and a busy machine make one measurement doubtful), and try again later
 nothing) in case the link got faster. The job's ``connections`` option stays
 the ceiling.
 
+Two refinements keep the climb short and its top low:
+
+- A step whose speed grew in proportion is judged as soon as every
+  connection has shown its pace (``EARLY_WRITES`` writes, ``EARLY`` seconds),
+  not after the full ``WINDOW``: on a link that caps each connection the
+  climb to the ceiling costs about half as long. Anything less clear still
+  waits for the window.
+- A x4 step that gained but less than half of what its connections would
+  alone went past the knee: the speed it reached needs at most half its
+  connections, so the doubling it skipped is tried, and kept when it is as
+  fast (within ``MARGIN``); otherwise the count goes back up.
+
 Pure arithmetic on samples, no clock of its own: ``idmd.engine.http.connections``
 reports every write of every connection and the number of connections open,
 and opens or retires connections to follow ``target``.
@@ -31,6 +43,10 @@ WINDOW = 0.3  # seconds: the shortest measurement of one count
 # but no longer than this; a connection still silent by then counts at its average.
 MAX_WINDOW = 2.0
 LINEAR = 0.8  # a step that brought 80% of the speed the new connections would alone: x4 next
+# A step that grew in proportion is judged once every connection wrote this often in the
+# measurement (its pace then rests on two gaps, not one), and no sooner than EARLY seconds.
+EARLY = 0.1
+EARLY_WRITES = 3
 PROBE_AFTER = 3.0  # seconds at a count before trying more again
 MAX_PROBE_AFTER = 30.0  # the longest wait between tries (it doubles after each that failed)
 
@@ -43,8 +59,10 @@ class Meter:
     last: float = 0.0  # when its latest write came
     after_first: int = 0  # bytes written after the first write
     total: int = 0  # bytes written in the window, the first write's included
+    writes: int = 0
 
     def add(self, now: float, n: int) -> None:
+        self.writes += 1
         if self.first is None:
             self.first = self.last = now
         else:
@@ -92,6 +110,7 @@ class Ramp:
     hold_until: float = 0.0  # no try for more before this
     probe_after: float = PROBE_AFTER
     doubt: bool = False  # the present count measured once no faster: measured again
+    above: Level | None = None  # a step past the knee, while the count below it is tried
     meters: dict[int, Meter] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
@@ -110,16 +129,29 @@ class Ramp:
             self._measure_from(now + SETTLE)
             return self.target
         elapsed = now - self.since
-        if elapsed < WINDOW:
+        if elapsed < WINDOW and not self._clearly_in_proportion(now, count):
             return self.target
         paced = sum(1 for m in self.meters.values() if m.paced)
         if paced < count and elapsed < MAX_WINDOW:
             return self.target
-        rate = sum(m.rate(self.since, now) for m in self.meters.values())
+        rate = self._rate(now)
         self._measure_from(now)
         if count == self.target:  # a count on the way up or down is not judged
             self._judge(now, count, rate)
         return self.target
+
+    def _rate(self, now: float) -> float:
+        return sum(m.rate(self.since, now) for m in self.meters.values())
+
+    def _clearly_in_proportion(self, now: float, count: int) -> bool:
+        """Whether a step up is already seen to have grown the speed in proportion: every
+        connection has shown its pace and they add up to that (the early judgement)."""
+        base = self.base
+        if base is None or count <= base.count or count != self.target or now - self.since < EARLY:
+            return False
+        if len(self.meters) < count or any(m.writes < EARLY_WRITES for m in self.meters.values()):
+            return False
+        return _in_proportion(self._rate(now), base, count)
 
     def unreachable(self, now: float, count: int) -> None:
         """The engine cannot open more than ``count`` connections now: hold there, try later."""
@@ -128,18 +160,33 @@ class Ramp:
             self._hold(now)
 
     def _judge(self, now: float, count: int, rate: float) -> None:
+        above = self.above
+        if above is not None:
+            self.above = None
+            if count < above.count:
+                self._judge_below(now, count, rate, above)
+                return
         base = self.base
         if base is not None and count > base.count:
             if rate >= base.rate * (1 + MARGIN):
                 self.doubt = False
                 self.base = Level(count, rate)
                 self.probe_after = PROBE_AFTER
+                half = count // 2
+                if half > base.count and rate <= base.rate / base.count * half:
+                    # Past the knee: the speed reached needs half the connections or fewer.
+                    self.above = Level(count, rate)
+                    self._set(
+                        half,
+                        f"{count} connections were only {_gain(rate, base.rate)} faster than "
+                        f"{base.count}: trying {half}",
+                    )
+                    return
                 # Speed in proportion to the connections: each is capped on its own, so the
                 # next step is bigger (fewer seconds spent below what the link allows).
-                linear = rate >= base.rate * count / base.count * LINEAR
                 self._grow(
                     f"{count} connections were {_gain(rate, base.rate)} faster than {base.count}",
-                    4 if linear else 2,
+                    4 if _in_proportion(rate, base, count) else 2,
                 )
             elif not self.doubt:
                 self.doubt = True
@@ -156,6 +203,21 @@ class Ramp:
         if now >= self.hold_until:
             self._grow(f"trying more than {count} connections")
 
+    def _judge_below(self, now: float, count: int, rate: float, above: Level) -> None:
+        """The count below a step that went past the knee: kept if it is as fast."""
+        if rate >= above.rate * (1 - MARGIN):
+            self.base = Level(count, rate)
+            self.reason = (
+                f"{count} connections were as fast as {above.count} ({_gain(rate, above.rate)})"
+            )
+            self._hold(now)
+        else:
+            self.base = above
+            self._set(
+                above.count,
+                f"{count} connections were slower than {above.count} ({_gain(rate, above.rate)})",
+            )
+
     def _grow(self, why: str, factor: int = 2) -> None:
         if self.target < self.ceiling:
             self._set(min(self.ceiling, factor * self.target), why)
@@ -171,6 +233,11 @@ class Ramp:
     def _measure_from(self, at: float) -> None:
         self.since = at
         self.meters.clear()
+
+
+def _in_proportion(rate: float, base: Level, count: int) -> bool:
+    """Whether ``rate`` at ``count`` connections is what ``base`` scaled to them would give."""
+    return rate >= base.rate * count / base.count * LINEAR
 
 
 def _gain(rate: float, before: float) -> str:

@@ -13,7 +13,7 @@ from collections.abc import Callable
 from hypothesis import given
 from hypothesis import strategies as st
 
-from idmd.core.ramp import MAX_PROBE_AFTER, SETTLE, START, Ramp
+from idmd.core.ramp import MAX_PROBE_AFTER, SETTLE, START, WINDOW, Ramp
 
 MiB = 1024 * 1024
 FLUSH = 256 * 1024  # a connection reports its bytes every 256 KiB (the engine's FLUSH_BYTES)
@@ -96,16 +96,45 @@ def test_a_link_that_stops_growing_halfway_holds_where_it_stops() -> None:
     # Each connection brings 4 MiB/s up to 24 MiB/s: 6 connections would do.
     link: Link = lambda n, t: min(n * 4 * MiB, 24 * MiB)
     _, counts = simulate(link, ceiling=32, seconds=30)
-    # 2 -> 4 grew in proportion, so the next step was x4 (16, +50%); 32 was tried and left.
-    # The count holds within one step above where the speed stops growing.
-    assert counts[-1][1] == 16
-    assert max(c for _, c in counts) == 32
+    # 2 -> 4 grew in proportion, so the next step was x4: 16, only +50%, a speed 6 would give.
+    # The doubling it skipped (8) was tried, as fast, and kept: the count holds at the first
+    # doubling past the knee, and never went past 16 (later tries for more go to 16 and back).
+    assert counts[-1][1] == 8
+    assert max(c for _, c in counts) == 16
+    assert sum(1 for _, c in counts if c == 8) >= 0.8 * len(counts)
+
+
+def test_a_step_past_the_knee_goes_back_up_when_fewer_are_slower() -> None:
+    # 4 MiB/s each up to 4 connections, then 1.25 MiB/s each: 16 give 31 MiB/s, 8 only 21.
+    link: Link = lambda n, t: min(n, 4) * 4 * MiB + max(n - 4, 0) * 1.25 * MiB
+    _, counts = simulate(link, ceiling=16, seconds=10)
+    assert [c for _, c in counts][-1] == 16
+    # 16 gained +94% over 4 (less than half in proportion): 8 was tried, slower, so back to 16.
+    seen = [c for i, (_, c) in enumerate(counts) if i == 0 or counts[i - 1][1] != c]
+    assert seen == [2, 4, 16, 8, 16]
 
 
 def test_a_link_capped_per_connection_climbs_in_big_steps() -> None:
     _, counts = simulate(per_connection_cap(4 * MiB), ceiling=32, seconds=10)
     seen = sorted({c for _, c in counts})
     assert seen == [2, 4, 16, 32]  # doubled once, then in proportion: x4
+
+
+def test_a_step_that_grew_in_proportion_is_judged_before_the_full_window() -> None:
+    _, counts = simulate(per_connection_cap(4 * MiB), ceiling=32, seconds=10)
+    ticks_at = {c: sum(1 for _, n in counts if n == c) for c in (4, 16)}
+    # Each of those steps was judged once every connection had written three times (each
+    # writes every 1/16 s at 4 MiB/s), not after SETTLE + WINDOW (8 looks of 0.05 s or more).
+    full = (SETTLE + WINDOW) / 0.05
+    assert ticks_at[4] < full and ticks_at[16] < full, ticks_at
+
+
+def test_a_step_that_did_not_grow_in_proportion_waits_for_the_full_window() -> None:
+    # 4 connections are 20% faster than 2: not in proportion, so the window is waited for.
+    link: Link = lambda n, t: (100 if n <= 2 else 120) * MiB
+    _, counts = simulate(link, ceiling=16, seconds=3)
+    ticks_at_4 = sum(1 for _, n in counts if n == 4)
+    assert ticks_at_4 >= (SETTLE + WINDOW) / 0.05
 
 
 def test_more_connections_are_tried_again_when_the_link_allows_more() -> None:

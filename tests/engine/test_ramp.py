@@ -1,9 +1,10 @@
 """How many connections a download opens: as many as pay, up to the job's option.
 
-Two loopback servers pace their bytes: one shares a single budget among all
-its connections (a line that is full with two), the other paces each
-connection alone (more connections, more speed). The job's option allows 16
-either way; what is asserted is how many the server saw at once.
+Loopback servers pace their bytes: one shares a single budget among all its
+connections (a line that is full with two), one paces each connection alone
+(more connections, more speed), and one does both (a line full with six).
+The job's option allows 16 or 32; what is asserted is how many the server
+saw at once.
 """
 
 from __future__ import annotations
@@ -78,3 +79,26 @@ async def test_a_link_paced_per_connection_gets_every_connection_allowed(
     assert job["status"] == "completed", job["error"]
     assert sha256((harness.downloads / "each.bin").read_bytes()) == sha256(data)
     assert watched.most == 16
+
+
+async def test_a_link_full_with_a_few_paced_connections_stops_near_its_knee(
+    harness: Harness, site: Site
+) -> None:
+    data = os.urandom(40 * MiB)
+    watched = Watched()
+    # 2 MiB/s for each connection, 12 MiB/s for all: 6 connections fill the link. The climb
+    # grows in proportion up to 4, then steps x4 to 16 (only +50%); the doubling it skipped
+    # (8) is as fast, so no count above 16 is ever tried although 32 are allowed.
+    watched_file(
+        site,
+        "/knee.bin",
+        data,
+        watched,
+        pace=1 / 32,
+        pace_with=lambda: watched.shared_pace(12 * MiB),
+    )
+    await site.start()
+    job = await harness.download(site.url("/knee.bin"), connections=32, timeout=60)
+    assert job["status"] == "completed", job["error"]
+    assert sha256((harness.downloads / "knee.bin").read_bytes()) == sha256(data)
+    assert 8 <= watched.most <= 16
