@@ -16,11 +16,13 @@ the ceiling.
 
 Two refinements keep the climb short and its top low:
 
-- A step whose speed grew in proportion is judged as soon as every
-  connection has shown its pace (``EARLY_WRITES`` writes, ``EARLY`` seconds),
-  not after the full ``WINDOW``: on a link that caps each connection the
-  climb to the ceiling costs about half as long. Anything less clear still
-  waits for the window.
+- The first measurement starts at once (no connection had another count
+  before), and it and any step whose speed grew in proportion are judged as
+  soon as every connection has shown its pace (``EARLY_WRITES`` writes,
+  ``EARLY`` seconds), not after the full ``WINDOW``: on a link that caps each
+  connection the climb to the ceiling costs about half as long. A first
+  measurement whose connections still speed up (TCP's slow start), and any
+  step less clear, still wait for the window.
 - A x4 step that gained but less than half of what its connections would
   alone went past the knee: the speed it reached needs at most half its
   connections, so the doubling it skipped is tried, and kept when it is as
@@ -47,6 +49,7 @@ LINEAR = 0.8  # a step that brought 80% of the speed the new connections would a
 # measurement (its pace then rests on two gaps, not one), and no sooner than EARLY seconds.
 EARLY = 0.1
 EARLY_WRITES = 3
+STEADY = 0.67  # a connection whose first gap's pace is 2/3 of its pace since is not speeding up
 PROBE_AFTER = 3.0  # seconds at a count before trying more again
 MAX_PROBE_AFTER = 30.0  # the longest wait between tries (it doubles after each that failed)
 
@@ -60,15 +63,23 @@ class Meter:
     after_first: int = 0  # bytes written after the first write
     total: int = 0  # bytes written in the window, the first write's included
     writes: int = 0
+    first_gap: float = 0.0  # the pace between its first two writes
 
     def add(self, now: float, n: int) -> None:
         self.writes += 1
         if self.first is None:
             self.first = self.last = now
         else:
+            if self.writes == 2 and now > self.first:
+                self.first_gap = n / (now - self.first)
             self.last = now
             self.after_first += n
         self.total += n
+
+    @property
+    def steady(self) -> bool:
+        """Whether its pace did not grow since its first gap (TCP's slow start makes it grow)."""
+        return self.paced and self.first_gap >= STEADY * self.rate(0.0, 0.0)
 
     @property
     def paced(self) -> bool:
@@ -124,12 +135,12 @@ class Ramp:
     def observe(self, now: float, count: int) -> int:
         """The number of connections to hold from now on, given ``count`` open now."""
         if count != self.count:
+            self._measure_from(now if self.count <= 0 else now + SETTLE)  # none open before
             self.count = count
             self.doubt = False
-            self._measure_from(now + SETTLE)
             return self.target
         elapsed = now - self.since
-        if elapsed < WINDOW and not self._clearly_in_proportion(now, count):
+        if elapsed < WINDOW and not self._clear_early(now, count):
             return self.target
         paced = sum(1 for m in self.meters.values() if m.paced)
         if paced < count and elapsed < MAX_WINDOW:
@@ -143,15 +154,18 @@ class Ramp:
     def _rate(self, now: float) -> float:
         return sum(m.rate(self.since, now) for m in self.meters.values())
 
-    def _clearly_in_proportion(self, now: float, count: int) -> bool:
-        """Whether a step up is already seen to have grown the speed in proportion: every
-        connection has shown its pace and they add up to that (the early judgement)."""
+    def _clear_early(self, now: float, count: int) -> bool:
+        """Whether the present count can be judged before the full window: every connection
+        has shown its pace, and this is the first measurement with steady connections, or a
+        step up that grew the speed in proportion."""
+        if count != self.target or now - self.since < EARLY or len(self.meters) < count:
+            return False
+        if any(m.writes < EARLY_WRITES for m in self.meters.values()):
+            return False
         base = self.base
-        if base is None or count <= base.count or count != self.target or now - self.since < EARLY:
-            return False
-        if len(self.meters) < count or any(m.writes < EARLY_WRITES for m in self.meters.values()):
-            return False
-        return _in_proportion(self._rate(now), base, count)
+        if base is None:
+            return all(m.steady for m in self.meters.values())
+        return count > base.count and _in_proportion(self._rate(now), base, count)
 
     def unreachable(self, now: float, count: int) -> None:
         """The engine cannot open more than ``count`` connections now: hold there, try later."""

@@ -129,6 +129,20 @@ def test_a_step_that_grew_in_proportion_is_judged_before_the_full_window() -> No
     assert ticks_at[4] < full and ticks_at[16] < full, ticks_at
 
 
+def test_the_first_measurement_of_steady_connections_is_judged_early() -> None:
+    _, counts = simulate(per_connection_cap(8 * MiB), ceiling=32, seconds=3)
+    # No SETTLE before it and no full WINDOW: three writes of each connection (each writes
+    # every 1/32 s), about 0.15 s after it opened.
+    assert sum(1 for _, n in counts if n == START) <= 0.2 / 0.05
+
+
+def test_a_first_measurement_while_connections_speed_up_waits_for_the_full_window() -> None:
+    # Each connection speeds up over its first half second (TCP's slow start), then 4 MiB/s.
+    link: Link = lambda n, t: n * 8 * MiB * min(1.0, 0.1 + 2 * t)
+    _, counts = simulate(link, ceiling=32, seconds=3)
+    assert sum(1 for _, n in counts if n == START) >= WINDOW / 0.05
+
+
 def test_a_step_that_did_not_grow_in_proportion_waits_for_the_full_window() -> None:
     # 4 connections are 20% faster than 2: not in proportion, so the window is waited for.
     link: Link = lambda n, t: (100 if n <= 2 else 120) * MiB
