@@ -165,7 +165,10 @@ class Ramp:
         base = self.base
         if base is None:
             return all(m.steady for m in self.meters.values())
-        return count > base.count and _in_proportion(self._rate(now), base, count)
+        # Paces alone can mislead: writes bunched after a stalled loop look fast. The window's
+        # bytes over its length must say the same.
+        average = sum(m.total for m in self.meters.values()) / (now - self.since)
+        return count > base.count and _in_proportion(min(self._rate(now), average), base, count)
 
     def unreachable(self, now: float, count: int) -> None:
         """The engine cannot open more than ``count`` connections now: hold there, try later."""

@@ -143,6 +143,20 @@ def test_a_first_measurement_while_connections_speed_up_waits_for_the_full_windo
     assert sum(1 for _, n in counts if n == START) >= WINDOW / 0.05
 
 
+def test_writes_bunched_after_a_stall_do_not_look_like_a_step_in_proportion() -> None:
+    # A busy machine: the loop stalls, then reads what queued up meanwhile in one go. The
+    # writes come a millisecond apart, so their pace looks many times what the link gives.
+    ramp = Ramp(16)
+    now = measure(ramp, 0.0, 2, 8 * MiB)
+    assert ramp.target == 4
+    ramp.observe(now, 4)
+    at = now + SETTLE + 0.2  # 0.2 s of 8 MiB/s for all four (a shared line), read at once
+    for conn in range(4):
+        for k in range(3):
+            ramp.wrote(conn, at + k * 0.001, int(8 * MiB * 0.2 / 4 / 3))
+    assert ramp.observe(at + 0.003, 4) == 4  # not judged early: the window's bytes say 8 MiB/s
+
+
 def test_a_step_that_did_not_grow_in_proportion_waits_for_the_full_window() -> None:
     # 4 connections are 20% faster than 2: not in proportion, so the window is waited for.
     link: Link = lambda n, t: (100 if n <= 2 else 120) * MiB
