@@ -18,7 +18,11 @@ import pytest
 from aiohttp import web
 
 from idmd.client import Client
+from idmd.core.segments import Segment
+from idmd.core.tokenbucket import TokenBucket
 from idmd.engine.http import connections, direct
+from idmd.engine.http.partfile import PartFile
+from idmd.engine.limits import RateLimiter
 from tests.certs import https_server, self_signed
 from tests.daemon_process import DaemonProcess
 from tests.engine.conftest import close_harness, make_harness
@@ -46,6 +50,39 @@ def direct_streams(monkeypatch: pytest.MonkeyPatch) -> list[int]:
 
     monkeypatch.setattr(connections, "stream_direct", spy)
     return taken
+
+
+class QuietTransport:
+    """A transport stand-in for the reader alone: the test hands it the bytes itself."""
+
+    def pause_reading(self) -> None: ...
+
+    def resume_reading(self) -> None: ...
+
+    def close(self) -> None: ...
+
+
+async def test_a_segments_last_bytes_are_written_as_soon_as_they_come(tmp_path: Path) -> None:
+    """A split segment ends far before its response does: its last bytes (fewer than the
+    quarter MiB the writer waits for) are written at once, not after the 0.5 s flush timer,
+    or every split segment's end, and so the job's, waits that long."""
+    part = PartFile.open(tmp_path / "f.part", 4 * MiB, fresh=True)
+    reader = direct.BodyReader(QuietTransport(), None, 4 * MiB, b"")  # type: ignore[arg-type]
+    segment = Segment(0, 100_000)
+    written: list[int] = []
+    limiter = RateLimiter(TokenBucket(0, time.monotonic()))
+    task = asyncio.create_task(
+        direct.stream_direct(reader, segment, part, limiter, written.append, 0, None, 60.0)
+    )
+    await asyncio.sleep(0)  # the writer waits now
+    data = os.urandom(100_000)
+    reader.get_buffer(-1)[: len(data)] = data
+    reader.buffer_updated(len(data))
+    for _ in range(10):  # a few turns of the loop, no time
+        await asyncio.sleep(0)
+    assert task.done() and sum(written) == len(data) and segment.finished
+    assert os.pread(part.fd, len(data), 0) == data
+    part.close()
 
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]

@@ -173,8 +173,11 @@ async def stream_direct(
         while not segment.finished:  # or another stream on this segment got there first
             # A slow link: what came is written at least every FLUSH_SECONDS, so the progress
             # the user sees (and the checkpoint) moves on; silence is watched meanwhile.
+            # The writer wakes as soon as the bytes up to the segment's end are in, too: a
+            # segment's last bytes must not wait for the next quarter MiB (the job's end would).
+            wanted = max(1, min(WAKE_BYTES, segment.end - pos))
             with contextlib.suppress(TimeoutError):
-                await reader.wait(FLUSH_SECONDS)
+                await reader.wait(FLUSH_SECONDS, wanted)
             if not reader.fill and not reader.ended and not reader.complete:
                 if time.monotonic() - reader.last_data >= stall:
                     raise from_exception(TimeoutError())  # stalled
