@@ -26,6 +26,13 @@ class TokenBucket:
             self.tokens = min(self.burst, self.tokens + (now - self.stamp) * self.rate)
         self.stamp = now
 
+    def owed(self, now: float) -> float:
+        """Seconds until the bucket is out of debt at its current rate (0: none, or no limit)."""
+        if self.rate <= 0:
+            return 0.0
+        self._refill(now)
+        return max(0.0, -self.tokens / self.rate)
+
     def take(self, n: int, now: float) -> float:
         """Take ``n`` tokens (it may go into debt); returns seconds to wait before sending."""
         if self.rate <= 0:

@@ -13,6 +13,8 @@ from collections import defaultdict
 
 from idmd.core.tokenbucket import TokenBucket
 
+RECHECK = 0.2  # seconds between looks at the limits while waiting on them
+
 
 class RateLimiter:
     """A job's view of the limits: its own bucket plus the global one."""
@@ -29,9 +31,18 @@ class RateLimiter:
         if self._global.rate <= 0 and self._own.rate <= 0:
             return
         now = time.monotonic()
-        wait = max(self._global.take(n, now), self._own.take(n, now))
-        if wait > 0:
-            await asyncio.sleep(wait)
+        deadline = now + max(self._global.take(n, now), self._own.take(n, now))
+        rates = self._rates()
+        while (left := deadline - time.monotonic()) > 0:
+            await asyncio.sleep(min(left, RECHECK))
+            if self._rates() != rates:
+                # A limit was raised or lifted meanwhile: the debt is owed at the new rates
+                # (a wait worked out at the old rate would hold the download for seconds).
+                rates, now = self._rates(), time.monotonic()
+                deadline = now + max(self._global.owed(now), self._own.owed(now))
+
+    def _rates(self) -> tuple[float, float]:
+        return self._global.rate, self._own.rate
 
 
 class HostSlots:

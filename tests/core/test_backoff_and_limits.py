@@ -57,3 +57,29 @@ def test_checksum_specs() -> None:
     for bad in ("sha256=abc", "crc32=00000000", "nonsense", "md5=" + "g" * 32):
         with pytest.raises(ValueError):
             parse_checksum(bad)
+
+
+def test_a_debt_is_owed_at_the_rate_in_force() -> None:
+    bucket = TokenBucket(100_000, now=0.0, burst=0)
+    assert bucket.take(200_000, now=0.0) == pytest.approx(2.0)
+    assert bucket.owed(now=1.0) == pytest.approx(1.0)
+    bucket.set_rate(400_000, now=1.0)  # raised: the rest is paid four times faster
+    assert bucket.owed(now=1.0) == pytest.approx(0.25)
+    bucket.set_rate(0, now=1.0)  # lifted: nothing is owed
+    assert bucket.owed(now=1.0) == 0.0
+
+
+async def test_a_lifted_limit_ends_a_wait_at_once() -> None:
+    """`idm limit ID 0` while a connection waits out a big chunk at the old rate: it goes on
+    now, not after the seconds the old rate would have taken (16 s here)."""
+    import asyncio
+    import time
+
+    from idmd.engine.limits import RateLimiter
+
+    limiter = RateLimiter(TokenBucket(0, time.monotonic()), 64 * 1024)
+    waiting = asyncio.create_task(limiter.consume(1024 * 1024))
+    await asyncio.sleep(0)  # it waits now
+    assert not waiting.done()
+    limiter.set_rate(0)
+    await asyncio.wait_for(waiting, timeout=5)
