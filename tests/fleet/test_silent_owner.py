@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import signal
+from typing import Any
 
 import pytest
 
@@ -28,6 +29,21 @@ async def holder(fleet: Fleet, job_id: str, done: int) -> Node:
                     job = await node.call("jobs.get", {"id": job_id})
                     if job["status"] == "downloading" and job["done"] >= done:
                         return node
+            await asyncio.sleep(0.1)
+
+
+async def settled(node: Node, job_id: str) -> dict[str, Any] | None:
+    """``job_id`` on ``node`` once the node let go of it: gone (``None``), or ended with the
+    reason in its error."""
+    async with asyncio.timeout(30):
+        while True:
+            if job_id not in await held(node):
+                try:
+                    job = await node.call("jobs.get", {"id": job_id})
+                except NoSuchJob:
+                    return None
+                if job["error"] is not None:
+                    return dict(job)
             await asyncio.sleep(0.1)
 
 
@@ -64,15 +80,10 @@ async def test_get_and_remove_of_a_job_whose_node_is_silent_use_the_fleets_recor
     await owner.client.close()  # (its connection may have timed out while frozen)
     owner.client = await Client.connect(owner.process.url, owner.process.token, reconnect=False)
     # Awake, the owner stops the job: the remove it was sent while frozen reaches it, or
-    # first its heartbeat finds the record gone (then the job ends here handed over).
-    async with asyncio.timeout(30):
-        while job_id in await held(owner):
-            await asyncio.sleep(0.1)
-    try:
-        there = await owner.call("jobs.get", {"id": job_id})
-    except NoSuchJob:
-        pass
-    else:
+    # first its heartbeat finds the record gone (then the job ends here handed over). While
+    # the remove is under way the job reads ``cancelled`` without an error: wait for its end.
+    there = await settled(owner, job_id)
+    if there is not None:
         assert there["status"] == "cancelled" and there["error"]["code"] == "handed_over"
         assert "removed from the fleet" in there["error"]["message"]
     assert not any(n.history().get(job_id) == "completed" for n in fleet.nodes)
