@@ -83,6 +83,12 @@ def split_floor(size: int | None, connections: int, min_split: int) -> int:
     return min(min_split, max(SMALLEST_SPLIT, size // (2 * connections)))
 
 
+def splittable(size: int | None, connections: int, min_split: int) -> bool:
+    """Whether a file of ``size`` could ever be split between connections (a smaller one is
+    always one stream, from its first response to its last byte)."""
+    return size is not None and size >= 2 * split_floor(size, connections, min_split)
+
+
 def split_largest(segments: list[Segment], min_split: int) -> Segment | None:
     """Cut the far half off the largest remaining segment; the new piece is returned.
 

@@ -16,6 +16,7 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from stat import S_ISREG
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -59,6 +60,7 @@ class Credentials:
     def __init__(self, path: Path | None, netrc_path: Path | None = None) -> None:
         self.path = path
         self.netrc_path = netrc_path
+        self._parsed_netrc: tuple[tuple[int, int, int], netrc.netrc | None] | None = None
         self._sites: dict[str, dict[str, str]] = self._load()
 
     @classmethod
@@ -135,14 +137,30 @@ class Credentials:
                 return Credential(site["user"], site["password"], "stored")
         return self._from_netrc(host)
 
-    def _from_netrc(self, host: str) -> Credential | None:
-        if self.netrc_path is None or not self.netrc_path.is_file():
+    def _netrc(self) -> netrc.netrc | None:
+        """The netrc file, parsed again only when it changed (every job looks its host up)."""
+        if self.netrc_path is None:
             return None
         try:
-            entry = netrc.netrc(str(self.netrc_path)).authenticators(host)  # "default" too, as curl
+            stat = self.netrc_path.stat()
+        except OSError:
+            return None
+        if not S_ISREG(stat.st_mode):
+            return None
+        version = (stat.st_mtime_ns, stat.st_size, stat.st_ino)
+        if self._parsed_netrc is not None and self._parsed_netrc[0] == version:
+            return self._parsed_netrc[1]
+        try:
+            parsed = netrc.netrc(str(self.netrc_path))
         except (OSError, netrc.NetrcParseError) as exc:
             log.warning("cannot read %s: %s", self.netrc_path, exc)
-            return None
+            parsed = None
+        self._parsed_netrc = (version, parsed)
+        return parsed
+
+    def _from_netrc(self, host: str) -> Credential | None:
+        parsed = self._netrc()
+        entry = parsed.authenticators(host) if parsed is not None else None  # "default" too
         if entry is None or not entry[0]:
             return None
         return Credential(entry[0], entry[2] or "", "netrc")

@@ -132,8 +132,13 @@ class RunContext:
             self.config, self.job.options, self.download_dir, roots, name, mime, url
         )
         # Resolved (place() compares parents), created only when the file is written there,
-        # so a job cancelled before that leaves no empty folder behind.
-        folder = Path(os.path.realpath(decision.folder))
+        # so a job cancelled before that leaves no empty folder behind. The job's own folder
+        # was resolved by the engine (once per folder): only a category's needs it here.
+        folder = (
+            decision.folder
+            if decision.folder == self.download_dir
+            else Path(os.path.realpath(decision.folder))
+        )
         if decision.warning:
             self.log(decision.warning, "warning")
         self.job.state["category"] = {"name": decision.category, "folder": str(folder)}
@@ -169,9 +174,7 @@ class RunContext:
             )
             folder = self.folder_for(name, info.content_type, info.final_url)
             categorize.make_folder(folder)
-            return place(
-                self._services.reservations, self.job.id, folder, info, filename, on_duplicate
-            )
+            return place(self._services.reservations, self.job.id, folder, name, on_duplicate)
 
         download = HttpDownload(
             self,

@@ -9,8 +9,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from idmd.core.filenames import choose_filename, unique_name
-from idmd.engine.http.response import ResponseInfo
+from idmd.core.filenames import unique_name
 from idmd.engine.runner import NeedsDecision, Skipped
 
 
@@ -40,15 +39,14 @@ def place(
     reservations: Reservations,
     job_id: str,
     folder: Path,
-    info: ResponseInfo,
-    wanted: str | None,
+    name: str,
     on_duplicate: str,
 ) -> tuple[Path, bool]:
-    """``(target, overwrite)`` for a download; raises ``NeedsDecision`` or ``Skipped``.
+    """``(target, overwrite)`` for a download named ``name`` (``choose_filename``'s, already
+    sanitised); raises ``NeedsDecision`` or ``Skipped``.
 
     ``folder`` must be absolute and resolved (``Engine.folder`` does it once per folder).
     """
-    name = choose_filename(info.final_url, info.content_disposition, wanted, info.content_type)
     target = folder / name
     if name in ("", ".", "..") or target.parent != folder:  # cannot happen after sanitising
         name = "download"

@@ -9,6 +9,7 @@ limits and orders from ``LISTING``. See idmd/protocol/options.py for the options
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -66,12 +67,15 @@ SUBSCRIBE: dict[str, Param] = {
 }
 
 
+_CONTROL = re.compile(r"[\x00-\x1f]")  # control characters
+
+
 def check_url(url: Any, path: str = "url") -> str:
     """The URL, stripped: an absolute http(s) URL with a host (another scheme is -32010)."""
     if not isinstance(url, str) or not url.strip() or len(url.strip()) > MAX_URL:
         raise bad(path, f"must be a URL of 1 to {MAX_URL} characters")
     url = url.strip()
-    if any(ord(ch) < 32 for ch in url):
+    if _CONTROL.search(url):
         raise bad(path, "contains control characters")
     try:
         parts = urlsplit(url)

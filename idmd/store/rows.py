@@ -34,7 +34,7 @@ JOB_COLUMNS = (
 # back with speed 0 and no eta.
 _TRANSIENT = frozenset({"speed", "eta", "segments", "state"})
 _JSON_COLUMNS = frozenset({"options", "error", "media"})
-_PLAIN = frozenset(JOB_COLUMNS) - _JSON_COLUMNS - {"extra"}
+_COLUMNS_AND_TRANSIENT = frozenset(JOB_COLUMNS) | _TRANSIENT  # the rest goes to "extra"
 
 UPSERT_JOB = (
     f"INSERT INTO jobs ({', '.join(JOB_COLUMNS)}) VALUES ({', '.join('?' * len(JOB_COLUMNS))}) "
@@ -50,34 +50,41 @@ def _dumps(value: Any) -> str:
     return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
 
 
+def _json_column(value: Any) -> str:
+    """``_dumps`` with the values most columns hold (nothing, or an empty dict) spelled out:
+    a job is saved at each change, and these would otherwise cost an encoder run each."""
+    if value is None:
+        return "null"
+    if not value and isinstance(value, dict):
+        return "{}"
+    return _dumps(value)
+
+
 def job_to_row(job: dict[str, Any]) -> tuple[Any, ...]:
     """The column values for ``job``; raises ValueError for a job without id, url or status."""
     for key in ("id", "url", "status", "created_at"):
         if not isinstance(job.get(key), str) or not job[key]:
             raise ValueError(f"a stored job needs a non-empty string {key!r}")
-    extra = {
-        k: v
-        for k, v in job.items()
-        if k not in _PLAIN and k not in _JSON_COLUMNS and k not in _TRANSIENT
-    }
-    values: list[Any] = []
-    for name in JOB_COLUMNS:
-        if name == "extra":
-            values.append(_dumps(extra))
-        elif name in _JSON_COLUMNS:
-            value = job.get(name)
-            values.append(
-                _dumps(value if value is not None else ({} if name == "options" else None))
-            )
-        elif name == "kind":
-            values.append(job.get("kind") or "http")
-        elif name in ("filename", "finished_at"):
-            values.append(job.get(name) or "")
-        elif name == "done":
-            values.append(int(job.get("done") or 0))
-        else:
-            values.append(job.get(name))
-    return tuple(values)
+    extra = {k: v for k, v in job.items() if k not in _COLUMNS_AND_TRANSIENT}
+    get = job.get
+    return (
+        job["id"],
+        job["url"],
+        get("kind") or "http",
+        job["status"],
+        get("filename") or "",
+        get("path"),
+        get("size"),
+        int(get("done") or 0),
+        get("connections"),
+        job["created_at"],
+        get("started_at"),
+        get("finished_at") or "",
+        _json_column(get("options") or {}),
+        _json_column(get("error")),
+        _json_column(get("media")),
+        _json_column(extra),
+    )
 
 
 def row_to_job(row: tuple[Any, ...] | Any) -> Job:

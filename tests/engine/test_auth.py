@@ -181,3 +181,15 @@ def test_hosts_are_checked_and_normalised(tmp_path: Path) -> None:
     assert "s3cr3t" not in str(store.list()) and store.list() == [
         {"host": "example.org:8443", "user": "u"}
     ]
+
+
+def test_an_edited_netrc_is_read_again_and_a_removed_one_forgotten(tmp_path: Path) -> None:
+    netrc_file = tmp_path / "netrc"
+    netrc_file.write_text("machine files.example login erin password first\n")
+    netrc_file.chmod(0o600)
+    credentials = Credentials(None, netrc_file)
+    assert credentials.find("https://files.example/a").password == "first"  # type: ignore[union-attr]
+    netrc_file.write_text("machine files.example login erin password second-and-longer\n")
+    assert credentials.find("https://files.example/a").password == "second-and-longer"  # type: ignore[union-attr]
+    netrc_file.unlink()
+    assert credentials.find("https://files.example/a") is None

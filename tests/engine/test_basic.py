@@ -96,3 +96,53 @@ async def test_a_small_file_costs_few_events_each_status_carrying_its_times(
     assert ended.data["finished_at"] == job["finished_at"]
     updates = [e.data for e in harness.events.of(job["id"], EventType.JOB_UPDATED)]
     assert not [u for u in updates if "started_at" in u or "finished_at" in u], updates
+
+
+async def test_more_small_files_from_one_host_than_it_has_connection_slots_all_arrive(
+    tmp_path: Path, site: Site
+) -> None:
+    """A small file is one stream from its first response: its host slot must come back when
+    it ends, or the host's next files wait for ever."""
+    harness = await make_harness(tmp_path, max_connections_per_host=2, max_active=2)
+    try:
+        files = {f"/small{n}.bin": payload(100 * 1024, seed=n) for n in range(6)}
+        for path, data in files.items():
+            site.file(path, data)
+        await site.start()
+        jobs = [await harness.engine.add(site.url(path), {}) for path in files]
+        for job in jobs:
+            assert await harness.events.status(job["id"], "completed", "failed") == "completed"
+        for path, data in files.items():
+            assert sha256((harness.downloads / path.lstrip("/")).read_bytes()) == sha256(data)
+    finally:
+        await close_harness(harness)
+
+
+async def test_a_small_file_cut_off_midway_is_finished_from_where_it_stopped(
+    tmp_path: Path, site: Site
+) -> None:
+    from aiohttp import web
+
+    from tests.engine.servers import requested_range, serve
+
+    harness = await make_harness(tmp_path, max_connections_per_host=1)
+    try:
+        data = payload(300 * 1024, seed=7)
+        asked: list[tuple[int, int] | None] = []
+
+        async def handler(request: web.Request) -> web.StreamResponse:
+            asked.append(requested_range(request, len(data)))
+            cut = 100 * 1024 if len(asked) == 1 else None  # the first response resets
+            return await serve(request, data, cut_after=cut)
+
+        site.route("/cut.bin", handler)
+        site.file("/next.bin", payload(50 * 1024, seed=8))
+        await site.start()
+        job = await harness.download(site.url("/cut.bin"))
+        assert job["status"] == "completed", job["error"]
+        assert sha256((harness.downloads / "cut.bin").read_bytes()) == sha256(data)
+        assert len(asked) == 2 and asked[1] is not None and asked[1][0] >= 100 * 1024
+        # The one connection the host allows was given back: its next file arrives too.
+        assert (await harness.download(site.url("/next.bin")))["status"] == "completed"
+    finally:
+        await close_harness(harness)

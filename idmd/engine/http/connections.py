@@ -38,7 +38,14 @@ import aiohttp
 from idmd.core.backoff import retry_wait
 from idmd.core.endgame import Tail, overlap_for, pick_duplicate
 from idmd.core.ramp import Ramp
-from idmd.core.segments import Segment, split_floor, split_largest, take_unowned, total_done
+from idmd.core.segments import (
+    Segment,
+    split_floor,
+    split_largest,
+    splittable,
+    take_unowned,
+    total_done,
+)
 from idmd.engine.http.direct import stream_direct, take_over
 from idmd.engine.http.errors import FetchError, RangesUnsupported, ValidatorChanged
 from idmd.engine.http.fetch import open_response, same_as_disk, stream_into
@@ -152,8 +159,7 @@ class Connections(KnownFile):
 
     def _splittable(self) -> bool:
         """Whether a piece could ever be split off (a small file is one stream: no steering)."""
-        floor = split_floor(self.size, self.connections, self.ctx.config.min_split)
-        return self.size is not None and self.size >= 2 * floor
+        return splittable(self.size, self.connections, self.ctx.config.min_split)
 
     def _spawn(self, group: asyncio.TaskGroup, work: Work | None) -> int:
         """Start a worker (its host slot is held already); returns its id."""

@@ -17,15 +17,11 @@ from urllib.parse import urlsplit
 import aiohttp
 
 from idmd.core.checksum import Checksum
-from idmd.core.segments import (
-    Segment,
-    covers,
-    merge_finished,
-)
+from idmd.core.segments import Segment, covers, merge_finished, splittable
 from idmd.engine.http.checkpoint import Checkpointer
 from idmd.engine.http.connections import Connections
-from idmd.engine.http.errors import NotAFile, RangesUnsupported, ValidatorChanged
-from idmd.engine.http.fetch import first_response
+from idmd.engine.http.errors import FetchError, NotAFile, RangesUnsupported, ValidatorChanged
+from idmd.engine.http.fetch import first_response, stream_into
 from idmd.engine.http.partfile import (
     PartFile,
     check_space,
@@ -202,14 +198,50 @@ class HttpDownload(KnownFile):
     async def _transfer(self, first: tuple[aiohttp.ClientResponse, Segment] | None) -> Path:
         assert self.part is not None
         checkpoints = Checkpointer(self.ctx, self.part, self.job.segment_lists)
-        checkpoints.start()
         try:
-            await Connections(
-                self.ctx, self.part, self.url, self.headers, self.hosts, self.connections
-            ).run(first)
+            small = self.size is not None and not splittable(
+                self.size, self.connections, self.ctx.config.min_split
+            )
+            if first is not None and small:
+                await self._one_stream(self.part, *first)
+                first = None
+            if first is not None or not all(s.finished for s in self.job.segments):
+                checkpoints.start()
+                await Connections(
+                    self.ctx, self.part, self.url, self.headers, self.hosts, self.connections
+                ).run(first)
         finally:
             await checkpoints.stop(complete=all(s.finished for s in self.job.segments))
         return await self._finish()
+
+    async def _one_stream(
+        self, part: PartFile, response: aiohttp.ClientResponse, segment: Segment
+    ) -> None:
+        """A file too small to split, copied from its first response in this task: the
+        connection workers and the checkpoint ticks would cost more than its bytes (many small
+        files are CPU-bound). A failure a retry may help is left to the workers, which go on
+        from where this stopped with the host slot this held; otherwise the slot is given
+        back here."""
+        workers_go_on = False
+        try:
+            await stream_into(
+                response,
+                segment,
+                part,
+                self.ctx.limiter,
+                lambda _: self.ctx.progress(segment.done, self.size),
+                start=0,
+            )
+        except FetchError as exc:
+            if not exc.retriable:
+                raise JobError(exc.code, exc.message) from None
+            self.ctx.log(f"{exc.message}; trying again", "info")
+            workers_go_on = True
+        finally:
+            response.close()
+            segment.owner = None
+            if not workers_go_on:
+                self.hosts.release(self.host)
 
     async def _finish(self) -> Path:
         assert self.part is not None
