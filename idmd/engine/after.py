@@ -64,7 +64,7 @@ class AfterDownload:
         status = event.data.get("status")
         job = self._s.find(event.job)
         if job is not None and status in (Status.COMPLETED, Status.FAILED):
-            self._spawn(self._after_job(job, Status(status)), f"after-{job.id}")
+            self._after(job, Status(status))
         if status in (Status.COMPLETED, Status.FAILED, Status.CANCELLED) and self._s.idle():
             command = self._s.config().on_queue_empty
             if command:
@@ -98,19 +98,34 @@ class AfterDownload:
         )
         self._s.bus.emit(EventType.JOB_LOG, job.id, {"level": level, "message": message})
 
-    async def _after_job(self, job: Job, status: Status) -> None:
+    def _after(self, job: Job, status: Status) -> None:
+        """What follows a job's end, in a task of its own, when there is any (most jobs have
+        none: hundreds of small files must not each cost a task)."""
         config = self._s.config()
         try:
             action = categorize.after_action(config, job.options, job.category or None)
+        except Exception as exc:  # noqa: BLE001 - a bug must not reach the engine (logged)
+            self._failed(job, exc)
+            action = None
+        if action is not None or config.webhook_url:
+            self._spawn(self._after_job(job, status, action, config), f"after-{job.id}")
+
+    async def _after_job(
+        self, job: Job, status: Status, action: actions.Action | None, config: Config
+    ) -> None:
+        try:
             if status == Status.COMPLETED and action is not None:
                 await self._action(job, action)
             if action is not None and action.notify:
                 await self._notify(job, status)
-        except Exception as exc:  # a bug here must not reach the engine; the job stays completed
-            log.exception("job %s: after-action failed", job.id)
-            self._log(job, f"after: internal error: {type(exc).__name__}: {exc}", "error")
+        except Exception as exc:  # noqa: BLE001 - as in _after
+            self._failed(job, exc)
         if config.webhook_url:
             await self._webhook(job, config)
+
+    def _failed(self, job: Job, exc: Exception) -> None:
+        log.exception("job %s: after-action failed", job.id)
+        self._log(job, f"after: internal error: {type(exc).__name__}: {exc}", "error")
 
     async def _action(self, job: Job, action: actions.Action) -> None:
         if not action.move and not action.run:

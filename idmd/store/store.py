@@ -30,11 +30,11 @@ from idmd.store.rows import (
     state_to_json,
     stored_job,
 )
+from idmd.store.saves import HeldSaves, Save, write_resume_data
 from idmd.store.schema import StoreError, connect, describe
-from idmd.store.writer import Waiter, Writer
+from idmd.store.writer import GATHER, Waiter, Writer
 
 T = TypeVar("T")
-_INSERT_SEGMENT = 'INSERT INTO segments (job_id, idx, start, "end", done) VALUES (?, ?, ?, ?, ?)'
 _COLUMNS = SELECT_JOB.removeprefix("SELECT ")  # "id, url, ... FROM jobs"
 _FINISHED = tuple(sorted(s.value for s in FINISHED))
 
@@ -50,6 +50,8 @@ class Store:
         self._enqueued = 0  # writes queued so far
         self._flushed = 0  # of those, how many a completed flush covered
         self._closed = False
+        self._held = HeldSaves()  # job saves merged for a moment (idmd.store.saves)
+        self._release_timer: asyncio.TimerHandle | None = None
 
     @classmethod
     async def open(cls, path: Path, busy_timeout: float = 5.0) -> Store:
@@ -80,6 +82,7 @@ class Store:
         """Commit every queued write, then release the database."""
         if self._closed:
             return
+        self._release_held()
         self._closed = True
         await asyncio.to_thread(self._writer.stop)
         await asyncio.get_running_loop().run_in_executor(self._reads, self._reader.close)
@@ -87,11 +90,42 @@ class Store:
 
     # -- writes: queued, return at once --------------------------------------------
 
-    def _put(self, write: Callable[[sqlite3.Connection], None]) -> None:
-        if self._closed:
-            raise StoreError("the history store is closed")
+    def _put(self, write: Callable[[sqlite3.Connection], None], after_held: bool = True) -> None:
+        """Queue ``write``; ``after_held``: behind the saves held so far (a write that may touch
+        their jobs must not overtake them)."""
+        self._check_open()
+        if after_held:
+            self._release_held()
         self._enqueued += 1
         self._writer.put(write)
+
+    def _check_open(self) -> None:
+        if self._closed:
+            raise StoreError("the history store is closed")
+
+    def _hold(self, save: Save) -> None:
+        self._check_open()
+        if not self._held.save(save) or self._release_timer is not None:
+            return
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:  # a synchronous caller: no moment to wait for
+            self._release_held()
+            return
+        self._release_timer = loop.call_later(GATHER, self._release_held)
+
+    def _release_held(self) -> None:
+        """Hand every held save to the writer, which commits them at once (they waited their
+        gathering window here)."""
+        if self._release_timer is not None:
+            self._release_timer.cancel()
+            self._release_timer = None
+        saves = self._held.take()
+        for save in saves:
+            self._enqueued += 1
+            self._writer.put(save.write)
+        if saves:
+            self._writer.commit_now()
 
     def save_job(self, job: dict[str, Any]) -> None:
         """Insert or replace ``job`` (a Job dict); segments too when it carries them.
@@ -104,37 +138,31 @@ class Store:
         segments = job.get("segments")
         segment_rows = segments_to_rows(job_id, segments) if segments is not None else None
         state = state_to_json(job["state"]) if isinstance(job.get("state"), dict) else None
-
-        def write(conn: sqlite3.Connection) -> None:
-            conn.execute(UPSERT_JOB, row)
-            if segment_rows is not None:
-                conn.execute("DELETE FROM segments WHERE job_id = ?", (job_id,))
-                conn.executemany(_INSERT_SEGMENT, segment_rows)
-            if state is not None:
-                conn.execute("UPDATE jobs SET state = ? WHERE id = ?", (state, job_id))
-
-        self._put(write)
+        self._hold(Save(row, segment_rows, state))
 
     def checkpoint(self, job_id: str, done: int, segments: Segments, state: dict[str, Any]) -> None:
         """Record a job's progress and resume data (a job not saved yet is ignored)."""
         segment_rows = segments_to_rows(job_id, segments)
         state_json = state_to_json(state)
         done = int(done)
+        self._check_open()
+        if self._held.checkpoint(job_id, done, segment_rows, state_json):
+            return
 
         def write(conn: sqlite3.Connection) -> None:
             updated = conn.execute(
                 "UPDATE jobs SET done = ?, state = ? WHERE id = ?", (done, state_json, job_id)
             )
             if updated.rowcount:
-                conn.execute("DELETE FROM segments WHERE job_id = ?", (job_id,))
-                conn.executemany(_INSERT_SEGMENT, segment_rows)
+                write_resume_data(conn, job_id, segment_rows, None)
 
-        self._put(write)
+        self._put(write, after_held=False)  # its job has no save held: nothing to overtake
 
     async def flush(self) -> None:
         """Wait until every write queued so far is committed; raises StoreError if one failed."""
         if self._closed:
             return
+        self._release_held()
         target = self._enqueued
         loop = asyncio.get_running_loop()
         waiter = Waiter(loop, loop.create_future())
@@ -163,7 +191,7 @@ class Store:
     async def _read(self, work: Callable[[sqlite3.Connection], T]) -> T:
         if self._closed:
             raise StoreError("the history store is closed")
-        if self._enqueued > self._flushed:
+        if self._enqueued > self._flushed or self._held:
             # Read your own writes: a job saved a moment ago is listed.
             try:
                 await self.flush()

@@ -73,6 +73,10 @@ class Writer:
         if isinstance(item, Waiter):
             self._urgent.set()
 
+    def commit_now(self) -> None:
+        """Commit what is queued without waiting out the gathering window (it was waited)."""
+        self._urgent.set()
+
     def stop(self) -> None:
         """Blocking: commit what is queued, end the thread, close the connection."""
         self._queue.put(_STOP)
