@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 
 from idmd.protocol.events import EventType
@@ -125,7 +126,8 @@ async def test_a_small_file_cut_off_midway_is_finished_from_where_it_stopped(
 
     from tests.engine.servers import requested_range, serve
 
-    harness = await make_harness(tmp_path, max_connections_per_host=1)
+    # min_split as by default: a file under 512 KiB is never split, so it is one stream.
+    harness = await make_harness(tmp_path, max_connections_per_host=1, min_split=1024 * 1024)
     try:
         data = payload(300 * 1024, seed=7)
         asked: list[tuple[int, int] | None] = []
@@ -142,7 +144,31 @@ async def test_a_small_file_cut_off_midway_is_finished_from_where_it_stopped(
         assert job["status"] == "completed", job["error"]
         assert sha256((harness.downloads / "cut.bin").read_bytes()) == sha256(data)
         assert len(asked) == 2 and asked[1] is not None and asked[1][0] >= 100 * 1024
+        assert any("trying again" in line for line in harness.events.logs(job["id"]))
         # The one connection the host allows was given back: its next file arrives too.
         assert (await harness.download(site.url("/next.bin")))["status"] == "completed"
+    finally:
+        await close_harness(harness)
+
+
+async def test_a_small_file_that_comes_slowly_is_checkpointed_while_it_comes(
+    tmp_path: Path, site: Site
+) -> None:
+    """A crash while a small file crawls in loses at most a second of it, as for a big one."""
+    harness = await make_harness(tmp_path, stall_timeout=120.0, min_split=1024 * 1024)
+    try:
+        data = payload(300 * 1024, seed=9)  # never split (see above): one stream
+        site.file("/crawl.bin", data, stall_after=CHUNK, stall=site.release)
+        await site.start()
+        job = await harness.engine.add(site.url("/crawl.bin"), {})
+        async with asyncio.timeout(10):
+            while True:
+                stored = await harness.store.get_job(job["id"])
+                if stored is not None and stored["done"] >= CHUNK:
+                    break
+                await asyncio.sleep(0.1)
+        assert stored["segments"] == [[0, len(data), CHUNK]]
+        site.release.set()
+        assert await harness.events.status(job["id"], "completed", "failed") == "completed"
     finally:
         await close_harness(harness)

@@ -25,13 +25,32 @@ class Checkpointer:
         self._snapshot = snapshot
         self._task: asyncio.Task[None] | None = None
         self._sync: asyncio.Task[None] | None = None
+        self._timer: asyncio.TimerHandle | None = None
 
-    def start(self) -> None:
-        self._task = asyncio.create_task(self._run())
+    def start(self, lazily: bool = False) -> None:
+        """Tick every INTERVAL from now on. ``lazily``: no task until the first tick is due, so
+        a download over by then (a small file) costs a timer, not a task."""
+        if self._task is not None:
+            return
+        if lazily:
+            if self._timer is None:
+                self._timer = asyncio.get_running_loop().call_later(INTERVAL, self._begin)
+            return
+        if self._timer is not None:
+            self._timer.cancel()
+            self._timer = None
+        self._task = asyncio.create_task(self._run(first_wait=INTERVAL))
 
-    async def _run(self) -> None:
+    def _begin(self) -> None:
+        self._timer = None
+        if self._task is None:
+            self._task = asyncio.create_task(self._run(first_wait=0.0))
+
+    async def _run(self, first_wait: float) -> None:
+        wait = first_wait
         while True:
-            await asyncio.sleep(INTERVAL)
+            await asyncio.sleep(wait)
+            wait = INTERVAL
             rows = self._snapshot()  # taken before the sync: never ahead of the disk
             self._sync = asyncio.create_task(asyncio.to_thread(self._part.sync))
             await asyncio.shield(self._sync)
@@ -40,6 +59,9 @@ class Checkpointer:
 
     async def stop(self, complete: bool) -> None:
         """Stop the ticks (waiting for a sync in flight); a last checkpoint unless ``complete``."""
+        if self._timer is not None:
+            self._timer.cancel()
+            self._timer = None
         if self._task is not None:
             self._task.cancel()
             await asyncio.gather(self._task, return_exceptions=True)

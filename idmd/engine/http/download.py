@@ -203,6 +203,7 @@ class HttpDownload(KnownFile):
                 self.size, self.connections, self.ctx.config.min_split
             )
             if first is not None and small:
+                checkpoints.start(lazily=True)  # only a slow one lives to its first tick
                 await self._one_stream(self.part, *first)
                 first = None
             if first is not None or not all(s.finished for s in self.job.segments):
@@ -218,10 +219,10 @@ class HttpDownload(KnownFile):
         self, part: PartFile, response: aiohttp.ClientResponse, segment: Segment
     ) -> None:
         """A file too small to split, copied from its first response in this task: the
-        connection workers and the checkpoint ticks would cost more than its bytes (many small
-        files are CPU-bound). A failure a retry may help is left to the workers, which go on
-        from where this stopped with the host slot this held; otherwise the slot is given
-        back here."""
+        connection workers would cost more than its bytes (many small files are CPU-bound),
+        and the checkpoint ticks start only if it lasts until the first is due. A failure a
+        retry may help is left to the workers, which go on from where this stopped with the
+        host slot this held; otherwise the slot is given back here."""
         workers_go_on = False
         try:
             await stream_into(
