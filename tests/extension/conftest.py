@@ -72,6 +72,10 @@ class Site:
     root: Path
     requests: list[dict[str, Any]] = field(default_factory=list)
     sent: dict[str, int] = field(default_factory=dict)  # body bytes written: per path, "browser"
+    # Seconds between the chunks of big.zip sent to the browser's own request (0: as fast as
+    # it reads): the file then takes seconds to arrive, as from a real site, instead of the
+    # few ms of loopback that a loaded machine can let pass before any pause is seen.
+    browser_pace: float = 0.0
 
     def url(self, path: str) -> str:
         return str(self.server.make_url(path))
@@ -155,6 +159,8 @@ async def site(tmp_path: Path) -> AsyncIterator[Site]:
             site_.sent[request.path] = site_.sent.get(request.path, 0) + len(piece)
             if "Sec-Fetch-Mode" in request.headers:  # the browser's own request
                 site_.sent["browser"] = site_.sent.get("browser", 0) + len(piece)
+                if site_.browser_pace:
+                    await asyncio.sleep(site_.browser_pace)
             await response.write(piece)
             position += len(piece)
         await response.write_eof()
