@@ -23,6 +23,7 @@ from nats.js.kv import KeyValue
 
 from idmd.config import Config
 from idmd.fleet.names import FleetNames
+from idmd.fleet.tasks import cancel_and_wait
 
 log = logging.getLogger(__name__)
 # What talking to an absent or restarting server raises: a fleet call that fails with one of
@@ -51,9 +52,7 @@ class Link:
         self._task = asyncio.create_task(self._connect_loop(), name="fleet-connect")
 
     async def close(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            await asyncio.gather(self._task, return_exceptions=True)
+        await cancel_and_wait([self._task])
         if self.nc is not None and not self.nc.is_closed:
             try:
                 await asyncio.wait_for(self.nc.drain(), 3)

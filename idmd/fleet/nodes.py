@@ -20,6 +20,7 @@ from typing import Any
 from nats.aio.msg import Msg
 
 from idmd.fleet.link import NATS_ERRORS, Link
+from idmd.fleet.tasks import cancel_and_wait
 
 log = logging.getLogger(__name__)
 BEAT = 1.0  # seconds between heartbeats
@@ -44,9 +45,7 @@ class Nodes:
         self._task = asyncio.create_task(self._beat(), name="fleet-heartbeat")
 
     async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            await asyncio.gather(self._task, return_exceptions=True)
+        await cancel_and_wait([self._task])
         await self._send({**self._status(), "leaving": True})
 
     async def _beat(self) -> None:

@@ -19,6 +19,7 @@ from idmd.engine.jobs import Job
 from idmd.fleet.ledger import Ledger
 from idmd.fleet.link import NATS_ERRORS, Link
 from idmd.fleet.record import QUEUED, new_record
+from idmd.fleet.tasks import cancel_and_wait
 from idmd.protocol.events import EventType
 from idmd.protocol.jobs import Status
 
@@ -42,9 +43,7 @@ class Outbox:
         self._task = asyncio.create_task(self._send_loop(), name="fleet-outbox")
 
     async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            await asyncio.gather(self._task, return_exceptions=True)
+        await cancel_and_wait([self._task])
         while (
             not self._pending.empty()
         ):  # not sent: this node keeps them (saved, so a restart has them)

@@ -16,6 +16,7 @@ from nats.aio.msg import Msg
 
 from idmd.events import EventBus
 from idmd.fleet.link import NATS_ERRORS, Link
+from idmd.fleet.tasks import cancel_and_wait
 from idmd.protocol.events import Event, EventType
 
 log = logging.getLogger(__name__)
@@ -40,9 +41,7 @@ class Relay:
 
     async def stop(self) -> None:
         self._remove()
-        if self._task is not None:
-            self._task.cancel()
-            await asyncio.gather(self._task, return_exceptions=True)
+        await cancel_and_wait([self._task])
 
     def _local(self, event: Event) -> None:
         if (

@@ -25,6 +25,7 @@ from collections.abc import Callable, Iterable
 from idmd.fleet import record as rec
 from idmd.fleet.ledger import Entry, Ledger
 from idmd.fleet.link import NATS_ERRORS, Link
+from idmd.fleet.tasks import cancel_and_wait
 
 log = logging.getLogger(__name__)
 GAP = 2.0  # seconds between two sweeps of this node
@@ -69,9 +70,7 @@ class Sweep:
         self._task = asyncio.create_task(self._loop(), name="fleet-sweep")
 
     async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            await asyncio.gather(self._task, return_exceptions=True)
+        await cancel_and_wait([self._task])
 
     def wake(self) -> None:
         """A job ended here: sweep soon."""

@@ -29,6 +29,7 @@ from idmd.fleet import record as rec
 from idmd.fleet.ledger import Ledger, Transition
 from idmd.fleet.link import NATS_ERRORS, Link
 from idmd.fleet.nodes import TIMEOUT, Nodes
+from idmd.fleet.tasks import cancel_and_wait
 from idmd.protocol.events import Event, EventType
 from idmd.protocol.jobs import FINISHED, Status
 from idmd.protocol.schedule import DEFAULT_QUEUE
@@ -90,9 +91,7 @@ class Worker:
         """After the engine stopped (checkpoints taken): every job held goes back to the fleet
         (when the server is away they come back after ``ack_wait``)."""
         self._remove_listener()
-        for task in self._tasks:
-            task.cancel()
-        await asyncio.gather(*self._tasks, return_exceptions=True)
+        await cancel_and_wait(self._tasks)
         if not self._link.connected.is_set():
             return
         for job_id in list(self.held):
