@@ -28,7 +28,11 @@ async def bucket(server: NatsServer) -> tuple[dict[str, dict[str, Any]], int]:
         except nats.js.errors.NoKeysError:
             keys = []
         for key in keys:
-            records[key] = json.loads((await kv.get(key)).value)
+            try:
+                entry = await kv.get(key)
+            except (nats.js.errors.KeyNotFoundError, nats.js.errors.KeyDeletedError):
+                continue  # purged by a node's sweep between the listing and this read
+            records[key] = json.loads(entry.value)
         return records, (await js.stream_info(f"KV_{BUCKET}")).state.messages
     finally:
         await nc.close()
