@@ -14,7 +14,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from idmd.cli import cookiefile, exits, inputfile
+from idmd.cli import exits, inputfile
 from idmd.cli.format import event_line, job_details, job_table, table
 from idmd.cli.wait import FINAL, follow
 from idmd.client import Client
@@ -119,6 +119,8 @@ def _with_cookie_file(
         if "=" not in value:
             raise SystemExit(f"idm: --cookies: no such file {value!r} (or give 'NAME=VALUE; ...')")
         return items
+    from idmd.cli import cookiefile  # urllib's cookie jar: a fifth of a command's imports
+
     try:
         jar = cookiefile.parse(path.read_text(encoding="utf-8", errors="replace"))
     except OSError as exc:

@@ -13,8 +13,6 @@ from collections.abc import AsyncGenerator, Callable
 from dataclasses import dataclass, field
 from typing import Any, Self
 
-import aiohttp
-
 from idmd import __version__
 from idmd.client.discovery import discover, read_token
 from idmd.client.errors import AuthenticationFailed, ClientError, ConnectionLost, DaemonNotRunning
@@ -64,7 +62,6 @@ class Client:
         self.last_seq: int | None = None  # the last event seq the subscription saw
         self.status = ConnectionStatus(State.CONNECTING)
         self._listeners: list[StateCallback] = [on_state] if on_state else []
-        self._session: aiohttp.ClientSession | None = None
         self._link: Link | None = None
         self._reconnector: asyncio.Task[None] | None = None
         self._sub: _Subscription | None = None
@@ -131,8 +128,6 @@ class Client:
         if self._link is not None:
             await self._link.close()
             self._link = None
-        if self._session is not None:
-            await self._session.close()
         if self._sub is not None:
             self._sub.queue.put_nowait(_CLOSED)
         self._set_status(ConnectionStatus(State.DISCONNECTED))
@@ -229,11 +224,7 @@ class Client:
                 self.token = endpoint.token
         elif self.token is None:
             self.token = read_token(self._paths)
-        if self._session is None:
-            self._session = aiohttp.ClientSession()
-        link = self._link = await Link.open(
-            self._session, self.url, self.codec, self._on_event, self._lost
-        )
+        link = self._link = await Link.open(self.url, self.codec, self._on_event, self._lost)
         try:
             self.server = await link.call(
                 "session.hello", {"token": self.token or "", "client": self.client_info}, timeout=15

@@ -10,9 +10,8 @@ import logging
 from collections.abc import Callable
 from typing import Any
 
-import aiohttp
-
 from idmd.client.errors import ClientError, ConnectionLost, DaemonNotRunning
+from idmd.client.websocket import HandshakeError, WebSocket
 from idmd.protocol import MAX_REPLY
 from idmd.protocol.errors import error_from_dict
 from idmd.rpc.codec import SUBPROTOCOL_OF, CodecName, decode, encode
@@ -26,7 +25,7 @@ EventHook = Callable[[dict[str, Any]], None]
 class Link:
     def __init__(
         self,
-        ws: aiohttp.ClientWebSocketResponse,
+        ws: WebSocket,
         codec: CodecName,
         on_event: EventHook,
         on_lost: Callable[[Link, str], None],
@@ -42,7 +41,6 @@ class Link:
     @classmethod
     async def open(
         cls,
-        session: aiohttp.ClientSession,
         url: str,
         codec: CodecName,
         on_event: EventHook,
@@ -50,16 +48,11 @@ class Link:
     ) -> Link:
         """Connect; DaemonNotRunning when nothing answers, ClientError when the daemon refuses."""
         try:
-            ws = await session.ws_connect(
-                url,
-                protocols=[SUBPROTOCOL_OF[codec]],
-                max_msg_size=MAX_REPLY + 1,
-                timeout=aiohttp.ClientWSTimeout(ws_close=2.0),
-            )
-        except aiohttp.WSServerHandshakeError as exc:
-            raise ClientError(f"idmd refused the connection at {url}: HTTP {exc.status}") from None
-        except (TimeoutError, aiohttp.ClientError, OSError) as exc:
-            raise DaemonNotRunning(f"{url}: {exc}") from None
+            ws = await WebSocket.connect(url, [SUBPROTOCOL_OF[codec]], max_size=MAX_REPLY + 1)
+        except HandshakeError as exc:
+            raise ClientError(f"idmd refused the connection at {url}: {exc}") from None
+        except (TimeoutError, OSError, asyncio.IncompleteReadError) as exc:
+            raise DaemonNotRunning(f"{url}: {exc or type(exc).__name__}") from None
         return cls(ws, codec, on_event, on_lost)
 
     @property
@@ -89,12 +82,8 @@ class Link:
     async def send(self, message: Any) -> None:
         if self.ws.closed:
             raise ConnectionLost("not connected to idmd")
-        frame = encode(self.codec, message)
         try:
-            if isinstance(frame, str):
-                await self.ws.send_str(frame)
-            else:
-                await self.ws.send_bytes(frame)
+            await self.ws.send(encode(self.codec, message))
         except (ConnectionError, RuntimeError) as exc:
             raise ConnectionLost(f"sending to idmd failed: {exc}") from None
 
@@ -110,11 +99,9 @@ class Link:
 
     async def _read(self) -> None:
         try:
-            async for frame in self.ws:
-                if frame.type not in (aiohttp.WSMsgType.TEXT, aiohttp.WSMsgType.BINARY):
-                    continue
+            while (data := await self.ws.receive()) is not None:
                 try:
-                    message = decode(self.codec, frame.data)
+                    message = decode(self.codec, data)
                 except ValueError:
                     log.warning("an undecodable frame from idmd was ignored")
                     continue
