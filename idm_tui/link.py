@@ -5,8 +5,8 @@ snapshot tests can hand the app a fake with fixed data. ``connect_factory``
 builds the real one from ``--url``/``--token`` or daemon.json, starting
 ``idmd --detach`` first when none answers (unless told not to).
 
-``idmd.client`` (and with it aiohttp) is imported only when connecting, after
-the first frame is on screen: that import is most of a cold start.
+``idmd.client`` is imported only when connecting, after the first frame is
+on screen: it is not needed to draw it.
 """
 
 from __future__ import annotations
