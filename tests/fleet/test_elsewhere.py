@@ -124,7 +124,11 @@ async def test_a_paused_job_whose_node_dies_stays_paused_on_the_node_that_takes_
     assert done[job_id] == [heir.name]
     assert (fleet.downloads / there["filename"]).read_bytes() == made[there["filename"]]
     refetched = files.served[there["filename"]] - served - (3 * MiB - paused["done"])
-    assert refetched < 256 * 1024  # resumed where the pause left it, not fetched again
+    # Resumed where the pause left it: starting over would fetch the paused["done"] bytes
+    # (1 MiB or more) again. What is allowed: the endgame's duplicate of a slow tail, the
+    # overlap checks, and what the server wrote into a socket that was then closed (counted
+    # as served, never read): about 270 KiB once in CI.
+    assert refetched < paused["done"] // 2
 
 
 async def held(node: Node) -> list[str]:
