@@ -19,6 +19,7 @@ from urllib.parse import SplitResult, urlsplit
 
 _GUID = b"258EAFA5-E914-47DA-95CA-C5AB0DC85B11"  # RFC 6455 section 1.3
 _HEAD_LIMIT = 64 * 1024  # the upgrade response's headers
+_SCHEMES = {"ws": False, "wss": True, "http": False, "https": True}  # scheme: over TLS
 
 CONTINUATION, TEXT, BINARY, CLOSE, PING, PONG = 0x0, 0x1, 0x2, 0x8, 0x9, 0xA
 PROTOCOL_ERROR, TOO_BIG = 1002, 1009  # close codes
@@ -88,9 +89,9 @@ class WebSocket:
         """Open and upgrade; OSError or TimeoutError when nothing answers, HandshakeError
         when the server refuses the upgrade."""
         parts = urlsplit(url)
-        if parts.scheme not in ("ws", "wss") or not parts.hostname:
-            raise HandshakeError(0, f"not a WebSocket URL: {url}")
-        secure = parts.scheme == "wss"
+        if parts.scheme not in _SCHEMES or not parts.hostname:
+            raise HandshakeError(0, f"not a WebSocket URL (ws://HOST:PORT/PATH): {url}")
+        secure = _SCHEMES[parts.scheme]
         port = parts.port or (443 if secure else 80)
         context = None
         if secure:

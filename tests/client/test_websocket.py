@@ -157,3 +157,16 @@ async def test_a_server_that_does_not_prove_it_speaks_websocket_is_refused() -> 
     async with hand_server(idle, accept="bm90IHRoZSByaWdodCBrZXk=") as url:
         with pytest.raises(HandshakeError, match="Sec-WebSocket-Accept"):
             await WebSocket.connect(url, [], max_size=1000)
+
+
+async def test_an_http_url_is_taken_as_the_websocket_at_that_address() -> None:
+    async def hello(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        writer.write(server_frame(0x1, b"hello"))
+        await writer.drain()
+
+    async with hand_server(hello) as url:
+        ws = await WebSocket.connect(url.replace("ws://", "http://"), [], max_size=1000)
+        assert await ws.receive() == "hello"
+        await ws.close()
+    with pytest.raises(HandshakeError, match="not a WebSocket URL"):
+        await WebSocket.connect("ftp://127.0.0.1:1/rpc", [], max_size=1000)
