@@ -169,48 +169,44 @@ class WebSocket:
     async def receive(self) -> str | bytes | None:
         """The next message (text as str, binary as bytes); None once the connection has
         closed (``close_code`` is the server's code, None if it was lost without one)."""
+        try:
+            return await self._next_message()
+        except (asyncio.IncompleteReadError, ConnectionError, OSError):
+            self._lost()
+        except ProtocolError as exc:
+            await self._abort(exc.code)
+        return None
+
+    async def _next_message(self) -> str | bytes | None:
         parts: list[bytes] = []
         size = 0
-        kind = 0
+        kind = 0  # TEXT or BINARY once a message has begun
         while not self.closed:
-            try:
-                fin, opcode, payload = await self._read_frame(self.max_size - size)
-            except (asyncio.IncompleteReadError, ConnectionError, OSError):
-                self._lost()
-                return None
-            except ProtocolError as exc:
-                await self._abort(exc.code)
-                return None
-            if opcode == PING:
-                with contextlib.suppress(ConnectionError, RuntimeError):
-                    self._write(PONG, payload)
+            fin, opcode, payload = await self._read_frame(self.max_size - size)
+            if opcode >= CLOSE:
+                self._control(opcode, payload)
                 continue
-            if opcode == PONG:
-                continue
-            if opcode == CLOSE:
-                self.close_code = struct.unpack("!H", payload[:2])[0] if len(payload) >= 2 else None
-                with contextlib.suppress(ConnectionError, RuntimeError):
-                    self._write(CLOSE, payload[:2])
-                self._lost()
-                return None
-            if opcode == CONTINUATION:
-                if not kind:
-                    await self._abort(PROTOCOL_ERROR)
-                    return None
-            elif opcode in (TEXT, BINARY):
-                if kind:
-                    await self._abort(PROTOCOL_ERROR)
-                    return None
-                kind = opcode
-            else:
-                await self._abort(PROTOCOL_ERROR)
-                return None
+            if opcode not in (CONTINUATION, TEXT, BINARY) or (opcode == CONTINUATION) != bool(kind):
+                raise ProtocolError(PROTOCOL_ERROR, f"a frame out of place (opcode {opcode})")
+            kind = kind or opcode
             parts.append(payload)
             size += len(payload)
             if fin:
                 message = b"".join(parts)
                 return message.decode("utf-8", "replace") if kind == TEXT else message
         return None
+
+    def _control(self, opcode: int, payload: bytes) -> None:
+        """A ping is answered, a pong ignored; a close is echoed and ends the connection."""
+        if opcode == PING:
+            self._write(PONG, payload)
+        elif opcode == CLOSE:
+            self.close_code = struct.unpack("!H", payload[:2])[0] if len(payload) >= 2 else None
+            with contextlib.suppress(ConnectionError, RuntimeError):
+                self._write(CLOSE, payload[:2])
+            self._lost()
+        elif opcode != PONG:
+            raise ProtocolError(PROTOCOL_ERROR, f"an unknown control frame (opcode {opcode})")
 
     async def _read_frame(self, room: int) -> tuple[bool, int, bytes]:
         first, second = await self._reader.readexactly(2)

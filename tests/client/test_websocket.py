@@ -170,3 +170,18 @@ async def test_an_http_url_is_taken_as_the_websocket_at_that_address() -> None:
         await ws.close()
     with pytest.raises(HandshakeError, match="not a WebSocket URL"):
         await WebSocket.connect("ftp://127.0.0.1:1/rpc", [], max_size=1000)
+
+
+async def test_a_continuation_with_no_message_begun_closes_the_connection_with_1002() -> None:
+    answer: list[tuple[int, bytes]] = []
+
+    async def stray(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        writer.write(server_frame(0x0, b"the middle of nothing"))
+        await writer.drain()
+        answer.append(await client_frame(reader))
+
+    async with hand_server(stray) as url:
+        ws = await WebSocket.connect(url, [], max_size=1000)
+        assert await ws.receive() is None
+        assert ws.close_code == 1002
+    assert answer == [(0x8, struct.pack("!H", 1002))]
