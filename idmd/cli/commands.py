@@ -16,6 +16,7 @@ from typing import Any
 
 from idmd.cli import exits, inputfile
 from idmd.cli.format import event_line, job_details, job_table, table
+from idmd.cli.notices import ConnectionNotices
 from idmd.cli.wait import FINAL, follow
 from idmd.client import Client
 from idmd.config import toml_line
@@ -212,7 +213,12 @@ async def add(client: Client, args: argparse.Namespace) -> int:
     if stream is None or not jobs:
         return status
     try:
-        outcome = await follow(stream, jobs, ask=lambda job: _ask_duplicate(client, job))
+        outcome = await follow(
+            stream,
+            jobs,
+            ask=lambda job: _ask_duplicate(client, job),
+            listen=client.add_state_listener,
+        )
     except asyncio.CancelledError:  # Ctrl-C: idm stops watching, the daemon goes on
         unfinished = [j for j, job in jobs.items() if job.get("status") not in FINAL]
         if unfinished:
@@ -437,6 +443,14 @@ async def probe(client: Client, args: argparse.Namespace) -> int:
 
 
 async def watch(client: Client, args: argparse.Namespace) -> int:
+    unlisten = client.add_state_listener(ConnectionNotices())
+    try:
+        return await _watch(client, args)
+    finally:
+        unlisten()
+
+
+async def _watch(client: Client, args: argparse.Namespace) -> int:
     async for item in client.subscribe(types=args.types or None):
         if args.json:
             _print_json(item, indent=None)

@@ -18,6 +18,8 @@ from typing import Any, TextIO
 
 from idmd.cli import exits
 from idmd.cli.format import progress_line
+from idmd.cli.notices import ConnectionNotices
+from idmd.client.state import StateCallback
 from idmd.protocol.models import Job, merge
 
 FINAL = {"completed": exits.OK, "failed": exits.FAILED, "cancelled": exits.CANCELLED}
@@ -64,6 +66,10 @@ class ProgressView:
         self.drawn = len(lines)
         self.out.flush()
 
+    def printed_below(self) -> None:
+        """Something was printed below the block: the next one is drawn below that."""
+        self.drawn = 0
+
     def note(self, job: Job) -> None:
         """A status change, printed as a line of its own when not redrawing."""
         if not self.interactive:
@@ -82,6 +88,7 @@ class ProgressView:
 
 
 Ask = Callable[[Job], Awaitable[None]]
+Listen = Callable[[StateCallback], Callable[[], None]]  # Client.add_state_listener
 
 
 async def follow(
@@ -89,12 +96,28 @@ async def follow(
     jobs: dict[str, Job],
     out: TextIO = sys.stdout,
     ask: Ask | None = None,
+    listen: Listen | None = None,
 ) -> int:
     """Apply events to ``jobs`` until all are final; returns the exit status.
 
-    ``ask(job)`` is awaited once each time a job starts waiting for a duplicate decision.
+    ``ask(job)`` is awaited once each time a job starts waiting for a duplicate decision;
+    ``listen``: the client's, to say on stderr when the connection is lost and back.
     """
     view = ProgressView(out, out.isatty())
+    unlisten = listen(ConnectionNotices(printed=view.printed_below)) if listen else None
+    try:
+        return await _follow(stream, jobs, view, ask)
+    finally:
+        if unlisten is not None:
+            unlisten()
+
+
+async def _follow(
+    stream: AsyncGenerator[dict[str, Any], None],
+    jobs: dict[str, Job],
+    view: ProgressView,
+    ask: Ask | None,
+) -> int:
     order = list(jobs)
     outcome: dict[str, int] = {}
     asked: set[str] = set()
@@ -107,7 +130,7 @@ async def follow(
             view.note(job)
         if status == "waiting" and ask is not None and job_id not in asked:
             asked.add(job_id)
-            view.drawn = 0  # the question is printed below the progress block
+            view.printed_below()  # the question goes below the block
             await ask(job)
         elif status != "waiting":
             asked.discard(job_id)
@@ -130,7 +153,7 @@ async def follow(
             kind, data = item.get("type"), item.get("data") or {}
             if kind == "job.log" and data.get("level") in ("warning", "error"):
                 print(f"{job_id}: {data.get('message')}", file=sys.stderr, flush=True)
-                view.drawn = 0  # the line went below the progress block
+                view.printed_below()
             elif kind == "job.removed":
                 jobs[job_id]["status"] = "cancelled"
             elif kind in ("job.progress", "job.updated", "job.status", "job.added"):
