@@ -105,39 +105,6 @@ async def test_fragments_are_joined_and_a_ping_between_them_is_answered() -> Non
     assert pongs == [b"still there?"]
 
 
-async def test_a_message_over_the_limit_closes_the_connection_with_1009() -> None:
-    answer: list[tuple[int, bytes]] = []
-
-    async def scenario(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        writer.write(server_frame(0x2, b"x" * 600, fin=False))
-        writer.write(server_frame(0x0, b"x" * 600))
-        await writer.drain()
-        answer.append(await client_frame(reader))
-
-    async with hand_server(scenario) as url:
-        ws = await WebSocket.connect(url, ["idm.v1.json"], max_size=1000)
-        assert await ws.receive() is None
-        assert ws.closed and ws.close_code == 1009
-    assert answer == [(0x8, struct.pack("!H", 1009))]
-
-
-async def test_the_servers_close_is_echoed_and_its_code_kept() -> None:
-    echo: list[tuple[int, bytes]] = []
-
-    async def scenario(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        writer.write(server_frame(0x8, struct.pack("!H", 1001) + b"going away"))
-        await writer.drain()
-        echo.append(await client_frame(reader))
-
-    async with hand_server(scenario) as url:
-        ws = await WebSocket.connect(url, [], max_size=1000)
-        assert await ws.receive() is None
-        assert ws.close_code == 1001
-        with pytest.raises(ConnectionError):
-            await ws.send("too late")
-    assert echo == [(0x8, struct.pack("!H", 1001))]
-
-
 async def test_a_refused_upgrade_says_what_the_server_answered() -> None:
     async def never(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         raise AssertionError("no frames after a refusal")
@@ -172,16 +139,34 @@ async def test_an_http_url_is_taken_as_the_websocket_at_that_address() -> None:
         await WebSocket.connect("ftp://127.0.0.1:1/rpc", [], max_size=1000)
 
 
-async def test_a_continuation_with_no_message_begun_closes_the_connection_with_1002() -> None:
+@pytest.mark.parametrize(
+    ("frames", "code"),
+    [
+        pytest.param(
+            [server_frame(0x2, b"x" * 600, fin=False), server_frame(0x0, b"x" * 600)],
+            1009,
+            id="a message over the limit",
+        ),
+        pytest.param(
+            [server_frame(0x8, struct.pack("!H", 1001) + b"going away")], 1001, id="server closes"
+        ),
+        pytest.param([server_frame(0x0, b"the middle of nothing")], 1002, id="stray continuation"),
+    ],
+)
+async def test_the_connection_ends_with_a_close_code_both_sides_know(
+    frames: list[bytes], code: int
+) -> None:
     answer: list[tuple[int, bytes]] = []
 
-    async def stray(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        writer.write(server_frame(0x0, b"the middle of nothing"))
+    async def scenario(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        writer.write(b"".join(frames))
         await writer.drain()
         answer.append(await client_frame(reader))
 
-    async with hand_server(stray) as url:
+    async with hand_server(scenario) as url:
         ws = await WebSocket.connect(url, [], max_size=1000)
         assert await ws.receive() is None
-        assert ws.close_code == 1002
-    assert answer == [(0x8, struct.pack("!H", 1002))]
+        assert ws.closed and ws.close_code == code
+        with pytest.raises(ConnectionError):
+            await ws.send("too late")
+    assert answer == [(0x8, struct.pack("!H", code))]  # the client's close frame, or its echo
