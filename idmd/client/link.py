@@ -91,7 +91,7 @@ class Link:
         """Close without telling ``on_lost`` (the caller knows)."""
         self._on_lost = lambda link, reason: None
         with contextlib.suppress(Exception):
-            await asyncio.wait_for(self.ws.close(), 2)
+            await self.ws.close()  # bounded: it gives up on a peer that reads nothing
         self._reader.cancel()
         with contextlib.suppress(BaseException):
             await self._reader

@@ -23,6 +23,7 @@ _SCHEMES = {"ws": False, "wss": True, "http": False, "https": True}  # scheme: o
 
 CONTINUATION, TEXT, BINARY, CLOSE, PING, PONG = 0x0, 0x1, 0x2, 0x8, 0x9, 0xA
 PROTOCOL_ERROR, TOO_BIG = 1002, 1009  # close codes
+CLOSE_WAIT = 2.0  # seconds close() waits for the connection to be gone
 
 
 class HandshakeError(Exception):
@@ -225,14 +226,18 @@ class WebSocket:
         return fin, opcode, mask(payload, key) if masked else payload
 
     async def close(self, code: int = 1000) -> None:
-        """The closing handshake from this side: our close frame, then the connection goes."""
+        """The closing handshake from this side: our close frame, then the connection goes
+        (the transport sends what it holds first)."""
         if not self.closed:
             with contextlib.suppress(ConnectionError, RuntimeError):
                 self._write(CLOSE, struct.pack("!H", code))
-                await self._writer.drain()
         self._lost()
-        with contextlib.suppress(Exception):
-            await self._writer.wait_closed()
+        try:
+            async with asyncio.timeout(CLOSE_WAIT):
+                with contextlib.suppress(OSError):  # however it ended, it has ended
+                    await self._writer.wait_closed()
+        except TimeoutError:  # a peer that reads nothing more: drop what is still unsent
+            self._writer.transport.abort()
 
     async def _abort(self, code: int) -> None:
         self.close_code = code

@@ -13,7 +13,7 @@ import pytest
 
 from idmd.client.errors import ClientError
 from idmd.client.link import Link
-from idmd.client.websocket import HandshakeError, WebSocket, accept_key, mask
+from idmd.client.websocket import CLOSE_WAIT, HandshakeError, WebSocket, accept_key, mask
 
 Scenario = Callable[[asyncio.StreamReader, asyncio.StreamWriter], Awaitable[None]]
 
@@ -170,3 +170,20 @@ async def test_the_connection_ends_with_a_close_code_both_sides_know(
         with pytest.raises(ConnectionError):
             await ws.send("too late")
     assert answer == [(0x8, struct.pack("!H", code))]  # the client's close frame, or its echo
+
+
+async def test_close_returns_even_when_the_server_reads_nothing_more() -> None:
+    stop = asyncio.Event()
+
+    async def deaf(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        await stop.wait()  # reads nothing: the client's socket buffers fill up
+
+    async with hand_server(deaf) as url:
+        ws = await WebSocket.connect(url, [], max_size=1000)
+        sending = asyncio.create_task(ws.send(b"\x00" * (32 << 20)))  # stuck: nobody reads
+        await asyncio.sleep(0)  # the frame is handed to the transport
+        async with asyncio.timeout(CLOSE_WAIT + 5):  # not for ever
+            await ws.close()
+        assert ws.closed
+        sending.cancel()
+        stop.set()
