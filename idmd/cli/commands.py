@@ -12,7 +12,7 @@ import sys
 import tomllib
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from idmd.cli import exits, inputfile
 from idmd.cli.format import event_line, job_details, job_table, table
@@ -23,7 +23,7 @@ from idmd.config import toml_line
 from idmd.core.human import human_size, human_speed
 from idmd.core.units import UnitError, parse_size
 from idmd.core.userinfo import split_credentials
-from idmd.protocol.errors import RpcError
+from idmd.protocol.errors import NoSuchJob, RpcError
 from idmd.protocol.jobs import Status
 from idmd.protocol.models import Job, JobPage
 from idmd.protocol.options import OPTIONS, Kind
@@ -218,6 +218,7 @@ async def add(client: Client, args: argparse.Namespace) -> int:
             jobs,
             ask=lambda job: _ask_duplicate(client, job),
             listen=client.add_state_listener,
+            lookup=lambda job_id: _job_or_none(client, job_id),
         )
     except asyncio.CancelledError:  # Ctrl-C: idm stops watching, the daemon goes on
         unfinished = [j for j, job in jobs.items() if job.get("status") not in FINAL]
@@ -232,6 +233,13 @@ async def add(client: Client, args: argparse.Namespace) -> int:
     finally:
         await stream.aclose()
     return max(status, outcome)
+
+
+async def _job_or_none(client: Client, job_id: str) -> Job | None:
+    try:
+        return cast(Job, await client.call("jobs.get", {"id": job_id}))
+    except NoSuchJob:
+        return None
 
 
 async def _ask_duplicate(client: Client, job: Job) -> None:

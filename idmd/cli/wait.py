@@ -89,6 +89,8 @@ class ProgressView:
 
 Ask = Callable[[Job], Awaitable[None]]
 Listen = Callable[[StateCallback], Callable[[], None]]  # Client.add_state_listener
+Lookup = Callable[[str], Awaitable[Job | None]]  # jobs.get; None: idmd knows no such job
+GONE = "idmd no longer knows this job (it was removed, or lost when idmd restarted)"
 
 
 async def follow(
@@ -97,16 +99,20 @@ async def follow(
     out: TextIO = sys.stdout,
     ask: Ask | None = None,
     listen: Listen | None = None,
+    lookup: Lookup | None = None,
 ) -> int:
     """Apply events to ``jobs`` until all are final; returns the exit status.
 
     ``ask(job)`` is awaited once each time a job starts waiting for a duplicate decision;
-    ``listen``: the client's, to say on stderr when the connection is lost and back.
+    ``listen``: the client's, to say on stderr when the connection is lost and back;
+    ``lookup``: after a reconnection, asked for each followed job the new snapshot lacks (it
+    holds the unfinished and the recently finished jobs only, and after a restart of idmd
+    no finished one): one that ended meanwhile is found in the history, one gone is told.
     """
     view = ProgressView(out, out.isatty())
     unlisten = listen(ConnectionNotices(printed=view.printed_below)) if listen else None
     try:
-        return await _follow(stream, jobs, view, ask)
+        return await _follow(stream, jobs, view, ask, lookup)
     finally:
         if unlisten is not None:
             unlisten()
@@ -117,6 +123,7 @@ async def _follow(
     jobs: dict[str, Job],
     view: ProgressView,
     ask: Ask | None,
+    lookup: Lookup | None,
 ) -> int:
     order = list(jobs)
     outcome: dict[str, int] = {}
@@ -142,10 +149,21 @@ async def _follow(
         if len(outcome) == len(order):
             break
         if item.get("type") == "snapshot":
+            present = set()
             for job in (item.get("snapshot") or {}).get("jobs", []):
                 if job.get("id") in jobs:
+                    present.add(job["id"])
                     merge(jobs[job["id"]], job)
                     await settle(job["id"])
+            for job_id in order:
+                if lookup is None or job_id in present or job_id in outcome:
+                    continue
+                found = await lookup(job_id)
+                if found is None:
+                    print(f"{job_id}: {GONE}", file=sys.stderr, flush=True)
+                    view.printed_below()
+                merge(jobs[job_id], found or {"status": "cancelled", "error": {"message": GONE}})
+                await settle(job_id)
         else:
             job_id = str(item.get("job"))
             if job_id not in jobs:

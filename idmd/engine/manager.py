@@ -317,7 +317,17 @@ class Engine:
     ) -> JobDict:
         """``roots``: the only folders ``options.dir``
         may name (a paired client's), None for any."""
-        return await self._add(check_url(url), check_options(options, roots=roots))
+        job = await self._add(check_url(url), check_options(options, roots=roots))
+        await self._kept()
+        return job
+
+    async def _kept(self) -> None:
+        """What was just added survives a crash from the moment the caller hears of it: the
+        answer waits for the history's commit (one fsync for a whole ``add_many``)."""
+        try:
+            await self.store.flush()
+        except Exception as exc:  # noqa: BLE001 - a failing history must not refuse the job
+            log.warning("the new jobs are not in the history yet: %s", exc)
 
     async def _add(self, url: str, clean: JobOptions) -> JobDict:
         url, clean = self._credentials(url, clean)
@@ -374,6 +384,7 @@ class Engine:
                 results.append(await self._add(item.url, item.options))
             except RpcError as exc:
                 results.append({"error": exc.to_dict()})
+        await self._kept()
         return results
 
     def held(self) -> int:

@@ -36,7 +36,15 @@ async def test_add_wait_says_when_idmd_is_lost_and_back_and_still_finishes(
         daemon.kill()
         daemon.start()
         files.gate.set()
-        out, err = await asyncio.wait_for(proc.communicate(), 60)
+        try:
+            out, err = await asyncio.wait_for(proc.communicate(), 60)
+        except TimeoutError:
+            proc.kill()
+            out, err = await proc.communicate()
+            raise AssertionError(
+                f"idm add --wait did not end.\nstdout: {out.decode()}\nstderr: {err.decode()}"
+                f"\nidmd: {daemon.stderr()[-3000:]}"
+            ) from None
     finally:
         if proc.returncode is None:
             proc.kill()

@@ -12,7 +12,7 @@ import pytest
 from idmd.cli import exits
 from idmd.cli.format import bar, event_line, job_details, job_row, job_table, progress_line, table
 from idmd.cli.main import build_parser
-from idmd.cli.wait import follow
+from idmd.cli.wait import GONE, follow
 from idmd.protocol.models import Job
 
 
@@ -204,3 +204,28 @@ async def test_wait_on_a_terminal_keeps_hundreds_of_jobs_to_one_screen(
     assert all(block.count("\n") <= 19 for block in blocks), max(b.count("\n") for b in blocks)
     assert len(blocks) < 300  # redrawn at most a few times a second, not once per event
     assert "\x1b[2K300 jobs: 299 completed, 1 failed\n" in blocks[-1], blocks[-1]
+
+
+async def test_wait_after_a_reconnection_finds_in_the_history_what_the_snapshot_lacks() -> None:
+    # idmd restarted while idm was away: its snapshot holds the unfinished jobs only. "a"
+    # completed before the crash (its event never reached idm), "b" is running, "c" is gone.
+    jobs: dict[str, Job] = {j: {"id": j, "status": "downloading"} for j in ("a", "b", "c")}
+    history: dict[str, Job] = {"a": {"id": "a", "status": "completed", "error": None}}
+    asked: list[str] = []
+
+    async def lookup(job_id: str) -> Job | None:
+        asked.append(job_id)
+        return history.get(job_id)
+
+    events: list[dict[str, Any]] = [
+        {"type": "snapshot", "reset": True, "snapshot": {"jobs": [dict(jobs["b"])]}},
+        {"type": "job.status", "job": "b", "data": {"status": "completed", "error": None}},
+    ]
+    out = io.StringIO()
+    assert await follow(stream(events), jobs, out, lookup=lookup) == exits.CANCELLED
+    assert sorted(asked) == ["a", "c"]
+    assert out.getvalue().splitlines() == [
+        "a completed None",
+        f"c cancelled: {GONE} None",
+        "b completed None",
+    ]

@@ -116,3 +116,29 @@ async def test_sigterm_stops_within_two_seconds_and_the_next_start_resumes(
         assert refetched <= served_at_stop * 0.1, (refetched, served_at_stop)
     finally:
         daemon.kill()
+
+
+async def test_a_job_is_kept_by_a_crash_the_moment_after_jobs_add_answered(
+    idm_home: Path, site: Site
+) -> None:
+    data = payload(4 * 1024 * 1024, seed=40)
+    site.file("/fresh.bin", data, pace=PACE)
+    await site.start()
+    daemon = DaemonProcess(idm_home).start()
+    try:
+        client = await Client.connect(daemon.url, daemon.token, reconnect=False)
+        one = await client.call("jobs.add", {"url": site.url("/fresh.bin")})
+        many = await client.call(
+            "jobs.add_many", {"items": [{"url": site.url("/fresh.bin"), "options": {}}]}
+        )
+        daemon.kill()  # at once: the answers said the jobs were taken
+        await client.close()
+
+        daemon.start()
+        client = await Client.connect(daemon.url, daemon.token, reconnect=False)
+        for job in (one, many[0]):
+            kept = await client.call("jobs.get", {"id": job["id"]})
+            assert kept["url"] == site.url("/fresh.bin")
+        await client.close()
+    finally:
+        daemon.kill()

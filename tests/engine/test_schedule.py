@@ -18,6 +18,7 @@ from tests.engine.conftest import close_harness, make_harness
 from tests.engine.servers import Site, payload, serve
 
 DATA = payload(64 * 1024)
+BLOCKER = payload(1024 * 1024, seed=1)
 
 
 def drain(order: StartOrder) -> list[str]:
@@ -56,7 +57,9 @@ async def test_queued_jobs_start_by_priority_then_in_the_order_they_were_added(
     gate = asyncio.Event()
 
     async def gated(request: web.Request) -> web.StreamResponse:
-        return await serve(request, DATA, stall_after=1024, stall=gate)
+        # Its first 64 KiB, then nothing until the gate opens: it holds the one slot
+        # (a body of one chunk would be sent whole before the stall is looked at).
+        return await serve(request, BLOCKER, stall_after=1024, stall=gate)
 
     site.route("/gate.bin", gated)
     for n in range(12):
