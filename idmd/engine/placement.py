@@ -10,6 +10,7 @@ import os
 from pathlib import Path
 
 from idmd.core.filenames import unique_name
+from idmd.engine.http.partfile import part_owner
 from idmd.engine.runner import NeedsDecision, Skipped
 
 
@@ -24,8 +25,10 @@ class Reservations:
         holder = self._held.get(str(path))
         if holder is not None and holder != job_id:
             return True
-        # lexists: a symlink, dangling or not, is an existing file (never written through)
-        return os.path.lexists(path) or os.path.lexists(path.with_name(name + ".part"))
+        # lexists: a symlink, dangling or not, is an existing file (never written through).
+        # A part file this job made (it restarted without its saved state) is its own.
+        part = path.with_name(name + ".part")
+        return os.path.lexists(path) or (os.path.lexists(part) and part_owner(part) != job_id)
 
     def hold(self, path: Path, job_id: str) -> None:
         self._held[str(path)] = job_id

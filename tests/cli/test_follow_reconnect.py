@@ -57,8 +57,8 @@ async def test_add_wait_says_when_idmd_is_lost_and_back_and_still_finishes(
     client = await Client.connect(daemon.url, daemon.token, reconnect=False)
     done = await client.call("jobs.get", {"id": job_id})
     await client.close()
-    # Its name is slow.bin, or "slow (1).bin" when the kill came before the job's first
-    # state reached the history: the part file left then is not known to be this job's.
+    # Where the file system keeps no extended attributes, a kill before the job's first
+    # state reached the history leaves a part file not known to be its own: "slow (1).bin".
     assert Path(done["path"]).parent == daemon.download_dir, sorted(daemon.download_dir.iterdir())
     assert Path(done["path"]).read_bytes() == PAYLOAD
 

@@ -153,7 +153,7 @@ class HttpDownload(KnownFile):
                 target, overwrite = self.place(info)
             part_path = target.with_name(target.name + ".part")
             check_space(target.parent, info.size)
-            self.part = PartFile.open(part_path, info.size, fresh=True)
+            self.part = PartFile.open(part_path, info.size, fresh=True, owner=self.job.id)
         except BaseException:
             self.hosts.release(self.host)
             if response is not None:

@@ -6,6 +6,7 @@ the part file, which is fdatasync'ed and then linked/renamed into place.
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import hashlib
 import os
@@ -33,6 +34,20 @@ def check_space(folder: Path, size: int | None) -> None:
         )
 
 
+# The job a part file belongs to, in an extended attribute: a job that restarts without its
+# saved state (a crash in its first moments) knows its own part file from another's.
+OWNER_ATTR = "user.idm.job"
+
+
+def part_owner(path: Path) -> str | None:
+    """The id of the job that created the part file at ``path``; None when unknown (no such
+    attribute, or a file system or system without extended attributes)."""
+    try:
+        return os.getxattr(path, OWNER_ATTR, follow_symlinks=False).decode(errors="replace")
+    except (AttributeError, OSError):  # AttributeError: no os.getxattr (macOS)
+        return None
+
+
 class PartFile:
     """An open part file; ``write`` is a positional write of the whole buffer."""
 
@@ -41,7 +56,8 @@ class PartFile:
         self.fd = fd
 
     @classmethod
-    def open(cls, path: Path, size: int | None, fresh: bool) -> PartFile:
+    def open(cls, path: Path, size: int | None, fresh: bool, owner: str = "") -> PartFile:
+        """``owner``: the job id to mark a fresh part file with (``part_owner``)."""
         # O_NOFOLLOW: a NAME.part symlink planted in the folder must not redirect the bytes.
         flags = os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW | getattr(os, "O_CLOEXEC", 0)
         try:
@@ -53,6 +69,9 @@ class PartFile:
                 ) from None
             raise io_error(exc, f"creating {path.name}") from None
         part = cls(path, fd)
+        if fresh and owner:
+            with contextlib.suppress(AttributeError, OSError):  # best effort: see part_owner
+                os.setxattr(fd, OWNER_ATTR, owner.encode())
         if size:
             try:
                 if os.fstat(fd).st_size != size:
