@@ -51,7 +51,7 @@ class Link:
             ws = await WebSocket.connect(url, [SUBPROTOCOL_OF[codec]], max_size=MAX_REPLY + 1)
         except HandshakeError as exc:
             raise ClientError(f"idmd refused the connection at {url}: {exc}") from None
-        except (TimeoutError, OSError, asyncio.IncompleteReadError) as exc:
+        except OSError as exc:  # refused, reset, or TimeoutError (one too)
             raise DaemonNotRunning(f"{url}: {exc or type(exc).__name__}") from None
         return cls(ws, codec, on_event, on_lost)
 

@@ -172,7 +172,7 @@ class WebSocket:
         closed (``close_code`` is the server's code, None if it was lost without one)."""
         try:
             return await self._next_message()
-        except (asyncio.IncompleteReadError, ConnectionError, OSError):
+        except (asyncio.IncompleteReadError, OSError):  # a reset is an OSError too
             self._lost()
         except ProtocolError as exc:
             await self._abort(exc.code)
