@@ -2,14 +2,16 @@
 
 One bus listener for all peers collects a burst (everything emitted in one turn
 of the event loop, e.g. the engine's progress tick for every job) and hands it
-out once the turn ends. The delivery rules are ``idmd.events.rules``' and are
-applied in one of two ways. A peer that keeps up (nothing queued) gets the burst
-as its filter selects it, encoded and framed once per kind of subscriber and
-written straight to each idle socket in one write, without waking its writer
-task; the burst's progress is held to the rate once for all of them. A peer
-that is behind, an SSE stream, or a burst over the rate takes the careful path:
-event by event through the peer's own ``Subscriber`` (coalescing, rate, bounds,
-4408). Pure asyncio, no aiohttp.
+out once the turn ends, and at most every ``FLUSH_INTERVAL`` while events keep
+coming: many small downloads finishing one after another would otherwise cost
+one write to every client, and one wake-up of it, per event. The delivery
+rules are ``idmd.events.rules``' and are applied in one of two ways. A peer
+that keeps up (nothing queued) gets the burst as its filter selects it,
+encoded and framed once per kind of subscriber and written straight to each
+idle socket in one write, without waking its writer task; the burst's progress
+is held to the rate once for all of them. A peer that is behind, an SSE
+stream, or a burst over the rate takes the careful path: event by event through
+the peer's own ``Subscriber`` (coalescing, rate, bounds, 4408). Pure asyncio, no aiohttp.
 """
 
 from __future__ import annotations
@@ -29,6 +31,9 @@ if TYPE_CHECKING:
     from idmd.rpc.peer import Peer
 
 MAX_BATCH = 256  # events per batch frame
+# Bursts closer together than this are delivered together: a quiet moment's first event goes
+# out at the end of its loop turn, a steady stream at 100 writes a second per client at most.
+FLUSH_INTERVAL = 0.01
 
 
 class Hub:
@@ -41,6 +46,7 @@ class Hub:
         self._clock = clock
         self._pending: list[Event] = []
         self._scheduled = False
+        self._flushed_at = -FLUSH_INTERVAL  # when the last burst was delivered
         self._unlisten: Callable[[], None] | None = None
         self._rate = RateWindow()  # the progress sent through the shared path, per job
 
@@ -63,10 +69,15 @@ class Hub:
             self._rate.forget(event.job)  # keeps the memory to the jobs still moving
         if not self._scheduled:
             try:
-                asyncio.get_running_loop().call_soon(self.flush)
+                loop = asyncio.get_running_loop()
             except RuntimeError:  # no loop (a synchronous caller): deliver now
                 self.flush()
                 return
+            wait = self._flushed_at + FLUSH_INTERVAL - self._clock()
+            if wait > 0:
+                loop.call_later(wait, self.flush)
+            else:
+                loop.call_soon(self.flush)
             self._scheduled = True
 
     def flush(self) -> None:
@@ -78,7 +89,7 @@ class Hub:
         progress = {e.job for e in burst if e.type is EventType.JOB_PROGRESS and e.job is not None}
         # A burst carries at most one progress per job once coalesced (the engine's tick keeps
         # them at 10 Hz); one over the rate takes the careful path, which holds the excess back.
-        now = self._clock()
+        now = self._flushed_at = self._clock()
         shared = self._rate.allows(progress, now)
         if shared:
             for job in progress:

@@ -11,7 +11,8 @@
    daemon with its default settings and ``idm add -w URL...`` vs ``wget2 -i
    LIST`` and ``aria2c -i LIST`` with their defaults; idm's CPU is the
    daemon's plus the CLI's, and its files are fsync'ed before "completed"
-   (the others' are not);
+   (the others' are not); beside them, the floor: ``floor_fetch.py``, Python
+   and aiohttp fetching and fsync'ing the files with nothing else around them;
 plus the idle daemon's RSS and its start-to-listening time.
 
 Targets: (1) wall <= 1.1x aria2c's, CPU <= 1.5x; (2) 16 connections >= aria2c's
@@ -56,6 +57,9 @@ ROUNDS = int(os.environ.get("IDM_BENCH_ROUNDS", "3"))
 SMALL_COUNT, SMALL_SIZE = 500, 256 * 1024
 # Like for like: aria2c and wget2 may run 16 downloads at once and open 32
 # connections to one host, so idmd may too (its defaults are 3 and 16).
+# Python and aiohttp alone, fsync'ing each file (floor_fetch.py): how low idm's design could go.
+FLOOR = "python+aiohttp floor"
+FLOOR_SCRIPT = Path(__file__).with_name("floor_fetch.py")
 IDMD_CONFIG = "max_active = 16\nmax_connections_per_host = 64\n"
 # aria2c's default "prealloc" writes the whole file once before downloading;
 # "falloc" (its advice for ext4) reserves it the way idmd's ftruncate does.
@@ -309,6 +313,7 @@ async def test_many_small_files_as_users_run_them(
     listing = files / f"urls-{scheme}.txt"
     listing.write_text("\n".join(urls) + "\n")
     ca = [f"--ca-certificate={certificate[0]}"] if tls else []
+    ca_file = [str(certificate[0])] if tls else []
     aria2c, wget2 = tool("aria2c"), tool("wget2")
     bench = Bench(files, {f"{index:03d}.bin": SMALL_SIZE for index in range(SMALL_COUNT)}, None)
     quiet = ["--console-log-level=error", "--summary-interval=0"]
@@ -321,6 +326,9 @@ async def test_many_small_files_as_users_run_them(
             "wget2 -i LIST": lambda d: external(
                 [wget2, "-q", *ca, "-i", str(listing), "-P", str(d)], d
             ),
+            FLOOR: lambda d: external(
+                [sys.executable, str(FLOOR_SCRIPT), str(listing), str(d), *ca_file], d
+            ),
         }
     )
     medians = bench.table(
@@ -329,7 +337,15 @@ async def test_many_small_files_as_users_run_them(
         SMALL_COUNT * SMALL_SIZE,
         "aria2c -i LIST",
     )
-    best_peer_ratios(medians, "idm add -w (defaults)", wall=2.0, cpu=None)
+    # The floor is a reference, not a peer: idm's target is against the tools users have.
+    best_peer_ratios(
+        {name: m for name, m in medians.items() if name != FLOOR},
+        "idm add -w (defaults)",
+        wall=2.0,
+        cpu=None,
+    )
+    floor, wget2_wall = medians[FLOOR][0], medians["wget2 -i LIST"][0]
+    print(f"the Python floor: {floor / wget2_wall:.2f}x wget2's wall")
 
 
 def best_peer_ratios(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import secrets
 from collections import deque
@@ -158,9 +159,45 @@ def test_a_burst_reaches_an_idle_unbatched_peer_in_one_write_of_whole_frames(
         bus.emit(EventType.JOB_ADDED, job, {})
     hub.flush()
     assert len(writes) == 1  # one system call for the burst, not one per event
-    data, jobs = writes[0], []
-    while data:  # three separate text frames, in emit order
+    assert frame_jobs(writes[0]) == ["a", "b", "c"] and not ready(peer)  # separate, in order
+
+
+class SignallingSocket(Socket):
+    """An idle socket that says when it was written to."""
+
+    def __init__(self) -> None:
+        super().__init__(idle=True)
+        self.wrote = asyncio.Event()
+
+    def write_now(self, frame: bytes) -> bool:
+        self.wrote.set()
+        return super().write_now(frame)
+
+
+def frame_jobs(data: bytes) -> list[str]:
+    """The jobs of the small text frames in one write, in order."""
+    jobs = []
+    while data:
         assert data[0] == 0x81 and data[1] < 126
         jobs.append(json.loads(data[2 : 2 + data[1]])["params"]["job"])
         data = data[2 + data[1] :]
-    assert jobs == ["a", "b", "c"] and not ready(peer)
+    return jobs
+
+
+async def test_events_of_successive_loop_turns_reach_a_client_together(tmp_path: Path) -> None:
+    """Downloads finishing one after another emit in different loop turns: the first event
+    goes out at the end of its turn, those that follow it closely share one write."""
+    state = make_state(tmp_path)
+    socket = SignallingSocket()
+    subscribed(state, socket)
+    bus = state.ctx.bus
+    bus.emit(EventType.JOB_ADDED, "a", {})
+    await socket.wrote.wait()
+    assert [frame_jobs(w) for w in socket.written] == [["a"]]
+    socket.wrote.clear()
+    for job in "bcd":
+        bus.emit(EventType.JOB_ADDED, job, {})
+        await asyncio.sleep(0)  # the next loop turn, as the next job's end would be
+    assert len(socket.written) == 1  # held back: written moments ago
+    await socket.wrote.wait()
+    assert [frame_jobs(w) for w in socket.written] == [["a"], ["b", "c", "d"]]
