@@ -18,7 +18,7 @@ from typing import Any
 
 import pytest
 
-from idmd.cli.commands import job_options
+from idmd.cli.add import job_options
 from idmd.cli.main import build_parser
 from idmd.config import Config
 from idmd.context import DaemonContext

@@ -7,7 +7,9 @@ daemon or a terminal.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping, Sequence
+from datetime import UTC, datetime
 from typing import Any
 
 from idmd.core.human import (
@@ -199,3 +201,29 @@ def event_line(event: dict[str, Any]) -> str:
     else:
         detail = ", ".join(f"{k}={v}" for k, v in data.items())
     return f"{event.get('seq', ''):>6} {kind:<18} {job:<10} {detail}"
+
+
+# Times the protocol sends as Unix seconds (event ``at``, pairing ``created_at``); jobs
+# already carry ISO 8601. ``--json`` output writes every one of them in one form.
+TIME_KEYS = frozenset({"at", "created_at", "started_at", "finished_at", "expires_at"})
+
+
+def iso_times(value: Any) -> Any:
+    """``value`` with Unix-second times under TIME_KEYS as ISO 8601 UTC: ``…T…Z``."""
+    if isinstance(value, dict):
+        return {k: _iso(v) if k in TIME_KEYS else iso_times(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [iso_times(v) for v in value]
+    return value
+
+
+def _iso(value: Any) -> Any:
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return value
+    moment = datetime.fromtimestamp(value, UTC)
+    return moment.isoformat(timespec="microseconds").replace("+00:00", "Z")
+
+
+def json_text(value: Any, indent: int | None = 2) -> str:
+    """``--json`` output: ``value`` with its times as ISO 8601 (``iso_times``)."""
+    return json.dumps(iso_times(value), indent=indent, ensure_ascii=False, default=str)

@@ -10,7 +10,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from idmd import __version__
-from idmd.cli import commands, credentials, exits, schedule, update
+from idmd.cli import add, commands, credentials, exits, schedule, update
 from idmd.cli.refresh import refresh
 from idmd.cli.transfer import export, import_
 from idmd.client import AuthenticationFailed, Client, ClientError, ConnectionLost, DaemonNotRunning
@@ -50,7 +50,7 @@ def add_option_flags(
         elif option.kind is Kind.BOOLEAN:
             kwargs["action"] = argparse.BooleanOptionalAction
         elif option.kind is Kind.HEADERS:
-            kwargs["action"] = "append"  # parsed into an object by commands.job_options
+            kwargs["action"] = "append"  # parsed into an object by add.job_options
         parser.add_argument(*option.flag.names, **kwargs)
 
 
@@ -203,7 +203,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 COMMANDS: dict[str, Command] = {
-    "add": commands.add,
+    "add": add.add,
     "ls": commands.ls,
     "info": commands.info,
     "pause": commands.simple,
@@ -214,7 +214,7 @@ COMMANDS: dict[str, Command] = {
     "probe": commands.probe,
     "watch": commands.watch,
     "pair": commands.pair,
-    "resolve": commands.resolve,
+    "resolve": add.resolve,
     "limit": commands.limit,
     "config": commands.config,
     "stop": commands.stop,

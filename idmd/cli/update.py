@@ -12,7 +12,7 @@ import argparse
 from typing import Any
 
 from idmd.cli import exits
-from idmd.cli.commands import job_options
+from idmd.cli.add import job_options
 from idmd.client import Client
 from idmd.protocol.models import Job
 from idmd.protocol.options import OPTIONS, SECRET, Update
