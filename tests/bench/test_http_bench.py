@@ -12,7 +12,8 @@
    LIST`` and ``aria2c -i LIST`` with their defaults; idm's CPU is the
    daemon's plus the CLI's, and its files are fsync'ed before "completed"
    (the others' are not); beside them, the floor: ``floor_fetch.py``, Python
-   and aiohttp fetching and fsync'ing the files with nothing else around them;
+   and aiohttp fetching and fsync'ing the files with nothing else around them
+   (and once more without the fsync);
 plus the idle daemon's RSS and its start-to-listening time.
 
 Targets: (1) wall <= 1.1x aria2c's, CPU <= 1.5x; (2) 16 connections >= aria2c's
@@ -59,6 +60,7 @@ SMALL_COUNT, SMALL_SIZE = 500, 256 * 1024
 # connections to one host, so idmd may too (its defaults are 3 and 16).
 # Python and aiohttp alone, fsync'ing each file (floor_fetch.py): how low idm's design could go.
 FLOOR = "python+aiohttp floor"
+FLOOR_NO_FSYNC = "floor without fsync"
 FLOOR_SCRIPT = Path(__file__).with_name("floor_fetch.py")
 IDMD_CONFIG = "max_active = 16\nmax_connections_per_host = 64\n"
 # aria2c's default "prealloc" writes the whole file once before downloading;
@@ -329,6 +331,10 @@ async def test_many_small_files_as_users_run_them(
             FLOOR: lambda d: external(
                 [sys.executable, str(FLOOR_SCRIPT), str(listing), str(d), *ca_file], d
             ),
+            FLOOR_NO_FSYNC: lambda d: external(
+                [sys.executable, str(FLOOR_SCRIPT), "--no-fsync", str(listing), str(d), *ca_file],
+                d,
+            ),
         }
     )
     medians = bench.table(
@@ -337,15 +343,18 @@ async def test_many_small_files_as_users_run_them(
         SMALL_COUNT * SMALL_SIZE,
         "aria2c -i LIST",
     )
-    # The floor is a reference, not a peer: idm's target is against the tools users have.
+    # The floors are references, not peers: idm's target is against the tools users have.
     best_peer_ratios(
-        {name: m for name, m in medians.items() if name != FLOOR},
+        {name: m for name, m in medians.items() if name not in (FLOOR, FLOOR_NO_FSYNC)},
         "idm add -w (defaults)",
         wall=2.0,
         cpu=None,
     )
-    floor, wget2_wall = medians[FLOOR][0], medians["wget2 -i LIST"][0]
-    print(f"the Python floor: {floor / wget2_wall:.2f}x wget2's wall")
+    wget2_wall = medians["wget2 -i LIST"][0]
+    print(
+        f"the Python floor: {medians[FLOOR][0] / wget2_wall:.2f}x wget2's wall, "
+        f"{medians[FLOOR_NO_FSYNC][0] / wget2_wall:.2f}x without fsync"
+    )
 
 
 def best_peer_ratios(
