@@ -43,7 +43,7 @@ async def _engine_ctx(app: web.Application) -> AsyncIterator[None]:
     ctx.schedule.start()
     if ctx.fleet is not None:
         ctx.fleet.start()
-    ctx.engine.warm_media()  # a media worker warms up while the daemon waits for its first job
+    ctx.engine.warm()  # a media worker and TLS get ready while the daemon waits for its first job
     # What start-up made (modules, classes, the loaded jobs) lives as long as the daemon: a full
     # collection need not scan it again each time, which keeps its pauses short under load.
     gc.freeze()

@@ -18,14 +18,17 @@ import time
 from pathlib import Path
 from typing import Any
 
-from aiohttp import web
-
 from idmd import __version__, instance, sdnotify
 from idmd.config import Config, ConfigError, build_config, read_toml, to_toml
-from idmd.context import DaemonContext
+from idmd.engine.tls import bundle_unread
 from idmd.events import EventBus
 from idmd.paths import Paths, resolve_paths
 from idmd.runtime_config import read_runtime, runtime_file
+
+with bundle_unread():  # aiohttp's import would load the CA bundle twice (idmd/engine/tls.py)
+    from aiohttp import web
+
+    from idmd.context import DaemonContext
 
 log = logging.getLogger("idmd")
 

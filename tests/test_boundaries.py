@@ -125,3 +125,22 @@ def test_the_daemon_starts_without_what_most_daemons_never_use() -> None:
         [sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, check=True
     )
     assert result.stdout.strip() == "[]"
+
+
+def test_only_the_engines_sessions_make_http_client_connections() -> None:
+    """The daemon imports aiohttp with its default TLS contexts trusting nothing (start-up,
+    idmd/engine/tls.py): a session or connector made anywhere but engine/sessions.py, which
+    hands each one the real context, would fail every HTTPS download."""
+    makers = {"ClientSession", "TCPConnector", "ProxyConnector"}
+    found = []
+    for path in sources("idmd"):
+        rel = path.relative_to(ROOT).as_posix()
+        if rel == "idmd/engine/sessions.py":
+            continue
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"), rel)):
+            if not isinstance(node, ast.Call):
+                continue
+            name = getattr(node.func, "attr", None) or getattr(node.func, "id", None)
+            if name in makers or (name == "request" and "aiohttp" in ast.unparse(node.func)):
+                found.append(f"{rel}:{node.lineno} calls {ast.unparse(node.func)}")
+    assert found == []

@@ -20,7 +20,7 @@ import aiohttp
 from idmd.config import Config
 from idmd.core.tokenbucket import TokenBucket
 from idmd.core.userinfo import split_credentials, split_proxy_password
-from idmd.engine import categorize, lifecycle
+from idmd.engine import categorize, lifecycle, tls
 from idmd.engine.actions import JobActions
 from idmd.engine.after import AfterDownload, AfterServices
 from idmd.engine.credentials import Credentials, job_auth
@@ -205,9 +205,11 @@ class Engine:
         await self.media.close()  # the warm media worker goes with the engine
         await self.sessions.close()
 
-    def warm_media(self) -> None:
-        """Have a warm media worker ready before the first media job (called once started)."""
+    def warm(self) -> None:
+        """Have a warm media worker and the downloads' TLS context ready before the first job
+        (called once started; the context loads the CA bundle in a thread)."""
         self.media.warm()
+        asyncio.get_running_loop().run_in_executor(None, tls.warm)
 
     def apply_config(self, config: Config) -> None:
         self.config = config

@@ -3,7 +3,8 @@
 A session keeps its connections for reuse, so every job through the same
 proxy shares one. HTTP and HTTPS proxies are aiohttp's own (``proxy=``);
 SOCKS proxies take aiohttp-socks's connector, which a session is built on.
-Which route a request takes is idmd.core.proxyurl's decision.
+Which route a request takes is idmd.core.proxyurl's decision. Every connector
+verifies TLS with ``idmd.engine.tls``'s context, never aiohttp's own.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ import aiohttp
 
 from idmd.config import Config
 from idmd.core.proxyurl import SOCKS, Route, route, with_password
+from idmd.engine.tls import client_context
 
 DNS_CACHE = 60  # seconds
 
@@ -77,7 +79,7 @@ def _make(route: Route) -> aiohttp.ClientSession:
         from aiohttp_socks import ProxyConnector
 
         connector = ProxyConnector.from_url(
-            url, rdns=scheme == "socks5h", limit=0, ttl_dns_cache=DNS_CACHE
+            url, rdns=scheme == "socks5h", limit=0, ttl_dns_cache=DNS_CACHE, ssl=client_context()
         )
         return aiohttp.ClientSession(connector=connector, auto_decompress=False)
     # aiohttp sends the URL's user and password as Proxy-Authorization (Basic).
@@ -85,4 +87,4 @@ def _make(route: Route) -> aiohttp.ClientSession:
 
 
 def _connector() -> aiohttp.TCPConnector:
-    return aiohttp.TCPConnector(limit=0, ttl_dns_cache=DNS_CACHE)
+    return aiohttp.TCPConnector(limit=0, ttl_dns_cache=DNS_CACHE, ssl=client_context())

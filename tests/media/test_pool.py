@@ -44,7 +44,7 @@ async def test_probes_and_adds_reuse_one_warm_worker(server: MediaServer, jobs: 
 async def test_the_spare_started_with_the_daemon_serves_the_first_request(
     server: MediaServer, jobs: Jobs
 ) -> None:
-    jobs.engine.warm_media()
+    jobs.engine.warm()
     jobs.engine.media.pool.fill()  # what warm() schedules a moment after start-up
     await jobs.engine.probe(server.url("page.html"), {"mode": "media"})
     spare = jobs.engine.media.pool.idle
