@@ -20,7 +20,7 @@ import aiohttp
 from idmd.config import Config
 from idmd.core.tokenbucket import TokenBucket
 from idmd.core.userinfo import split_credentials, split_proxy_password
-from idmd.engine import categorize, lifecycle, tls
+from idmd.engine import categorize, lifecycle
 from idmd.engine.actions import JobActions
 from idmd.engine.after import AfterDownload, AfterServices
 from idmd.engine.credentials import Credentials, job_auth
@@ -28,7 +28,7 @@ from idmd.engine.gate import AllOpen, QueueGate
 from idmd.engine.jobcontext import ContextServices, RunContext
 from idmd.engine.jobs import Job, new_job_id
 from idmd.engine.limits import HostSlots, RateLimiter
-from idmd.engine.media import MediaService
+from idmd.engine.media import WARM_AFTER, MediaService
 from idmd.engine.placement import Reservations
 from idmd.engine.probe import probe_url
 from idmd.engine.queue import JobQueue
@@ -207,9 +207,9 @@ class Engine:
 
     def warm(self) -> None:
         """Have a warm media worker and the downloads' TLS context ready before the first job
-        (called once started; the context loads the CA bundle in a thread)."""
-        self.media.warm()
-        asyncio.get_running_loop().run_in_executor(None, tls.warm)
+        (called once started; both begin a moment after start-up, not during it)."""
+        self.media.warm(WARM_AFTER)
+        self.sessions.warm(WARM_AFTER)
 
     def apply_config(self, config: Config) -> None:
         self.config = config

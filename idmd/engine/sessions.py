@@ -20,7 +20,7 @@ import aiohttp
 
 from idmd.config import Config
 from idmd.core.proxyurl import SOCKS, Route, route, with_password
-from idmd.engine.tls import client_context
+from idmd.engine import tls
 
 DNS_CACHE = 60  # seconds
 
@@ -28,6 +28,13 @@ DNS_CACHE = 60  # seconds
 class Sessions:
     def __init__(self) -> None:
         self._sessions: dict[Route, aiohttp.ClientSession] = {}
+        self._warming: asyncio.TimerHandle | None = None
+
+    def warm(self, after: float) -> None:
+        """Build the TLS context ``after`` seconds from now, in a thread (it loads the CA
+        bundle): after the daemon's start-up, and before its first download needs it."""
+        loop = asyncio.get_running_loop()
+        self._warming = loop.call_later(after, loop.run_in_executor, None, tls.warm)
 
     def get(self, route: Route) -> aiohttp.ClientSession:
         """The open session for ``route``, made on first use."""
@@ -37,6 +44,8 @@ class Sessions:
         return session
 
     async def close(self) -> None:
+        if self._warming is not None:
+            self._warming.cancel()
         sessions, self._sessions = list(self._sessions.values()), {}
         await asyncio.gather(*(s.close() for s in sessions), return_exceptions=True)
 
@@ -79,7 +88,11 @@ def _make(route: Route) -> aiohttp.ClientSession:
         from aiohttp_socks import ProxyConnector
 
         connector = ProxyConnector.from_url(
-            url, rdns=scheme == "socks5h", limit=0, ttl_dns_cache=DNS_CACHE, ssl=client_context()
+            url,
+            rdns=scheme == "socks5h",
+            limit=0,
+            ttl_dns_cache=DNS_CACHE,
+            ssl=tls.client_context(),
         )
         return aiohttp.ClientSession(connector=connector, auto_decompress=False)
     # aiohttp sends the URL's user and password as Proxy-Authorization (Basic).
@@ -87,4 +100,4 @@ def _make(route: Route) -> aiohttp.ClientSession:
 
 
 def _connector() -> aiohttp.TCPConnector:
-    return aiohttp.TCPConnector(limit=0, ttl_dns_cache=DNS_CACHE, ssl=client_context())
+    return aiohttp.TCPConnector(limit=0, ttl_dns_cache=DNS_CACHE, ssl=tls.client_context())

@@ -7,8 +7,8 @@ whose target is 0.5 s. So the daemon imports aiohttp with both CA variables
 pointing at an empty file (``bundle_unread``): those two contexts trust
 nothing, and nothing of the engine uses them. Every connector it makes is
 given ``client_context()`` instead, which trusts what the variables (or
-OpenSSL's defaults) name when it is built: in a thread once idmd listens
-(``warm``), or at the first download.
+OpenSSL's defaults) name when it is built: in a thread a moment after idmd
+started (``Sessions.warm``), or at the first download if that comes sooner.
 """
 
 from __future__ import annotations

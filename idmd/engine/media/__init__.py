@@ -7,6 +7,13 @@ does, in the child).
 
 from idmd.engine.media.probe import probe_media
 from idmd.engine.media.runner import MediaRunner, PlaylistFound, discard_partial
-from idmd.engine.media.service import MediaService
+from idmd.engine.media.service import WARM_AFTER, MediaService
 
-__all__ = ["MediaRunner", "MediaService", "PlaylistFound", "discard_partial", "probe_media"]
+__all__ = [
+    "WARM_AFTER",
+    "MediaRunner",
+    "MediaService",
+    "PlaylistFound",
+    "discard_partial",
+    "probe_media",
+]

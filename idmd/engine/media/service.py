@@ -26,7 +26,7 @@ from idmd.protocol.errors import UrlNotSupported
 PROBE_TIMEOUT = 60.0  # seconds of worker silence before a probe gives up
 KEEP_FOR = 600.0  # seconds an extraction waits for its job before it is dropped
 KEEP_AT_MOST = 64  # extractions kept (probes never added must not pile up)
-WARM_AFTER = 1.0  # seconds after the daemon starts before a spare worker warms up
+WARM_AFTER = 1.0  # seconds after the daemon starts before a spare worker (and TLS) warms up
 
 
 @dataclass(frozen=True)
